@@ -1,0 +1,154 @@
+"""The KPI catalog: metric definitions loaded from a data file and validated on load."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from kpis.errors import CatalogError
+
+__all__ = [
+    "DEFAULT_CATALOG_PATH",
+    "FAMILIES",
+    "Bands",
+    "Catalog",
+    "Kpi",
+    "load_catalog",
+]
+
+DEFAULT_CATALOG_PATH = Path(__file__).resolve().parents[2] / "data" / "kpi_catalog.toml"
+FAMILIES = ("adoption", "technical", "business", "innovation")
+
+Family = Literal["adoption", "technical", "business", "innovation"]
+Unit = Literal["count", "percent", "ms", "currency", "weeks", "ratio"]
+Direction = Literal["higher_is_better", "lower_is_better"]
+OverTime = Literal["sum", "last", "mean", "max", "min", "p95"]
+AcrossScope = Literal["sum", "mean", "max", "min"]
+
+
+class Bands(BaseModel):
+    """Attainment thresholds: a band's lower edge belongs to it (0.95 is on track)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ahead: float = 1.10
+    on_track: float = 0.95
+    at_risk: float = 0.80
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bands:
+        if not self.ahead > self.on_track > self.at_risk > 0:
+            raise ValueError("bands must satisfy ahead > on_track > at_risk > 0")
+        return self
+
+
+class Kpi(BaseModel):
+    """One metric definition. Ids are public: CSV files, CLI and JSON use them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    family: Family
+    name_en: str = Field(min_length=1)
+    name_es: str = Field(min_length=1)
+    unit: Unit
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    direction: Direction
+    over_time: OverTime
+    across_scope: AcrossScope
+    error_budget: bool = False
+    bands: Bands = Bands()
+    min_value: float | None = None
+    max_value: float | None = None
+    headline: bool = False
+    target_note: str = ""
+    description_en: str = ""
+    description_es: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Kpi:
+        if self.unit == "currency" and self.currency is None:
+            raise ValueError("a currency KPI needs `currency` (e.g. \"USD\")")
+        if self.error_budget and self.unit != "percent":
+            raise ValueError("error_budget applies to percent KPIs only")
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            raise ValueError("min_value is above max_value")
+        return self
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.direction == "lower_is_better"
+
+    def name(self, lang: str = "en") -> str:
+        return self.name_es if lang == "es" else self.name_en
+
+    def description(self, lang: str = "en") -> str:
+        return self.description_es if lang == "es" else self.description_en
+
+
+class Catalog(BaseModel):
+    """All KPIs, in file order, looked up by id."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kpis: tuple[Kpi, ...]
+
+    def __iter__(self):  # type: ignore[override]
+        return iter(self.kpis)
+
+    def __len__(self) -> int:
+        return len(self.kpis)
+
+    def __contains__(self, kpi_id: object) -> bool:
+        return any(k.id == kpi_id for k in self.kpis)
+
+    def get(self, kpi_id: str) -> Kpi:
+        for kpi in self.kpis:
+            if kpi.id == kpi_id:
+                return kpi
+        raise KeyError(kpi_id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(k.id for k in self.kpis)
+
+    def by_family(self, family: str) -> tuple[Kpi, ...]:
+        return tuple(k for k in self.kpis if k.family == family)
+
+
+def _entry_error(path: Path, index: int, entry: object, exc: pydantic.ValidationError) -> CatalogError:
+    label = entry.get("id", "?") if isinstance(entry, dict) else "?"
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}" for err in exc.errors()
+    )
+    return CatalogError(f"{path}: entry {index} ({label}): {problems}")
+
+
+def load_catalog(path: Path | str = DEFAULT_CATALOG_PATH) -> Catalog:
+    """Read and validate a TOML catalog (`[[kpi]]` tables); errors name file, entry and problem."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: catalog file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path}: not valid TOML: {exc}") from None
+    entries = raw.get("kpi")
+    if not isinstance(entries, list) or not entries:
+        raise CatalogError(f"{path}: no [[kpi]] entries found")
+    kpis = []
+    for index, entry in enumerate(entries, start=1):
+        try:
+            kpis.append(Kpi.model_validate(entry))
+        except pydantic.ValidationError as exc:
+            raise _entry_error(path, index, entry, exc) from None
+    seen: set[str] = set()
+    for index, kpi in enumerate(kpis, start=1):
+        if kpi.id in seen:
+            raise CatalogError(f"{path}: entry {index} ({kpi.id}): duplicate id")
+        seen.add(kpi.id)
+    return Catalog(kpis=tuple(kpis))

@@ -1,0 +1,176 @@
+"""Command line: python -m kpis [--db PATH] COMMAND ... (SPEC section 8)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from kpis.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
+from kpis.errors import KpiError, ValidationError
+from kpis.exchange import IMPORT_KINDS, import_file
+from kpis.formatting import format_attainment, format_change, format_value
+from kpis.i18n import t
+from kpis.periods import parse_quarter
+from kpis.scorecard import Scope, quarter_scorecard, scorecard_records
+from kpis.setup import initialise
+from kpis.store import Store
+
+__all__ = ["default_db_path", "main"]
+
+EXIT_ERROR = 1
+EXIT_INVALID = 2
+STATUS_ICONS = {"ahead": "▲", "on_track": "✔", "at_risk": "!", "off_track": "✖", "no_data": "○"}
+
+
+def default_db_path() -> Path:
+    """`KPIS_DB` if set, else data/kpis.duckdb under the current directory."""
+    return Path(os.environ.get("KPIS_DB") or "data/kpis.duckdb")
+
+
+def current_actor() -> str:
+    """Who the CLI writes as: `KPIS_USER`, else the login name."""
+    try:
+        return os.environ.get("KPIS_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+def parse_as_of(text: str) -> datetime:
+    """ISO date (end of that day) or date-time."""
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time.max)
+        return datetime.fromisoformat(text).replace(tzinfo=None)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an ISO date or date-time") from None
+
+
+def _quarter(text: str) -> int:
+    try:
+        return parse_quarter(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m kpis", description="AI Scaling KPI Dashboard command line.")
+    parser.add_argument("--db", type=Path, default=None, help="DuckDB file (default: $KPIS_DB or data/kpis.duckdb)")
+    parser.add_argument("--catalog", type=Path, default=None, help="KPI catalog TOML (default: the shipped catalog)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser("init", help="create or upgrade the schema (idempotent)")
+    init.add_argument("--demo", action="store_true", help="load the demo program if the store is empty")
+
+    imp = commands.add_parser("import", help="import a CSV or XLSX exchange file, all rows or none")
+    imp.add_argument("kind", choices=IMPORT_KINDS)
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+
+    score = commands.add_parser("scorecard", help="the quarterly scorecard")
+    score.add_argument("--year", type=int, required=True)
+    score.add_argument("--quarter", type=_quarter, required=True, help="Q1-Q4 or 1-4")
+    score.add_argument("--region", default=None)
+    score.add_argument("--department", default=None)
+    score.add_argument("--as-of", type=parse_as_of, default=None, help="targets in force at this ISO date or date-time")
+    score.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    score.add_argument("--lang", choices=("en", "es"), default="en")
+    return parser
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def _print_table(records: list[dict[str, Any]], catalog: Catalog, lang: str) -> None:
+    headers = [t("table.kpi", lang), t("card.actual", lang), t("card.target", lang),
+               t("card.attainment", lang), t("table.status", lang), t("card.change", lang)]
+    lines = []
+    for r in records:
+        kpi = catalog.get(r["kpi_id"])
+        lines.append([
+            r["name"], format_value(r["actual"], kpi, lang), format_value(r["target"], kpi, lang),
+            format_attainment(r["attainment"]),
+            f"{STATUS_ICONS[r['status']]} {t('status.' + r['status'], lang)}",
+            format_change(r["change"], kpi, lang),
+        ])
+    widths = [max(len(str(row[i])) for row in [headers, *lines]) for i in range(len(headers))]
+    for row in [headers, ["-" * w for w in widths], *lines]:
+        print("  ".join(str(cell).ljust(w) if i in (0, 4) else str(cell).rjust(w)
+                        for i, (cell, w) in enumerate(zip(row, widths))).rstrip())
+
+
+def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
+    scope = Scope(region=args.region, department=args.department)
+    with store.session() as session:
+        grid, cells = quarter_scorecard(session, catalog, args.year, args.quarter, scope, args.as_of)
+    records = scorecard_records(grid, cells, args.lang)
+    if args.format == "json":
+        print(json.dumps([{k: _json_value(v) for k, v in r.items()} for r in records], ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in records)
+    else:
+        where = " · ".join([f"{args.year}-Q{args.quarter}", args.region or t("filter.all_regions", args.lang),
+                            args.department or t("filter.all_departments", args.lang)])
+        print(f"{t('dash.heading', args.lang)}: {where}\n")
+        _print_table(records, catalog, args.lang)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
+    result = import_file(store, args.kind, args.file, catalog, actor=current_actor(), dry_run=args.dry_run)
+    if result.dry_run:
+        print(f"{args.file.name}: {result.rows} valid {result.kind} row(s); dry run, nothing written.")
+    else:
+        unchanged = result.rows - result.written
+        print(f"{args.file.name}: imported {result.rows} {result.kind} row(s) "
+              f"({result.written} written, {unchanged} unchanged).")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    catalog = load_catalog(args.catalog or DEFAULT_CATALOG_PATH)
+    store = Store(args.db or default_db_path())
+    loaded = initialise(store, catalog, demo=getattr(args, "demo", False), actor=current_actor())
+    if args.command == "init":
+        print(f"{store.path}: schema ready" + ("; demo program loaded." if loaded else "."))
+        return 0
+    if args.command == "import":
+        return cmd_import(args, store, catalog)
+    return cmd_scorecard(args, store, catalog)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse, run, and turn every failure into one clear line on stderr and an exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except ValidationError as exc:
+        print(f"error: {exc.report()}", file=sys.stderr)
+        return EXIT_INVALID
+    except KpiError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # last resort: never show a traceback to a user
+        if os.environ.get("KPIS_DEBUG"):
+            raise
+        print(f"error: unexpected failure ({exc.__class__.__name__}: {exc}). "
+              "Set KPIS_DEBUG=1 to see details.", file=sys.stderr)
+        return EXIT_ERROR

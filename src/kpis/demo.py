@@ -1,0 +1,208 @@
+"""The demo program: a fictional bank's AI scale-up over 2025-2026, generated deterministically."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["DEMO_DEPARTMENTS", "DEMO_REGIONS", "DEMO_SEED", "demo_observations", "demo_targets"]
+
+DEMO_SEED = 20250101
+YEARS = (2025, 2026)
+MONTHS = tuple(date(y, m, calendar.monthrange(y, m)[1]) for y in YEARS for m in range(1, 13))
+
+# Region -> (first live month index, share of volume once ramped up). Brazil was planned for
+# 2026-Q2 (month 15) and slipped a quarter: the lagging region of the story.
+DEMO_REGIONS = {"Mexico": (0, 0.45), "USA": (6, 0.30), "Colombia": (12, 0.15), "Brazil": (18, 0.10)}
+DEMO_DEPARTMENTS = (
+    "Retail Banking", "Credit Risk", "Fraud Prevention", "Customer Service", "Collections",
+    "Marketing", "Treasury", "Operations", "Compliance", "Wealth Management", "Human Resources",
+    "Finance",
+)
+ELIGIBLE_DEPARTMENTS = 15
+INCIDENT_MONTH = 9  # October 2025: a Mexico platform incident (errors and slow responses)
+
+# Quarter-end anchors (8 quarters, 2025-Q1 .. 2026-Q4) for organisation-level series.
+ORG_ANCHORS = {
+    "departments_using": [4, 6, 9, 13, 13, 14, 15, 15],
+    "regions_covered": [1, 1, 2, 2, 3, 3, 4, 4],
+    "concurrent_models": [160, 290, 420, 560, 710, 880, 990, 1000],
+    "models_in_production": [6, 11, 21, 36, 41, 47, 52, 58],
+    "reusability_index_pct": [38, 48, 57, 62, 66, 69, 72, 74],
+    "roi_pct": [140, 255, 390, 470, 540, 610, 700, 880],
+    "time_to_new_solution_weeks": [13, 11.5, 9.2, 8.2, 6.1, 5.5, 4.2, 3.6],
+    "pipeline_in_evaluation": [6, 8, 11, 12, 9, 10, 13, 12],
+    "use_case_success_rate_pct": [50, 55, 58, 62, 61, 64, 66, 68],
+}
+# Quarterly counts spread over the quarter's months (sum KPIs, organisation level).
+ORG_QUARTER_COUNTS = {
+    "new_use_cases": [2, 3, 1, 2, 3, 2, 4, 3],
+    "patents_filed": [0, 1, 1, 2, 1, 2, 3, 2],
+    "papers_published": [1, 1, 2, 2, 3, 2, 4, 3],
+    "oss_contributions": [3, 5, 6, 8, 10, 12, 15, 18],
+}
+# Organisation-level monthly plans that regions share (flows and rates).
+NEW_USERS = [170, 175, 185, 330, 350, 360, 600, 680, 720, 950, 1020, 1080,
+             1000, 1050, 1100, 1050, 1100, 1150, 1250, 1300, 1350, 1400, 1450, 1500]
+TRANSACTIONS = [8_000, 11_000, 14_000, 40_000, 52_000, 64_000, 85_000, 98_000, 112_000,
+                380_000, 430_000, 480_000, 530_000, 560_000, 590_000, 610_000, 640_000, 670_000,
+                660_000, 690_000, 720_000, 750_000, 780_000, 810_000]
+REVENUE_MXN = [230_000, 250_000, 270_000, 300_000, 330_000, 370_000, 450_000, 500_000, 550_000,
+               560_000, 590_000, 620_000, 950_000, 1_000_000, 1_050_000, 1_150_000, 1_200_000,
+               1_250_000, 1_300_000, 1_350_000, 1_400_000, 1_450_000, 1_500_000, 1_550_000]
+
+TARGETS = {
+    # kpi_id: 2025-Q1..Q4, 2026-Q1..Q4 (organisation level)
+    "new_users": [500, 1000, 2000, 3000, 3000, 3000, 3500, 3500],
+    "departments_using": [3, 5, 8, 12, 13, 14, 14, 15],
+    "departments_using_pct": [25, 40, 60, 80, 85, 85, 90, 90],
+    "regions_covered": [1, 1, 2, 2, 3, 4, 4, 4],
+    "adoption_rate_pct": [60, 70, 80, 85, 85, 85, 85, 85],
+    "availability_pct": [99.9, 99.9, 99.95, 99.95, 99.99, 99.99, 99.99, 99.99],
+    "api_latency_p95_ms": [100] * 8,
+    "transactions_per_day": [10_000, 50_000, 100_000, 500_000, 550_000, 600_000, 700_000, 800_000],
+    "concurrent_models": [150, 300, 450, 600, 750, 900, 1000, 1000],
+    "models_in_production": [5, 10, 20, 35, 40, 45, 50, 55],
+    "reusability_index_pct": [40, 50, 55, 60, 65, 70, 70, 70],
+    "roi_pct": [150, 250, 400, 500, 550, 650, 800, 1000],
+    "cost_per_prediction_usd": [0.09, 0.08, 0.07, 0.06, 0.05, 0.05, 0.05, 0.05],
+    "time_to_new_solution_weeks": [14, 12, 10, 8, 6, 5, 4, 4],
+    "revenue_attributed": [750_000, 1_000_000, 1_500_000, 1_750_000,
+                           3_000_000, 3_500_000, 4_000_000, 4_500_000],
+    "new_use_cases": [2] * 8,
+    "pipeline_in_evaluation": [10] * 8,
+    "use_case_success_rate_pct": [60] * 8,
+}
+# Per-region latency targets (the seed's "< 100 ms, per region") are inherited from the
+# organisation target; no separate rows are needed.
+
+
+def _ramp(months_live: int) -> float:
+    """A new region reaches its full share over its first four months."""
+    return min(1.0, (months_live + 1) / 4)
+
+
+def _live_shares(month: int) -> dict[str, float]:
+    weights = {
+        region: share * _ramp(month - start)
+        for region, (start, share) in DEMO_REGIONS.items() if month >= start
+    }
+    total = sum(weights.values())
+    return {region: w / total for region, w in weights.items()}
+
+
+def _monthly_from_anchors(anchors: list[float], start: float) -> list[float]:
+    """Linear path through quarter-end anchors, three months per quarter."""
+    path, before = [], start
+    for anchor in anchors:
+        path += [before + (anchor - before) * step / 3 for step in (1, 2, 3)]
+        before = anchor
+    return path
+
+
+def _department_counts(month: int) -> dict[str, int]:
+    """Departments live per region: Mexico leads, later regions start with a few."""
+    quarter_index = month // 3
+    counts = {}
+    for region, (start, _) in DEMO_REGIONS.items():
+        if month >= start:
+            ceiling = {"Mexico": 12, "USA": 9, "Colombia": 7, "Brazil": 4}[region]
+            counts[region] = min(ceiling, 3 + (month - start) // 2 + (1 if quarter_index > 4 else 0))
+    return counts
+
+
+class _Rows:
+    def __init__(self) -> None:
+        self.rows: list[tuple] = []
+
+    def add(self, kpi_id: str, month: int, value: float, region: str | None = None,
+            department: str | None = None, source: str = "demo") -> None:
+        self.rows.append((kpi_id, MONTHS[month], region, department, float(value), source))
+
+
+def _org_series(rows: _Rows, rng: np.random.Generator) -> None:
+    for kpi_id, anchors in ORG_ANCHORS.items():
+        start = anchors[0] * 0.6
+        for month, value in enumerate(_monthly_from_anchors(anchors, start)):
+            exact_end = month % 3 == 2
+            noisy = value if exact_end else value * rng.normal(1.0, 0.01)
+            integral = kpi_id in ("departments_using", "regions_covered", "concurrent_models",
+                                  "models_in_production", "pipeline_in_evaluation")
+            rows.add(kpi_id, month, round(noisy) if integral else round(noisy, 1))
+    for month in range(24):
+        rows.add("departments_using_pct", month,
+                 round(100 * _monthly_from_anchors(ORG_ANCHORS["departments_using"], 3)[month]
+                       // 1 / ELIGIBLE_DEPARTMENTS, 1))
+    for kpi_id, per_quarter in ORG_QUARTER_COUNTS.items():
+        for q, total in enumerate(per_quarter):
+            split = rng.multinomial(total, [0.3, 0.3, 0.4])
+            for step, count in enumerate(split):
+                rows.add(kpi_id, 3 * q + step, int(count))
+
+
+def _department_series(rows: _Rows, rng: np.random.Generator, month: int) -> None:
+    """Region x department flows (new users, transactions, revenue, models, adoption);
+    regions and the organisation roll up from these."""
+    shares = _live_shares(month)
+    counts = _department_counts(month)
+    for region, share in shares.items():
+        departments = DEMO_DEPARTMENTS[: counts[region]]
+        weights = rng.dirichlet(np.full(len(departments), 8.0))
+        months_live = month - DEMO_REGIONS[region][0]
+        adoption_ceiling = {"Mexico": 92, "USA": 89, "Colombia": 86, "Brazil": 70}[region]
+        for department, weight in zip(departments, weights):
+            rows.add("new_users", month, round(NEW_USERS[month] * share * weight * rng.normal(1, 0.03)),
+                     region, department)
+            rows.add("transactions_per_day", month,
+                     round(TRANSACTIONS[month] * share * weight * rng.normal(1, 0.02)), region, department)
+            rows.add("revenue_attributed", month,
+                     round(REVENUE_MXN[month] * share * weight * rng.normal(1, 0.04), -2), region, department)
+            adoption = adoption_ceiling - (adoption_ceiling - 45) * np.exp(-months_live / 6)
+            rows.add("adoption_rate_pct", month, round(adoption + rng.normal(0, 1.2), 1), region, department)
+        rows.add("departments_using", month, len(departments), region)
+        rows.add("departments_using_pct", month, round(100 * len(departments) / ELIGIBLE_DEPARTMENTS, 1), region)
+        rows.add("models_in_production", month,
+                 max(1, round(ORG_ANCHORS["models_in_production"][month // 3] * (share + 0.15))), region)
+
+
+def _platform_series(rows: _Rows, rng: np.random.Generator, month: int) -> None:
+    """Availability, latency and cost per region; the October 2025 incident hits Mexico."""
+    base_latency = {"Mexico": 72, "USA": 64, "Colombia": 88, "Brazil": 104}
+    for region, (start, _) in DEMO_REGIONS.items():
+        if month < start:
+            continue
+        months_live = month - start
+        availability = 99.985 + 0.008 * min(1, month / 14) - 0.02 * np.exp(-months_live / 2)
+        latency = base_latency[region] * (1 + 0.25 * np.exp(-months_live / 3)) * rng.normal(1, 0.03)
+        if month == INCIDENT_MONTH and region == "Mexico":
+            availability, latency = 99.21, 182.0
+        cost = 0.045 + 0.05 * np.exp(-month / 7) + 0.008 * np.exp(-months_live / 4)
+        rows.add("availability_pct", month, round(min(availability + rng.normal(0, 0.002), 99.999), 3), region)
+        rows.add("api_latency_p95_ms", month, round(latency), region)
+        rows.add("cost_per_prediction_usd", month, round(cost * rng.normal(1, 0.02), 4), region)
+
+
+def demo_observations(seed: int = DEMO_SEED) -> pd.DataFrame:
+    """Monthly observations for every catalog KPI, 2025-01 .. 2026-12 (same seed, same rows)."""
+    rng = np.random.default_rng(seed)
+    rows = _Rows()
+    _org_series(rows, rng)
+    for month in range(24):
+        _department_series(rows, rng, month)
+        _platform_series(rows, rng, month)
+    return pd.DataFrame(rows.rows, columns=["kpi_id", "period", "region", "department", "value", "source"])
+
+
+def demo_targets() -> pd.DataFrame:
+    """Organisation-level quarterly targets from the seeds' scaling-dashboard figures."""
+    rows = [
+        (kpi_id, year, quarter, None, None, float(values[(year - 2025) * 4 + quarter - 1]),
+         "Approved plan (demo program)")
+        for kpi_id, values in TARGETS.items()
+        for year in YEARS
+        for quarter in (1, 2, 3, 4)
+    ]
+    return pd.DataFrame(rows, columns=["kpi_id", "year", "quarter", "region", "department", "target", "reason"])

@@ -1,0 +1,241 @@
+"""Exchange files (CSV/XLSX): read rows with their line numbers, validate, import all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pydantic
+
+from kpis.catalog import Catalog
+from kpis.errors import RowError, ValidationError
+from kpis.records import ObservationRecord, TargetRecord
+from kpis.store import Store
+
+__all__ = [
+    "IMPORT_KINDS",
+    "SUPPORTED_KINDS",
+    "ImportResult",
+    "Parsed",
+    "import_file",
+    "parse_rows",
+    "read_table",
+]
+
+IMPORT_KINDS = ("observations", "targets", "maturity", "value", "investments", "use-cases")
+SUPPORTED_KINDS = ("observations", "targets")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "observations": (("kpi_id", "period", "value"), ("region", "department", "source")),
+    "targets": (("kpi_id", "year", "quarter", "target"), ("region", "department", "reason")),
+}
+MODELS = {"observations": ObservationRecord, "targets": TargetRecord}
+KEYS = {
+    "observations": ("kpi_id", "period", "region", "department"),
+    "targets": ("kpi_id", "year", "quarter", "region", "department"),
+}
+
+Row = tuple[int, dict[str, Any]]  # (line number, column -> raw cell)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Validated rows (a DataFrame ready for the store) and every bad row."""
+
+    kind: str
+    frame: pd.DataFrame
+    errors: tuple[RowError, ...]
+    lines: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    kind: str
+    rows: int
+    written: int
+    dry_run: bool
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value
+
+
+def _rows_from_header(header: list[Any], body: list[tuple[int, list[Any]]]) -> tuple[list[str], list[Row]]:
+    names = [str(h).strip().lower() if h is not None else "" for h in header]
+    rows = []
+    for line, values in body:
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue  # blank line
+        padded = list(values) + [None] * (len(names) - len(values))
+        rows.append((line, {n: _cell(v) for n, v in zip(names, padded) if n} | (
+            {"__extra__": True} if len(values) > len(names) and any(values[len(names):]) else {}
+        )))
+    return names, rows
+
+
+def _read_csv(data: bytes) -> tuple[list[str], list[Row]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"The file is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8.") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ValidationError("The file is empty: expected a header row.")
+        body = []
+        for values in reader:
+            body.append((reader.line_num, values))
+    except csv.Error as exc:
+        raise ValidationError(f"Not a readable CSV file (line {reader.line_num}): {exc}") from None
+    return _rows_from_header(header, body)
+
+
+def _read_xlsx(data: bytes) -> tuple[list[str], list[Row]]:
+    import openpyxl  # deferred: only XLSX imports need it
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise ValidationError(f"Not a readable XLSX workbook: {exc.__class__.__name__}") from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise ValidationError("The first sheet is empty: expected a header row.")
+        body = [(line, list(values)) for line, values in enumerate(rows, start=2)]
+    finally:
+        workbook.close()
+    return _rows_from_header(list(header), body)
+
+
+def read_table(data: bytes, filename: str) -> tuple[list[str], list[Row]]:
+    """Header names and (line, row) pairs of a CSV or XLSX file, judged by content and name."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ValidationError(f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES // 1_000_000} MB.")
+    is_zip = data[:4] == b"PK\x03\x04"
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".xlsx" or (is_zip and suffix != ".csv"):
+        if not is_zip:
+            raise ValidationError(f"{filename} is named .xlsx but is not an XLSX workbook.")
+        return _read_xlsx(data)
+    if suffix not in (".csv", ".txt", ""):
+        raise ValidationError(f"{filename}: unsupported file type '{suffix}' (use .csv or .xlsx).")
+    if is_zip or b"\x00" in data[:4096]:
+        raise ValidationError(f"{filename} is not a text CSV file.")
+    return _read_csv(data)
+
+
+def _header_errors(kind: str, names: list[str]) -> list[RowError]:
+    required, optional = COLUMNS[kind]
+    present = [n for n in names if n]
+    errors = [RowError(1, f"missing required column '{c}'") for c in required if c not in present]
+    errors += [
+        RowError(1, f"unknown column '{c}' (expected {', '.join(required + optional)})")
+        for c in present if c not in required + optional
+    ]
+    errors += [RowError(1, f"column '{c}' appears twice") for c in sorted({c for c in present if present.count(c) > 1})]
+    return errors
+
+
+def _pydantic_reason(exc: pydantic.ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "row"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            message = "is required"
+        parts.append(f"{field}: {message}")
+    return "; ".join(parts)
+
+
+def _domain_errors(kind: str, record: Any, catalog: Catalog) -> list[str]:
+    if record.kpi_id not in catalog:
+        return [f"kpi_id: unknown KPI '{record.kpi_id}'"]
+    kpi = catalog.get(record.kpi_id)
+    value = record.value if kind == "observations" else record.target
+    field = "value" if kind == "observations" else "target"
+    problems = []
+    if kpi.min_value is not None and value < kpi.min_value:
+        problems.append(f"{field}: {value:g} is below the minimum {kpi.min_value:g} for {kpi.id}")
+    if kpi.max_value is not None and value > kpi.max_value:
+        problems.append(f"{field}: {value:g} is above the maximum {kpi.max_value:g} for {kpi.id}")
+    return problems
+
+
+def parse_rows(kind: str, names: list[str], rows: list[Row], catalog: Catalog) -> Parsed:
+    """Validate every row (pydantic model, catalog, ranges, duplicate keys); collect all errors."""
+    if kind not in SUPPORTED_KINDS:
+        raise ValidationError(f"Importing '{kind}' files is not available in this version "
+                              f"(available: {', '.join(SUPPORTED_KINDS)}).")
+    errors = _header_errors(kind, names)
+    if errors:
+        return Parsed(kind, pd.DataFrame(), tuple(errors), ())
+    model = MODELS[kind]
+    records, lines, seen = [], [], {}
+    for line, raw in rows:
+        if raw.pop("__extra__", False):
+            errors.append(RowError(line, "more cells than header columns"))
+            continue
+        try:
+            record = model.model_validate({k: v for k, v in raw.items() if v is not None})
+        except pydantic.ValidationError as exc:
+            errors.append(RowError(line, _pydantic_reason(exc)))
+            continue
+        problems = _domain_errors(kind, record, catalog)
+        key = tuple(getattr(record, k) for k in KEYS[kind])
+        if key in seen:
+            problems.append(f"duplicate of line {seen[key]} (same {', '.join(KEYS[kind])})")
+        seen.setdefault(key, line)
+        if problems:
+            errors.append(RowError(line, "; ".join(problems)))
+            continue
+        records.append(record.model_dump())
+        lines.append(line)
+    if not rows:
+        errors.append(RowError(1, "the file has a header but no data rows"))
+    columns = list(model.model_fields)
+    return Parsed(kind, pd.DataFrame(records, columns=columns), tuple(errors), tuple(lines))
+
+
+def parse_file(kind: str, data: bytes, filename: str, catalog: Catalog) -> Parsed:
+    names, rows = read_table(data, filename)
+    return parse_rows(kind, names, rows, catalog)
+
+
+def write_parsed(store: Store, parsed: Parsed, *, actor: str, channel: str) -> int:
+    """Write validated rows in one transaction; refuses if any row was bad."""
+    if parsed.errors:
+        raise ValidationError(f"{len(parsed.errors)} bad row(s); nothing was written.", parsed.errors)
+    with store.session() as session:
+        if parsed.kind == "observations":
+            return session.upsert_observations(parsed.frame, actor=actor, channel=channel)
+        return session.append_targets(parsed.frame, actor=actor, channel=channel)
+
+
+def import_file(store: Store, kind: str, path: Path | str, catalog: Catalog, *, actor: str,
+                channel: str = "cli", dry_run: bool = False) -> ImportResult:
+    """Read, validate and (unless dry_run) write a whole file: every row or none."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"Cannot read {path}: {exc.strerror}") from None
+    parsed = parse_file(kind, data, path.name, catalog)
+    if parsed.errors:
+        raise ValidationError(f"{path.name}: {len(parsed.errors)} bad row(s); nothing was written.", parsed.errors)
+    written = 0 if dry_run else write_parsed(store, parsed, actor=actor, channel=channel)
+    return ImportResult(kind, len(parsed.frame), written, dry_run)

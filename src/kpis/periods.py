@@ -1,0 +1,67 @@
+"""Periods and quarters: parse the exchange-file formats and compute quarter bounds."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+__all__ = [
+    "Quarter",
+    "parse_period",
+    "parse_quarter",
+    "quarter_end",
+    "quarter_of",
+    "quarter_start",
+    "shift_quarter",
+]
+
+Quarter = tuple[int, int]  # (year, quarter 1..4)
+
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
+
+
+def parse_period(text: str) -> date:
+    """`YYYY-MM-DD`, `YYYY-MM` (the month's last day) or `YYYY-Qn` (the quarter's last day)."""
+    text = text.strip()
+    if m := _DAY.match(text):
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    if m := _MONTH.match(text):
+        year, month = int(m[1]), int(m[2])
+        if not 1 <= month <= 12:
+            raise ValueError(f"month {month} is not 1-12")
+        return date(year, month, calendar.monthrange(year, month)[1])
+    if m := _QUARTER.match(text):
+        return quarter_end(int(m[1]), int(m[2]))
+    raise ValueError(f"'{text}' is not a period (use YYYY-MM-DD, YYYY-MM or YYYY-Qn)")
+
+
+def parse_quarter(text: str | int) -> int:
+    """`Q1`..`Q4` or `1`..`4` -> 1..4."""
+    raw = str(text).strip().upper().removeprefix("Q")
+    if raw in {"1", "2", "3", "4"}:
+        return int(raw)
+    if raw in {"1.0", "2.0", "3.0", "4.0"}:  # spreadsheets store 2 as 2.0
+        return int(float(raw))
+    raise ValueError(f"'{text}' is not a quarter (use Q1-Q4 or 1-4)")
+
+
+def quarter_of(day: date) -> Quarter:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def quarter_start(year: int, quarter: int) -> date:
+    return date(year, 3 * quarter - 2, 1)
+
+
+def quarter_end(year: int, quarter: int) -> date:
+    month = 3 * quarter
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def shift_quarter(year: int, quarter: int, by: int) -> Quarter:
+    """The quarter `by` quarters after (negative: before) the given one."""
+    index = year * 4 + (quarter - 1) + by
+    return index // 4, index % 4 + 1

@@ -1,0 +1,110 @@
+"""Input records (pydantic): one model per exchange-file kind, shared by forms, imports and CLI."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kpis.periods import parse_period, parse_quarter
+
+__all__ = ["ObservationRecord", "TargetRecord"]
+
+_CONFIG = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+def _blank_to_none(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return value
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("expected a number")
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise ValueError(f"'{value}' is not a number") from None
+    if not isinstance(value, (int, float)):
+        raise ValueError("expected a number")
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return float(value)
+
+
+class _Scoped(BaseModel):
+    model_config = _CONFIG
+
+    kpi_id: str = Field(min_length=1, max_length=100)
+    region: str | None = Field(default=None, max_length=100)
+    department: str | None = Field(default=None, max_length=100)
+
+    @field_validator("region", "department", mode="before")
+    @classmethod
+    def _optional(cls, value: Any) -> Any:
+        return _blank_to_none(value)
+
+
+class ObservationRecord(_Scoped):
+    """One actual: a KPI's value for a period (a date) in a scope (None = all)."""
+
+    period: date
+    value: float
+    source: str | None = Field(default=None, max_length=200)
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _period(cls, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            return parse_period(value)
+        raise ValueError("expected a period (YYYY-MM-DD, YYYY-MM or YYYY-Qn)")
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value(cls, value: Any) -> float:
+        return _number(value)
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _source(cls, value: Any) -> Any:
+        return _blank_to_none(value)
+
+
+class TargetRecord(_Scoped):
+    """One quarter target for a KPI in a scope; `reason` says why it was set or changed."""
+
+    year: int = Field(ge=2000, le=2100)
+    quarter: int = Field(ge=1, le=4)
+    target: float
+    reason: str | None = Field(default=None, max_length=500)
+
+    @field_validator("year", mode="before")
+    @classmethod
+    def _year(cls, value: Any) -> Any:
+        number = _number(value)
+        if number != int(number):
+            raise ValueError(f"'{value}' is not a whole year")
+        return int(number)
+
+    @field_validator("quarter", mode="before")
+    @classmethod
+    def _quarter(cls, value: Any) -> int:
+        return parse_quarter(value)
+
+    @field_validator("target", mode="before")
+    @classmethod
+    def _target(cls, value: Any) -> float:
+        return _number(value)
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _reason(cls, value: Any) -> Any:
+        return _blank_to_none(value)

@@ -1,0 +1,225 @@
+"""Quarterly scorecard: quarter values from observations, targets in force, status per KPI."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from kpis.catalog import Catalog, Kpi
+from kpis.periods import Quarter, quarter_end, quarter_start, shift_quarter
+from kpis.status import Evaluation, Status, evaluate
+from kpis.store import Session, utc_now
+
+__all__ = [
+    "Cell",
+    "Grid",
+    "Scope",
+    "Target",
+    "build_grid",
+    "quarter_scorecard",
+    "quarter_values",
+    "scorecard_records",
+    "targets_in_force",
+]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A region and/or department; None means "all"."""
+
+    region: str | None = None
+    department: str | None = None
+
+    @property
+    def is_organisation(self) -> bool:
+        return self.region is None and self.department is None
+
+
+@dataclass(frozen=True)
+class Target:
+    """The target version in force, and where it came from (`inherited` = a broader scope's)."""
+
+    value: float | None
+    inherited: bool
+    changed_by: str
+    changed_at: datetime
+    reason: str | None
+    previous: float | None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One KPI in one quarter: actual, target and the evaluation between them."""
+
+    kpi: Kpi
+    year: int
+    quarter: int
+    actual: float | None
+    target: Target | None
+    evaluation: Evaluation
+    periods: int = 0
+    last_period: date | None = None
+
+    @property
+    def target_value(self) -> float | None:
+        return None if self.target is None else self.target.value
+
+    @property
+    def status(self) -> Status:
+        return self.evaluation.status
+
+    @property
+    def attainment(self) -> float | None:
+        return self.evaluation.attainment
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Cells for every catalog KPI and every quarter of a range, in one scope."""
+
+    scope: Scope
+    quarters: tuple[Quarter, ...]
+    cells: dict[tuple[str, int, int], Cell] = field(repr=False)
+
+    def cell(self, kpi_id: str, year: int, quarter: int) -> Cell:
+        return self.cells[(kpi_id, year, quarter)]
+
+    def previous(self, cell: Cell) -> Cell | None:
+        year, quarter = shift_quarter(cell.year, cell.quarter, -1)
+        return self.cells.get((cell.kpi.id, year, quarter))
+
+
+def _nullable(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    return value
+
+
+def quarter_values(session: Session, first: Quarter, last: Quarter, scope: Scope) -> dict[tuple[str, int, int], dict]:
+    """Actual per (kpi_id, year, quarter) from observations, per the catalog's aggregation rules."""
+    frame = session.query(
+        "quarter_values",
+        start=quarter_start(*first), end=quarter_end(*last),
+        region=scope.region, department=scope.department,
+    )
+    return {
+        (row.kpi_id, int(row.year), int(row.quarter)): {
+            "actual": _nullable(float(row.actual)),
+            "periods": int(row.periods),
+            "last_period": pd.Timestamp(row.last_period).date(),
+        }
+        for row in frame.itertuples(index=False)
+    }
+
+
+def _specificity(row: Any, scope: Scope) -> int:
+    """How closely a target row's scope matches the requested one (higher = closer)."""
+    region, department = _nullable(row.region), _nullable(row.department)
+    score = 0
+    if scope.region is not None:
+        score += 2 if region == scope.region else 0
+    if scope.department is not None:
+        score += 1 if department == scope.department else 0
+    return score
+
+
+def targets_in_force(session: Session, catalog: Catalog, first: Quarter, last: Quarter, scope: Scope,
+                     as_of: datetime | None = None) -> dict[tuple[str, int, int], Target]:
+    """The target in force at `as_of` (default now) per (kpi_id, year, quarter). A scope without its
+    own target inherits the closest broader one only for KPIs that do not add up across scope
+    (percentages, latency): a region's share of a sum target is not knowable."""
+    frame = session.query(
+        "targets_as_of", y0=first[0], q0=first[1], y1=last[0], q1=last[1],
+        region=scope.region, department=scope.department, as_of=as_of or utc_now(),
+    )
+    full = (2 if scope.region is not None else 0) + (1 if scope.department is not None else 0)
+    best: dict[tuple[str, int, int], tuple[int, Target]] = {}
+    for row in frame.itertuples(index=False):
+        if row.kpi_id not in catalog:
+            continue
+        rank = _specificity(row, scope)
+        inherited = rank != full
+        if inherited and catalog.get(row.kpi_id).across_scope == "sum":
+            continue
+        key = (row.kpi_id, int(row.year), int(row.quarter))
+        if key in best and best[key][0] >= rank:
+            continue
+        best[key] = (rank, Target(
+            value=_nullable(row.target), inherited=inherited, changed_by=row.changed_by,
+            changed_at=pd.Timestamp(row.changed_at).to_pydatetime(), reason=_nullable(row.reason),
+            previous=_nullable(row.previous),
+        ))
+    return {key: target for key, (_, target) in best.items()}
+
+
+def _quarters(first: Quarter, last: Quarter) -> tuple[Quarter, ...]:
+    count = (last[0] * 4 + last[1]) - (first[0] * 4 + first[1]) + 1
+    return tuple(shift_quarter(*first, i) for i in range(max(count, 0)))
+
+
+def build_grid(session: Session, catalog: Catalog, first: Quarter, last: Quarter,
+               scope: Scope = Scope(), as_of: datetime | None = None) -> Grid:
+    """Every catalog KPI x every quarter from `first` to `last`, evaluated."""
+    values = quarter_values(session, first, last, scope)
+    targets = targets_in_force(session, catalog, first, last, scope, as_of)
+    cells = {}
+    for kpi in catalog:
+        for year, quarter in _quarters(first, last):
+            key = (kpi.id, year, quarter)
+            found = values.get(key, {})
+            target = targets.get(key)
+            actual = found.get("actual")
+            cells[key] = Cell(
+                kpi=kpi, year=year, quarter=quarter, actual=actual, target=target,
+                evaluation=evaluate(actual, None if target is None else target.value, kpi),
+                periods=found.get("periods", 0), last_period=found.get("last_period"),
+            )
+    return Grid(scope=scope, quarters=_quarters(first, last), cells=cells)
+
+
+def quarter_scorecard(session: Session, catalog: Catalog, year: int, quarter: int,
+                      scope: Scope = Scope(), as_of: datetime | None = None) -> tuple[Grid, list[Cell]]:
+    """The selected quarter's cells (catalog order) and the grid they came from, which also
+    holds the previous quarter for the change columns."""
+    grid = build_grid(session, catalog, shift_quarter(year, quarter, -1), (year, quarter), scope, as_of)
+    return grid, [grid.cell(kpi.id, year, quarter) for kpi in catalog]
+
+
+def _change(cell: Cell, previous: Cell | None) -> float | None:
+    if previous is None or cell.actual is None or previous.actual is None:
+        return None
+    return cell.actual - previous.actual
+
+
+def scorecard_records(grid: Grid, cells: list[Cell], lang: str = "en") -> list[dict[str, Any]]:
+    """Plain records (the CLI's JSON/CSV): SPEC section 8 fields first, then the explanation."""
+    records = []
+    for cell in cells:
+        previous = grid.previous(cell)
+        target = cell.target
+        records.append({
+            "kpi_id": cell.kpi.id,
+            "family": cell.kpi.family,
+            "year": cell.year,
+            "quarter": cell.quarter,
+            "region": grid.scope.region,
+            "department": grid.scope.department,
+            "actual": cell.actual,
+            "target": cell.target_value,
+            "attainment": cell.attainment,
+            "status": cell.status,
+            "name": cell.kpi.name(lang),
+            "unit": cell.kpi.unit,
+            "direction": cell.kpi.direction,
+            "rule": cell.evaluation.rule,
+            "formula": cell.evaluation.formula,
+            "target_inherited": None if target is None else target.inherited,
+            "previous_actual": None if previous is None else previous.actual,
+            "previous_status": None if previous is None else previous.status,
+            "change": _change(cell, previous),
+        })
+    return records

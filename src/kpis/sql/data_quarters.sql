@@ -1,0 +1,6 @@
+-- Quarters that have at least one observation, newest first, with the latest load time.
+SELECT year(period) AS year, quarter(period) AS quarter, count(*) AS observations,
+       max(loaded_at) AS loaded_at
+FROM observations
+GROUP BY ALL
+ORDER BY year DESC, quarter DESC

@@ -1,0 +1,48 @@
+-- Quarter values per KPI for one scope ($region / $department NULL = all) between $start and $end.
+-- Per period: an observation at the scope itself (depth 0) wins; otherwise the shallowest level of
+-- children (region-level before department-level before both) rolls up by the KPI's across-scope
+-- rule. Then each quarter's periods aggregate by the KPI's over-time rule.
+WITH scoped AS (
+    SELECT o.kpi_id, o.period, o.value,
+           (CASE WHEN $region IS NULL AND o.region IS NOT NULL THEN 1 ELSE 0 END)
+         + (CASE WHEN $department IS NULL AND o.department IS NOT NULL THEN 2 ELSE 0 END) AS depth
+    FROM observations AS o
+    WHERE o.period BETWEEN $start AND $end
+      AND ($region IS NULL OR o.region = $region)
+      AND ($department IS NULL OR o.department = $department)
+),
+by_depth AS (
+    SELECT kpi_id, period, depth,
+           sum(value) AS v_sum, avg(value) AS v_mean, max(value) AS v_max, min(value) AS v_min
+    FROM scoped
+    GROUP BY kpi_id, period, depth
+),
+per_period AS (
+    SELECT b.kpi_id, b.period,
+           CASE k.across_scope
+               WHEN 'sum' THEN b.v_sum
+               WHEN 'mean' THEN b.v_mean
+               WHEN 'max' THEN b.v_max
+               ELSE b.v_min
+           END AS value
+    FROM by_depth AS b
+    JOIN kpis AS k USING (kpi_id)
+    QUALIFY b.depth = min(b.depth) OVER (PARTITION BY b.kpi_id, b.period)
+)
+SELECT p.kpi_id,
+       year(p.period) AS year,
+       quarter(p.period) AS quarter,
+       CASE k.over_time
+           WHEN 'sum' THEN sum(p.value)
+           WHEN 'mean' THEN avg(p.value)
+           WHEN 'max' THEN max(p.value)
+           WHEN 'min' THEN min(p.value)
+           WHEN 'last' THEN arg_max(p.value, p.period)
+           ELSE quantile_cont(p.value, 0.95)
+       END AS actual,
+       count(*) AS periods,
+       max(p.period) AS last_period
+FROM per_period AS p
+JOIN kpis AS k USING (kpi_id)
+GROUP BY p.kpi_id, year(p.period), quarter(p.period), k.over_time
+ORDER BY p.kpi_id, year, quarter
