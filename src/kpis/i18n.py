@@ -69,7 +69,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dash.trend": {"en": "Trend", "es": "Tendencia"},
     "dash.trend_kpi": {"en": "KPI to chart", "es": "KPI a graficar"},
     "dash.changes": {"en": "What changed since last quarter", "es": "Qué cambió desde el trimestre anterior"},
-    "dash.explain": {"en": "Why is a flag what it is?", "es": "¿Por qué un indicador tiene ese estado?"},
+    "dash.explain": {"en": "Why this status?", "es": "¿Por qué este estado?"},
     "dash.explain_kpi": {"en": "KPI to explain", "es": "KPI a explicar"},
     "dash.status_moves": {"en": "Status moves", "es": "Cambios de estado"},
     "dash.biggest_misses": {"en": "Furthest below target", "es": "Más lejos de la meta"},
@@ -103,6 +103,11 @@ MESSAGES: dict[str, dict[str, str]] = {
                                  "es": "Este alcance no tiene meta propia; usa la de la organización."},
     "explain.observations": {"en": "Observations in the quarter: {n} (latest {last})",
                              "es": "Observaciones en el trimestre: {n} (última {last})"},
+    "unit.count": {"en": "count", "es": "cantidad"},
+    "unit.percent": {"en": "%", "es": "%"},
+    "unit.ms": {"en": "milliseconds", "es": "milisegundos"},
+    "unit.weeks": {"en": "weeks", "es": "semanas"},
+    "unit.ratio": {"en": "ratio", "es": "razón"},
     "error.title": {"en": "Something needs attention", "es": "Algo requiere atención"},
 }
 

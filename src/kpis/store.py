@@ -100,11 +100,14 @@ class Store:
             con.close()
 
     def data_version(self) -> float:
-        """Changes whenever the file is written (its modification time); 0 if absent."""
-        try:
-            return self.path.stat().st_mtime
-        except FileNotFoundError:
-            return 0.0
+        """Changes whenever the file or its WAL is written (modification time); 0 if absent."""
+        stamps = []
+        for path in (self.path, self.path.with_name(self.path.name + ".wal")):
+            try:
+                stamps.append(path.stat().st_mtime_ns)
+            except FileNotFoundError:
+                stamps.append(0)
+        return float(max(stamps))
 
 
 class Session:

@@ -1,0 +1,85 @@
+"""Quarterly scaling dashboard (landing page): filters -> grid -> cards, table, trend, changes."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpis.catalog import FAMILIES
+from kpis.changes import what_changed
+from kpis.charts import trend_figure
+from kpis.i18n import t
+from kpis.periods import shift_quarter
+from kpis_app.dashboard_view import (
+    render_card,
+    render_changes,
+    render_quarter_table,
+    render_summary,
+)
+from kpis_app.state import cached_grid, data_overview, get_catalog, store_key
+from kpis_app.widgets import url_select
+
+lang = st.session_state.get("lang_value", "en")
+catalog = get_catalog()
+db_path, version = store_key()
+overview = data_overview(db_path, version)
+
+st.title(t("dash.heading", lang))
+if not overview["quarters"]:
+    st.info(t("dash.no_data_anywhere", lang))
+    st.stop()
+
+latest = overview["quarters"][0]
+earliest = overview["quarters"][-1]
+years = sorted({y for y, _ in overview["quarters"]}, reverse=True)
+year = url_select(t("filter.year", lang), years, "year", default=latest[0])
+quarter = url_select(t("filter.quarter", lang), [1, 2, 3, 4], "quarter", format_func=lambda q: f"Q{q}",
+                     default=latest[1] if year == latest[0] else 4)
+region = url_select(t("filter.region", lang), [None, *overview["regions"]], "region",
+                    format_func=lambda r: r or t("filter.all_regions", lang))
+department = url_select(t("filter.department", lang), [None, *overview["departments"]], "department",
+                        format_func=lambda d: d or t("filter.all_departments", lang))
+
+first = min(earliest, shift_quarter(year, quarter, -1))
+last = max(latest, (year, 4))
+grid = cached_grid(db_path, version, first, last, region, department)
+cells = [grid.cell(kpi.id, year, quarter) for kpi in catalog]
+previous = shift_quarter(year, quarter, -1)
+
+st.markdown(
+    '<div class="kpi-subtitle">' + t(
+        "dash.subheading", lang, quarter=f"{year}-Q{quarter}",
+        region=region or t("filter.all_regions", lang),
+        department=department or t("filter.all_departments", lang),
+    ) + (" · " + t("dash.data_as_of", lang, period=max(c.last_period for c in cells if c.last_period),
+                   loaded=overview["loaded_at"].strftime("%Y-%m-%d"))
+         if any(c.last_period for c in cells) else "") + "</div>",
+    unsafe_allow_html=True,
+)
+render_summary(cells, lang)
+
+headline = [c for c in cells if c.kpi.headline]
+for column, cell in zip(st.columns(len(headline)), headline):
+    with column:
+        render_card(cell, grid, lang)
+
+st.subheader(t("dash.cards", lang))
+for tab, family in zip(st.tabs([t(f"family.{f}", lang) for f in FAMILIES]), FAMILIES):
+    with tab:
+        family_cells = [c for c in cells if c.kpi.family == family]
+        for start in range(0, len(family_cells), 4):
+            for column, cell in zip(st.columns(4), family_cells[start:start + 4]):
+                with column:
+                    render_card(cell, grid, lang, key_prefix=family)
+
+st.subheader(t("dash.table", lang))
+headline_only = st.toggle(t("filter.headline_only", lang), value=True)
+render_quarter_table(grid, catalog, year, quarter, lang, headline_only)
+
+st.subheader(t("dash.trend", lang))
+kpi_ids = [k.id for k in catalog]
+trend_kpi = st.selectbox(t("dash.trend_kpi", lang), kpi_ids, format_func=lambda k: catalog.get(k).name(lang),
+                         index=kpi_ids.index(headline[0].kpi.id) if headline else 0)
+st.plotly_chart(trend_figure(grid, trend_kpi, lang), width="stretch", config={"displaylogo": False})
+
+st.subheader(t("dash.changes", lang) + f" ({previous[0]}-Q{previous[1]} → {year}-Q{quarter})")
+render_changes(what_changed(grid, cells), lang)

@@ -1,0 +1,39 @@
+"""The explanation behind a flag, in words: rule, numbers, bands, aggregation, target source."""
+
+from __future__ import annotations
+
+from kpis.formatting import format_attainment, format_value
+from kpis.i18n import t
+from kpis.scorecard import Cell
+
+__all__ = ["explain_cell"]
+
+
+def explain_cell(cell: Cell, lang: str = "en") -> list[tuple[str, str]]:
+    """(label, text) lines that say why the cell's status is what it is."""
+    kpi, evaluation = cell.kpi, cell.evaluation
+    numbers = (
+        f"{t('card.actual', lang)} {format_value(cell.actual, kpi, lang)} · "
+        f"{t('card.target', lang)} {format_value(cell.target_value, kpi, lang)} · "
+        f"{t('card.attainment', lang)} {format_attainment(cell.attainment)}"
+    )
+    if evaluation.attainment is not None:
+        numbers += f"  ({evaluation.formula})"
+    lines = [
+        (t("explain.rule", lang), t(f"rule.{evaluation.rule}", lang)),
+        (t("explain.numbers", lang), numbers),
+        (t("explain.bands", lang), t("explain.bands_text", lang, **kpi.bands.model_dump())),
+        ("", t("explain.aggregation", lang, over_time=t(f"agg.{kpi.over_time}", lang),
+               across=t(f"agg.{kpi.across_scope}", lang))),
+    ]
+    if cell.periods:
+        lines.append(("", t("explain.observations", lang, n=cell.periods, last=cell.last_period.isoformat())))
+    if cell.target is not None:
+        source = t("explain.target_source", lang, who=cell.target.changed_by,
+                   when=cell.target.changed_at.strftime("%Y-%m-%d"))
+        if cell.target.reason:
+            source += f": “{cell.target.reason}”"
+        lines.append(("", source))
+        if cell.target.inherited:
+            lines.append(("", t("explain.target_inherited", lang)))
+    return lines

@@ -1,0 +1,1 @@
+"""Streamlit glue: the one place with caches, session state and shared widgets."""

@@ -1,0 +1,122 @@
+"""Rendering pieces of the quarterly dashboard: summary, cards, quarter table, changes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from html import escape
+
+import streamlit as st
+
+from kpis.catalog import Catalog
+from kpis.changes import Changes, Move
+from kpis.charts import STATUS_COLORS
+from kpis.explain import explain_cell
+from kpis.formatting import format_attainment, format_change, format_value
+from kpis.i18n import t
+from kpis.scorecard import Cell, Grid
+from kpis.status import STATUSES
+from kpis_app.widgets import flag_html
+
+
+def render_summary(cells: list[Cell], lang: str) -> None:
+    """One pill per status with its count, in band order."""
+    counts = Counter(c.status for c in cells if c.evaluation.rule != "no_target")
+    no_target = sum(1 for c in cells if c.evaluation.rule == "no_target")
+    pills = "".join(
+        flag_html(status, lang, f"{t(f'status.{status}', lang)}: {counts[status]}")
+        for status in STATUSES if counts[status]
+    )
+    if no_target:
+        pills += flag_html("no_data", lang, f"{t('status.no_target', lang)}: {no_target}")
+    st.markdown(f'<div class="kpi-summary" aria-label="{escape(t("dash.summary", lang, n=len(cells)))}">'
+                f"{pills}</div>", unsafe_allow_html=True)
+
+
+def _status_label(cell: Cell, lang: str) -> str | None:
+    """'No target' reads better than 'No data' when only the target is missing."""
+    return t("status.no_target", lang) if cell.evaluation.rule == "no_target" else None
+
+
+def render_card(cell: Cell, grid: Grid, lang: str, key_prefix: str = "head") -> None:
+    """A KPI card: name, actual, target and attainment, flag, change; 'why' on demand."""
+    kpi = cell.kpi
+    previous = grid.previous(cell)
+    has_both = previous is not None and previous.actual is not None and cell.actual is not None
+    delta = cell.actual - previous.actual if has_both else None
+    target = format_value(cell.target_value, kpi, lang)
+    inherited = f" ({t('card.inherited', lang)})" if cell.target is not None and cell.target.inherited else ""
+    change = ""
+    if previous is not None:
+        change = f"{format_change(delta, kpi, lang)} " + t("dash.vs_previous", lang, quarter=f"Q{previous.quarter}")
+    with st.container(border=True):
+        st.markdown(
+            f'<div class="kpi-card" style="--status:{STATUS_COLORS[cell.status]}">'
+            f'<div class="name">{escape(kpi.name(lang))}</div>'
+            f'<div class="actual">{escape(format_value(cell.actual, kpi, lang))}</div>'
+            f'<div class="meta">{t("card.target", lang)} {escape(target)}{escape(inherited)} · '
+            f'{t("card.attainment", lang)} {format_attainment(cell.attainment)}</div>'
+            f'{flag_html(cell.status, lang, _status_label(cell, lang))}'
+            f'<div class="meta" style="margin-top:.35rem">{escape(change)}</div></div>',
+            unsafe_allow_html=True,
+        )
+        with st.popover(t("dash.explain", lang), width="stretch"):
+            st.markdown(f"**{kpi.name(lang)}** — {kpi.description(lang)}")
+            for label, text in explain_cell(cell, lang):
+                st.markdown(f"**{label}:** {text}" if label else text)
+
+
+def render_quarter_table(grid: Grid, catalog: Catalog, year: int, selected: int, lang: str,
+                         headline_only: bool) -> None:
+    """Dimension x Q1-Q4: actual / target and the flag per quarter; the selected quarter shaded."""
+    kpis = [k for k in catalog if k.headline or not headline_only]
+    head = "".join(
+        f'<th class="{"selected" if q == selected else ""}">{year}-Q{q}<br>'
+        f'<span class="family">{t("table.actual_target", lang)}</span></th>'
+        for q in (1, 2, 3, 4)
+    )
+    body = []
+    for kpi in kpis:
+        cells_html = []
+        for q in (1, 2, 3, 4):
+            cell = grid.cell(kpi.id, year, q)
+            cells_html.append(
+                f'<td class="{"selected" if q == selected else ""}"><span class="num">'
+                f"{escape(format_value(cell.actual, kpi, lang))} / {escape(format_value(cell.target_value, kpi, lang))}"
+                f"</span><br>{flag_html(cell.status, lang, _status_label(cell, lang))}</td>"
+            )
+        body.append(
+            f'<tr><td><b>{escape(kpi.name(lang))}</b><br><span class="family">'
+            f'{t(f"family.{kpi.family}", lang)}</span></td>{"".join(cells_html)}</tr>'
+        )
+    st.markdown(
+        f'<table class="kpi-table"><thead><tr><th>{t("table.kpi", lang)}</th>{head}</tr></thead>'
+        f'<tbody>{"".join(body)}</tbody></table>',
+        unsafe_allow_html=True,
+    )
+
+
+def _move_line(move: Move, lang: str, detail: str) -> str:
+    return (f'<div class="kpi-change"><b>{escape(move.cell.kpi.name(lang))}</b><br>'
+            f"{detail}</div>")
+
+
+def render_changes(changes: Changes, lang: str) -> None:
+    """Status moves, furthest below target, biggest gains: three columns."""
+    columns = st.columns(3)
+    sections = [
+        (t("dash.status_moves", lang), changes.status_moves, t("dash.no_moves", lang),
+         lambda m: f"{flag_html(m.before, lang)} → {flag_html(m.after, lang)}"),
+        (t("dash.biggest_misses", lang), changes.biggest_misses, t("dash.no_misses", lang),
+         lambda m: f"{flag_html(m.after, lang)} {t('card.attainment', lang)} {format_attainment(m.cell.attainment)}"),
+        (t("dash.biggest_gains", lang), changes.biggest_gains, t("dash.no_gains", lang),
+         lambda m: f"{t('card.attainment', lang)} {format_attainment(m.previous.attainment)} → "
+                   f"{format_attainment(m.cell.attainment)} {flag_html(m.after, lang)}"),
+    ]
+    for column, (title, moves, empty, detail) in zip(columns, sections):
+        with column:
+            st.markdown(f"**{title}**")
+            if not moves:
+                st.caption(empty)
+            html = "".join(_move_line(m, lang, detail(m)) for m in moves)
+            if html:
+                st.markdown(html, unsafe_allow_html=True)

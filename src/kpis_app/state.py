@@ -1,0 +1,52 @@
+"""Cached resources and data for the pages (st.cache_resource / st.cache_data live only here)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpis.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
+from kpis.cli import default_db_path
+from kpis.periods import Quarter
+from kpis.scorecard import Grid, Scope, build_grid
+from kpis.setup import initialise
+from kpis.store import Store
+
+
+@st.cache_resource(show_spinner=False)
+def get_catalog() -> Catalog:
+    return load_catalog(DEFAULT_CATALOG_PATH)
+
+
+@st.cache_resource(show_spinner="Preparing the database…")
+def get_store() -> Store:
+    """The app's store; on the very first run (no file yet) it is created with the demo program."""
+    store = Store(default_db_path())
+    initialise(store, get_catalog(), demo=not store.path.exists(), actor="system")
+    return store
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def data_overview(db_path: str, version: float) -> dict:
+    """Quarters with data, regions and departments, and the data-as-of figures for the filters."""
+    with Store(db_path).session() as session:
+        quarters = session.query("data_quarters")
+        scopes = session.query("scopes")
+    return {
+        "quarters": [(int(r.year), int(r.quarter)) for r in quarters.itertuples()],
+        "loaded_at": None if quarters.empty else quarters["loaded_at"].max().to_pydatetime(),
+        "regions": sorted({r for r in scopes["region"].dropna()}),
+        "departments": sorted({d for d in scopes["department"].dropna()}),
+    }
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def cached_grid(db_path: str, version: float, first: Quarter, last: Quarter,
+                region: str | None, department: str | None) -> Grid:
+    """Every KPI x quarter in a scope; keyed by the file's version so writes invalidate it."""
+    with Store(db_path).session() as session:
+        return build_grid(session, get_catalog(), first, last, Scope(region, department))
+
+
+def store_key() -> tuple[str, float]:
+    store = get_store()
+    return str(store.path), store.data_version()

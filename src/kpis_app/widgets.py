@@ -1,0 +1,72 @@
+"""Shared widgets: the house CSS, status flags, KPI cards and URL-backed filters."""
+
+from __future__ import annotations
+
+from html import escape
+
+import streamlit as st
+
+from kpis.charts import STATUS_COLORS, STATUS_ICONS, STATUS_TEXT_COLORS
+from kpis.i18n import LANGUAGES, t
+from kpis.status import Status
+
+CSS = """
+<style>
+.block-container {padding-top: 2.2rem; max-width: 1500px;}
+.kpi-flag {display: inline-flex; align-items: center; gap: .35em; padding: .12em .6em; border-radius: 999px;
+  font-weight: 600; font-size: .92rem; white-space: nowrap; border: 1.5px solid currentColor;}
+.kpi-card {border-left: 6px solid var(--status); padding: .2rem .2rem .2rem .8rem; min-height: 9.4rem;}
+.kpi-card .name {font-size: .98rem; color: #3A4452; font-weight: 600; line-height: 1.25; min-height: 2.5em;}
+.kpi-card .actual {font-size: 2.05rem; font-weight: 700; color: #1F2A37; line-height: 1.15; margin: .15rem 0;}
+.kpi-card .meta {font-size: .9rem; color: #5B6675; margin-bottom: .35rem;}
+.kpi-summary {display: flex; flex-wrap: wrap; gap: .6rem; margin: .3rem 0 1rem 0;}
+.kpi-summary .kpi-flag {font-size: 1.05rem; padding: .3em .9em;}
+.kpi-subtitle {color: #5B6675; font-size: 1.1rem; margin-top: -.6rem;}
+table.kpi-table {border-collapse: collapse; width: 100%; font-size: .95rem;}
+table.kpi-table th {text-align: left; background: #F3F5F8; padding: .45rem .5rem; border-bottom: 2px solid #C9CED6;}
+table.kpi-table td {padding: .4rem .5rem; border-bottom: 1px solid #E6E9EE; vertical-align: top;}
+table.kpi-table td.selected, table.kpi-table th.selected {background: #EEF4FB;}
+table.kpi-table .num {font-variant-numeric: tabular-nums; white-space: nowrap;}
+table.kpi-table .family {color: #5B6675; font-size: .85rem;}
+.kpi-change {padding: .25rem 0; border-bottom: 1px solid #EEF0F3;}
+</style>
+"""
+
+
+def inject_css() -> None:
+    st.markdown(CSS, unsafe_allow_html=True)
+
+
+def flag_html(status: Status, lang: str, label: str | None = None) -> str:
+    """Icon + word + colour (tinted background, dark text of the same hue)."""
+    word = label or t(f"status.{status}", lang)
+    return (
+        f'<span class="kpi-flag" data-status="{status}" style="color:{STATUS_TEXT_COLORS[status]};'
+        f'background:{STATUS_COLORS[status]}1F">{STATUS_ICONS[status]} {escape(word)}</span>'
+    )
+
+
+def language_selector() -> str:
+    """Language switch in the sidebar, kept in the URL (`?lang=es`)."""
+    current = st.query_params.get("lang", "en")
+    current = current if current in LANGUAGES else "en"
+    lang = st.sidebar.radio(
+        "Language / Idioma", list(LANGUAGES), index=list(LANGUAGES).index(current),
+        format_func=LANGUAGES.get, horizontal=True, key="lang",
+    )
+    st.query_params["lang"] = lang
+    return lang
+
+
+def url_select(label: str, options: list, key: str, format_func=str, default=None):
+    """A sidebar selectbox whose value lives in the URL query string under `key`."""
+    raw = st.query_params.get(key)
+    by_text = {str(o): o for o in options}
+    chosen = by_text.get(raw, default if default in options else options[0])
+    value = st.sidebar.selectbox(label, options, index=options.index(chosen), format_func=format_func,
+                                 key=f"filter_{key}")
+    if value is None:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = str(value)
+    return value

@@ -1,0 +1,185 @@
+"""The command line, run as a user runs it: `python -m kpis ...` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kpis.store import Store
+
+
+def kpis(*args: str, db: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KPIS_USER": "cli-tester"}
+    return subprocess.run([sys.executable, "-m", "kpis", "--db", str(db), *args],
+                          capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+
+
+def snapshot(db: Path) -> tuple:
+    with Store(db).session() as session:
+        return (session.con.execute("SELECT * FROM observations ORDER BY obs_id").fetchall(),
+                session.con.execute("SELECT * FROM target_versions ORDER BY version_id").fetchall(),
+                session.scalar("SELECT count(*) FROM audit_log"))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "cli.duckdb"
+    assert kpis("init", db=path).returncode == 0
+    return path
+
+
+def test_init_is_idempotent_and_demo_loads_once(tmp_path: Path):
+    path = tmp_path / "demo.duckdb"
+    first = kpis("init", "--demo", db=path)
+    assert first.returncode == 0 and "demo program loaded" in first.stdout
+    before = snapshot(path)
+    again = kpis("init", "--demo", db=path)
+    assert again.returncode == 0 and "demo program loaded" not in again.stdout
+    assert snapshot(path) == before
+
+
+def test_scorecard_json_has_spec_fields(tmp_path: Path):
+    path = tmp_path / "demo.duckdb"
+    kpis("init", "--demo", db=path)
+    result = kpis("scorecard", "--year", "2025", "--quarter", "Q4", "--format", "json", db=path)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert isinstance(rows, list) and len(rows) == 21
+    for row in rows:
+        assert {"kpi_id", "family", "year", "quarter", "region", "department", "actual", "target",
+                "attainment", "status"} <= set(row)
+        assert row["status"] in {"ahead", "on_track", "at_risk", "off_track", "no_data"}
+        assert row["region"] is None and row["department"] is None
+        for key in ("actual", "target", "attainment"):
+            assert row[key] is None or isinstance(row[key], (int, float))
+    availability = next(r for r in rows if r["kpi_id"] == "availability_pct")
+    assert availability["status"] == "off_track"  # the October 2025 incident
+
+
+def test_scorecard_region_filter_and_quarter_as_number(tmp_path: Path):
+    path = tmp_path / "demo.duckdb"
+    kpis("init", "--demo", db=path)
+    result = kpis("scorecard", "--year", "2026", "--quarter", "3", "--region", "Brazil", "--format", "json", db=path)
+    rows = json.loads(result.stdout)
+    assert {r["region"] for r in rows} == {"Brazil"} and {r["quarter"] for r in rows} == {3}
+    latency = next(r for r in rows if r["kpi_id"] == "api_latency_p95_ms")
+    assert latency["target"] == 100 and latency["status"] in {"at_risk", "off_track"}
+
+
+def test_scorecard_table_and_csv_formats(tmp_path: Path):
+    path = tmp_path / "demo.duckdb"
+    kpis("init", "--demo", db=path)
+    table = kpis("scorecard", "--year", "2025", "--quarter", "Q4", db=path)
+    assert "Platform availability" in table.stdout and "✖ Off track" in table.stdout
+    spanish = kpis("scorecard", "--year", "2025", "--quarter", "Q4", "--lang", "es", db=path)
+    assert "Disponibilidad de la plataforma" in spanish.stdout and "Fuera de curso" in spanish.stdout
+    csv_out = kpis("scorecard", "--year", "2025", "--quarter", "Q4", "--format", "csv", db=path)
+    assert csv_out.stdout.splitlines()[0].startswith("kpi_id,family,year,quarter,region,department,actual,target")
+    assert len(csv_out.stdout.splitlines()) == 22
+
+
+def test_import_observations_then_scorecard_reflects_them(db: Path, tmp_path: Path):
+    (tmp_path / "obs.csv").write_text(
+        "kpi_id,period,value,region\n"
+        "models_in_production,2025-01,4,\n"
+        "models_in_production,2025-Q1,7,\n"
+        "new_users,2025-02-14,120,Mexico\n", encoding="utf-8")
+    (tmp_path / "targets.csv").write_text("kpi_id,year,quarter,target\nmodels_in_production,2025,Q1,5\n")
+    assert kpis("import", "observations", str(tmp_path / "obs.csv"), db=db).returncode == 0
+    assert kpis("import", "targets", str(tmp_path / "targets.csv"), db=db).returncode == 0
+    rows = json.loads(kpis("scorecard", "--year", "2025", "--quarter", "1", "--format", "json", db=db).stdout)
+    models = next(r for r in rows if r["kpi_id"] == "models_in_production")
+    assert (models["actual"], models["target"], models["attainment"], models["status"]) == (7, 5, 1.4, "ahead")
+    with Store(db).session() as session:
+        assert session.scalar("SELECT DISTINCT actor FROM audit_log WHERE channel = 'cli'") == "cli-tester"
+
+
+def test_import_with_bad_rows_reports_each_line_and_changes_nothing(db: Path, tmp_path: Path):
+    good = tmp_path / "good.csv"
+    good.write_text("kpi_id,period,value\nnew_users,2025-01-31,10\n")
+    kpis("import", "observations", str(good), db=db)
+    before = snapshot(db)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "kpi_id,period,value,region\n"
+        "new_users,2025-02-28,20,\n"          # line 2: fine
+        "no_such_kpi,2025-02-28,1,\n"         # line 3: unknown KPI
+        "new_users,2025-13,5,\n"              # line 4: bad month
+        "new_users,2025-03-31,abc,\n"         # line 5: not a number
+        "availability_pct,2025-03-31,101,\n"  # line 6: above 100
+        "new_users,2025-02-28,25,\n"          # line 7: duplicate of line 2
+        "new_users,,5,\n",                    # line 8: missing period
+        encoding="utf-8")
+    result = kpis("import", "observations", str(bad), db=db)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    for line, words in [(3, "unknown KPI"), (4, "month 13"), (5, "not a number"), (6, "above the maximum"),
+                        (7, "duplicate of line 2"), (8, "period")]:
+        assert f"line {line}: " in result.stderr and words in result.stderr, (line, result.stderr)
+    assert "line 2:" not in result.stderr
+    assert snapshot(db) == before
+
+
+def test_import_targets_reports_bad_quarter_and_year(db: Path, tmp_path: Path):
+    bad = tmp_path / "targets.csv"
+    bad.write_text("kpi_id,year,quarter,target\nnew_users,2025,Q5,10\nnew_users,twenty,1,10\nnew_users,2025,2,\n")
+    before = snapshot(db)
+    result = kpis("import", "targets", str(bad), db=db)
+    assert result.returncode == 2
+    assert "line 2: quarter" in result.stderr and "line 3: year" in result.stderr and "line 4: target" in result.stderr
+    assert snapshot(db) == before
+
+
+def test_import_missing_column_and_unknown_column_are_reported(db: Path, tmp_path: Path):
+    bad = tmp_path / "obs.csv"
+    bad.write_text("kpi_id,value,regoin\nnew_users,1,Mexico\n")
+    result = kpis("import", "observations", str(bad), db=db)
+    assert result.returncode == 2
+    assert "missing required column 'period'" in result.stderr and "unknown column 'regoin'" in result.stderr
+
+
+def test_import_dry_run_writes_nothing(db: Path, tmp_path: Path):
+    path = tmp_path / "obs.csv"
+    path.write_text("kpi_id,period,value\nnew_users,2025-01-31,10\n")
+    before = snapshot(db)
+    result = kpis("import", "observations", str(path), "--dry-run", db=db)
+    assert result.returncode == 0 and "dry run" in result.stdout
+    assert snapshot(db) == before
+
+
+def test_import_xlsx_uses_sheet_row_numbers(db: Path, tmp_path: Path):
+    path = tmp_path / "obs.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["kpi_id", "period", "value", "region"])
+    sheet.append(["new_users", "2025-01-31", 10, "Mexico"])
+    sheet.append(["new_users", "2025-02-28", "lots", "Mexico"])
+    workbook.save(path)
+    result = kpis("import", "observations", str(path), db=db)
+    assert result.returncode == 2 and "line 3: value" in result.stderr
+    sheet.delete_rows(3)
+    workbook.save(path)
+    assert kpis("import", "observations", str(path), db=db).returncode == 0
+    with Store(db).session() as session:
+        assert session.scalar("SELECT value FROM observations WHERE region = 'Mexico'") == 10
+
+
+def test_errors_are_one_clear_line_without_traceback(tmp_path: Path):
+    missing = kpis("import", "observations", str(tmp_path / "nope.csv"), db=tmp_path / "x.duckdb")
+    assert missing.returncode == 2 and missing.stderr.startswith("error: ") and "Traceback" not in missing.stderr
+    (tmp_path / "garbage.duckdb").write_bytes(b"this is not a database" * 100)
+    garbage = kpis("scorecard", "--year", "2025", "--quarter", "1", db=tmp_path / "garbage.duckdb")
+    assert garbage.returncode == 1 and garbage.stderr.startswith("error: ") and "Traceback" not in garbage.stderr
+
+
+def test_kpis_db_environment_variable_sets_the_default(tmp_path: Path):
+    env = {**os.environ, "KPIS_DB": str(tmp_path / "env.duckdb")}
+    result = subprocess.run([sys.executable, "-m", "kpis", "init"], capture_output=True, text=True, env=env,
+                            cwd=tmp_path, timeout=60)
+    assert result.returncode == 0 and (tmp_path / "env.duckdb").exists()
