@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import pandas as pd
-
 from kpis.catalog import Catalog, Kpi
 from kpis.periods import Quarter, quarter_end, quarter_start, shift_quarter
 from kpis.status import Evaluation, Status, evaluate
@@ -94,31 +92,29 @@ class Grid:
 
 
 def _nullable(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-        return None
-    return value
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
 def quarter_values(session: Session, first: Quarter, last: Quarter, scope: Scope) -> dict[tuple[str, int, int], dict]:
     """Actual per (kpi_id, year, quarter) from observations, per the catalog's aggregation rules."""
-    frame = session.query(
+    rows = session.rows(
         "quarter_values",
         start=quarter_start(*first), end=quarter_end(*last),
         region=scope.region, department=scope.department,
     )
     return {
-        (row.kpi_id, int(row.year), int(row.quarter)): {
-            "actual": _nullable(float(row.actual)),
-            "periods": int(row.periods),
-            "last_period": pd.Timestamp(row.last_period).date(),
+        (row["kpi_id"], int(row["year"]), int(row["quarter"])): {
+            "actual": _nullable(row["actual"]),
+            "periods": int(row["periods"]),
+            "last_period": row["last_period"],
         }
-        for row in frame.itertuples(index=False)
+        for row in rows
     }
 
 
-def _specificity(row: Any, scope: Scope) -> int:
+def _specificity(row: dict[str, Any], scope: Scope) -> int:
     """How closely a target row's scope matches the requested one (higher = closer)."""
-    region, department = _nullable(row.region), _nullable(row.department)
+    region, department = row["region"], row["department"]
     score = 0
     if scope.region is not None:
         score += 2 if region == scope.region else 0
@@ -132,26 +128,25 @@ def targets_in_force(session: Session, catalog: Catalog, first: Quarter, last: Q
     """The target in force at `as_of` (default now) per (kpi_id, year, quarter). A scope without its
     own target inherits the closest broader one only for KPIs that do not add up across scope
     (percentages, latency): a region's share of a sum target is not knowable."""
-    frame = session.query(
+    rows = session.rows(
         "targets_as_of", y0=first[0], q0=first[1], y1=last[0], q1=last[1],
         region=scope.region, department=scope.department, as_of=as_of or utc_now(),
     )
     full = (2 if scope.region is not None else 0) + (1 if scope.department is not None else 0)
     best: dict[tuple[str, int, int], tuple[int, Target]] = {}
-    for row in frame.itertuples(index=False):
-        if row.kpi_id not in catalog:
+    for row in rows:
+        if row["kpi_id"] not in catalog:
             continue
         rank = _specificity(row, scope)
         inherited = rank != full
-        if inherited and catalog.get(row.kpi_id).across_scope == "sum":
+        if inherited and catalog.get(row["kpi_id"]).across_scope == "sum":
             continue
-        key = (row.kpi_id, int(row.year), int(row.quarter))
+        key = (row["kpi_id"], int(row["year"]), int(row["quarter"]))
         if key in best and best[key][0] >= rank:
             continue
         best[key] = (rank, Target(
-            value=_nullable(row.target), inherited=inherited, changed_by=row.changed_by,
-            changed_at=pd.Timestamp(row.changed_at).to_pydatetime(), reason=_nullable(row.reason),
-            previous=_nullable(row.previous),
+            value=_nullable(row["target"]), inherited=inherited, changed_by=row["changed_by"],
+            changed_at=row["changed_at"], reason=_nullable(row["reason"]), previous=_nullable(row["previous"]),
         ))
     return {key: target for key, (_, target) in best.items()}
 

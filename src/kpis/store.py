@@ -158,6 +158,12 @@ class Session:
         """Run sql/<name>.sql with `$param` placeholders bound from keyword arguments."""
         return self.con.execute(_sql(name), params).df()
 
+    def rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run sql/<name>.sql and return plain dicts (cheaper than a DataFrame for small results)."""
+        cursor = self.con.execute(_sql(name), params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
         row = self.con.execute(sql, params or []).fetchone()
         return None if row is None else row[0]

@@ -18,11 +18,16 @@ def get_catalog() -> Catalog:
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
-def get_store() -> Store:
-    """The app's store; on the very first run (no file yet) it is created with the demo program."""
-    store = Store(default_db_path())
+def _open_store(path: str) -> Store:
+    store = Store(path)
     initialise(store, get_catalog(), demo=not store.path.exists(), actor="system")
     return store
+
+
+def get_store() -> Store:
+    """The app's store ($KPIS_DB or data/kpis.duckdb); on the very first run (no file yet) it is
+    created with the demo program."""
+    return _open_store(str(default_db_path()))
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)

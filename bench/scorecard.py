@@ -1,0 +1,179 @@
+"""Benchmark: the scorecard path vs the bare DuckDB query vs a straightforward pandas version.
+
+Builds a store of about 10 million observations (21 KPIs x 24 months x 40 regions x 500
+departments, ~1000x the demo program), then times, side by side in one run:
+
+  ours    quarter_scorecard(): aggregation SQL + targets in force + status evaluation -> cells
+  bare    the aggregation query alone (sql/quarter_values.sql), fetched, nothing else
+  pandas  the same rules in pandas on a DataFrame already in memory (load time excluded)
+
+Usage: python bench/scorecard.py [--regions 40] [--departments 500] [--repeat 5] [--keep PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import kpis as kpis_sql
+from kpis.catalog import load_catalog
+from kpis.periods import quarter_end, quarter_start
+from kpis.scorecard import Scope, quarter_scorecard
+from kpis.setup import initialise
+from kpis.store import Store
+
+YEAR, QUARTER = 2026, 2
+FIRST, LAST = (2026, 1), (2026, 2)  # the scorecard reads the quarter and the one before
+
+
+def build(path: Path, regions: int, departments: int) -> int:
+    """Fill a fresh store with synthetic region x department observations, sorted by period."""
+    catalog = load_catalog()
+    store = Store(path)
+    initialise(store, catalog, demo=True)  # demo targets, plus its own observations
+    with store.session() as session:
+        session.con.execute(
+            """
+            INSERT INTO observations (kpi_id, period, region, department, value, source, loaded_at)
+            SELECT k.kpi_id,
+                   last_day(DATE '2025-01-01' + to_months(m.range::INTEGER)) AS period,
+                   'R' || lpad(r.range::VARCHAR, 3, '0'),
+                   'D' || lpad(d.range::VARCHAR, 4, '0'),
+                   (hash(k.kpi_id, m.range, r.range, d.range) % 100000) / 100.0,
+                   'bench', now()
+            FROM kpis AS k, range(24) AS m, range(?) AS r, range(?) AS d
+            ORDER BY period
+            """,
+            [regions, departments],
+        )
+        return int(session.scalar("SELECT count(*) FROM observations"))
+
+
+def bare(session) -> list[tuple]:
+    """The floor: the aggregation query executed and fetched as plain tuples, nothing else."""
+    return session.con.execute(
+        (Path(kpis_sql.__file__).parent / "sql" / "quarter_values.sql").read_text(),
+        {"start": quarter_start(*FIRST), "end": quarter_end(*LAST), "region": None, "department": None},
+    ).fetchall()
+
+
+def pandas_version(frame: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
+    """The same rules as sql/quarter_values.sql, written the way an analyst would in pandas."""
+    start, end = pd.Timestamp(quarter_start(*FIRST)), pd.Timestamp(quarter_end(*LAST))
+    rows = frame[(frame["period"] >= start) & (frame["period"] <= end)].copy()
+    rows["depth"] = rows["region"].notna().astype(int) + 2 * rows["department"].notna().astype(int)
+    by_depth = rows.groupby(["kpi_id", "period", "depth"], as_index=False)["value"].agg(["sum", "mean", "max", "min"])
+    keep = by_depth["depth"] == by_depth.groupby(["kpi_id", "period"])["depth"].transform("min")
+    per_period = by_depth[keep].merge(rules, on="kpi_id")
+    per_period["value"] = np.select(
+        [per_period["across_scope"] == name for name in ("sum", "mean", "max")],
+        [per_period["sum"], per_period["mean"], per_period["max"]], per_period["min"])
+    per_period["year"] = per_period["period"].dt.year
+    per_period["quarter"] = per_period["period"].dt.quarter
+    results = []
+    for (kpi_id, year, quarter), group in per_period.groupby(["kpi_id", "year", "quarter"]):
+        rule = group["over_time"].iloc[0]
+        if rule == "last":
+            value = group.sort_values("period")["value"].iloc[-1]
+        elif rule == "p95":
+            value = group["value"].quantile(0.95)
+        else:
+            value = getattr(group["value"], rule)()
+        results.append((kpi_id, year, quarter, value))
+    return pd.DataFrame(results, columns=["kpi_id", "year", "quarter", "actual"])
+
+
+def timed_together(functions: dict, repeat: int) -> dict[str, tuple[float, object]]:
+    """Median seconds and last result of each function, run interleaved (after one warm-up
+    round) so that machine noise falls on all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    results: dict[str, object] = {}
+    for round_number in range(repeat + 1):
+        for name, function in functions.items():
+            started = time.perf_counter()
+            results[name] = function()
+            if round_number:
+                times[name].append(time.perf_counter() - started)
+    return {name: (statistics.median(times[name]), results[name]) for name in functions}
+
+
+def open_and_close(store: Store) -> None:
+    with store.session():
+        pass
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--regions", type=int, default=40)
+    parser.add_argument("--departments", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", type=Path, default=None, help="build (or reuse) the store at this path")
+    args = parser.parse_args()
+
+    workdir = tempfile.TemporaryDirectory()
+    path = args.keep or Path(workdir.name) / "bench.duckdb"
+    started = time.perf_counter()
+    count = build(path, args.regions, args.departments) if not path.exists() else None
+    print(f"machine: {machine()}")
+    if count is not None:
+        print(f"built {count:,} observations in {time.perf_counter() - started:.1f} s")
+    catalog = load_catalog()
+    store = Store(path)
+    with store.session() as session:
+        count = session.scalar("SELECT count(*) FROM observations")
+        frame = session.con.execute("SELECT kpi_id, period, region, department, value FROM observations").df()
+        rules = session.con.execute("SELECT kpi_id, over_time, across_scope FROM kpis").df()
+        frame["period"] = pd.to_datetime(frame["period"])
+        print(f"observations: {count:,}; scorecard {YEAR}-Q{QUARTER} (reads {FIRST[0]}-Q{FIRST[1]}..), "
+              f"median of {args.repeat}")
+
+        figures = timed_together({
+            "ours": lambda: quarter_scorecard(session, catalog, YEAR, QUARTER, Scope()),
+            "bare": lambda: bare(session),
+            "pandas": lambda: pandas_version(frame, rules),
+            "region": lambda: quarter_scorecard(session, catalog, YEAR, QUARTER, Scope(region="R007")),
+        }, args.repeat)
+    (ours_s, (_, cells)), (bare_s, bare_rows) = figures["ours"], figures["bare"]
+    bare_frame = pd.DataFrame([row[:4] for row in bare_rows], columns=["kpi_id", "year", "quarter", "actual"])
+    (pandas_s, pandas_frame), (region_s, _) = figures["pandas"], figures["region"]
+    opened_s = timed_together({"open": lambda: open_and_close(store)}, args.repeat)["open"][0]
+
+    merged = bare_frame.merge(pandas_frame, on=["kpi_id", "year", "quarter"], suffixes=("_sql", "_pandas"))
+    agree = np.allclose(merged["actual_sql"], merged["actual_pandas"]) and len(merged) == len(bare_frame)
+    ours_values = {c.kpi.id: c.actual for c in cells}
+    q_rows = bare_frame[(bare_frame["year"] == YEAR) & (bare_frame["quarter"] == QUARTER)]
+    agree = agree and all(np.isclose(ours_values[r.kpi_id], r.actual) for r in q_rows.itertuples())
+
+    print(f"  ours   (scorecard path)     {ours_s * 1000:8.1f} ms")
+    print(f"  bare   (DuckDB query only)  {bare_s * 1000:8.1f} ms")
+    print(f"  pandas (in-memory frame)    {pandas_s * 1000:8.1f} ms")
+    print(f"  ours, one region scope      {region_s * 1000:8.1f} ms")
+    print(f"  opening a session           {opened_s * 1000:8.1f} ms (not in the figures above)")
+    print(f"ratio ours / bare   = {ours_s / bare_s:.2f}x  (aim: <= 1.5x)")
+    print(f"ratio pandas / ours = {pandas_s / ours_s:.1f}x  (aim: >= 5x)")
+    print(f"results agree (ours, bare and pandas): {agree}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Streamlit AppTest of every page, against real DuckDB files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def app(demo_store, monkeypatch) -> AppTest:
+    monkeypatch.setenv("KPIS_DB", str(demo_store.path))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    return at
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_dashboard_renders_cards_flags_and_chart(app: AppTest):
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Quarterly scaling dashboard"
+    html = _markdown(app)
+    assert 'data-status="off_track"' in html or 'data-status="at_risk"' in html
+    assert "Transactions per day" in html
+    assert len(app.get("plotly_chart")) == 1
+
+
+def test_dashboard_defaults_to_latest_quarter_with_data(app: AppTest):
+    app.run()
+    assert app.selectbox(key="filter_year").value == 2026
+    assert app.selectbox(key="filter_quarter").value == 4
+
+
+def test_changing_the_quarter_changes_the_figures(app: AppTest):
+    app.run()
+    before = _markdown(app)
+    app.selectbox(key="filter_year").set_value(2025).run()
+    app.selectbox(key="filter_quarter").set_value(4).run()
+    after = _markdown(app)
+    assert not app.exception
+    assert before != after
+    assert "2025-Q4" in after and "428K" in after  # transactions per day in the at-risk quarter
+    assert app.query_params["year"] == "2025" and app.query_params["quarter"] == "4"
+
+
+def test_region_filter_shows_region_figures(app: AppTest):
+    app.run()
+    app.selectbox(key="filter_region").set_value("Brazil").run()
+    assert not app.exception
+    assert "Brazil" in _markdown(app)
+    assert app.query_params["region"] == "Brazil"
+
+
+def test_filters_are_read_from_the_url(app: AppTest):
+    app.query_params["year"] = "2025"
+    app.query_params["quarter"] = "2"
+    app.query_params["region"] = "Mexico"
+    app.run()
+    assert app.selectbox(key="filter_year").value == 2025
+    assert app.selectbox(key="filter_quarter").value == 2
+    assert app.selectbox(key="filter_region").value == "Mexico"
+
+
+def test_spanish_interface(app: AppTest):
+    app.query_params["lang"] = "es"
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Tablero trimestral de escalamiento"
+    assert "En curso" in _markdown(app)
+
+
+def test_empty_store_shows_guidance_not_an_error(store, monkeypatch):
+    monkeypatch.setenv("KPIS_DB", str(store.path))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert "no data yet" in at.info[0].value
+
+
+def test_first_run_creates_the_database_with_the_demo(tmp_path: Path, monkeypatch):
+    path = tmp_path / "fresh" / "kpis.duckdb"
+    monkeypatch.setenv("KPIS_DB", str(path))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    assert not at.exception
+    assert path.exists()
+    assert "New users onboarded" in _markdown(at)

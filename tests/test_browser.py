@@ -1,0 +1,62 @@
+"""The running app in headless Chromium (Playwright): what an executive actually sees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not installed at {CHROMIUM}"),
+]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
+    import shutil
+
+    path = tmp_path_factory.mktemp("browser") / "kpis.duckdb"
+    shutil.copy(demo_db, path)
+    with running_app(path) as url:
+        yield url
+
+
+def test_dashboard_shows_status_flags_and_a_chart(browser, app_url):
+    page = browser.new_page(viewport={"width": 1600, "height": 1200})
+    page.goto(f"{app_url}/?year=2025&quarter=4")
+    page.get_by_role("heading", name="Quarterly scaling dashboard").wait_for(timeout=60_000)
+    off_track = page.locator('[data-status="off_track"]').first
+    off_track.wait_for(timeout=30_000)
+    assert "Off track" in off_track.inner_text()
+    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 2  # actual and target
+    assert page.locator('[data-testid="stException"]').count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    page.close()
+
+
+def test_changing_a_filter_updates_the_url_and_figures(browser, app_url):
+    page = browser.new_page(viewport={"width": 1600, "height": 1200})
+    page.goto(f"{app_url}/?year=2025&quarter=4&lang=es")
+    page.get_by_role("heading", name="Tablero trimestral de escalamiento").wait_for(timeout=60_000)
+    page.get_by_text("Fuera de curso").first.wait_for(timeout=30_000)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Trimestre").click()
+    page.get_by_role("option", name="Q2").click()
+    page.wait_for_url("**quarter=2**", timeout=30_000)
+    page.get_by_text("2025-Q2 ·").first.wait_for(timeout=30_000)
+    page.close()
