@@ -8,8 +8,9 @@ import plotly.io as pio
 from kpis.formatting import format_value
 from kpis.i18n import t
 from kpis.scorecard import Grid
+from kpis.status import STATUS_ICONS
 
-__all__ = ["STATUS_COLORS", "STATUS_ICONS", "STATUS_SYMBOLS", "TEMPLATE_NAME", "trend_figure"]
+__all__ = ["STATUS_COLORS", "STATUS_SYMBOLS", "TEMPLATE_NAME", "trend_figure"]
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies. Status is never shown
 # by colour alone: every flag also has an icon and a word, every marker a distinct shape.
@@ -27,7 +28,6 @@ STATUS_TEXT_COLORS = {  # darker shades of the same hues, for text on a light ti
     "off_track": "#9A3A00",
     "no_data": "#4D4D4D",
 }
-STATUS_ICONS = {"ahead": "▲", "on_track": "✔", "at_risk": "⚠", "off_track": "✖", "no_data": "○"}
 STATUS_SYMBOLS = {
     "ahead": "triangle-up",
     "on_track": "circle",

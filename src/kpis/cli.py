@@ -22,13 +22,13 @@ from kpis.i18n import t
 from kpis.periods import parse_quarter
 from kpis.scorecard import Scope, quarter_scorecard, scorecard_records
 from kpis.setup import initialise
+from kpis.status import STATUS_ICONS
 from kpis.store import Store
 
 __all__ = ["default_db_path", "main"]
 
 EXIT_ERROR = 1
 EXIT_INVALID = 2
-STATUS_ICONS = {"ahead": "▲", "on_track": "✔", "at_risk": "!", "off_track": "✖", "no_data": "○"}
 
 
 def default_db_path() -> Path:
@@ -165,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KpiError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -196,13 +196,29 @@ def demo_observations(seed: int = DEMO_SEED) -> pd.DataFrame:
     return pd.DataFrame(rows.rows, columns=["kpi_id", "period", "region", "department", "value", "source"])
 
 
+# Go-live plan per region (quarter index from 2025-Q1); Brazil was planned one quarter earlier
+# than it happened, so its 2026-Q2 targets have no actuals behind them.
+PLANNED_LIVE = {"Mexico": 0, "USA": 2, "Colombia": 4, "Brazil": 5}
+REGIONAL_TARGETS = ("new_users", "transactions_per_day", "revenue_attributed")
+
+
+def _regional_targets(kpi_id: str, index: int, total: float) -> list[tuple]:
+    """Split an additive organisation target over the regions planned to be live."""
+    live = {r: DEMO_REGIONS[r][1] for r, start in PLANNED_LIVE.items() if index >= start}
+    weight = sum(live.values())
+    year, quarter = 2025 + index // 4, index % 4 + 1
+    return [(kpi_id, year, quarter, region, None, round(total * share / weight, -1),
+             "Regional split of the approved plan (demo program)") for region, share in live.items()]
+
+
 def demo_targets() -> pd.DataFrame:
-    """Organisation-level quarterly targets from the seeds' scaling-dashboard figures."""
-    rows = [
-        (kpi_id, year, quarter, None, None, float(values[(year - 2025) * 4 + quarter - 1]),
-         "Approved plan (demo program)")
-        for kpi_id, values in TARGETS.items()
-        for year in YEARS
-        for quarter in (1, 2, 3, 4)
-    ]
+    """Quarterly targets from the seeds' scaling-dashboard figures: organisation level for every
+    KPI with a target, and a regional split of the additive ones."""
+    rows = []
+    for kpi_id, values in TARGETS.items():
+        for index, value in enumerate(values):
+            rows.append((kpi_id, 2025 + index // 4, index % 4 + 1, None, None, float(value),
+                         "Approved plan (demo program)"))
+            if kpi_id in REGIONAL_TARGETS:
+                rows += _regional_targets(kpi_id, index, value)
     return pd.DataFrame(rows, columns=["kpi_id", "year", "quarter", "region", "department", "target", "reason"])

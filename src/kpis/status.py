@@ -8,10 +8,12 @@ from typing import Literal
 
 from kpis.catalog import Bands, Kpi
 
-__all__ = ["STATUSES", "Evaluation", "Status", "band_for", "evaluate"]
+__all__ = ["STATUSES", "STATUS_ICONS", "Evaluation", "Status", "band_for", "evaluate"]
 
 Status = Literal["ahead", "on_track", "at_risk", "off_track", "no_data"]
 STATUSES: tuple[Status, ...] = ("ahead", "on_track", "at_risk", "off_track", "no_data")
+# Every flag is icon + word + colour; the icon alone already tells the bands apart.
+STATUS_ICONS: dict[Status, str] = {"ahead": "▲", "on_track": "✔", "at_risk": "⚠", "off_track": "✖", "no_data": "○"}
 
 # Band edges belong to the better band; the tolerance keeps 0.76 / 0.8 (= 0.9500000000000001
 # or 0.9499999999999999 in binary floating point) on the edge it is on paper.

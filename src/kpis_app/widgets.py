@@ -6,9 +6,9 @@ from html import escape
 
 import streamlit as st
 
-from kpis.charts import STATUS_COLORS, STATUS_ICONS, STATUS_TEXT_COLORS
+from kpis.charts import STATUS_COLORS, STATUS_TEXT_COLORS
 from kpis.i18n import LANGUAGES, t
-from kpis.status import Status
+from kpis.status import STATUS_ICONS, Status
 
 CSS = """
 <style>
