@@ -9,6 +9,7 @@ from kpis.changes import what_changed
 from kpis.charts import trend_figure
 from kpis.i18n import t
 from kpis.periods import shift_quarter
+from kpis_app.boot import page_language
 from kpis_app.dashboard_view import (
     render_card,
     render_changes,
@@ -18,7 +19,7 @@ from kpis_app.dashboard_view import (
 from kpis_app.state import cached_grid, data_overview, get_catalog, store_key
 from kpis_app.widgets import url_select
 
-lang = st.session_state.get("lang_value", "en")
+lang = page_language()
 catalog = get_catalog()
 db_path, version = store_key()
 overview = data_overview(db_path, version)

@@ -92,3 +92,22 @@ def test_first_run_creates_the_database_with_the_demo(tmp_path: Path, monkeypatc
     assert not at.exception
     assert path.exists()
     assert "New users onboarded" in _markdown(at)
+
+
+def test_value_page_shows_flagged_cards_and_three_charts(app: AppTest):
+    app.switch_page("pages/value.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Cumulative value"
+    html = _markdown(app)
+    assert "Net ROI" in html and "Benefit/cost multiple" in html and "13.2 months" in html
+    assert 'data-status="ahead"' in html
+    assert len(app.get("plotly_chart")) == 3
+    assert len(app.dataframe) == 1
+
+
+def test_value_page_scenario_switch_changes_figures(app: AppTest):
+    app.switch_page("pages/value.py").run()
+    before = _markdown(app)
+    app.selectbox(key="value_scenario").set_value("conservative").run()
+    assert not app.exception
+    assert _markdown(app) != before

@@ -183,3 +183,54 @@ def test_kpis_db_environment_variable_sets_the_default(tmp_path: Path):
     result = subprocess.run([sys.executable, "-m", "kpis", "init"], capture_output=True, text=True, env=env,
                             cwd=tmp_path, timeout=60)
     assert result.returncode == 0 and (tmp_path / "env.duckdb").exists()
+
+
+def test_import_value_and_investments_then_value_json(db: Path, tmp_path: Path):
+    (tmp_path / "value.csv").write_text(
+        "program,stream,year,amount,currency,growth_rate\n"
+        + "".join(f"bank,{s},{y},{a},MXN,{g}\n" for s, amounts, g in [
+            ("direct_savings", (10e6, 25e6, 50e6), 1.5), ("revenue_increase", (5e6, 15e6, 35e6), 2.0),
+            ("risk_reduction", (8e6, 20e6, 40e6), 1.8), ("innovation_value", (2e6, 10e6, 30e6), 3.0)]
+            for y, a in enumerate(amounts, start=1)))
+    (tmp_path / "investments.csv").write_text(
+        "program,year,amount,category\nbank,1,20000000,platform\nbank,1,10000000,talent\nbank,2,20000000,\n"
+        "bank,3,15000000,\n")
+    assert kpis("import", "value", str(tmp_path / "value.csv"), db=db).returncode == 0
+    assert kpis("import", "investments", str(tmp_path / "investments.csv"), db=db).returncode == 0
+    result = kpis("value", "--format", "json", db=db)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["cumulative_value"] == 250e6 and data["cumulative_investment"] == 65e6
+    assert data["net_roi_pct"] == pytest.approx(284.615, abs=1e-3)
+    assert data["benefit_cost_multiple"] == pytest.approx(3.846, abs=1e-3)
+    assert data["payback_months"] == 13.2
+    assert data["value_per_model"] is None  # no models_in_production observations
+    assert [y["year"] for y in data["years"]] == [1, 2, 3]
+    first = data["years"][0]
+    assert {"year", "direct_savings", "revenue_increase", "risk_reduction", "innovation_value", "value",
+            "investment", "cumulative_value", "cumulative_investment", "projected"} <= set(first)
+    assert first["investment"] == 30e6 and first["projected"] is False
+    longer = json.loads(kpis("value", "--horizon", "5", "--format", "json", db=db).stdout)
+    assert [y["projected"] for y in longer["years"]] == [False, False, False, True, True]
+    assert longer["years"][3]["direct_savings"] == pytest.approx(75e6)
+    table = kpis("value", db=db)
+    assert "Net ROI" in table.stdout and "13.2 months" in table.stdout
+
+
+def test_value_import_rejects_bad_stream_and_year(db: Path, tmp_path: Path):
+    path = tmp_path / "value.csv"
+    path.write_text("program,stream,year,amount\nbank,savings,1,10\nbank,direct_savings,0,10\nbank,direct_savings,2,-5\n")
+    result = kpis("import", "value", str(path), db=db)
+    assert result.returncode == 2
+    assert "line 2: stream" in result.stderr and "line 3: year" in result.stderr and "line 4: amount" in result.stderr
+
+
+def test_value_without_ledger_and_missing_fx_are_clear_errors(db: Path, tmp_path: Path):
+    empty = kpis("value", db=db)
+    assert empty.returncode == 1 and "No value streams" in empty.stderr
+    path = tmp_path / "value.csv"
+    path.write_text("program,stream,year,amount,currency\nbank,direct_savings,1,10,COP\nbank,risk_reduction,1,5,COP\n")
+    kpis("import", "value", str(path), db=db)
+    missing = kpis("value", "--currency", "MXN", db=db)
+    assert missing.returncode == 1 and "No exchange rate from COP to MXN" in missing.stderr
+    assert "Traceback" not in missing.stderr

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from kpis.formatting import format_value
+from kpis.formatting import format_money, format_value
 from kpis.i18n import t
 from kpis.scorecard import Grid
 from kpis.status import STATUS_ICONS
+from kpis.value import STREAMS, Simulation, ValueSummary
 
-__all__ = ["STATUS_COLORS", "STATUS_SYMBOLS", "TEMPLATE_NAME", "trend_figure"]
+__all__ = [
+    "STATUS_COLORS",
+    "STATUS_SYMBOLS",
+    "TEMPLATE_NAME",
+    "cumulative_figure",
+    "fan_figure",
+    "trend_figure",
+    "value_streams_figure",
+]
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies. Status is never shown
 # by colour alone: every flag also has an icon and a word, every marker a distinct shape.
@@ -94,3 +104,86 @@ def trend_figure(grid: Grid, kpi_id: str, lang: str = "en") -> go.Figure:
 
 def _axis_title(unit: str, currency: str | None, lang: str) -> str:
     return currency or "" if unit == "currency" else t(f"unit.{unit}", lang)
+
+
+STREAM_COLORS = {
+    "direct_savings": "#0072B2",
+    "revenue_increase": "#009E73",
+    "risk_reduction": "#CC79A7",
+    "innovation_value": "#E69F00",
+}
+INVESTMENT_COLOR = "#D55E00"
+
+
+def _year_labels(summary: ValueSummary, lang: str) -> list[str]:
+    word = t("value.year", lang)
+    return [f"{word} {row.year}" + (" *" if row.projected else "") for row in summary.years]
+
+
+def value_streams_figure(summary: ValueSummary, lang: str = "en") -> go.Figure:
+    """Stacked value streams per program year; projected years hatched and lighter."""
+    labels = _year_labels(summary, lang)
+    figure = go.Figure()
+    for stream in STREAMS:
+        amounts = [row.streams[stream] for row in summary.years]
+        figure.add_trace(go.Bar(
+            x=labels, y=amounts, name=t(f"stream.{stream}", lang), marker_color=STREAM_COLORS[stream],
+            marker_pattern_shape=["/" if row.projected else "" for row in summary.years],
+            marker_opacity=[0.55 if row.projected else 1.0 for row in summary.years],
+            customdata=[format_money(a, summary.currency, lang) for a in amounts],
+            hovertemplate="%{x}: %{customdata}<extra>" + t(f"stream.{stream}", lang) + "</extra>",
+        ))
+    figure.update_layout(template=TEMPLATE_NAME, barmode="stack", height=440,
+                         title=dict(text=t("chart.value_streams", lang)),
+                         yaxis_title=summary.currency, xaxis_title=t("chart.projected_note", lang))
+    return figure
+
+
+def cumulative_figure(summary: ValueSummary, lang: str = "en") -> go.Figure:
+    """Cumulative value vs cumulative investment (straight between year ends: even accrual), with
+    the payback point marked."""
+    x = [0] + [row.year for row in summary.years]
+    value = [0] + [row.cumulative_value for row in summary.years]
+    investment = [0] + [row.cumulative_investment for row in summary.years]
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=x, y=value, name=t("value.cumulative_value", lang), mode="lines+markers",
+                                line=dict(color="#0072B2", width=3)))
+    figure.add_trace(go.Scatter(x=x, y=investment, name=t("value.cumulative_investment", lang),
+                                mode="lines+markers", line=dict(color=INVESTMENT_COLOR, width=3, dash="dash"),
+                                marker_symbol="square"))
+    if summary.payback_months is not None and summary.cumulative_investment > 0:
+        at = summary.payback_months / 12
+        level = float(np.interp(at, x, investment))
+        figure.add_trace(go.Scatter(
+            x=[at], y=[level], mode="markers+text", name=t("value.payback", lang),
+            marker=dict(symbol="star", size=20, color="#1F2A37"),
+            text=[t("value.months", lang, months=f"{summary.payback_months:.1f}")], textposition="top left",
+        ))
+    projected_from = next((row.year - 1 for row in summary.years if row.projected), None)
+    if projected_from is not None:
+        figure.add_vrect(x0=projected_from, x1=x[-1], fillcolor="#8C8C8C", opacity=0.10, line_width=0,
+                         annotation_text=t("chart.projection", lang), annotation_position="top left")
+    figure.update_layout(template=TEMPLATE_NAME, height=440, title=dict(text=t("chart.cumulative", lang)),
+                         xaxis=dict(title=t("chart.program_year", lang), dtick=1), yaxis_title=summary.currency)
+    return figure
+
+
+def fan_figure(summary: ValueSummary, simulation: Simulation, lang: str = "en") -> go.Figure:
+    """P10-P90 band of cumulative value from the Monte Carlo, its P50, the deterministic path and
+    cumulative investment."""
+    x = [row.year for row in summary.years]
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=x, y=list(simulation.p90), mode="lines", line=dict(width=0), showlegend=False,
+                                hoverinfo="skip"))
+    figure.add_trace(go.Scatter(x=x, y=list(simulation.p10), mode="lines", line=dict(width=0), fill="tonexty",
+                                fillcolor="rgba(0,114,178,0.18)", name="P10–P90"))
+    figure.add_trace(go.Scatter(x=x, y=list(simulation.p50), mode="lines", name="P50",
+                                line=dict(color="#0072B2", width=3)))
+    figure.add_trace(go.Scatter(x=x, y=[row.cumulative_value for row in summary.years], mode="lines+markers",
+                                name=t("chart.deterministic", lang), line=dict(color="#1F2A37", width=2, dash="dot")))
+    figure.add_trace(go.Scatter(x=x, y=list(simulation.cumulative_investment), mode="lines",
+                                name=t("value.cumulative_investment", lang),
+                                line=dict(color=INVESTMENT_COLOR, width=2, dash="dash")))
+    figure.update_layout(template=TEMPLATE_NAME, height=440, title=dict(text=t("chart.fan", lang)),
+                         xaxis=dict(title=t("chart.program_year", lang), dtick=1), yaxis_title=summary.currency)
+    return figure

@@ -17,13 +17,15 @@ from typing import Any
 from kpis.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
 from kpis.errors import KpiError, ValidationError
 from kpis.exchange import IMPORT_KINDS, import_file
-from kpis.formatting import format_attainment, format_change, format_value
+from kpis.formatting import format_attainment, format_change, format_money, format_value
 from kpis.i18n import t
 from kpis.periods import parse_quarter
 from kpis.scorecard import Scope, quarter_scorecard, scorecard_records
 from kpis.setup import initialise
 from kpis.status import STATUS_ICONS
 from kpis.store import Store
+from kpis.valuation import value_headline, value_record, value_summary
+from kpis.value import STREAMS
 
 __all__ = ["default_db_path", "main"]
 
@@ -83,7 +85,26 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--as-of", type=parse_as_of, default=None, help="targets in force at this ISO date or date-time")
     score.add_argument("--format", choices=("table", "csv", "json"), default="table")
     score.add_argument("--lang", choices=("en", "es"), default="en")
+    value = commands.add_parser("value", help="cumulative value, net ROI, payback")
+    value.add_argument("--program", default=None, help="one program (default: all programs together)")
+    value.add_argument("--horizon", type=_positive_int, default=None,
+                       help="program years to show (default: the last recorded year); later years are projected")
+    value.add_argument("--scenario", default="base", help="a saved scenario name (default: base)")
+    value.add_argument("--currency", default=None, help="reporting currency (default: the store's, e.g. MXN)")
+    value.add_argument("--discount-rate", type=float, default=0.10, help="for NPV (default 0.10)")
+    value.add_argument("--format", choices=("table", "json"), default="table")
+    value.add_argument("--lang", choices=("en", "es"), default="en")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of years >= 1")
+    return number
 
 
 def _json_value(value: Any) -> Any:
@@ -106,9 +127,14 @@ def _print_table(records: list[dict[str, Any]], catalog: Catalog, lang: str) -> 
             f"{STATUS_ICONS[r['status']]} {t('status.' + r['status'], lang)}",
             format_change(r["change"], kpi, lang),
         ])
+    _print_rows(headers, lines, left=(0, 4))
+
+
+def _print_rows(headers: list[str], lines: list[list[str]], left: tuple[int, ...]) -> None:
+    """An aligned plain-text table: columns in `left` flush left, the rest (numbers) flush right."""
     widths = [max(len(str(row[i])) for row in [headers, *lines]) for i in range(len(headers))]
     for row in [headers, ["-" * w for w in widths], *lines]:
-        print("  ".join(str(cell).ljust(w) if i in (0, 4) else str(cell).rjust(w)
+        print("  ".join(str(cell).ljust(w) if i in left else str(cell).rjust(w)
                         for i, (cell, w) in enumerate(zip(row, widths))).rstrip())
 
 
@@ -142,6 +168,30 @@ def cmd_import(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     return 0
 
 
+def cmd_value(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
+    with store.session() as session:
+        summary = value_summary(session, catalog, program=args.program, horizon=args.horizon,
+                                scenario=args.scenario, currency=args.currency, discount_rate=args.discount_rate)
+    record = value_record(summary)
+    if args.format == "json":
+        print(json.dumps(record, ensure_ascii=False, indent=2, default=_json_value))
+        return 0
+    lang = args.lang
+    money = lambda amount: format_money(amount, summary.currency, lang)  # noqa: E731
+    print(f"{t('value.heading', lang)}: {', '.join(summary.programs)} · {t('value.scenario', lang)} "
+          f"{summary.scenario.name} · {summary.currency}\n")
+    headers = [t("value.year", lang), *[t(f"stream.{s}", lang) for s in STREAMS], t("value.value", lang),
+               t("value.investment", lang), t("value.cumulative_value", lang), t("value.cumulative_investment", lang)]
+    lines = [[f"{row.year}{'*' if row.projected else ''}", *[money(row.streams[s]) for s in STREAMS],
+              money(row.value), money(row.investment), money(row.cumulative_value),
+              money(row.cumulative_investment)] for row in summary.years]
+    _print_rows(headers, lines, left=(0,))
+    print(f"\n* {t('value.projected', lang)}")
+    for label, text in value_headline(summary, lang):
+        print(f"{label}: {text}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.catalog or DEFAULT_CATALOG_PATH)
     store = Store(args.db or default_db_path())
@@ -151,6 +201,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "import":
         return cmd_import(args, store, catalog)
+    if args.command == "value":
+        return cmd_value(args, store, catalog)
     return cmd_scorecard(args, store, catalog)
 
 

@@ -8,7 +8,17 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-__all__ = ["DEMO_DEPARTMENTS", "DEMO_REGIONS", "DEMO_SEED", "demo_observations", "demo_targets"]
+__all__ = [
+    "DEMO_DEPARTMENTS",
+    "DEMO_PROGRAM",
+    "DEMO_REGIONS",
+    "DEMO_SEED",
+    "demo_fx_rates",
+    "demo_investments",
+    "demo_observations",
+    "demo_targets",
+    "demo_value_streams",
+]
 
 DEMO_SEED = 20250101
 YEARS = (2025, 2026)
@@ -222,3 +232,40 @@ def demo_targets() -> pd.DataFrame:
             if kpi_id in REGIONAL_TARGETS:
                 rows += _regional_targets(kpi_id, index, value)
     return pd.DataFrame(rows, columns=["kpi_id", "year", "quarter", "region", "department", "target", "reason"])
+
+
+DEMO_PROGRAM = "Banco Demo AI"
+# The seeds' value streams (MXN per program year) and growth rates for later years.
+DEMO_STREAMS = {
+    "direct_savings": ((10e6, 25e6, 50e6), 1.5),
+    "revenue_increase": ((5e6, 15e6, 35e6), 2.0),
+    "risk_reduction": ((8e6, 20e6, 40e6), 1.8),
+    "innovation_value": ((2e6, 10e6, 30e6), 3.0),
+}
+# An investment plan in the seeds' typical range (10-50M MXN per cycle).
+DEMO_INVESTMENTS = {
+    1: {"platform": 14e6, "talent": 9e6, "data": 5e6, "governance": 2e6},
+    2: {"platform": 8e6, "talent": 7e6, "data": 3e6, "governance": 2e6},
+    3: {"platform": 6e6, "talent": 6e6, "data": 2e6, "governance": 1e6},
+}
+# Illustrative rates for the demo only (1 USD = rate units of quote), entered by hand like a user would.
+DEMO_FX = {date(2025, 1, 2): {"MXN": 20.4, "BRL": 6.18, "COP": 4405.0},
+           date(2026, 1, 2): {"MXN": 18.6, "BRL": 5.45, "COP": 4120.0}}
+
+
+def demo_value_streams() -> pd.DataFrame:
+    rows = [(DEMO_PROGRAM, stream, year, amount, "MXN", rate)
+            for stream, (amounts, rate) in DEMO_STREAMS.items()
+            for year, amount in enumerate(amounts, start=1)]
+    return pd.DataFrame(rows, columns=["program", "stream", "year", "amount", "currency", "growth_rate"])
+
+
+def demo_investments() -> pd.DataFrame:
+    rows = [(DEMO_PROGRAM, year, category, amount, "MXN")
+            for year, categories in DEMO_INVESTMENTS.items() for category, amount in categories.items()]
+    return pd.DataFrame(rows, columns=["program", "year", "category", "amount", "currency"])
+
+
+def demo_fx_rates() -> pd.DataFrame:
+    rows = [("USD", quote, day, rate) for day, quotes in DEMO_FX.items() for quote, rate in quotes.items()]
+    return pd.DataFrame(rows, columns=["base", "quote", "day", "rate"])

@@ -14,7 +14,7 @@ import pydantic
 
 from kpis.catalog import Catalog
 from kpis.errors import RowError, ValidationError
-from kpis.records import ObservationRecord, TargetRecord
+from kpis.records import InvestmentRecord, ObservationRecord, TargetRecord, ValueRecord
 from kpis.store import Store
 
 __all__ = [
@@ -28,17 +28,22 @@ __all__ = [
 ]
 
 IMPORT_KINDS = ("observations", "targets", "maturity", "value", "investments", "use-cases")
-SUPPORTED_KINDS = ("observations", "targets")
+SUPPORTED_KINDS = ("observations", "targets", "value", "investments")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "observations": (("kpi_id", "period", "value"), ("region", "department", "source")),
     "targets": (("kpi_id", "year", "quarter", "target"), ("region", "department", "reason")),
+    "value": (("program", "stream", "year", "amount"), ("currency", "growth_rate")),
+    "investments": (("program", "year", "amount"), ("currency", "category")),
 }
-MODELS = {"observations": ObservationRecord, "targets": TargetRecord}
+MODELS = {"observations": ObservationRecord, "targets": TargetRecord, "value": ValueRecord,
+          "investments": InvestmentRecord}
 KEYS = {
     "observations": ("kpi_id", "period", "region", "department"),
     "targets": ("kpi_id", "year", "quarter", "region", "department"),
+    "value": ("program", "stream", "year"),
+    "investments": ("program", "year", "category"),
 }
 
 Row = tuple[int, dict[str, Any]]  # (line number, column -> raw cell)
@@ -163,6 +168,8 @@ def _pydantic_reason(exc: pydantic.ValidationError) -> str:
 
 
 def _domain_errors(kind: str, record: Any, catalog: Catalog) -> list[str]:
+    if kind not in ("observations", "targets"):
+        return []
     if record.kpi_id not in catalog:
         return [f"kpi_id: unknown KPI '{record.kpi_id}'"]
     kpi = catalog.get(record.kpi_id)
@@ -223,7 +230,11 @@ def write_parsed(store: Store, parsed: Parsed, *, actor: str, channel: str) -> i
     with store.session() as session:
         if parsed.kind == "observations":
             return session.upsert_observations(parsed.frame, actor=actor, channel=channel)
-        return session.append_targets(parsed.frame, actor=actor, channel=channel)
+        if parsed.kind == "targets":
+            return session.append_targets(parsed.frame, actor=actor, channel=channel)
+        if parsed.kind == "value":
+            return session.upsert_value_streams(parsed.frame, actor=actor, channel=channel)
+        return session.upsert_investments(parsed.frame, actor=actor, channel=channel)
 
 
 def import_file(store: Store, kind: str, path: Path | str, catalog: Catalog, *, actor: str,

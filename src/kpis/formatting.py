@@ -6,7 +6,7 @@ import math
 
 from kpis.catalog import Kpi
 
-__all__ = ["DASH", "format_attainment", "format_change", "format_compact", "format_value"]
+__all__ = ["DASH", "format_attainment", "format_change", "format_compact", "format_money", "format_value"]
 
 DASH = "—"
 _SUFFIXES = {"en": ((1e9, "B"), (1e6, "M"), (1e3, "K")), "es": ((1e9, " mil M"), (1e6, " M"), (1e3, " mil"))}
@@ -81,3 +81,12 @@ def format_change(delta: float | None, kpi: Kpi, lang: str = "en") -> str:
     if kpi.unit == "percent":
         return f"{sign}{_trim(f'{abs(delta):.3f}' if kpi.error_budget else f'{abs(delta):.1f}')} pp"
     return sign + format_value(abs(delta), kpi, lang)
+
+
+def format_money(amount: float | None, currency: str, lang: str = "en") -> str:
+    """An amount with its currency: 'MXN 250M', '$1.2M' (USD)."""
+    if _missing(amount):
+        return DASH
+    assert amount is not None
+    sign = "−" if amount < 0 else ""
+    return sign + _currency(abs(amount), currency, lang)

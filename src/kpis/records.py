@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kpis.periods import parse_period, parse_quarter
 
-__all__ = ["ObservationRecord", "TargetRecord"]
+__all__ = ["DEFAULT_CURRENCY", "InvestmentRecord", "ObservationRecord", "TargetRecord", "ValueRecord"]
+
+DEFAULT_CURRENCY = "MXN"
+STREAM_NAMES = ("direct_savings", "revenue_increase", "risk_reduction", "innovation_value")
 
 _CONFIG = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
@@ -108,3 +111,60 @@ class TargetRecord(_Scoped):
     @classmethod
     def _reason(cls, value: Any) -> Any:
         return _blank_to_none(value)
+
+
+def _whole(value: Any, what: str) -> int:
+    number = _number(value)
+    if number != int(number):
+        raise ValueError(f"'{value}' is not a whole {what}")
+    return int(number)
+
+
+class _Money(BaseModel):
+    model_config = _CONFIG
+
+    program: str = Field(min_length=1, max_length=100)
+    year: int = Field(ge=1, le=50, description="program year: 1, 2, 3...")
+    amount: float = Field(ge=0)
+    currency: str = Field(default=DEFAULT_CURRENCY, pattern=r"^[A-Z]{3}$")
+
+    @field_validator("year", mode="before")
+    @classmethod
+    def _year(cls, value: Any) -> int:
+        return _whole(value, "program year")
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _amount(cls, value: Any) -> float:
+        return _number(value)
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _currency(cls, value: Any) -> Any:
+        value = _blank_to_none(value)
+        return DEFAULT_CURRENCY if value is None else str(value).strip().upper()
+
+
+class ValueRecord(_Money):
+    """One value stream's amount in one program year; growth_rate projects later years."""
+
+    stream: Literal["direct_savings", "revenue_increase", "risk_reduction", "innovation_value"]
+    growth_rate: float | None = Field(default=None, gt=0, le=20)
+
+    @field_validator("growth_rate", mode="before")
+    @classmethod
+    def _growth(cls, value: Any) -> Any:
+        value = _blank_to_none(value)
+        return None if value is None else _number(value)
+
+
+class InvestmentRecord(_Money):
+    """Money put into a program in one program year, by category (platform, talent, ...)."""
+
+    category: str = Field(default="general", min_length=1, max_length=100)
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _category(cls, value: Any) -> Any:
+        value = _blank_to_none(value)
+        return "general" if value is None else value

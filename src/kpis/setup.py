@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pandas as pd
+
 from kpis.catalog import Catalog
-from kpis.demo import demo_observations, demo_targets
-from kpis.store import Store
+from kpis.demo import demo_fx_rates, demo_investments, demo_observations, demo_targets, demo_value_streams
+from kpis.store import Session, Store
+from kpis.value import BUILT_IN_SCENARIOS
 
 __all__ = ["DEMO_TARGETS_SET_AT", "initialise"]
 
@@ -19,10 +22,24 @@ def initialise(store: Store, catalog: Catalog, *, demo: bool = False, actor: str
     if the store has no observations yet. Returns True when the demo was loaded."""
     with store.session() as session:
         session.sync_catalog(catalog)
+        _seed_scenarios(session, actor)
         if not demo or session.scalar("SELECT count(*) FROM observations"):
             return False
         session.upsert_observations(demo_observations(), actor=actor, channel="demo")
         session.append_targets(demo_targets(), actor=actor, channel="demo", at=DEMO_TARGETS_SET_AT)
+        session.upsert_value_streams(demo_value_streams(), actor=actor, channel="demo")
+        session.upsert_investments(demo_investments(), actor=actor, channel="demo")
+        session.upsert_fx_rates(demo_fx_rates(), actor=actor, channel="demo")
         with session.transaction():
             session.set_setting("program_name", "Banco Demo — AI scale-up 2025-2026")
+            session.set_setting("reporting_currency", "MXN")
         return True
+
+
+def _seed_scenarios(session: Session, actor: str) -> None:
+    """Store the built-in value scenarios once, so they are listed with the user-made ones."""
+    if session.scalar("SELECT count(*) FROM value_scenarios"):
+        return
+    rows = [(name, *settings) for name, settings in BUILT_IN_SCENARIOS.items()]
+    frame = pd.DataFrame(rows, columns=["name", "growth_scale", "investment_scale", "growth_cap", "note"])
+    session.upsert_scenarios(frame, actor=actor, channel="system")

@@ -23,10 +23,6 @@ SQL_DIR = Path(__file__).with_name("sql")
 MIGRATIONS = tuple(sorted((SQL_DIR / "migrations").glob("*.sql")))
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_OBSERVATION_KEY = (
-    "o.kpi_id = i.kpi_id AND o.period = i.period "
-    "AND o.region IS NOT DISTINCT FROM i.region AND o.department IS NOT DISTINCT FROM i.department"
-)
 _TARGET_KEY = (
     "t.kpi_id = i.kpi_id AND t.year = i.year AND t.quarter = i.quarter "
     "AND t.region IS NOT DISTINCT FROM i.region AND t.department IS NOT DISTINCT FROM i.department"
@@ -195,50 +191,75 @@ class Session:
             self.con.execute("DELETE FROM kpis")
             self.con.executemany("INSERT INTO kpis VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
-    def upsert_observations(self, rows: pd.DataFrame, *, actor: str, channel: str) -> int:
-        """Insert or replace observations by (kpi_id, period, region, department), auditing each
-        change; unchanged rows are skipped. Returns how many rows were written."""
-        incoming = rows[["kpi_id", "period", "region", "department", "value", "source"]]
-        now = utc_now()
+    def upsert_keyed(self, table: str, keys: tuple[str, ...], values: tuple[str, ...], rows: pd.DataFrame, *,
+                     entity: str, actor: str, channel: str, stamps: dict[str, str]) -> int:
+        """Insert or replace rows of `table` by `keys`, auditing each change (old -> new values);
+        rows equal to what is stored are skipped. `stamps` maps a column to 'now' or 'actor'.
+        Table and column names come from this library, never from input. Returns rows written."""
+        incoming = rows[list(keys + values)]
+        match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM i.{k}" for k in keys)
+        differs = " OR ".join(f"t.{v} IS DISTINCT FROM i.{v}" for v in values)
+        as_json = ", ".join(f"'{v}', {{p}}{v}" for v in values)
+        stamp_values = {"now": "$now", "actor": "$actor"}
+        columns = ", ".join(keys + values + tuple(stamps))
+        selected = ", ".join(keys + values + tuple(stamp_values[v] for v in stamps.values()))
+        params = {"now": utc_now(), "actor": actor, "channel": channel, "entity": entity}
         with self.transaction():
-            self.con.register("incoming_obs", incoming)
+            self.con.register("incoming_rows", incoming)
             try:
                 self.con.execute(
-                    f"""
-                    CREATE TEMP TABLE changed_obs AS
-                    SELECT i.*, o.value AS old_value, o.source AS old_source
-                    FROM incoming_obs AS i
-                    LEFT JOIN observations AS o ON {_OBSERVATION_KEY}
-                    WHERE o.value IS DISTINCT FROM i.value OR o.source IS DISTINCT FROM i.source
-                    """
+                    f"CREATE TEMP TABLE changed_rows AS SELECT i.*, t.{keys[0]} IS NOT NULL AS existed, "
+                    f"json_object({as_json.format(p='t.')}) AS old_json "
+                    f"FROM incoming_rows AS i LEFT JOIN {table} AS t ON {match} WHERE t.{keys[0]} IS NULL OR {differs}"
                 )
-                count = self.scalar("SELECT count(*) FROM changed_obs")
-                self.con.execute(f"DELETE FROM observations AS o USING changed_obs AS i WHERE {_OBSERVATION_KEY}")
+                count = self.scalar("SELECT count(*) FROM changed_rows")
+                self.con.execute(f"DELETE FROM {table} AS t USING changed_rows AS i WHERE {match}")
+                insert = f"INSERT INTO {table} ({columns}) SELECT {selected} FROM changed_rows"
+                self.con.execute(insert, {k: v for k, v in params.items() if f"${k}" in insert})
+                key_text = ", ".join(f"coalesce({k}::VARCHAR, '*')" for k in keys)
                 self.con.execute(
-                    """INSERT INTO observations (kpi_id, period, region, department, value, source, loaded_at)
-                       SELECT kpi_id, period, region, department, value, source, $now FROM changed_obs""",
-                    {"now": now},
-                )
-                self.con.execute(
-                    """INSERT INTO audit_log (logged_at, actor, channel, action, entity, entity_key, kpi_id,
-                                              old_value, new_value, reason)
-                       SELECT $now, $actor, $channel,
-                              CASE WHEN old_value IS NULL THEN 'create' ELSE 'update' END,
-                              'observation',
-                              concat_ws(' / ', kpi_id, period::VARCHAR, coalesce(region, '*'),
-                                        coalesce(department, '*')),
-                              kpi_id,
-                              CASE WHEN old_value IS NULL THEN NULL
-                                   ELSE json_object('value', old_value, 'source', old_source) END,
-                              json_object('value', value, 'source', source),
-                              NULL
-                       FROM changed_obs""",
-                    {"now": now, "actor": actor, "channel": channel},
+                    f"""INSERT INTO audit_log (logged_at, actor, channel, action, entity, entity_key, kpi_id,
+                                               old_value, new_value, reason)
+                        SELECT $now, $actor, $channel, CASE WHEN existed THEN 'update' ELSE 'create' END, $entity,
+                               concat_ws(' / ', {key_text}), {"kpi_id" if "kpi_id" in keys else "NULL"},
+                               CASE WHEN existed THEN old_json END, json_object({as_json.format(p='')}), NULL
+                        FROM changed_rows""",
+                    params,
                 )
             finally:
-                self.con.execute("DROP TABLE IF EXISTS changed_obs")
-                self.con.unregister("incoming_obs")
+                self.con.execute("DROP TABLE IF EXISTS changed_rows")
+                self.con.unregister("incoming_rows")
         return int(count)
+
+    def upsert_observations(self, rows: pd.DataFrame, *, actor: str, channel: str) -> int:
+        """Insert or replace observations by (kpi_id, period, region, department)."""
+        return self.upsert_keyed("observations", ("kpi_id", "period", "region", "department"), ("value", "source"),
+                                 rows, entity="observation", actor=actor, channel=channel,
+                                 stamps={"loaded_at": "now"})
+
+    def upsert_value_streams(self, rows: pd.DataFrame, *, actor: str, channel: str) -> int:
+        """Insert or replace value-stream amounts by (program, stream, year)."""
+        return self.upsert_keyed("value_streams", ("program", "stream", "year"), ("amount", "currency", "growth_rate"),
+                                 rows, entity="value_stream", actor=actor, channel=channel,
+                                 stamps={"updated_by": "actor", "updated_at": "now"})
+
+    def upsert_investments(self, rows: pd.DataFrame, *, actor: str, channel: str) -> int:
+        """Insert or replace investments by (program, year, category)."""
+        return self.upsert_keyed("investments", ("program", "year", "category"), ("amount", "currency"),
+                                 rows, entity="investment", actor=actor, channel=channel,
+                                 stamps={"updated_by": "actor", "updated_at": "now"})
+
+    def upsert_fx_rates(self, rows: pd.DataFrame, *, actor: str, channel: str) -> int:
+        """Insert or replace FX rates by (base, quote, day)."""
+        return self.upsert_keyed("fx_rates", ("base", "quote", "day"), ("rate",), rows, entity="fx_rate",
+                                 actor=actor, channel=channel, stamps={"updated_by": "actor", "updated_at": "now"})
+
+    def upsert_scenarios(self, rows: pd.DataFrame, *, actor: str, channel: str) -> int:
+        """Insert or replace named value scenarios (who made them is kept)."""
+        return self.upsert_keyed("value_scenarios", ("name",),
+                                 ("growth_scale", "investment_scale", "growth_cap", "note"), rows,
+                                 entity="value_scenario", actor=actor, channel=channel,
+                                 stamps={"created_by": "actor", "created_at": "now"})
 
     def append_targets(self, rows: pd.DataFrame, *, actor: str, channel: str,
                        at: datetime | None = None) -> int:

@@ -6,10 +6,13 @@ import streamlit as st
 
 from kpis.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
 from kpis.cli import default_db_path
+from kpis.ledger import load_ledgers, load_scenarios
 from kpis.periods import Quarter
 from kpis.scorecard import Grid, Scope, build_grid
 from kpis.setup import initialise
 from kpis.store import Store
+from kpis.valuation import value_summary
+from kpis.value import Scenario, Simulation, ValueSummary, simulate
 
 
 @st.cache_resource(show_spinner=False)
@@ -55,3 +58,45 @@ def cached_grid(db_path: str, version: float, first: Quarter, last: Quarter,
 def store_key() -> tuple[str, float]:
     store = get_store()
     return str(store.path), store.data_version()
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _value_options(db_path: str, version: float) -> dict:
+    with Store(db_path).session() as session:
+        ledgers, currency = load_ledgers(session)
+        scenarios = {name: {**{k: row.get(k) for k in ("note", "created_by")},
+                            "growth_scale": s.growth_scale, "investment_scale": s.investment_scale,
+                            "growth_cap": s.growth_cap}
+                     for name, (s, row) in load_scenarios(session).items()}
+    return {"programs": [ledger.program for ledger in ledgers], "currency": currency, "scenarios": scenarios,
+            "last_year": max((ledger.last_year for ledger in ledgers), default=1)}
+
+
+def value_options() -> dict:
+    """Programs, reporting currency, saved scenarios and the last recorded program year."""
+    return _value_options(*store_key())
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def _value(db_path: str, version: float, program: str | None, horizon: int, scenario: Scenario,
+           currency: str) -> ValueSummary:
+    with Store(db_path).session() as session:
+        return value_summary(session, get_catalog(), program=program, horizon=horizon, scenario=scenario,
+                             currency=currency)
+
+
+def cached_value(program: str | None, horizon: int, scenario: Scenario, currency: str) -> ValueSummary:
+    return _value(*store_key(), program, horizon, scenario, currency)
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def _simulation(db_path: str, version: float, program: str | None, horizon: int, scenario: Scenario,
+                currency: str, sigma: float, payback_by: float) -> Simulation:
+    with Store(db_path).session() as session:
+        ledgers, _ = load_ledgers(session, program=program, currency=currency)
+    return simulate(ledgers, horizon=horizon, scenario=scenario, sigma=sigma, payback_by_month=payback_by)
+
+
+def cached_simulation(program: str | None, horizon: int, scenario: Scenario, currency: str, sigma: float,
+                      payback_by: float) -> Simulation:
+    return _simulation(*store_key(), program, horizon, scenario, currency, sigma, payback_by)

@@ -46,6 +46,16 @@ def flag_html(status: Status, lang: str, label: str | None = None) -> str:
     )
 
 
+def show_error(exc: Exception, lang: str) -> None:
+    """A library error as a clear message; anything unexpected without its traceback."""
+    from kpis.errors import KpiError
+
+    if isinstance(exc, KpiError):
+        st.error(f"{t('error.title', lang)}: {exc}")
+    else:
+        st.error(f"{t('error.title', lang)}: {exc.__class__.__name__}: {exc}")
+
+
 def language_selector() -> str:
     """Language switch in the sidebar, kept in the URL (`?lang=es`)."""
     current = st.query_params.get("lang", "en")

@@ -1,0 +1,67 @@
+"""Cumulative value: scenario controls -> value summary and Monte Carlo -> cards, charts, numbers."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpis.charts import cumulative_figure, fan_figure, value_streams_figure
+from kpis.fx import CURRENCIES
+from kpis.i18n import t
+from kpis.valuation import chance_text
+from kpis.value import Scenario
+from kpis_app.boot import page_language
+from kpis_app.state import cached_simulation, cached_value, value_options
+from kpis_app.value_view import render_value_cards, years_table
+from kpis_app.widgets import show_error
+
+lang = page_language()
+st.title(t("value.heading", lang))
+options = value_options()
+if not options["programs"]:
+    st.info(t("value.empty", lang))
+    st.stop()
+
+with st.sidebar:
+    program = st.selectbox(t("value.program", lang), [None, *options["programs"]],
+                           format_func=lambda p: p or t("value.all_programs", lang), key="value_program")
+    scenario_name = st.selectbox(t("value.scenario_pick", lang), list(options["scenarios"]), key="value_scenario",
+                                 index=list(options["scenarios"]).index("base"))
+    base = options["scenarios"][scenario_name]
+    currency = st.selectbox(t("value.currency", lang), CURRENCIES, key="value_currency",
+                            index=CURRENCIES.index(options["currency"]) if options["currency"] in CURRENCIES else 0)
+    horizon = st.slider(t("value.horizon", lang), 1, 10, max(options["last_year"] + 2, 3), key="value_horizon")
+    with st.expander(t("value.adjust", lang)):
+        growth_scale = st.slider(t("value.growth_scale", lang), 0.0, 2.0, float(base["growth_scale"]), 0.05)
+        investment_scale = st.slider(t("value.investment_scale", lang), 0.5, 2.0, float(base["investment_scale"]), 0.05)
+        sigma = st.slider(t("value.sigma", lang), 0.05, 0.6, 0.25, 0.05)
+        payback_by = st.number_input(t("value.payback_by", lang), 1, 120, 24)
+    cap = base["growth_cap"]
+
+scenario = Scenario(scenario_name, growth_scale, investment_scale, cap)
+try:
+    summary = cached_value(program, horizon, scenario, currency)
+except Exception as exc:  # a KpiError (e.g. a missing FX rate) reads as a message, never a traceback
+    show_error(exc, lang)
+    st.stop()
+st.caption(t("value.caption", lang, programs=", ".join(summary.programs), scenario=scenario_name,
+             currency=summary.currency, note=base["note"] or "", who=base["created_by"]))
+render_value_cards(summary, lang)
+
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(value_streams_figure(summary, lang), width="stretch", config={"displaylogo": False})
+with right:
+    st.plotly_chart(cumulative_figure(summary, lang), width="stretch", config={"displaylogo": False})
+
+simulation = cached_simulation(program, horizon, scenario, currency, sigma, float(payback_by))
+st.subheader(t("value.uncertainty", lang))
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(fan_figure(summary, simulation, lang), width="stretch", config={"displaylogo": False})
+with right:
+    st.markdown(t("value.probabilities", lang, draws=f"{simulation.draws:,}", seed=simulation.seed))
+    st.markdown("\n".join(f"- {chance_text(c, lang)}: **{c.probability:.0%}**" for c in simulation.chances))
+
+st.subheader(t("value.numbers", lang))
+st.dataframe(years_table(summary, lang), hide_index=True, width="stretch")
+st.caption(t("value.projected", lang))

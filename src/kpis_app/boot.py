@@ -1,0 +1,46 @@
+"""Set up a run: page config, house CSS, language, the store. Idempotent within a run.
+
+app.py calls `setup()` and then runs the selected page. Streamlit still honours the legacy
+`pages/` folder on the very first request a fresh server gets: a deep link such as `/value`
+then runs the page file without app.py, so every page starts with `page_language()`, which
+does the setup itself when app.py did not.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpis.errors import KpiError
+from kpis.i18n import t
+from kpis_app.state import get_store
+from kpis_app.widgets import inject_css, language_selector
+
+_DONE = "_kpis_setup_done"
+
+
+def setup() -> str:
+    """Configure the page and return the language; stops the run with a message if the store
+    cannot be opened."""
+    st.set_page_config(page_title="AI Scaling KPI Dashboard", page_icon=":material/monitoring:", layout="wide")
+    inject_css()
+    lang = language_selector()
+    st.session_state["lang_value"] = lang
+    st.session_state[_DONE] = True
+    try:
+        get_store()
+    except KpiError as exc:
+        st.error(f"{t('error.title', lang)}: {exc}")
+        st.stop()
+    return lang
+
+
+def finish() -> None:
+    """Mark the end of an app.py run (the next run starts without setup)."""
+    st.session_state.pop(_DONE, None)
+
+
+def page_language() -> str:
+    """The language of this run, setting up first if the page runs without app.py."""
+    if not st.session_state.get(_DONE):
+        return setup()
+    return st.session_state.get("lang_value", "en")

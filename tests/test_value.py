@@ -1,0 +1,156 @@
+"""Cumulative value math (SPEC section 7), hand-computed from the seed figures."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kpis.fx import FxError, FxTable
+from kpis.value import STREAMS, ProgramLedger, Scenario, npv, payback_months, simulate, summarise
+
+SEED_STREAMS = {
+    "direct_savings": {1: 10e6, 2: 25e6, 3: 50e6},
+    "revenue_increase": {1: 5e6, 2: 15e6, 3: 35e6},
+    "risk_reduction": {1: 8e6, 2: 20e6, 3: 40e6},
+    "innovation_value": {1: 2e6, 2: 10e6, 3: 30e6},
+}
+SEED_GROWTH = {"direct_savings": 1.5, "revenue_increase": 2.0, "risk_reduction": 1.8, "innovation_value": 3.0}
+
+
+def ledger(investments: dict[int, float] | None = None, streams=SEED_STREAMS, growth=SEED_GROWTH) -> ProgramLedger:
+    return ProgramLedger("bank", streams, growth, {y: {"general": a} for y, a in (investments or {}).items()})
+
+
+def test_seed_streams_total_250m_over_three_years():
+    summary = summarise([ledger({1: 30e6, 2: 20e6, 3: 15e6})], currency="MXN")
+    assert [row.value for row in summary.years] == [25e6, 70e6, 155e6]
+    assert summary.cumulative_value == 250e6
+    assert not any(row.projected for row in summary.years)
+
+
+def test_net_roi_and_multiple_are_different_numbers():
+    summary = summarise([ledger({1: 30e6, 2: 20e6, 3: 15e6})], currency="MXN")
+    assert summary.cumulative_investment == 65e6
+    assert summary.net_roi_pct == pytest.approx((250 - 65) / 65 * 100)  # 284.6%
+    assert summary.benefit_cost_multiple == pytest.approx(250 / 65)  # 3.85x
+
+
+def test_payback_interpolates_within_the_year():
+    # Year 1: value 25 vs investment 30 -> gap -5 at month 12. Year 2 closes 70 - 20 = 50 a year,
+    # so 5 / 50 of the year later: month 12 + 1.2 = 13.2.
+    summary = summarise([ledger({1: 30e6, 2: 20e6, 3: 15e6})], currency="MXN")
+    assert summary.payback_months == 13.2
+
+
+def test_investment_spread_over_two_years():
+    # 50M upfront split 25/25: year 1 value 25 = investment 25 -> paid back during year 1 (even accrual).
+    assert payback_months([25, 70, 155], [25, 25, 0]) == 0.0
+    # 40/40: gap -15 after year 1; year 2 closes 30 -> half a year: month 18.
+    assert payback_months([25, 70, 155], [40, 40, 0]) == 18.0
+
+
+def test_payback_never_reached_is_none():
+    assert payback_months([1, 1, 1], [10, 10, 10]) is None
+
+
+@pytest.mark.parametrize(("values", "investments", "months"), [
+    ([25, 70], [0, 0], 0.0),          # nothing to pay back
+    ([0, 30], [0, 12], 12.0),         # investment starts in year 2 and is covered at once
+    ([10, 10, 10], [30, 0, 0], 36.0),  # exactly at the end of year 3
+])
+def test_payback_edge_cases(values, investments, months):
+    assert payback_months(values, investments) == months
+
+
+def test_zero_investment_gives_null_roi_and_multiple():
+    summary = summarise([ledger({})], currency="MXN")
+    assert summary.cumulative_investment == 0
+    assert summary.net_roi_pct is None and summary.benefit_cost_multiple is None
+    assert summary.payback_months == 0.0
+
+
+def test_no_models_gives_null_value_per_model():
+    assert summarise([ledger({1: 1e6})], currency="MXN", models_in_production=None).value_per_model is None
+    assert summarise([ledger({1: 1e6})], currency="MXN", models_in_production=0).value_per_model is None
+    assert summarise([ledger({1: 1e6})], currency="MXN", models_in_production=50).value_per_model == 5e6
+
+
+def test_horizon_beyond_recorded_years_projects_by_growth_rate():
+    summary = summarise([ledger({1: 30e6, 2: 20e6, 3: 15e6})], currency="MXN", horizon=5)
+    year4, year5 = summary.years[3], summary.years[4]
+    assert year4.projected and year5.projected
+    assert year4.streams["direct_savings"] == pytest.approx(75e6)  # 50 x 1.5
+    assert year4.streams["revenue_increase"] == pytest.approx(70e6)  # 35 x 2.0
+    assert year4.streams["risk_reduction"] == pytest.approx(72e6)  # 40 x 1.8
+    assert year4.streams["innovation_value"] == pytest.approx(90e6)  # 30 x 3.0
+    assert year5.streams["innovation_value"] == pytest.approx(270e6)
+    assert year4.investment == 15e6  # the last recorded investment continues as run cost
+
+
+def test_scenario_scales_growth_increment_and_investment_and_caps_growth():
+    scenario = Scenario("conservative", growth_scale=0.6, investment_scale=1.1, growth_cap=2.0)
+    assert scenario.growth(1.5) == pytest.approx(1.3)
+    assert scenario.growth(3.0) == pytest.approx(2.0)  # 2.2 capped at 2.0
+    summary = summarise([ledger({1: 30e6, 2: 20e6, 3: 15e6})], currency="MXN", horizon=4, scenario=scenario)
+    assert summary.years[0].investment == pytest.approx(33e6)
+    assert summary.years[3].streams["innovation_value"] == pytest.approx(60e6)
+
+
+def test_programs_add_up_year_by_year():
+    small = ProgramLedger("small", {"direct_savings": {1: 1e6}}, {}, {1: {"general": 2e6}})
+    summary = summarise([ledger({1: 30e6}), small], currency="MXN")
+    assert summary.years[0].value == 26e6 and summary.years[0].investment == 32e6
+    assert summary.programs == ("bank", "small")
+
+
+def test_npv_discounts_each_year_end():
+    assert npv([110], [0], 0.10) == pytest.approx(100)
+    assert npv([0, 121], [0, 0], 0.10) == pytest.approx(100)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(min_value=0, max_value=1e9), min_size=1, max_size=6),
+       st.floats(min_value=0.5, max_value=3.0), st.integers(min_value=1, max_value=10))
+def test_cumulative_value_never_decreases_with_non_negative_streams(amounts, growth, horizon):
+    streams = {"direct_savings": {year: amount for year, amount in enumerate(amounts, start=1)}}
+    summary = summarise([ProgramLedger("p", streams, {"direct_savings": growth}, {})], currency="MXN",
+                        horizon=horizon)
+    cumulative = [row.cumulative_value for row in summary.years]
+    assert all(b >= a for a, b in itertools.pairwise(cumulative))
+
+
+def test_monte_carlo_is_reproducible_and_p50_is_near_the_deterministic_path():
+    book = [ledger({1: 30e6, 2: 20e6, 3: 15e6})]
+    first = simulate(book, horizon=6, seed=11)
+    second = simulate(book, horizon=6, seed=11)
+    assert first.p50 == second.p50 and first.probabilities == second.probabilities
+    deterministic = [row.cumulative_value for row in summarise(book, currency="MXN", horizon=6).years]
+    assert np.allclose(first.p50, deterministic, rtol=0.03)
+    assert first.p10[:3] == first.p90[:3] == tuple(deterministic[:3])  # recorded years are certain
+    assert all(lo <= mid <= hi for lo, mid, hi in zip(first.p10, first.p50, first.p90))
+    assert first.p90[-1] > first.p50[-1] > first.p10[-1]
+    assert set(first.probabilities) == {"net_roi_500_by_month_18", "net_roi_200_by_month_12",
+                                        "net_roi_500_by_month_24", "net_roi_1000_by_month_36",
+                                        "payback_by_month_24"}
+    assert first.probabilities["payback_by_month_24"] == 1.0  # paid back at 13.2 months in every draw
+
+
+def test_fx_direct_inverse_cross_and_dated():
+    from datetime import date
+
+    fx = FxTable((("USD", "MXN", date(2025, 1, 1), 20.0), ("USD", "MXN", date(2026, 1, 1), 18.0),
+                  ("USD", "BRL", date(2026, 1, 1), 5.0)))
+    assert fx.convert(10, "USD", "MXN") == 180
+    assert fx.convert(10, "USD", "MXN", on=date(2025, 6, 30)) == 200
+    assert fx.convert(180, "MXN", "USD") == pytest.approx(10)
+    assert fx.convert(5, "BRL", "MXN") == pytest.approx(18)  # via USD
+    with pytest.raises(FxError, match="No exchange rate from COP to MXN"):
+        fx.convert(1, "COP", "MXN")
+
+
+def test_streams_are_the_spec_four():
+    assert STREAMS == ("direct_savings", "revenue_increase", "risk_reduction", "innovation_value")
