@@ -88,4 +88,4 @@ def test_unchanged_rows_are_not_rewritten_or_audited(store: Store):
     with store.session() as session:
         assert session.upsert_observations(frame, actor="a", channel="test") == 1
         assert session.upsert_observations(frame, actor="a", channel="test") == 0
-        assert session.scalar("SELECT count(*) FROM audit_log") == 1
+        assert session.scalar("SELECT count(*) FROM audit_log WHERE entity = 'observation'") == 1
