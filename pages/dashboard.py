@@ -16,8 +16,8 @@ from kpis_app.dashboard_view import (
     render_quarter_table,
     render_summary,
 )
-from kpis_app.state import cached_grid, data_overview, get_catalog, store_key
-from kpis_app.widgets import url_select
+from kpis_app.state import cached_frozen, cached_grid, data_overview, get_catalog, store_key
+from kpis_app.widgets import as_of_picker, url_select
 
 lang = page_language()
 catalog = get_catalog()
@@ -40,9 +40,11 @@ region = url_select(t("filter.region", lang), [None, *overview["regions"]], "reg
 department = url_select(t("filter.department", lang), [None, *overview["departments"]], "department",
                         format_func=lambda d: d or t("filter.all_departments", lang))
 
+as_of = as_of_picker(lang)
 first = min(earliest, shift_quarter(year, quarter, -1))
 last = max(latest, (year, 4))
-grid = cached_grid(db_path, version, first, last, region, department)
+grid = cached_grid(db_path, version, first, last, region, department, as_of)
+frozen = cached_frozen(db_path, version).get((year, quarter))
 cells = [grid.cell(kpi.id, year, quarter) for kpi in catalog]
 previous = shift_quarter(year, quarter, -1)
 
@@ -56,6 +58,11 @@ st.markdown(
          if any(c.last_period for c in cells) else "") + "</div>",
     unsafe_allow_html=True,
 )
+if frozen:
+    st.info(t("dash.frozen", lang, quarter=f"{year}-Q{quarter}", who=frozen["frozen_by"],
+              when=f"{frozen['frozen_at']:%Y-%m-%d}"), icon=":material/verified:")
+if as_of:
+    st.warning(t("dash.as_of_note", lang, when=f"{as_of:%Y-%m-%d %H:%M}"), icon=":material/history:")
 render_summary(cells, lang)
 
 headline = [c for c in cells if c.kpi.headline]

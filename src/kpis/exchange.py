@@ -15,6 +15,7 @@ import pydantic
 from kpis.catalog import Catalog
 from kpis.errors import RowError, ValidationError
 from kpis.records import InvestmentRecord, ObservationRecord, TargetRecord, ValueRecord
+from kpis.roles import Actor, require
 from kpis.store import Store
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Parsed",
     "import_file",
     "parse_rows",
+    "preview",
     "read_table",
 ]
 
@@ -218,26 +220,41 @@ def parse_rows(kind: str, names: list[str], rows: list[Row], catalog: Catalog) -
     return Parsed(kind, pd.DataFrame(records, columns=columns), tuple(errors), tuple(lines))
 
 
+def preview(names: list[str], rows: list[Row], parsed: Parsed) -> pd.DataFrame:
+    """Every row as read, with its line and either 'ok' or the reason it was rejected."""
+    problems: dict[int, list[str]] = {}
+    for error in parsed.errors:
+        problems.setdefault(error.line, []).append(error.reason)
+    records = [
+        {"line": line, "problem": "; ".join(problems.get(line, [])),
+         **{n: raw.get(n) for n in names if n and n != "__extra__"}}
+        for line, raw in rows
+    ]
+    frame = pd.DataFrame(records, columns=["line", "problem", *[n for n in names if n]])
+    return frame.astype({c: "string" for c in frame.columns if c not in ("line",)})
+
+
 def parse_file(kind: str, data: bytes, filename: str, catalog: Catalog) -> Parsed:
     names, rows = read_table(data, filename)
     return parse_rows(kind, names, rows, catalog)
 
 
-def write_parsed(store: Store, parsed: Parsed, *, actor: str, channel: str) -> int:
-    """Write validated rows in one transaction; refuses if any row was bad."""
+def write_parsed(store: Store, parsed: Parsed, *, actor: Actor, channel: str) -> int:
+    """Write validated rows in one transaction (editors and admins); refuses if any row was bad."""
+    require(actor, "editor", f"import {parsed.kind}")
     if parsed.errors:
         raise ValidationError(f"{len(parsed.errors)} bad row(s); nothing was written.", parsed.errors)
-    with store.session() as session:
-        if parsed.kind == "observations":
-            return session.upsert_observations(parsed.frame, actor=actor, channel=channel)
-        if parsed.kind == "targets":
-            return session.append_targets(parsed.frame, actor=actor, channel=channel)
-        if parsed.kind == "value":
-            return session.upsert_value_streams(parsed.frame, actor=actor, channel=channel)
-        return session.upsert_investments(parsed.frame, actor=actor, channel=channel)
+    with store.write_session() as session:
+        writer = {
+            "observations": session.upsert_observations,
+            "targets": session.append_targets,
+            "value": session.upsert_value_streams,
+            "investments": session.upsert_investments,
+        }[parsed.kind]
+        return writer(parsed.frame, actor=actor.name, channel=channel)
 
 
-def import_file(store: Store, kind: str, path: Path | str, catalog: Catalog, *, actor: str,
+def import_file(store: Store, kind: str, path: Path | str, catalog: Catalog, *, actor: Actor,
                 channel: str = "cli", dry_run: bool = False) -> ImportResult:
     """Read, validate and (unless dry_run) write a whole file: every row or none."""
     path = Path(path)

@@ -61,6 +61,7 @@ class Cell:
     evaluation: Evaluation
     periods: int = 0
     last_period: date | None = None
+    restated_from: Target | None = None  # the board-approved target, when it was changed after the freeze
 
     @property
     def target_value(self) -> float | None:
@@ -151,6 +152,24 @@ def targets_in_force(session: Session, catalog: Catalog, first: Quarter, last: Q
     return {key: target for key, (_, target) in best.items()}
 
 
+def _approved_targets(session: Session, catalog: Catalog, first: Quarter, last: Quarter, scope: Scope,
+                      as_of: datetime | None) -> dict[tuple[str, int, int], Target]:
+    """For frozen quarters in the range, the targets in force when they were frozen."""
+    approved: dict[tuple[str, int, int], Target] = {}
+    low, high = first[0] * 4 + first[1], last[0] * 4 + last[1]
+    for row in session.rows("frozen_quarters"):
+        year, quarter, frozen_at = row["year"], row["quarter"], row["frozen_at"]
+        if low <= year * 4 + quarter <= high and (as_of is None or frozen_at <= as_of):
+            approved |= targets_in_force(session, catalog, (year, quarter), (year, quarter), scope, frozen_at)
+    return approved
+
+
+def _restated(current: Target | None, approved: Target | None) -> Target | None:
+    if approved is None or current is None or current.changed_at <= approved.changed_at:
+        return None
+    return approved if approved.value != current.value else None
+
+
 def _quarters(first: Quarter, last: Quarter) -> tuple[Quarter, ...]:
     count = (last[0] * 4 + last[1]) - (first[0] * 4 + first[1]) + 1
     return tuple(shift_quarter(*first, i) for i in range(max(count, 0)))
@@ -161,6 +180,7 @@ def build_grid(session: Session, catalog: Catalog, first: Quarter, last: Quarter
     """Every catalog KPI x every quarter from `first` to `last`, evaluated."""
     values = quarter_values(session, first, last, scope)
     targets = targets_in_force(session, catalog, first, last, scope, as_of)
+    approved = _approved_targets(session, catalog, first, last, scope, as_of)
     cells = {}
     for kpi in catalog:
         for year, quarter in _quarters(first, last):
@@ -172,6 +192,7 @@ def build_grid(session: Session, catalog: Catalog, first: Quarter, last: Quarter
                 kpi=kpi, year=year, quarter=quarter, actual=actual, target=target,
                 evaluation=evaluate(actual, None if target is None else target.value, kpi),
                 periods=found.get("periods", 0), last_period=found.get("last_period"),
+                restated_from=_restated(target, approved.get(key)),
             )
     return Grid(scope=scope, quarters=_quarters(first, last), cells=cells)
 
@@ -216,5 +237,8 @@ def scorecard_records(grid: Grid, cells: list[Cell], lang: str = "en") -> list[d
             "previous_actual": None if previous is None else previous.actual,
             "previous_status": None if previous is None else previous.status,
             "change": _change(cell, previous),
+            "restated": cell.restated_from is not None,
+            "approved_target": None if cell.restated_from is None else cell.restated_from.value,
+            "restated_at": None if cell.restated_from is None or target is None else target.changed_at.isoformat(),
         })
     return records

@@ -20,7 +20,7 @@ DEMO_TARGETS_SET_AT = datetime(2024, 12, 16, 9, 0)
 def initialise(store: Store, catalog: Catalog, *, demo: bool = False, actor: str = "system") -> bool:
     """Migrate the schema and sync the catalog (idempotent). With `demo`, load the demo program
     if the store has no observations yet. Returns True when the demo was loaded."""
-    with store.session() as session:
+    with store.write_session() as session:
         session.sync_catalog(catalog)
         _seed_scenarios(session, actor)
         if not demo or session.scalar("SELECT count(*) FROM observations"):

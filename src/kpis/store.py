@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +29,23 @@ _TARGET_KEY = (
     "t.kpi_id = i.kpi_id AND t.year = i.year AND t.quarter = i.quarter "
     "AND t.region IS NOT DISTINCT FROM i.region AND t.department IS NOT DISTINCT FROM i.department"
 )
+
+
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(path: Path) -> threading.Lock:
+    """One lock per database file per process: DuckDB lets threads append concurrently, so a
+    check-then-write (optimistic concurrency) must not interleave with another thread's."""
+    key = str(path.resolve())
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(key, threading.Lock())
+
+
+def _literal(path: Path) -> str:
+    """A path as an SQL string literal (EXPORT/IMPORT DATABASE take no parameters)."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def utc_now() -> datetime:
@@ -94,6 +113,46 @@ class Store:
             raise KpiError(f"Database error in {self.path}: {exc}") from None
         finally:
             con.close()
+
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A session that holds this process's write lock for the file: use it for any
+        read-check-write sequence (other processes are kept out by DuckDB's own file lock)."""
+        with _write_lock(self.path), self.session() as session:
+            yield session
+
+    def backup(self, directory: Path) -> dict[str, int]:
+        """EXPORT DATABASE to `directory` (Parquet + schema.sql + load.sql); it must be new or empty.
+        Returns the row count per table, also written to backup.json beside the data."""
+        directory = Path(directory)
+        if directory.exists() and any(directory.iterdir()):
+            raise KpiError(f"{directory} is not empty; choose a new directory for the backup.")
+        with self.write_session() as session:
+            counts = session.table_counts()
+            session.con.execute(f"EXPORT DATABASE {_literal(directory)} (FORMAT parquet)")
+        (directory / "backup.json").write_text(json.dumps(
+            {"schema_version": SCHEMA_VERSION, "created_at": utc_now().isoformat(), "tables": counts}, indent=2))
+        return counts
+
+    def restore(self, directory: Path) -> dict[str, int]:
+        """IMPORT DATABASE from a backup directory into this store, which must not exist yet."""
+        directory = Path(directory)
+        if not (directory / "schema.sql").exists():
+            raise KpiError(f"{directory} is not a backup made by `python -m kpis backup` (no schema.sql).")
+        if self.path.exists():
+            raise KpiError(f"{self.path} already exists; restore into a new file (--db NEW.duckdb), check it, "
+                           "then replace the old file.")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.path))
+        try:
+            con.execute(f"IMPORT DATABASE {_literal(directory)}")
+        except duckdb.Error as exc:
+            con.close()
+            self.path.unlink(missing_ok=True)
+            raise KpiError(f"Cannot restore from {directory}: {exc}") from None
+        con.close()
+        with self.session() as session:  # migrates a backup from an older version
+            return session.table_counts()
 
     def data_version(self) -> float:
         """Changes whenever the file or its WAL is written (modification time); 0 if absent."""
@@ -163,6 +222,11 @@ class Session:
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
         row = self.con.execute(sql, params or []).fetchone()
         return None if row is None else row[0]
+
+    def table_counts(self) -> dict[str, int]:
+        names = [r[0] for r in self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1").fetchall()]
+        return {name: int(self.scalar(f'SELECT count(*) FROM "{name}"')) for name in names}
 
     def is_empty(self) -> bool:
         return not self.scalar("SELECT count(*) FROM kpis") and not self.scalar("SELECT count(*) FROM observations")
@@ -313,6 +377,33 @@ class Session:
                 self.con.execute("DROP TABLE IF EXISTS changed_targets")
                 self.con.unregister("incoming_targets")
         return int(count)
+
+    def delete_observation(self, obs_id: int, *, actor: str, channel: str, reason: str | None) -> None:
+        """Remove one observation; it is kept in deleted_observations and the audit log."""
+        now = utc_now()
+        with self.transaction():
+            self.con.execute(
+                """INSERT INTO deleted_observations
+                   SELECT obs_id, kpi_id, period, region, department, value, source, loaded_at, ?, ?, ?
+                   FROM observations WHERE obs_id = ?""", [actor, now, reason, obs_id])
+            self.con.execute(
+                """INSERT INTO audit_log (logged_at, actor, channel, action, entity, entity_key, kpi_id,
+                                          old_value, new_value, reason)
+                   SELECT ?, ?, ?, 'delete', 'observation',
+                          concat_ws(' / ', kpi_id, period::VARCHAR, coalesce(region, '*'), coalesce(department, '*')),
+                          kpi_id, json_object('value', value, 'source', source), NULL, ?
+                   FROM observations WHERE obs_id = ?""", [now, actor, channel, reason, obs_id])
+            self.con.execute("DELETE FROM observations WHERE obs_id = ?", [obs_id])
+
+    def freeze_quarter(self, year: int, quarter: int, *, actor: str, channel: str, note: str | None) -> None:
+        """Mark a quarter as the board-approved snapshot; later target changes are restatements."""
+        now = utc_now()
+        with self.transaction():
+            self.con.execute("INSERT INTO frozen_quarters VALUES (?, ?, ?, ?, ?)", [year, quarter, actor, now, note])
+            self.con.execute(
+                """INSERT INTO audit_log (logged_at, actor, channel, action, entity, entity_key, new_value, reason)
+                   VALUES (?, ?, ?, 'freeze', 'quarter', ?, json_object('frozen', true), ?)""",
+                [now, actor, channel, f"{year}-Q{quarter}", note])
 
     def record_audit(self, *, actor: str, channel: str, action: str, entity: str, entity_key: str,
                      reason: str | None = None) -> None:

@@ -12,6 +12,8 @@ import streamlit as st
 
 from kpis.errors import KpiError
 from kpis.i18n import t
+from kpis.roles import Actor
+from kpis_app.auth import user_sidebar
 from kpis_app.state import get_store
 from kpis_app.widgets import inject_css, language_selector
 
@@ -25,6 +27,7 @@ def setup() -> str:
     inject_css()
     lang = language_selector()
     st.session_state["lang_value"] = lang
+    st.session_state["actor"] = user_sidebar(lang)
     st.session_state[_DONE] = True
     try:
         get_store()
@@ -44,3 +47,8 @@ def page_language() -> str:
     if not st.session_state.get(_DONE):
         return setup()
     return st.session_state.get("lang_value", "en")
+
+
+def page_actor() -> Actor:
+    """Who is using this run (after `page_language()`)."""
+    return st.session_state["actor"]

@@ -45,6 +45,10 @@ def render_card(cell: Cell, grid: Grid, lang: str, key_prefix: str = "head") -> 
     delta = cell.actual - previous.actual if has_both else None
     target = format_value(cell.target_value, kpi, lang)
     inherited = f" ({t('card.inherited', lang)})" if cell.target is not None and cell.target.inherited else ""
+    restated = ""
+    if cell.restated_from is not None and cell.target is not None:
+        restated = t("card.restated", lang, when=f"{cell.target.changed_at:%Y-%m-%d}",
+                     was=format_value(cell.restated_from.value, kpi, lang))
     change = ""
     if previous is not None:
         change = f"{format_change(delta, kpi, lang)} " + t("dash.vs_previous", lang, quarter=f"Q{previous.quarter}")
@@ -56,7 +60,8 @@ def render_card(cell: Cell, grid: Grid, lang: str, key_prefix: str = "head") -> 
             f'<div class="meta">{t("card.target", lang)} {escape(target)}{escape(inherited)} · '
             f'{t("card.attainment", lang)} {format_attainment(cell.attainment)}</div>'
             f'{flag_html(cell.status, lang, _status_label(cell, lang))}'
-            f'<div class="meta" style="margin-top:.35rem">{escape(change)}</div></div>',
+            f'<div class="meta" style="margin-top:.35rem">{escape(change)}</div>'
+            + (f'<div class="meta restated">⟲ {escape(restated)}</div>' if restated else "") + "</div>",
             unsafe_allow_html=True,
         )
         with st.popover(t("dash.explain", lang), width="stretch"):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import streamlit as st
 
 from kpis.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
 from kpis.cli import default_db_path
+from kpis.edits import frozen_quarters
 from kpis.ledger import load_ledgers, load_scenarios
 from kpis.periods import Quarter
 from kpis.scorecard import Grid, Scope, build_grid
@@ -49,10 +52,17 @@ def data_overview(db_path: str, version: float) -> dict:
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def cached_grid(db_path: str, version: float, first: Quarter, last: Quarter,
-                region: str | None, department: str | None) -> Grid:
-    """Every KPI x quarter in a scope; keyed by the file's version so writes invalidate it."""
+                region: str | None, department: str | None, as_of: datetime | None = None) -> Grid:
+    """Every KPI x quarter in a scope (targets in force at `as_of`); keyed by the file's version
+    so writes invalidate it."""
     with Store(db_path).session() as session:
-        return build_grid(session, get_catalog(), first, last, Scope(region, department))
+        return build_grid(session, get_catalog(), first, last, Scope(region, department), as_of)
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def cached_frozen(db_path: str, version: float) -> dict:
+    with Store(db_path).session() as session:
+        return frozen_quarters(session)
 
 
 def store_key() -> tuple[str, float]:

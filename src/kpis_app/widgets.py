@@ -68,6 +68,27 @@ def language_selector() -> str:
     return lang
 
 
+def as_of_picker(lang: str):
+    """Optional 'targets as of' date in the sidebar (URL `as_of=YYYY-MM-DD`): reproduces what was
+    in force at the end of that day."""
+    from datetime import date, datetime, time
+
+    raw = st.query_params.get("as_of")
+    try:
+        initial = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        initial = None
+    with st.sidebar.expander(t("filter.as_of", lang), expanded=initial is not None):
+        enabled = st.checkbox(t("filter.as_of_enable", lang), value=initial is not None, key="as_of_on")
+        chosen = st.date_input(t("filter.as_of_date", lang), value=initial or date.today(), key="as_of_date",
+                               disabled=not enabled)
+    if not enabled:
+        st.query_params.pop("as_of", None)
+        return None
+    st.query_params["as_of"] = chosen.isoformat()
+    return datetime.combine(chosen, time.max)
+
+
 def url_select(label: str, options: list, key: str, format_func=str, default=None):
     """A sidebar selectbox whose value lives in the URL query string under `key`."""
     raw = st.query_params.get(key)

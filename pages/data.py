@@ -1,0 +1,35 @@
+"""Targets & data (CoE leads): forms, import with preview, audit log, board snapshots."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpis.i18n import t
+from kpis_app.boot import page_actor, page_language
+from kpis_app.data_forms import actual_form, money_forms, target_form
+from kpis_app.data_tabs import audit_tab, import_tab, quarters_tab
+from kpis_app.state import data_overview, get_catalog, get_store, store_key, value_options
+
+lang = page_language()
+actor = page_actor()
+store, catalog = get_store(), get_catalog()
+overview = data_overview(*store_key())
+
+st.title(t("data.heading", lang))
+if not actor.can("editor"):
+    st.info(t("data.viewer_note", lang))
+
+tabs = st.tabs([t(f"data.tab_{name}", lang) for name in ("targets", "actuals", "value", "import", "audit",
+                                                            "quarters")])
+with tabs[0]:
+    target_form(store, catalog, actor, overview, lang)
+with tabs[1]:
+    actual_form(store, catalog, actor, overview, lang)
+with tabs[2]:
+    money_forms(store, actor, value_options()["programs"], lang)
+with tabs[3]:
+    import_tab(store, catalog, actor, lang)
+with tabs[4]:
+    audit_tab(store, catalog, lang)
+with tabs[5]:
+    quarters_tab(store, actor, lang)

@@ -1,0 +1,175 @@
+"""The write path for forms: role checks, validation, optimistic concurrency, audit.
+
+A form remembers the version it loaded (a target's version_id, an observation's obs_id; None
+when nothing existed). Saving over a newer version raises ConflictError naming who changed it
+and when; nothing is written, and the caller keeps the user's input on screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from kpis.catalog import Catalog
+from kpis.errors import ConflictError, RowError, ValidationError
+from kpis.periods import quarter_start
+from kpis.records import InvestmentRecord, ObservationRecord, TargetRecord, ValueRecord
+from kpis.roles import Actor, require
+from kpis.store import Session, Store, utc_now
+
+__all__ = [
+    "Change",
+    "current_observation",
+    "current_target",
+    "delete_actual",
+    "freeze_quarter",
+    "frozen_quarters",
+    "record_actual",
+    "save_investment",
+    "save_value_stream",
+    "set_target",
+]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a save did, for the confirmation message (old -> new)."""
+
+    entity: str
+    key: str
+    old: float | None
+    new: float | None
+    restatement: bool = False
+
+
+def _scope_text(region: str | None, department: str | None) -> str:
+    return " / ".join([region or "all regions", department or "all departments"])
+
+
+def current_target(session: Session, kpi_id: str, year: int, quarter: int, region: str | None,
+                   department: str | None) -> dict[str, Any] | None:
+    rows = session.rows("current_target", kpi_id=kpi_id, year=year, quarter=quarter, region=region,
+                        department=department)
+    return rows[0] if rows else None
+
+
+def current_observation(session: Session, kpi_id: str, period: date, region: str | None,
+                        department: str | None) -> dict[str, Any] | None:
+    rows = session.rows("current_observation", kpi_id=kpi_id, period=period, region=region, department=department)
+    return rows[0] if rows else None
+
+
+def frozen_quarters(session: Session) -> dict[tuple[int, int], dict[str, Any]]:
+    return {(r["year"], r["quarter"]): r for r in session.rows("frozen_quarters")}
+
+
+def _check_kpi(record: Any, catalog: Catalog, field: str, value: float) -> None:
+    if record.kpi_id not in catalog:
+        raise ValidationError("Unknown KPI.", (RowError(1, f"kpi_id: unknown KPI '{record.kpi_id}'"),))
+    kpi = catalog.get(record.kpi_id)
+    for bound, bad, word in ((kpi.min_value, lambda v, b: v < b, "below the minimum"),
+                             (kpi.max_value, lambda v, b: v > b, "above the maximum")):
+        if bound is not None and bad(value, bound):
+            raise ValidationError(f"{field}: {value:g} is {word} {bound:g}.",
+                                  (RowError(1, f"{field}: {value:g} is {word} {bound:g} for {kpi.id}"),))
+
+
+def _conflict(session: Session, entity: str, key: str, what: str) -> ConflictError:
+    rows = session.rows("last_change", entity=entity, entity_key=key)
+    who = f"{rows[0]['actor']} at {rows[0]['logged_at']:%Y-%m-%d %H:%M:%S} UTC" if rows else "someone else"
+    return ConflictError(f"{what} was changed by {who} after you opened it. Nothing was saved; "
+                         "your input is still in the form: review the new value and save again.")
+
+
+def set_target(store: Store, catalog: Catalog, actor: Actor, record: TargetRecord, *,
+               expected_version: int | None, today: date | None = None) -> Change:
+    """Append a new target version if nobody changed the target since `expected_version` was
+    loaded. A reason is required once the quarter has started, and for frozen quarters
+    (a restatement)."""
+    require(actor, "editor", "change targets")
+    _check_kpi(record, catalog, "target", record.target)
+    today = today or utc_now().date()
+    key = f"{record.kpi_id} / {record.year}-Q{record.quarter} / {record.region or '*'} / {record.department or '*'}"
+    with store.write_session() as session:
+        current = current_target(session, record.kpi_id, record.year, record.quarter, record.region,
+                                 record.department)
+        if (current["version_id"] if current else None) != expected_version:
+            raise _conflict(session, "target", key, f"The target {key}")
+        frozen = (record.year, record.quarter) in frozen_quarters(session)
+        started = quarter_start(record.year, record.quarter) <= today
+        if (started or frozen) and not record.reason:
+            why = "is frozen (board-approved): a change is a restatement" if frozen else "has already started"
+            raise ValidationError(f"A reason is required: {record.year}-Q{record.quarter} {why}.",
+                                  (RowError(1, f"reason: required because the quarter {why}"),))
+        old = current["target"] if current else None
+        if old == record.target:
+            return Change("target", key, old, record.target)
+        frame = pd.DataFrame([record.model_dump()])
+        reason = record.reason if not frozen else f"[restatement] {record.reason}"
+        frame["reason"] = reason
+        session.append_targets(frame, actor=actor.name, channel="form")
+    return Change("target", key, old, record.target, restatement=frozen)
+
+
+def record_actual(store: Store, catalog: Catalog, actor: Actor, record: ObservationRecord, *,
+                  expected_obs_id: int | None) -> Change:
+    """Insert or replace one observation if it is unchanged since `expected_obs_id` was loaded."""
+    require(actor, "editor", "record actuals")
+    _check_kpi(record, catalog, "value", record.value)
+    key = f"{record.kpi_id} / {record.period} / {record.region or '*'} / {record.department or '*'}"
+    with store.write_session() as session:
+        current = current_observation(session, record.kpi_id, record.period, record.region, record.department)
+        if (current["obs_id"] if current else None) != expected_obs_id:
+            raise _conflict(session, "observation", key, f"The actual {key}")
+        session.upsert_observations(pd.DataFrame([record.model_dump()]), actor=actor.name, channel="form")
+    return Change("observation", key, current["value"] if current else None, record.value)
+
+
+def delete_actual(store: Store, actor: Actor, *, obs_id: int, reason: str | None) -> Change:
+    """Delete a mistaken observation (kept in deleted_observations and the audit log)."""
+    require(actor, "editor", "delete actuals")
+    if not reason or not reason.strip():
+        raise ValidationError("A reason is required to delete an actual.",
+                              (RowError(1, "reason: required to delete an actual"),))
+    with store.write_session() as session:
+        row = session.con.execute(
+            "SELECT kpi_id, period, region, department, value FROM observations WHERE obs_id = ?", [obs_id]
+        ).fetchone()
+        if row is None:
+            raise ConflictError("That actual no longer exists: someone changed or deleted it after you opened it.")
+        session.delete_observation(obs_id, actor=actor.name, channel="form", reason=reason.strip())
+    kpi_id, period, region, department, value = row
+    return Change("observation", f"{kpi_id} / {period} / {_scope_text(region, department)}", value, None)
+
+
+def freeze_quarter(store: Store, actor: Actor, year: int, quarter: int, note: str | None = None) -> None:
+    """Freeze a quarter as the board-approved snapshot (admins)."""
+    require(actor, "admin", "freeze a quarter")
+    with store.write_session() as session:
+        if (year, quarter) in frozen_quarters(session):
+            raise ConflictError(f"{year}-Q{quarter} is already frozen.")
+        session.freeze_quarter(year, quarter, actor=actor.name, channel="form", note=note)
+
+
+def _save_money(store: Store, actor: Actor, frame: pd.DataFrame, kind: str) -> int:
+    require(actor, "editor", f"change {kind.replace('_', ' ')}s")
+    with store.write_session() as session:
+        method = session.upsert_value_streams if kind == "value_stream" else session.upsert_investments
+        return method(frame, actor=actor.name, channel="form")
+
+
+def save_value_stream(store: Store, actor: Actor, record: ValueRecord) -> int:
+    """Insert or replace one value-stream amount (audited)."""
+    return _save_money(store, actor, pd.DataFrame([record.model_dump()]), "value_stream")
+
+
+def save_investment(store: Store, actor: Actor, record: InvestmentRecord) -> int:
+    """Insert or replace one investment amount (audited)."""
+    return _save_money(store, actor, pd.DataFrame([record.model_dump()]), "investment")
+
+
+def as_of_label(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,52 @@
+"""Tables leaving the app (CSV/XLSX) are safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+__all__ = ["FORMULA_PREFIXES", "spreadsheet_safe", "to_csv_bytes", "to_xlsx_bytes"]
+
+# A cell starting with one of these may be run as a formula by Excel/LibreOffice/Sheets.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy where every text cell (and header) starting with = + - @ tab or CR gets a leading '.
+    Numbers stay numbers (a negative number is not text, so it is not prefixed)."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(_safe_cell)
+    safe.columns = [_safe_cell(str(c)) for c in safe.columns]
+    return safe
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8 CSV with a BOM (so Excel reads accents right), spreadsheet-safe."""
+    return spreadsheet_safe(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
+    """An XLSX workbook with a bold, frozen header row, spreadsheet-safe."""
+    from openpyxl.styles import Font, PatternFill
+
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        spreadsheet_safe(frame).to_excel(writer, index=False, sheet_name=sheet[:31])
+        worksheet = writer.sheets[sheet[:31]]
+        for cell in worksheet[1]:
+            cell.font = Font(bold=True, color="FFFFFF")
+            cell.fill = PatternFill("solid", fgColor="1F2A37")
+        worksheet.freeze_panes = "A2"
+        for column in worksheet.columns:
+            width = max(len(str(cell.value or "")) for cell in column)
+            worksheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
+    return buffer.getvalue()

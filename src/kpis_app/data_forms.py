@@ -1,0 +1,209 @@
+"""Forms of the Targets & data page: each remembers the version it loaded and never loses input."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pydantic
+import streamlit as st
+
+from kpis.catalog import Catalog
+from kpis.edits import (
+    Change,
+    current_observation,
+    current_target,
+    delete_actual,
+    record_actual,
+    save_investment,
+    save_value_stream,
+    set_target,
+)
+from kpis.errors import ConflictError, KpiError, ValidationError
+from kpis.formatting import format_value
+from kpis.i18n import t
+from kpis.records import InvestmentRecord, ObservationRecord, TargetRecord, ValueRecord
+from kpis.roles import Actor
+from kpis.store import Store
+from kpis.value import STREAMS
+
+FIELD_ERRORS = "_field_errors"
+
+
+def _field_errors(exc: Exception) -> dict[str, str]:
+    """Field name -> message, from a pydantic error or our ValidationError rows ('field: reason')."""
+    if isinstance(exc, pydantic.ValidationError):
+        return {str(e["loc"][0]) if e["loc"] else "form": e["msg"].removeprefix("Value error, ") for e in exc.errors()}
+    if isinstance(exc, ValidationError) and exc.rows:
+        found = {}
+        for row in exc.rows:
+            field, _, message = row.reason.partition(": ")
+            found[field if message else "form"] = message or row.reason
+        return found
+    return {"form": str(exc)}
+
+
+def _show_field_error(errors: dict[str, str], field: str) -> None:
+    if field in errors:
+        st.error(errors[field], icon=":material/error:")
+
+
+def _confirm(change: Change, kpi_unit, lang: str) -> None:
+    old = t("data.nothing", lang) if change.old is None else kpi_unit(change.old)
+    new = t("data.deleted", lang) if change.new is None else kpi_unit(change.new)
+    note = f" ({t('data.restatement', lang)})" if change.restatement else ""
+    st.success(t("data.saved", lang, key=change.key, old=old, new=new) + note, icon=":material/check_circle:")
+
+
+def _scope_pickers(prefix: str, overview: dict, lang: str, columns) -> tuple[str | None, str | None]:
+    region = columns[0].selectbox(t("filter.region", lang), [None, *overview["regions"]], key=f"{prefix}_region",
+                                  format_func=lambda r: r or t("filter.all_regions", lang))
+    department = columns[1].selectbox(t("filter.department", lang), [None, *overview["departments"]],
+                                      key=f"{prefix}_department",
+                                      format_func=lambda d: d or t("filter.all_departments", lang))
+    return region, department
+
+
+def target_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, lang: str) -> None:
+    """Set or change a quarter target; a reason is required once the quarter has started."""
+    columns = st.columns([3, 1, 1, 2, 2])
+    kpi_id = columns[0].selectbox(t("table.kpi", lang), catalog.ids, key="tf_kpi",
+                                  format_func=lambda k: catalog.get(k).name(lang))
+    years = sorted({y for y, _ in overview["quarters"]} | {date.today().year, date.today().year + 1})
+    year = columns[1].selectbox(t("filter.year", lang), years, key="tf_year", index=years.index(date.today().year))
+    quarter = columns[2].selectbox(t("filter.quarter", lang), [1, 2, 3, 4], key="tf_quarter",
+                                   format_func=lambda q: f"Q{q}")
+    region, department = _scope_pickers("tf", overview, lang, columns[3:])
+    kpi = catalog.get(kpi_id)
+    key = (kpi_id, year, quarter, region, department)
+    with store.session() as session:
+        current = current_target(session, *key)
+    loaded = st.session_state.setdefault("tf_loaded", {})
+    loaded.setdefault(key, current["version_id"] if current else None)
+    if current:
+        st.caption(t("data.target_in_force", lang, value=format_value(current["target"], kpi, lang),
+                     who=current["changed_by"], when=f"{current['changed_at']:%Y-%m-%d %H:%M}",
+                     reason=current["reason"] or "—"))
+    else:
+        st.caption(t("data.no_target_yet", lang))
+    errors = st.session_state.pop(f"{FIELD_ERRORS}_tf", {})
+    with st.form("target_form"):
+        target = st.number_input(t("card.target", lang), value=float(current["target"]) if current else 0.0,
+                                 format="%.4f", key=f"tf_value::{key}")
+        _show_field_error(errors, "target")
+        reason = st.text_area(t("data.reason", lang), key=f"tf_reason::{key}",
+                              help=t("data.reason_help", lang))
+        _show_field_error(errors, "reason")
+        submitted = st.form_submit_button(t("data.save_target", lang), type="primary",
+                                          disabled=not actor.can("editor"))
+    _show_field_error(errors, "form")
+    if not submitted:
+        return
+    try:
+        record = TargetRecord(kpi_id=kpi_id, year=year, quarter=quarter, region=region, department=department,
+                              target=target, reason=reason)
+        change = set_target(store, catalog, actor, record, expected_version=loaded[key])
+    except ConflictError as exc:
+        st.error(str(exc), icon=":material/sync_problem:")
+        if st.button(t("data.load_latest", lang), key="tf_reload"):
+            loaded.pop(key, None)
+            st.rerun()
+        return
+    except (pydantic.ValidationError, KpiError) as exc:
+        st.session_state[f"{FIELD_ERRORS}_tf"] = _field_errors(exc)
+        st.rerun()
+    with store.session() as session:
+        newest = current_target(session, *key)
+    loaded[key] = newest["version_id"] if newest else None
+    _confirm(change, lambda v: format_value(v, kpi, lang), lang)
+
+
+def actual_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, lang: str) -> None:
+    """Record (or correct) one actual; delete a mistaken one with a reason."""
+    columns = st.columns([3, 2, 2, 2])
+    kpi_id = columns[0].selectbox(t("table.kpi", lang), catalog.ids, key="af_kpi",
+                                  format_func=lambda k: catalog.get(k).name(lang))
+    period = columns[1].date_input(t("data.period", lang), value=date.today(), key="af_period")
+    region, department = _scope_pickers("af", overview, lang, columns[2:])
+    kpi = catalog.get(kpi_id)
+    key = (kpi_id, period, region, department)
+    with store.session() as session:
+        current = current_observation(session, *key)
+    loaded = st.session_state.setdefault("af_loaded", {})
+    loaded.setdefault(key, current["obs_id"] if current else None)
+    if current:
+        st.caption(t("data.actual_stored", lang, value=format_value(current["value"], kpi, lang),
+                     source=current["source"] or "—", when=f"{current['loaded_at']:%Y-%m-%d %H:%M}"))
+    errors = st.session_state.pop(f"{FIELD_ERRORS}_af", {})
+    with st.form("actual_form"):
+        value = st.number_input(t("card.actual", lang), value=float(current["value"]) if current else 0.0,
+                                format="%.4f", key=f"af_value::{key}")
+        _show_field_error(errors, "value")
+        source = st.text_input(t("data.source", lang), value=(current or {}).get("source") or "",
+                               key=f"af_source::{key}")
+        submitted = st.form_submit_button(t("data.save_actual", lang), type="primary",
+                                          disabled=not actor.can("editor"))
+    _show_field_error(errors, "form")
+    if submitted:
+        try:
+            record = ObservationRecord(kpi_id=kpi_id, period=period, region=region, department=department,
+                                       value=value, source=source)
+            change = record_actual(store, catalog, actor, record, expected_obs_id=loaded[key])
+        except ConflictError as exc:
+            st.error(str(exc), icon=":material/sync_problem:")
+            loaded.pop(key, None)
+            return
+        except (pydantic.ValidationError, KpiError) as exc:
+            st.session_state[f"{FIELD_ERRORS}_af"] = _field_errors(exc)
+            st.rerun()
+        loaded.pop(key, None)
+        _confirm(change, lambda v: format_value(v, kpi, lang), lang)
+    if current and actor.can("editor"):
+        with st.expander(t("data.delete_actual", lang)):
+            why = st.text_input(t("data.reason", lang), key=f"af_delete_reason::{key}")
+            if st.button(t("data.delete_confirm", lang), key="af_delete"):
+                try:
+                    change = delete_actual(store, actor, obs_id=loaded[key] or current["obs_id"], reason=why)
+                except KpiError as exc:
+                    st.error(str(exc))
+                else:
+                    loaded.pop(key, None)
+                    _confirm(change, lambda v: format_value(v, kpi, lang), lang)
+
+
+def money_forms(store: Store, actor: Actor, programs: list[str], lang: str) -> None:
+    """Enter a value-stream amount or an investment (same validation, audit and roles)."""
+    left, right = st.columns(2)
+    with left, st.form("value_form"):
+        st.markdown(f"**{t('data.value_stream', lang)}**")
+        program = st.text_input(t("value.program", lang), value=programs[0] if programs else "")
+        stream = st.selectbox(t("data.stream", lang), STREAMS, format_func=lambda s: t(f"stream.{s}", lang))
+        year = st.number_input(t("chart.program_year", lang), 1, 50, 1)
+        amount = st.number_input(t("data.amount", lang), min_value=0.0, value=0.0, step=1e6, format="%.2f")
+        currency = st.text_input(t("value.currency", lang), value="MXN", max_chars=3)
+        growth = st.number_input(t("data.growth_rate", lang), min_value=0.0, value=0.0, step=0.1,
+                                 help=t("data.growth_help", lang))
+        if st.form_submit_button(t("data.save", lang), disabled=not actor.can("editor")):
+            _save(lambda: save_value_stream(store, actor, ValueRecord(
+                program=program, stream=stream, year=year, amount=amount, currency=currency,
+                growth_rate=growth or None)), lang)
+    with right, st.form("investment_form"):
+        st.markdown(f"**{t('value.investment', lang)}**")
+        program = st.text_input(t("value.program", lang), value=programs[0] if programs else "", key="inv_program")
+        year = st.number_input(t("chart.program_year", lang), 1, 50, 1, key="inv_year")
+        category = st.text_input(t("data.category", lang), value="platform")
+        amount = st.number_input(t("data.amount", lang), min_value=0.0, value=0.0, step=1e6, format="%.2f",
+                                 key="inv_amount")
+        currency = st.text_input(t("value.currency", lang), value="MXN", max_chars=3, key="inv_currency")
+        if st.form_submit_button(t("data.save", lang), disabled=not actor.can("editor")):
+            _save(lambda: save_investment(store, actor, InvestmentRecord(
+                program=program, year=year, category=category, amount=amount, currency=currency)), lang)
+
+
+def _save(action, lang: str) -> None:
+    try:
+        written = action()
+    except (pydantic.ValidationError, KpiError) as exc:
+        for field, message in _field_errors(exc).items():
+            st.error(f"{field}: {message}")
+        return
+    st.success(t("data.saved_rows", lang, n=written), icon=":material/check_circle:")

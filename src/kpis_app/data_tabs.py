@@ -1,0 +1,108 @@
+"""Import, audit log and board-snapshot tabs of the Targets & data page."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+import pandas as pd
+import streamlit as st
+
+from kpis.catalog import Catalog
+from kpis.edits import freeze_quarter, frozen_quarters
+from kpis.errors import KpiError
+from kpis.exchange import SUPPORTED_KINDS, parse_rows, preview, read_table, write_parsed
+from kpis.i18n import t
+from kpis.roles import Actor
+from kpis.store import Store
+from kpis.tables import to_csv_bytes
+
+
+def import_tab(store: Store, catalog: Catalog, actor: Actor, lang: str) -> None:
+    """Upload, preview with every bad row marked, then commit all rows or none."""
+    kind = st.selectbox(t("data.import_kind", lang), SUPPORTED_KINDS, key="imp_kind",
+                        format_func=lambda k: t(f"kind.{k}", lang))
+    upload = st.file_uploader(t("data.import_file", lang), type=["csv", "xlsx"], key="imp_file")
+    if upload is None:
+        st.caption(t("data.import_help", lang))
+        return
+    try:  # the browser's file-type filter is a convenience; the server checks size and content
+        names, rows = read_table(upload.getvalue(), upload.name)
+        parsed = parse_rows(kind, names, rows, catalog)
+    except KpiError as exc:
+        st.error(str(exc))
+        return
+    table = preview(names, rows, parsed)
+    bad = int((table["problem"].fillna("") != "").sum()) + sum(1 for e in parsed.errors if e.line == 1)
+    if parsed.errors:
+        st.error(t("data.import_bad", lang, bad=len(parsed.errors), total=len(rows)))
+        for error in [e for e in parsed.errors if e.line == 1]:
+            st.error(str(error))
+    else:
+        st.success(t("data.import_ok", lang, total=len(rows)))
+    st.dataframe(table.style.apply(lambda r: ["background-color: #FBE3D6" if r["problem"] else "" for _ in r],
+                                   axis=1), hide_index=True, width="stretch")
+    if st.button(t("data.import_commit", lang, total=len(parsed.frame)), type="primary", key="imp_commit",
+                 disabled=bool(parsed.errors) or bad > 0 or not actor.can("editor")):
+        try:
+            written = write_parsed(store, parsed, actor=actor, channel="import")
+        except KpiError as exc:
+            st.error(str(exc))
+        else:
+            st.success(t("data.import_done", lang, written=written, total=len(parsed.frame)))
+
+
+def audit_tab(store: Store, catalog: Catalog, lang: str) -> None:
+    """Every write with who, when, what, old and new, why; filters; spreadsheet-safe CSV."""
+    with store.session() as session:
+        people = [r[0] for r in session.con.execute("SELECT DISTINCT actor FROM audit_log ORDER BY 1").fetchall()]
+        first = session.scalar("SELECT min(logged_at) FROM audit_log")
+    columns = st.columns(3)
+    actor = columns[0].selectbox(t("audit.person", lang), [None, *people], key="audit_person",
+                                 format_func=lambda p: p or t("audit.anyone", lang))
+    kpi_id = columns[1].selectbox(t("table.kpi", lang), [None, *catalog.ids], key="audit_kpi",
+                                  format_func=lambda k: catalog.get(k).name(lang) if k else t("audit.any_kpi", lang))
+    today = datetime.now().date()
+    span = columns[2].date_input(t("audit.dates", lang), value=((first or datetime.now()).date(), today),
+                                 key="audit_dates")
+    since, until = (span if isinstance(span, tuple) and len(span) == 2 else (span, span)) if span else (None, None)
+    with store.session() as session:
+        frame = session.query("audit_log", actor=actor, kpi_id=kpi_id,
+                              since=datetime.combine(since, time.min) if since else None,
+                              until=datetime.combine(until, time.max) if until else None, max_rows=5000)
+    frame = frame.drop(columns=["audit_id"]).rename(columns={
+        "logged_at": t("audit.when", lang), "actor": t("audit.who", lang), "channel": t("audit.channel", lang),
+        "action": t("audit.action", lang), "entity": t("audit.entity", lang), "entity_key": t("audit.key", lang),
+        "kpi_id": t("table.kpi", lang), "old_value": t("audit.old", lang), "new_value": t("audit.new", lang),
+        "reason": t("data.reason", lang)})
+    st.caption(t("audit.count", lang, n=len(frame)))
+    st.dataframe(frame, hide_index=True, width="stretch")
+    st.download_button(t("audit.download", lang), to_csv_bytes(frame), file_name="audit_log.csv",
+                       mime="text/csv", key="audit_download")
+
+
+def quarters_tab(store: Store, actor: Actor, lang: str) -> None:
+    """Frozen (board-approved) quarters; admins freeze a quarter."""
+    with store.session() as session:
+        frozen = frozen_quarters(session)
+    if frozen:
+        st.dataframe(pd.DataFrame([
+            {t("filter.quarter", lang): f"{y}-Q{q}", t("audit.who", lang): r["frozen_by"],
+             t("audit.when", lang): r["frozen_at"], t("data.note", lang): r["note"]}
+            for (y, q), r in frozen.items()]), hide_index=True, width="stretch")
+    else:
+        st.caption(t("data.none_frozen", lang))
+    if not actor.can("admin"):
+        st.caption(t("data.freeze_admin_only", lang))
+        return
+    with st.form("freeze_form"):
+        columns = st.columns([1, 1, 3])
+        year = columns[0].number_input(t("filter.year", lang), 2000, 2100, datetime.now().year)
+        quarter = columns[1].selectbox(t("filter.quarter", lang), [1, 2, 3, 4], format_func=lambda q: f"Q{q}")
+        note = columns[2].text_input(t("data.note", lang))
+        if st.form_submit_button(t("data.freeze", lang)):
+            try:
+                freeze_quarter(store, actor, int(year), quarter, note or None)
+            except KpiError as exc:
+                st.error(str(exc))
+            else:
+                st.success(t("data.frozen_ok", lang, quarter=f"{int(year)}-Q{quarter}"))

@@ -1,0 +1,82 @@
+"""AppTest of the Targets & data page: roles, conflicts between two sessions, import preview."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+ROLES = {"admins": ["ana@bank.mx"], "editors": ["eli@bank.mx"]}
+
+
+def data_page(db, monkeypatch, email: str | None = None) -> AppTest:
+    monkeypatch.setenv("KPIS_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if email is not None:
+        at.user = {"is_logged_in": True, "email": email}
+        at.secrets["roles"] = ROLES
+    at.switch_page("pages/data.py")
+    return at
+
+
+def pick_target(at: AppTest, year: int = 2026, quarter: int = 4) -> AppTest:
+    at.selectbox(key="tf_kpi").set_value("new_users")
+    at.selectbox(key="tf_year").set_value(year)
+    at.selectbox(key="tf_quarter").set_value(quarter)
+    return at.run()
+
+
+def save_target(at: AppTest, value: float, reason: str) -> AppTest:
+    at.number_input(key=next(k for k in at.session_state if str(k).startswith("tf_value::"))).set_value(value)
+    at.text_area(key=next(k for k in at.session_state if str(k).startswith("tf_reason::"))).input(reason)
+    at.button[0].click()  # the form's submit button
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join([e.value for e in at.error] + [s.value for s in at.success] + [c.value for c in at.caption])
+
+
+def test_local_user_is_admin_and_can_change_a_target(demo_store, monkeypatch):
+    at = data_page(demo_store.path, monkeypatch).run()
+    assert not at.exception
+    assert any("you are admin" in c.value for c in at.sidebar.caption)
+    pick_target(at)
+    save_target(at, 3600, "Q3 overachievement, raise the bar")
+    assert not at.exception
+    assert "3,500 → 3,600" in texts(at)
+
+
+def test_two_sessions_editing_the_same_target_one_wins_the_other_is_told(demo_store, monkeypatch):
+    first = pick_target(data_page(demo_store.path, monkeypatch, "ana@bank.mx").run())
+    second = pick_target(data_page(demo_store.path, monkeypatch, "eli@bank.mx").run())
+    save_target(first, 3700, "board asked for more")
+    assert "→ 3,700" in texts(first)
+    save_target(second, 3900, "my own plan")
+    message = texts(second)
+    assert "changed by ana@bank.mx" in message and "Nothing was saved" in message
+    key = next(k for k in second.session_state if str(k).startswith("tf_value::"))
+    assert second.session_state[key] == 3900  # the user's input is still on screen to re-apply
+
+
+def test_viewer_sees_read_only_forms(demo_store, monkeypatch):
+    at = data_page(demo_store.path, monkeypatch, "someone@else.com").run()
+    assert not at.exception
+    assert any("read-only" in i.value for i in at.info)
+    assert all(button.disabled for button in at.button)
+
+
+def test_editor_is_named_in_the_sidebar(demo_store, monkeypatch):
+    at = data_page(demo_store.path, monkeypatch, "eli@bank.mx").run()
+    assert any("eli@bank.mx (editor)" in c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_data_page_renders_in_both_languages(demo_store, monkeypatch, lang):
+    at = data_page(demo_store.path, monkeypatch)
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == ("Targets & data" if lang == "en" else "Metas y datos")
