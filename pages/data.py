@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from kpis.i18n import t
+from kpis.readiness import ORGANISATION
 from kpis_app.boot import page_actor, page_language
-from kpis_app.data_forms import actual_form, money_forms, target_form
+from kpis_app.data_forms import actual_form, maturity_forms, money_forms, target_form
 from kpis_app.data_tabs import audit_tab, import_tab, quarters_tab
 from kpis_app.state import data_overview, get_catalog, get_store, store_key, value_options
 
@@ -19,8 +20,8 @@ st.title(t("data.heading", lang))
 if not actor.can("editor"):
     st.info(t("data.viewer_note", lang))
 
-tabs = st.tabs([t(f"data.tab_{name}", lang) for name in ("targets", "actuals", "value", "import", "audit",
-                                                            "quarters")])
+tabs = st.tabs([t(f"data.tab_{name}", lang) for name in ("targets", "actuals", "value", "maturity", "import",
+                                                            "audit", "quarters")])
 with tabs[0]:
     target_form(store, catalog, actor, overview, lang)
 with tabs[1]:
@@ -28,8 +29,10 @@ with tabs[1]:
 with tabs[2]:
     money_forms(store, actor, value_options()["programs"], lang)
 with tabs[3]:
-    import_tab(store, catalog, actor, lang)
+    maturity_forms(store, actor, [ORGANISATION, *overview["regions"]], lang)
 with tabs[4]:
-    audit_tab(store, catalog, lang)
+    import_tab(store, catalog, actor, lang)
 with tabs[5]:
+    audit_tab(store, catalog, lang)
+with tabs[6]:
     quarters_tab(store, actor, lang)

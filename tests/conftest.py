@@ -16,6 +16,12 @@ from kpis.store import Store
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def _raise_app_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages re-raise unexpected exceptions under KPIS_DEBUG, so AppTest sees them."""
+    monkeypatch.setenv("KPIS_DEBUG", "1")
+
+
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_catalog()

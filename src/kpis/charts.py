@@ -8,6 +8,7 @@ import plotly.io as pio
 
 from kpis.formatting import format_money, format_value
 from kpis.i18n import t
+from kpis.maturity import DIMENSIONS, LEVEL_KEYS, Maturity
 from kpis.scorecard import Grid
 from kpis.status import STATUS_ICONS
 from kpis.value import STREAMS, Simulation, ValueSummary
@@ -18,6 +19,7 @@ __all__ = [
     "TEMPLATE_NAME",
     "cumulative_figure",
     "fan_figure",
+    "radar_figure",
     "trend_figure",
     "value_streams_figure",
 ]
@@ -186,4 +188,51 @@ def fan_figure(summary: ValueSummary, simulation: Simulation, lang: str = "en") 
                                 line=dict(color=INVESTMENT_COLOR, width=2, dash="dash")))
     figure.update_layout(template=TEMPLATE_NAME, height=440, title=dict(text=t("chart.fan", lang)),
                          xaxis=dict(title=t("chart.program_year", lang), dtick=1), yaxis_title=summary.currency)
+    return figure
+
+
+UNIT_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
+
+
+def _closed(values: list[float | None]) -> list[float | None]:
+    return [*values, values[0]]
+
+
+def radar_figure(maturities: list[Maturity], lang: str = "en") -> go.Figure:
+    """Scores per dimension on a 0-5 scale labelled with level names. One unit: current vs target vs
+    previous quarter; several units: their current scores overlaid."""
+    dims = [d for d in DIMENSIONS if any(d in m.assessment.scores for m in maturities)]
+    theta = _closed([t(f"dim.{d}", lang) for d in dims])
+    figure = go.Figure()
+    if len(maturities) == 1:
+        m = maturities[0]
+        a = m.assessment
+        if any(a.targets.get(d) is not None for d in dims):
+            figure.add_trace(go.Scatterpolar(r=_closed([a.targets.get(d) for d in dims]), theta=theta,
+                                             name=t("maturity.target", lang),
+                                             line=dict(color=TARGET_COLOR, dash="dash", width=2)))
+        if m.previous is not None:
+            figure.add_trace(go.Scatterpolar(
+                r=_closed([m.previous.scores.get(d) for d in dims]), theta=theta,
+                name=t("maturity.previous", lang, quarter=f"{m.previous.year}-Q{m.previous.quarter}"),
+                line=dict(color="#8C8C8C", width=2, dash="dot"), marker=dict(symbol="square")))
+        figure.add_trace(go.Scatterpolar(
+            r=_closed([a.scores.get(d) for d in dims]), theta=theta, fill="toself",
+            name=t("maturity.current", lang, quarter=f"{a.year}-Q{a.quarter}"),
+            line=dict(color="#0072B2", width=3), fillcolor="rgba(0,114,178,0.15)"))
+    else:
+        for index, m in enumerate(maturities):
+            figure.add_trace(go.Scatterpolar(
+                r=_closed([m.assessment.scores.get(d) for d in dims]), theta=theta, name=m.assessment.unit,
+                line=dict(color=UNIT_COLORS[index % len(UNIT_COLORS)], width=3)))
+    ticks = [f"{level} {t('level.' + LEVEL_KEYS[level], lang)}" for level in range(1, 6)]
+    figure.update_layout(
+        template=TEMPLATE_NAME, height=520, title=dict(text=t("maturity.radar", lang)),
+        # the scale sits between the first two spokes so its level names never cover a dimension label
+        polar=dict(radialaxis=dict(range=[0, 5], tickvals=[1, 2, 3, 4, 5], ticktext=ticks,
+                                   angle=90 - 180 / max(len(dims), 3), tickangle=90 - 180 / max(len(dims), 3),
+                                   tickfont=dict(size=12, color=MUTED), gridcolor="#E6E9EE"),
+                   angularaxis=dict(tickfont=dict(size=16), direction="clockwise")),
+        legend=dict(orientation="h", yanchor="top", y=-0.08, xanchor="center", x=0.5),
+    )
     return figure

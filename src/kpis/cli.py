@@ -19,7 +19,10 @@ from kpis.errors import KpiError, ValidationError
 from kpis.exchange import IMPORT_KINDS, import_file
 from kpis.formatting import format_attainment, format_change, format_money, format_value
 from kpis.i18n import t
+from kpis.maturity import DIMENSIONS
+from kpis.packs import full_catalog, load_checklists, load_growth_pack
 from kpis.periods import parse_quarter
+from kpis.readiness import ORGANISATION, evaluate_checklists, maturity_for, maturity_record, readiness_record
 from kpis.roles import Actor
 from kpis.scorecard import Scope, quarter_scorecard, scorecard_records
 from kpis.setup import initialise
@@ -86,6 +89,20 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--as-of", type=parse_as_of, default=None, help="targets in force at this ISO date or date-time")
     score.add_argument("--format", choices=("table", "csv", "json"), default="table")
     score.add_argument("--lang", choices=("en", "es"), default="en")
+    maturity = commands.add_parser("maturity", help="CoE maturity level per unit")
+    maturity.add_argument("--year", type=int, required=True)
+    maturity.add_argument("--quarter", type=_quarter, required=True)
+    maturity.add_argument("--unit", default=None)
+    maturity.add_argument("--format", choices=("table", "json"), default="table")
+    maturity.add_argument("--lang", choices=("en", "es"), default="en")
+
+    readiness = commands.add_parser("readiness", help="the readiness-to-scale gate and success checklists")
+    readiness.add_argument("--year", type=int, required=True)
+    readiness.add_argument("--quarter", type=_quarter, required=True)
+    readiness.add_argument("--unit", default=ORGANISATION, help=f"default: {ORGANISATION}")
+    readiness.add_argument("--format", choices=("table", "json"), default="table")
+    readiness.add_argument("--lang", choices=("en", "es"), default="en")
+
     backup = commands.add_parser("backup", help="export the whole database to a new directory")
     backup.add_argument("directory", type=Path)
     restore = commands.add_parser("restore", help="restore a backup directory into a new --db file")
@@ -165,7 +182,8 @@ def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> i
 
 def cmd_import(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     actor = Actor(current_actor(), "admin")  # whoever can run the CLI can already write the file
-    result = import_file(store, args.kind, args.file, catalog, actor=actor, dry_run=args.dry_run)
+    everything = full_catalog(catalog, load_growth_pack())  # growth-pack KPIs can be imported too
+    result = import_file(store, args.kind, args.file, everything, actor=actor, dry_run=args.dry_run)
     if result.dry_run:
         print(f"{args.file.name}: {result.rows} valid {result.kind} row(s); dry run, nothing written.")
     else:
@@ -199,6 +217,48 @@ def cmd_value(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     return 0
 
 
+def cmd_maturity(args: argparse.Namespace, store: Store) -> int:
+    with store.session() as session:
+        found = maturity_for(session, args.year, args.quarter, args.unit)
+    if args.unit and not found:
+        raise KpiError(f"No maturity assessment for '{args.unit}' in {args.year}-Q{args.quarter}.")
+    records = [maturity_record(m, args.lang) for m in found]
+    if args.format == "json":
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+        return 0
+    lang = args.lang
+    dims = [d for d in DIMENSIONS if any(d in r["scores"] for r in records)]
+    headers = ["Unit" if lang == "en" else "Unidad", *[t(f"dim.{d}", lang) for d in dims],
+               t("maturity.level", lang), t("maturity.mean_level", lang), t("maturity.weakest", lang)]
+    lines = [[r["unit"], *[f"{r['scores'][d]:.1f}" if d in r["scores"] else "—" for d in dims],
+              f"{r['level'] or '—'} {r['level_name'] or ''}".strip(),
+              f"{r['mean_level']} {r['mean_level_name']}", ", ".join(t(f"dim.{d}", lang) for d in r["weakest"])]
+             for r in records]
+    print(f"{t('maturity.heading', lang)}: {args.year}-Q{args.quarter}\n")
+    _print_rows(headers, lines, left=(0, len(dims) + 1, len(dims) + 2, len(dims) + 3))
+    return 0
+
+
+def cmd_readiness(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
+    with store.session() as session:
+        checklists, gate = evaluate_checklists(session, catalog, load_checklists(), args.unit, args.year,
+                                               args.quarter)
+    record = readiness_record(args.unit, args.year, args.quarter, checklists, gate, args.lang)
+    if args.format == "json":
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+        return 0
+    lang = args.lang
+    verdict = t("readiness.ready" if gate.ready else "readiness.not_yet", lang)
+    print(f"{t('readiness.heading', lang)}: {args.unit} · {args.year}-Q{args.quarter}: {verdict}")
+    for item in record["prerequisites"]:
+        mark = "✔" if item["met"] else "○" if item["met"] is None else "✖"
+        figure = "" if item["actual"] is None else f" ({item['actual']:,.1f})"
+        print(f"  {mark} {item['label']}{figure} [{item['source']}]")
+    for checklist in record["checklists"]:
+        print(f"{checklist['name']}: {checklist['done']}/{checklist['total']} ({checklist['pct']:.0f}%)")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace, store: Store) -> int:
     counts = store.backup(args.directory)
     print(f"{store.path} -> {args.directory}: {sum(counts.values()):,} rows in {len(counts)} tables.")
@@ -228,6 +288,10 @@ def run(args: argparse.Namespace) -> int:
         return cmd_import(args, store, catalog)
     if args.command == "value":
         return cmd_value(args, store, catalog)
+    if args.command == "maturity":
+        return cmd_maturity(args, store)
+    if args.command == "readiness":
+        return cmd_readiness(args, store, catalog)
     return cmd_scorecard(args, store, catalog)
 
 

@@ -14,9 +14,12 @@ __all__ = [
     "DEMO_REGIONS",
     "DEMO_SEED",
     "demo_fx_rates",
+    "demo_growth_observations",
     "demo_investments",
+    "demo_maturity",
     "demo_observations",
     "demo_targets",
+    "demo_ticks",
     "demo_value_streams",
 ]
 
@@ -269,3 +272,88 @@ def demo_investments() -> pd.DataFrame:
 def demo_fx_rates() -> pd.DataFrame:
     rows = [("USD", quote, day, rate) for day, quotes in DEMO_FX.items() for quote, rate in quotes.items()]
     return pd.DataFrame(rows, columns=["base", "quote", "day", "rate"])
+
+
+# CoE maturity per region: (score in 2025-Q1, gain per quarter) by dimension. Mexico climbs from
+# Developing to Defined within the two years; Brazil starts late and stays Developing.
+MATURITY_PATHS = {
+    "Mexico": {"strategy": (2.4, 0.14), "people": (2.2, 0.13), "process": (2.3, 0.12), "technology": (2.6, 0.12),
+               "governance": (2.1, 0.14)},
+    "USA": {"strategy": (2.2, 0.12), "people": (2.1, 0.11), "process": (2.0, 0.12), "technology": (2.4, 0.12),
+            "governance": (2.0, 0.11)},
+    "Colombia": {"strategy": (2.0, 0.10), "people": (1.8, 0.11), "process": (1.9, 0.10), "technology": (2.1, 0.12),
+                 "governance": (1.9, 0.09)},
+    "Brazil": {"strategy": (1.8, 0.08), "people": (1.6, 0.08), "process": (1.7, 0.07), "technology": (2.0, 0.09),
+               "governance": (1.5, 0.08)},
+}
+MATURITY_TARGET = 3.0  # Defined: the usual current target
+ASSESSORS = {"Mexico": "Laura Méndez", "USA": "Daniel Brooks", "Colombia": "Camila Restrepo",
+             "Brazil": "Rafael Souza"}
+
+
+def demo_maturity() -> pd.DataFrame:
+    rows = []
+    for region, paths in MATURITY_PATHS.items():
+        for index in range(8):
+            year, quarter = 2025 + index // 4, index % 4 + 1
+            for dimension, (start, gain) in paths.items():
+                score = min(5.0, round(start + gain * index, 1))
+                rows.append((region, year, quarter, dimension, score, MATURITY_TARGET, ASSESSORS[region],
+                             f"Quarterly CoE review {year}-Q{quarter}"))
+    return pd.DataFrame(rows, columns=["unit", "year", "quarter", "dimension", "score", "target", "assessor",
+                                       "evidence"])
+
+
+# Editor ticks (organisation and Mexico), 2026: partly complete checklists.
+DEMO_TICKS = {
+    ("technical", "platform_approach"): 2, ("technical", "mlops_automated"): 4,
+    ("business", "competitive_advantage"): 3, ("business", "new_revenue"): 4,
+    ("organisational", "coe_established"): 1, ("organisational", "self_service"): 4,
+    ("organisational", "knowledge_sharing"): 2,
+    ("governance", "audit_trail"): 1, ("governance", "risk_framework"): 3, ("governance", "multi_region_compliance"): 4,
+    ("prerequisites", "roi_demonstrated"): 1, ("prerequisites", "mature_operations"): 2,
+    ("prerequisites", "lessons_learned"): 1, ("prerequisites", "technical_capacity"): 3,
+    ("prerequisites", "expansion_budget"): 4, ("prerequisites", "executive_sponsor"): 1,
+}  # item -> first 2026 quarter it is ticked
+
+
+def demo_ticks() -> pd.DataFrame:
+    rows = [(unit, 2026, quarter, checklist, item, quarter >= first, "demo")
+            for unit in ("Organisation", "Mexico")
+            for (checklist, item), first in DEMO_TICKS.items()
+            for quarter in (1, 2, 3, 4)]
+    return pd.DataFrame(rows, columns=["unit", "year", "quarter", "checklist", "item", "done", "note"])
+
+
+# The demo program run as a business (growth pack), quarter-end values 2025-Q1 .. 2026-Q4.
+GROWTH_SERIES = {
+    "active_users": [600, 1400, 3200, 6100, 8800, 11500, 14800, 19000],
+    "nps": [62, 68, 71, 73, 74, 76, 77, 79],
+    "churn_pct": [6.5, 5.2, 4.4, 3.9, 3.4, 2.9, 2.6, 2.3],
+    "leads": [2500, 6000, 11000, 18000, 26000, 35000, 46000, 58000],
+    "cac_usd": [140, 110, 92, 85, 78, 72, 66, 61],
+    "ltv_cac": [12, 17, 22, 25, 27, 31, 33, 36],
+    "team_size": [12, 18, 24, 31, 38, 46, 53, 61],
+    "revenue_month_usd": [180e3, 320e3, 520e3, 800e3, 1.1e6, 1.5e6, 1.9e6, 2.3e6],
+    "gross_margin_pct": [68, 72, 76, 78, 79, 80, 81, 82],
+    "mrr_growth_pct": [24, 22, 21, 20, 19, 18, 16.5, 15.5],
+    "uptime_pct": [99.85, 99.9, 99.93, 99.8, 99.95, 99.96, 99.97, 99.97],
+    "process_automation_pct": [62, 71, 79, 83, 86, 89, 91, 92],
+    "quality_score": [4.1, 4.3, 4.4, 4.2, 4.5, 4.6, 4.6, 4.7],
+    "error_rate_pct": [1.8, 1.4, 1.1, 1.6, 0.9, 0.8, 0.7, 0.7],
+    "customer_satisfaction_pct": [84, 87, 89, 86, 90, 91, 92, 92],
+    "team_satisfaction": [4.3, 4.4, 4.2, 4.0, 4.1, 4.3, 4.4, 4.5],
+    "burnout_pct": [8, 9, 12, 14, 12, 10, 9, 8],
+    "turnover_pct": [4, 4.5, 5.5, 6.2, 5.8, 5.1, 4.6, 4.2],
+    "runway_months": [30, 27, 24, 22, 21, 20, 19, 19],
+    "burn_usd_month": [350e3, 380e3, 420e3, 460e3, 480e3, 470e3, 455e3, 440e3],
+    "revenue_growth_pct": [45, 38, 32, 28, 24, 22, 21, 19],
+    "market_share_pct": [3, 4.5, 6, 7.5, 8.5, 9.5, 10.5, 11],
+}
+
+
+def demo_growth_observations() -> pd.DataFrame:
+    rows = [(kpi_id, date(2025 + i // 4, 3 * (i % 4) + 3, calendar.monthrange(2025 + i // 4, 3 * (i % 4) + 3)[1]),
+             None, None, float(value), "demo growth pack")
+            for kpi_id, values in GROWTH_SERIES.items() for i, value in enumerate(values)]
+    return pd.DataFrame(rows, columns=["kpi_id", "period", "region", "department", "value", "source"])

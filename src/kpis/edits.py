@@ -8,7 +8,7 @@ and when; nothing is written, and the caller keeps the user's input on screen.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -16,7 +16,14 @@ import pandas as pd
 from kpis.catalog import Catalog
 from kpis.errors import ConflictError, RowError, ValidationError
 from kpis.periods import quarter_start
-from kpis.records import InvestmentRecord, ObservationRecord, TargetRecord, ValueRecord
+from kpis.records import (
+    InvestmentRecord,
+    MaturityRecord,
+    ObservationRecord,
+    TargetRecord,
+    TickRecord,
+    ValueRecord,
+)
 from kpis.roles import Actor, require
 from kpis.store import Session, Store, utc_now
 
@@ -29,6 +36,8 @@ __all__ = [
     "frozen_quarters",
     "record_actual",
     "save_investment",
+    "save_maturity",
+    "save_ticks",
     "save_value_stream",
     "set_target",
 ]
@@ -171,5 +180,21 @@ def save_investment(store: Store, actor: Actor, record: InvestmentRecord) -> int
     return _save_money(store, actor, pd.DataFrame([record.model_dump()]), "investment")
 
 
-def as_of_label(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
+def save_maturity(store: Store, actor: Actor, records: list[MaturityRecord]) -> int:
+    """Insert or replace a unit's dimension scores for a quarter (audited)."""
+    require(actor, "editor", "enter maturity assessments")
+    if not records:
+        return 0
+    with store.write_session() as session:
+        return session.upsert_maturity(pd.DataFrame([r.model_dump() for r in records]), actor=actor.name,
+                                       channel="form")
+
+
+def save_ticks(store: Store, actor: Actor, records: list[TickRecord]) -> int:
+    """Insert or replace checklist ticks (only items that are not decided from data)."""
+    require(actor, "editor", "tick checklist items")
+    if not records:
+        return 0
+    with store.write_session() as session:
+        return session.upsert_ticks(pd.DataFrame([r.model_dump() for r in records]), actor=actor.name,
+                                    channel="form")

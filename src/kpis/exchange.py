@@ -14,7 +14,7 @@ import pydantic
 
 from kpis.catalog import Catalog
 from kpis.errors import RowError, ValidationError
-from kpis.records import InvestmentRecord, ObservationRecord, TargetRecord, ValueRecord
+from kpis.records import InvestmentRecord, MaturityRecord, ObservationRecord, TargetRecord, ValueRecord
 from kpis.roles import Actor, require
 from kpis.store import Store
 
@@ -30,20 +30,22 @@ __all__ = [
 ]
 
 IMPORT_KINDS = ("observations", "targets", "maturity", "value", "investments", "use-cases")
-SUPPORTED_KINDS = ("observations", "targets", "value", "investments")
+SUPPORTED_KINDS = ("observations", "targets", "maturity", "value", "investments")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "observations": (("kpi_id", "period", "value"), ("region", "department", "source")),
     "targets": (("kpi_id", "year", "quarter", "target"), ("region", "department", "reason")),
+    "maturity": (("unit", "year", "quarter", "dimension", "score"), ("target", "assessor", "evidence")),
     "value": (("program", "stream", "year", "amount"), ("currency", "growth_rate")),
     "investments": (("program", "year", "amount"), ("currency", "category")),
 }
-MODELS = {"observations": ObservationRecord, "targets": TargetRecord, "value": ValueRecord,
+MODELS = {"observations": ObservationRecord, "targets": TargetRecord, "maturity": MaturityRecord, "value": ValueRecord,
           "investments": InvestmentRecord}
 KEYS = {
     "observations": ("kpi_id", "period", "region", "department"),
     "targets": ("kpi_id", "year", "quarter", "region", "department"),
+    "maturity": ("unit", "year", "quarter", "dimension"),
     "value": ("program", "stream", "year"),
     "investments": ("program", "year", "category"),
 }
@@ -248,6 +250,7 @@ def write_parsed(store: Store, parsed: Parsed, *, actor: Actor, channel: str) ->
         writer = {
             "observations": session.upsert_observations,
             "targets": session.append_targets,
+            "maturity": session.upsert_maturity,
             "value": session.upsert_value_streams,
             "investments": session.upsert_investments,
         }[parsed.kind]

@@ -10,7 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kpis.periods import parse_period, parse_quarter
 
-__all__ = ["DEFAULT_CURRENCY", "InvestmentRecord", "ObservationRecord", "TargetRecord", "ValueRecord"]
+__all__ = [
+    "DEFAULT_CURRENCY",
+    "InvestmentRecord",
+    "MaturityRecord",
+    "ObservationRecord",
+    "TargetRecord",
+    "TickRecord",
+    "ValueRecord",
+]
 
 DEFAULT_CURRENCY = "MXN"
 STREAM_NAMES = ("direct_savings", "revenue_increase", "risk_reduction", "innovation_value")
@@ -168,3 +176,60 @@ class InvestmentRecord(_Money):
     def _category(cls, value: Any) -> Any:
         value = _blank_to_none(value)
         return "general" if value is None else value
+
+
+class _Quarterly(BaseModel):
+    model_config = _CONFIG
+
+    unit: str = Field(min_length=1, max_length=100)
+    year: int = Field(ge=2000, le=2100)
+    quarter: int = Field(ge=1, le=4)
+
+    @field_validator("year", mode="before")
+    @classmethod
+    def _year(cls, value: Any) -> int:
+        return _whole(value, "year")
+
+    @field_validator("quarter", mode="before")
+    @classmethod
+    def _quarter(cls, value: Any) -> int:
+        return parse_quarter(value)
+
+
+def _score(value: Any) -> Any:
+    value = _blank_to_none(value)
+    return None if value is None else _number(value)
+
+
+class MaturityRecord(_Quarterly):
+    """One dimension's score (1.0-5.0) for a unit and quarter, with optional target and evidence."""
+
+    dimension: Literal["strategy", "people", "process", "technology", "governance", "data"]
+    score: float = Field(ge=1, le=5)
+    target: float | None = Field(default=None, ge=1, le=5)
+    assessor: str | None = Field(default=None, max_length=100)
+    evidence: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("dimension", mode="before")
+    @classmethod
+    def _dimension(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("score", "target", mode="before")
+    @classmethod
+    def _scores(cls, value: Any) -> Any:
+        return _score(value)
+
+    @field_validator("assessor", "evidence", mode="before")
+    @classmethod
+    def _texts(cls, value: Any) -> Any:
+        return _blank_to_none(value)
+
+
+class TickRecord(_Quarterly):
+    """An editor's tick on a checklist item for a unit and quarter."""
+
+    checklist: str = Field(min_length=1, max_length=50)
+    item: str = Field(min_length=1, max_length=100)
+    done: bool
+    note: str | None = Field(default=None, max_length=500)

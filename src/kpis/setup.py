@@ -7,7 +7,17 @@ from datetime import datetime
 import pandas as pd
 
 from kpis.catalog import Catalog
-from kpis.demo import demo_fx_rates, demo_investments, demo_observations, demo_targets, demo_value_streams
+from kpis.demo import (
+    demo_fx_rates,
+    demo_growth_observations,
+    demo_investments,
+    demo_maturity,
+    demo_observations,
+    demo_targets,
+    demo_ticks,
+    demo_value_streams,
+)
+from kpis.packs import full_catalog, load_growth_pack
 from kpis.store import Session, Store
 from kpis.value import BUILT_IN_SCENARIOS
 
@@ -21,7 +31,7 @@ def initialise(store: Store, catalog: Catalog, *, demo: bool = False, actor: str
     """Migrate the schema and sync the catalog (idempotent). With `demo`, load the demo program
     if the store has no observations yet. Returns True when the demo was loaded."""
     with store.write_session() as session:
-        session.sync_catalog(catalog)
+        session.sync_catalog(full_catalog(catalog, load_growth_pack()))
         _seed_scenarios(session, actor)
         if not demo or session.scalar("SELECT count(*) FROM observations"):
             return False
@@ -30,6 +40,9 @@ def initialise(store: Store, catalog: Catalog, *, demo: bool = False, actor: str
         session.upsert_value_streams(demo_value_streams(), actor=actor, channel="demo")
         session.upsert_investments(demo_investments(), actor=actor, channel="demo")
         session.upsert_fx_rates(demo_fx_rates(), actor=actor, channel="demo")
+        session.upsert_maturity(demo_maturity(), actor=actor, channel="demo")
+        session.upsert_ticks(demo_ticks(), actor=actor, channel="demo")
+        session.upsert_observations(demo_growth_observations(), actor=actor, channel="demo")
         with session.transaction():
             session.set_setting("program_name", "Banco Demo — AI scale-up 2025-2026")
             session.set_setting("reporting_currency", "MXN")

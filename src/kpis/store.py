@@ -325,6 +325,18 @@ class Session:
                                  entity="value_scenario", actor=actor, channel=channel,
                                  stamps={"created_by": "actor", "created_at": "now"})
 
+    def upsert_maturity(self, rows: pd.DataFrame, *, actor: str, channel: str) -> int:
+        """Insert or replace maturity scores by (unit, year, quarter, dimension)."""
+        return self.upsert_keyed("maturity_assessments", ("unit", "year", "quarter", "dimension"),
+                                 ("score", "target", "assessor", "evidence"), rows, entity="maturity",
+                                 actor=actor, channel=channel, stamps={"updated_by": "actor", "updated_at": "now"})
+
+    def upsert_ticks(self, rows: pd.DataFrame, *, actor: str, channel: str) -> int:
+        """Insert or replace checklist ticks by (unit, year, quarter, checklist, item)."""
+        return self.upsert_keyed("checklist_ticks", ("unit", "year", "quarter", "checklist", "item"),
+                                 ("done", "note"), rows, entity="checklist", actor=actor, channel=channel,
+                                 stamps={"updated_by": "actor", "updated_at": "now"})
+
     def append_targets(self, rows: pd.DataFrame, *, actor: str, channel: str,
                        at: datetime | None = None) -> int:
         """Append a new version for each target that differs from the one in force; the previous

@@ -207,3 +207,49 @@ def _save(action, lang: str) -> None:
             st.error(f"{field}: {message}")
         return
     st.success(t("data.saved_rows", lang, n=written), icon=":material/check_circle:")
+
+
+def maturity_forms(store: Store, actor: Actor, units: list[str], lang: str) -> None:
+    """Enter a maturity assessment (scores, targets, assessor, evidence) and tick checklist items."""
+    from kpis.edits import save_maturity, save_ticks
+    from kpis.maturity import DIMENSIONS
+    from kpis.packs import load_checklists
+    from kpis.records import MaturityRecord, TickRecord
+
+    columns = st.columns(3)
+    unit = columns[0].selectbox(t("maturity.units", lang), units, key="mf_unit", accept_new_options=True)
+    year = columns[1].number_input(t("filter.year", lang), 2000, 2100, date.today().year, key="mf_year")
+    quarter = columns[2].selectbox(t("filter.quarter", lang), [1, 2, 3, 4], key="mf_quarter",
+                                   format_func=lambda q: f"Q{q}")
+    with st.form("maturity_form"):
+        st.markdown(f"**{t('maturity.assessment', lang)}**")
+        records = []
+        for dimension in DIMENSIONS:
+            cells = st.columns([2, 2, 2, 5])
+            cells[0].markdown(t(f"dim.{dimension}", lang))
+            score = cells[1].number_input(t("maturity.score", lang), 0.0, 5.0, 0.0, 0.1, key=f"mf_score_{dimension}",
+                                          help=t("maturity.score_help", lang))
+            target = cells[2].number_input(t("maturity.target", lang), 0.0, 5.0, 3.0, 0.1, key=f"mf_target_{dimension}")
+            evidence = cells[3].text_input(t("maturity.evidence", lang), key=f"mf_evidence_{dimension}")
+            records.append((dimension, score, target, evidence))
+        assessor = st.text_input(t("maturity.assessor", lang), value=actor.name)
+        submitted = st.form_submit_button(t("data.save", lang), disabled=not actor.can("editor"))
+    if submitted:
+        _save(lambda: save_maturity(store, actor, [
+            MaturityRecord(unit=unit, year=year, quarter=quarter, dimension=d, score=s, target=tg or None,
+                           assessor=assessor, evidence=e)
+            for d, s, tg, e in records if s > 0]), lang)
+    with st.form("ticks_form"):
+        st.markdown(f"**{t('maturity.ticks', lang)}**")
+        ticks = []
+        for checklist in load_checklists():
+            manual = [item for item in checklist.items if item.criterion is None]
+            st.markdown(f"*{checklist.name(lang)}*")
+            for item in manual:
+                done = st.checkbox(item.label(lang), key=f"tick_{checklist.id}_{item.id}")
+                ticks.append((checklist.id, item.id, done))
+        submitted = st.form_submit_button(t("data.save", lang), disabled=not actor.can("editor"))
+    if submitted:
+        _save(lambda: save_ticks(store, actor, [
+            TickRecord(unit=unit, year=year, quarter=quarter, checklist=c, item=i, done=d) for c, i, d in ticks]),
+            lang)

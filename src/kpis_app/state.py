@@ -9,8 +9,11 @@ import streamlit as st
 from kpis.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
 from kpis.cli import default_db_path
 from kpis.edits import frozen_quarters
+from kpis.growth import evaluate_phases, evaluate_risks
 from kpis.ledger import load_ledgers, load_scenarios
-from kpis.periods import Quarter
+from kpis.packs import full_catalog, load_checklists, load_growth_pack
+from kpis.periods import Quarter, shift_quarter
+from kpis.readiness import evaluate_checklists, maturity_for
 from kpis.scorecard import Grid, Scope, build_grid
 from kpis.setup import initialise
 from kpis.store import Store
@@ -110,3 +113,51 @@ def _simulation(db_path: str, version: float, program: str | None, horizon: int,
 def cached_simulation(program: str | None, horizon: int, scenario: Scenario, currency: str, sigma: float,
                       payback_by: float) -> Simulation:
     return _simulation(*store_key(), program, horizon, scenario, currency, sigma, payback_by)
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def _maturity(db_path: str, version: float, year: int, quarter: int) -> list:
+    with Store(db_path).session() as session:
+        return maturity_for(session, year, quarter)
+
+
+def cached_maturity(year: int, quarter: int) -> list:
+    """Every unit's maturity in the quarter (with its previous assessment)."""
+    return _maturity(*store_key(), year, quarter)
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _assessed_quarters(db_path: str, version: float) -> list[tuple[int, int]]:
+    with Store(db_path).session() as session:
+        rows = session.con.execute(
+            "SELECT DISTINCT year, quarter FROM maturity_assessments ORDER BY year DESC, quarter DESC").fetchall()
+    return [(int(y), int(q)) for y, q in rows]
+
+
+def assessed_quarters() -> list[tuple[int, int]]:
+    return _assessed_quarters(*store_key())
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def _readiness(db_path: str, version: float, unit: str, year: int, quarter: int):
+    with Store(db_path).session() as session:
+        return evaluate_checklists(session, get_catalog(), load_checklists(), unit, year, quarter)
+
+
+def cached_readiness(unit: str, year: int, quarter: int):
+    """(checklist results, gate) for a unit and quarter."""
+    return _readiness(*store_key(), unit, year, quarter)
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _growth(db_path: str, version: float, year: int, quarter: int):
+    pack = load_growth_pack()
+    everything = full_catalog(get_catalog(), pack)
+    with Store(db_path).session() as session:
+        grid = build_grid(session, everything, shift_quarter(year, quarter, -3), (year, quarter))
+    return evaluate_phases(pack, everything, grid), evaluate_risks(pack, everything, grid)
+
+
+def cached_growth(year: int, quarter: int):
+    """(phase view, risk results) from the growth pack's KPIs up to the quarter."""
+    return _growth(*store_key(), year, quarter)

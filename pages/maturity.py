@@ -1,0 +1,55 @@
+"""CoE maturity and readiness: quarter and units -> maturity, checklists, gate -> radar, cards, tables."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpis.charts import radar_figure
+from kpis.i18n import t
+from kpis.readiness import ORGANISATION
+from kpis_app.boot import page_language
+from kpis_app.maturity_view import gaps_table, render_checklists, render_gate, render_growth, render_level_card
+from kpis_app.state import assessed_quarters, cached_growth, cached_maturity, cached_readiness, data_overview, store_key
+
+lang = page_language()
+st.title(t("maturity.heading", lang))
+quarters = assessed_quarters()
+if not quarters:
+    st.info(t("maturity.no_data", lang))
+    st.stop()
+
+with st.sidebar:
+    year, quarter = st.selectbox(t("filter.quarter", lang), quarters, format_func=lambda q: f"{q[0]}-Q{q[1]}",
+                                 key="mat_quarter")
+maturities = cached_maturity(year, quarter)
+units = [m.assessment.unit for m in maturities]
+with st.sidebar:
+    chosen = st.multiselect(t("maturity.units", lang), units, default=units[:1], key="mat_units")
+    scope_units = [ORGANISATION, *data_overview(*store_key())["regions"]]
+    checklist_unit = st.selectbox(t("maturity.unit_scope", lang), scope_units, key="mat_checklist_unit")
+selected = [m for m in maturities if m.assessment.unit in chosen] or maturities[:1]
+
+for column, m in zip(st.columns(max(len(selected), 1)), selected):
+    with column:
+        render_level_card(m, lang)
+st.caption(t("maturity.rule", lang))
+
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(radar_figure(selected, lang), width="stretch", config={"displaylogo": False})
+with right:
+    st.subheader(t("maturity.gaps", lang))
+    for m in selected:
+        if len(selected) > 1:
+            st.markdown(f"**{m.assessment.unit}**")
+        st.dataframe(gaps_table(m, lang), hide_index=True, width="stretch")
+
+checklists, gate = cached_readiness(checklist_unit, year, quarter)
+st.subheader(f"{t('maturity.gate', lang)} · {checklist_unit}")
+render_gate(gate, lang)
+st.subheader(f"{t('maturity.checklists', lang)} · {checklist_unit}")
+render_checklists(checklists, lang)
+
+st.subheader(t("maturity.growth", lang))
+phase_view, risks = cached_growth(year, quarter)
+render_growth(phase_view, risks, lang)
