@@ -9,6 +9,7 @@ from kpis.changes import what_changed
 from kpis.charts import trend_figure
 from kpis.i18n import t
 from kpis.periods import shift_quarter
+from kpis.readiness import ORGANISATION
 from kpis_app.boot import page_language
 from kpis_app.dashboard_view import (
     render_card,
@@ -16,7 +17,8 @@ from kpis_app.dashboard_view import (
     render_quarter_table,
     render_summary,
 )
-from kpis_app.state import cached_frozen, cached_grid, data_overview, get_catalog, store_key
+from kpis_app.maturity_view import render_gate
+from kpis_app.state import cached_frozen, cached_grid, cached_readiness, data_overview, get_catalog, store_key
 from kpis_app.widgets import as_of_picker, url_select
 
 lang = page_language()
@@ -91,3 +93,7 @@ st.plotly_chart(trend_figure(grid, trend_kpi, lang), width="stretch", config={"d
 
 st.subheader(t("dash.changes", lang) + f" ({previous[0]}-Q{previous[1]} → {year}-Q{quarter})")
 render_changes(what_changed(grid, cells), lang)
+
+unit = region or department or ORGANISATION
+st.subheader(f"{t('maturity.gate', lang)} · {unit}")
+render_gate(cached_readiness(unit, year, quarter)[1], lang, compact=True)

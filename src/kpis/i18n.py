@@ -305,6 +305,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kind.maturity": {"en": "Maturity scores", "es": "Puntajes de madurez"},
     "error.unexpected": {"en": "Something went wrong while drawing this page. The details are in the server log; please tell your administrator.",
                          "es": "Algo falló al dibujar esta página. Los detalles están en el registro del servidor; avise a su administrador."},
+    "maturity.gate_details": {"en": "The eight prerequisites", "es": "Los ocho prerrequisitos"},
     "error.title": {"en": "Something needs attention", "es": "Algo requiere atención"},
 }
 

@@ -80,13 +80,18 @@ def render_checklists(results: list[ChecklistResult], lang: str) -> None:
             st.markdown("".join(_item_line(r, lang) for r in result.items), unsafe_allow_html=True)
 
 
-def render_gate(gate: Gate, lang: str) -> None:
+def render_gate(gate: Gate, lang: str, compact: bool = False) -> None:
+    """The verdict and what is missing; unless compact, every prerequisite with where it comes from."""
     if gate.ready:
         st.success(t("readiness.ready", lang), icon=":material/rocket_launch:")
     else:
         st.warning(f"**{t('readiness.not_yet', lang)}** — " + t(
             "maturity.gate_missing", lang, items="; ".join(r.item.label(lang) for r in gate.missing)),
             icon=":material/block:")
+    if compact:
+        with st.expander(t("maturity.gate_details", lang)):
+            st.markdown("".join(_item_line(r, lang) for r in gate.items), unsafe_allow_html=True)
+        return
     st.markdown("".join(_item_line(r, lang) for r in gate.items), unsafe_allow_html=True)
 
 
