@@ -111,3 +111,10 @@ def test_value_page_scenario_switch_changes_figures(app: AppTest):
     app.selectbox(key="value_scenario").set_value("conservative").run()
     assert not app.exception
     assert _markdown(app) != before
+
+
+def test_export_page_renders_download_buttons(app: AppTest):
+    app.switch_page("pages/export.py").run()
+    assert not app.exception and not app.error
+    labels = [b.label for b in app.get("download_button")]
+    assert "Download the board pack (.pptx)" in labels and "Download table" in labels

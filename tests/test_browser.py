@@ -60,3 +60,23 @@ def test_changing_a_filter_updates_the_url_and_figures(browser, app_url):
     page.wait_for_url("**quarter=2**", timeout=30_000)
     page.get_by_text("2025-Q2 ·").first.wait_for(timeout=30_000)
     page.close()
+
+
+def test_export_page_downloads_a_chart_png_and_the_deck(browser, app_url, tmp_path):
+    from pptx import Presentation
+
+    page = browser.new_page(viewport={"width": 1600, "height": 1400}, accept_downloads=True)
+    page.goto(f"{app_url}/export")
+    page.get_by_role("heading", name="Export for the board").wait_for(timeout=60_000)
+    with page.expect_download(timeout=120_000) as chart_download:
+        page.get_by_role("button", name="Download chart").click()
+    chart_path = tmp_path / chart_download.value.suggested_filename
+    chart_download.value.save_as(chart_path)
+    assert chart_path.suffix == ".png" and chart_path.read_bytes()[:4] == b"\x89PNG"
+    with page.expect_download(timeout=120_000) as deck_download:
+        page.get_by_role("button", name="Download the board pack (.pptx)").click()
+    deck_path = tmp_path / "deck.pptx"
+    deck_download.value.save_as(deck_path)
+    deck = Presentation(str(deck_path))
+    assert len(deck.slides) >= 9
+    page.close()

@@ -76,7 +76,8 @@ def trend_figure(grid: Grid, kpi_id: str, lang: str = "en") -> go.Figure:
     figure = go.Figure()
     figure.add_trace(go.Scatter(
         x=labels, y=[c.target_value for c in cells], name=t("chart.target", lang),
-        mode="lines", line=dict(color=TARGET_COLOR, dash="dash", width=2, shape="hv"),
+        mode="lines+markers", line=dict(color=TARGET_COLOR, dash="dot", width=1.5),
+        marker=dict(symbol="line-ew-open", size=26, line=dict(width=3, color=TARGET_COLOR)),
         hovertemplate="%{x}: %{customdata}<extra>" + t("chart.target", lang) + "</extra>",
         customdata=[format_value(c.target_value, kpi, lang) for c in cells],
     ))

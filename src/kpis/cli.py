@@ -103,6 +103,20 @@ def build_parser() -> argparse.ArgumentParser:
     readiness.add_argument("--format", choices=("table", "json"), default="table")
     readiness.add_argument("--lang", choices=("en", "es"), default="en")
 
+    export = commands.add_parser("export", help="charts (PNG/SVG/PDF), tables (CSV/XLSX) and the board deck (PPTX)")
+    export.add_argument("what", nargs="?", choices=("deck", "chart", "table"))
+    export.add_argument("item", nargs="?", help="CHART_ID or TABLE_ID (see --list)")
+    export.add_argument("--list", action="store_true", help="list the chart and table ids")
+    export.add_argument("--year", type=int, default=None, help="default: the latest quarter with data")
+    export.add_argument("--quarter", type=_quarter, default=None)
+    export.add_argument("--region", default=None)
+    export.add_argument("--department", default=None)
+    export.add_argument("--lang", choices=("en", "es"), default="en")
+    export.add_argument("--format", default=None, help="png|svg|pdf for charts, csv|xlsx for tables")
+    export.add_argument("--sections", default=None, help="deck sections, comma-separated (see --list)")
+    export.add_argument("--pdf", action="store_true", help="also write a PDF of the deck (needs LibreOffice)")
+    export.add_argument("--out", type=Path, default=None)
+
     backup = commands.add_parser("backup", help="export the whole database to a new directory")
     backup.add_argument("directory", type=Path)
     restore = commands.add_parser("restore", help="restore a backup directory into a new --db file")
@@ -259,6 +273,56 @@ def cmd_readiness(args: argparse.Namespace, store: Store, catalog: Catalog) -> i
     return 0
 
 
+def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
+    # imported here: plotly, kaleido and python-pptx are heavy, and only exports need them
+    from kpis.boardpack import chart_ids, gather, render_chart, render_table, table_ids
+    from kpis.deck import build_deck, deck_to_pdf
+    from kpis.images import figure_bytes
+    from kpis.tables import to_csv_bytes, to_xlsx_bytes
+
+    if args.list or args.what is None:
+        print("charts: " + ", ".join(chart_ids(catalog)))
+        print("tables: " + ", ".join(table_ids()))
+        print("deck sections: summary, scorecard, trends, maturity, readiness, value, appendix")
+        return 0
+    if args.out is None:
+        raise KpiError("--out FILE is required.")
+    if args.what in ("chart", "table") and not args.item:
+        raise KpiError(f"Name the {args.what}: `python -m kpis export {args.what} ID ...` (see --list).")
+    with store.session() as session:
+        year, quarter = args.year, args.quarter
+        if year is None or quarter is None:
+            latest = session.rows("data_quarters")
+            if not latest:
+                raise KpiError("There is no data to export yet.")
+            year, quarter = year or latest[0]["year"], quarter or latest[0]["quarter"]
+        data = gather(session, catalog, year, quarter, Scope(args.region, args.department), args.lang)
+        program = session.get_setting("program_name", "AI program")
+    if args.what == "deck":
+        sections = args.sections.split(",") if args.sections else None
+        content = build_deck(data, sections, program)
+        args.out.write_bytes(content)
+        print(f"{args.out}: board pack {year}-Q{quarter}, {len(content):,} bytes")
+        if args.pdf:
+            pdf = deck_to_pdf(content)
+            if pdf is None:
+                raise KpiError("PDF needs LibreOffice (`apt-get install libreoffice-impress`); the PPTX was written.")
+            args.out.with_suffix(".pdf").write_bytes(pdf)
+            print(f"{args.out.with_suffix('.pdf')}: PDF copy")
+    elif args.what == "chart":
+        content = figure_bytes(render_chart(args.item, data, catalog), args.format or "png")
+        args.out.write_bytes(content)
+        print(f"{args.out}: {args.item} as {args.format or 'png'}")
+    else:
+        frame = render_table(args.item, data)
+        fmt = args.format or "csv"
+        if fmt not in ("csv", "xlsx"):
+            raise KpiError(f"Tables export as csv or xlsx, not '{fmt}'.")
+        args.out.write_bytes(to_csv_bytes(frame) if fmt == "csv" else to_xlsx_bytes(frame, args.item))
+        print(f"{args.out}: {args.item} ({len(frame)} rows) as {fmt}")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace, store: Store) -> int:
     counts = store.backup(args.directory)
     print(f"{store.path} -> {args.directory}: {sum(counts.values()):,} rows in {len(counts)} tables.")
@@ -288,6 +352,8 @@ def run(args: argparse.Namespace) -> int:
         return cmd_import(args, store, catalog)
     if args.command == "value":
         return cmd_value(args, store, catalog)
+    if args.command == "export":
+        return cmd_export(args, store, catalog)
     if args.command == "maturity":
         return cmd_maturity(args, store)
     if args.command == "readiness":

@@ -1,0 +1,229 @@
+"""Everything an export needs for one quarter and scope, gathered once: the board data bundle,
+the chart and table registry (ids used by the CLI and the Export page)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from kpis.catalog import Catalog
+from kpis.changes import Changes, what_changed
+from kpis.charts import INK, MUTED, cumulative_figure, fan_figure, radar_figure, trend_figure, value_streams_figure
+from kpis.errors import KpiError
+from kpis.formatting import format_attainment, format_change, format_value
+from kpis.i18n import t
+from kpis.ledger import load_ledgers
+from kpis.maturity import Maturity
+from kpis.packs import load_checklists
+from kpis.periods import shift_quarter
+from kpis.readiness import ORGANISATION, ChecklistResult, Gate, evaluate_checklists, maturity_for
+from kpis.scorecard import Cell, Grid, Scope, build_grid, scorecard_records
+from kpis.status import STATUS_ICONS
+from kpis.store import Session
+from kpis.valuation import value_summary
+from kpis.value import STREAMS, Simulation, ValueSummary, simulate
+
+__all__ = ["BoardData", "ExportItem", "board_figure", "chart_ids", "gather", "render_chart", "render_table",
+           "table_ids"]
+
+
+@dataclass(frozen=True)
+class BoardData:
+    """One quarter in one scope, in one language."""
+
+    year: int
+    quarter: int
+    scope: Scope
+    lang: str
+    grid: Grid
+    cells: list[Cell]
+    changes: Changes
+    as_of: date | None
+    value: ValueSummary | None
+    simulation: Simulation | None
+    maturities: list[Maturity]
+    checklists: list[ChecklistResult]
+    gate: Gate
+
+    @property
+    def scope_text(self) -> str:
+        return " · ".join([f"{self.year}-Q{self.quarter}", self.scope.region or t("filter.all_regions", self.lang),
+                           self.scope.department or t("filter.all_departments", self.lang)])
+
+    @property
+    def unit(self) -> str:
+        return self.scope.region or self.scope.department or ORGANISATION
+
+
+def gather(session: Session, catalog: Catalog, year: int, quarter: int, scope: Scope | None = None,
+           lang: str = "en") -> BoardData:
+    """Read everything once: scorecard grid for the year (and the quarter before), changes, value,
+    maturity and checklists."""
+    scope = scope or Scope()
+    first = min((year, 1), shift_quarter(year, quarter, -1))
+    grid = build_grid(session, catalog, first, (year, 4), scope)
+    cells = [grid.cell(k.id, year, quarter) for k in catalog]
+    last = max((c.last_period for c in cells if c.last_period), default=None)
+    try:
+        value = value_summary(session, catalog, horizon=None)
+        horizon = max(len(value.years) + 2, 3)
+        value = value_summary(session, catalog, horizon=horizon)
+        ledgers, _ = load_ledgers(session, currency=value.currency)
+        simulation = simulate(ledgers, horizon=horizon)
+    except KpiError:
+        value, simulation = None, None
+    unit = scope.region or scope.department or ORGANISATION
+    checklists, gate = evaluate_checklists(session, catalog, load_checklists(), unit, year, quarter)
+    return BoardData(year, quarter, scope, lang, grid, cells, what_changed(grid, cells), last, value, simulation,
+                     maturity_for(session, year, quarter), checklists, gate)
+
+
+def board_figure(figure: go.Figure, data: BoardData, title: str) -> go.Figure:
+    """A deck-ready copy: title, a subtitle naming the scope and data-as-of date, a source footnote."""
+    board = copy.deepcopy(figure)
+    as_of = t("export.as_of", data.lang, date=data.as_of.isoformat()) if data.as_of else ""
+    board.update_layout(
+        title=dict(text=f"<b>{title}</b><br><span style='font-size:16px;color:{MUTED}'>{data.scope_text}"
+                        f"{' · ' + as_of if as_of else ''}</span>", x=0.02, xanchor="left", y=0.96),
+        margin=dict(t=120, b=150, l=90, r=40), font=dict(size=18, color=INK),
+    )
+    board.add_annotation(text=t("export.source", data.lang), xref="paper", yref="paper", x=0, y=0, yshift=-110,
+                         xanchor="left", yanchor="top", showarrow=False, font=dict(size=13, color=MUTED))
+    return board
+
+
+@dataclass(frozen=True)
+class ExportItem:
+    id: str
+    title_key: str
+    build: Callable[[BoardData], Any]
+
+
+def _trend(kpi_id: str) -> Callable[[BoardData], go.Figure]:
+    return lambda data: trend_figure(data.grid, kpi_id, data.lang)
+
+
+def _needs_value(build: Callable[[BoardData], go.Figure]) -> Callable[[BoardData], go.Figure]:
+    def checked(data: BoardData) -> go.Figure:
+        if data.value is None:
+            raise KpiError("No value ledger recorded: import value streams and investments first.")
+        return build(data)
+    return checked
+
+
+def _radar(data: BoardData) -> go.Figure:
+    if not data.maturities:
+        raise KpiError(f"No maturity assessment for {data.year}-Q{data.quarter}.")
+    return radar_figure(data.maturities, data.lang)
+
+
+def chart_registry(catalog: Catalog) -> dict[str, ExportItem]:
+    charts = {f"trend_{k.id}": ExportItem(f"trend_{k.id}", k.id, _trend(k.id)) for k in catalog}
+    charts["value_streams"] = ExportItem("value_streams", "chart.value_streams",
+                                         _needs_value(lambda d: value_streams_figure(d.value, d.lang)))
+    charts["cumulative_value"] = ExportItem("cumulative_value", "chart.cumulative",
+                                            _needs_value(lambda d: cumulative_figure(d.value, d.lang)))
+    charts["value_fan"] = ExportItem("value_fan", "chart.fan",
+                                     _needs_value(lambda d: fan_figure(d.value, d.simulation, d.lang)))
+    charts["maturity_radar"] = ExportItem("maturity_radar", "maturity.radar", _radar)
+    return charts
+
+
+def scorecard_table(data: BoardData) -> pd.DataFrame:
+    lang = data.lang
+    rows = []
+    for record, cell in zip(scorecard_records(data.grid, data.cells, lang), data.cells):
+        kpi = cell.kpi
+        rows.append({
+            t("table.kpi", lang): kpi.name(lang), t("table.family", lang): t(f"family.{kpi.family}", lang),
+            t("card.actual", lang): format_value(cell.actual, kpi, lang),
+            t("card.target", lang): format_value(cell.target_value, kpi, lang),
+            t("card.attainment", lang): format_attainment(cell.attainment),
+            t("table.status", lang): f"{STATUS_ICONS[cell.status]} {t('status.' + cell.status, lang)}",
+            t("card.change", lang): format_change(record["change"], kpi, lang),
+            "kpi_id": kpi.id, "actual_value": cell.actual, "target_value": cell.target_value,
+            "attainment_ratio": cell.attainment, "status_code": cell.status,
+        })
+    return pd.DataFrame(rows)
+
+
+def quarter_table(data: BoardData) -> pd.DataFrame:
+    lang = data.lang
+    rows = []
+    for kpi in [k for k in (c.kpi for c in data.cells)]:
+        row = {t("table.kpi", lang): kpi.name(lang)}
+        for q in (1, 2, 3, 4):
+            cell = data.grid.cell(kpi.id, data.year, q)
+            row[f"Q{q} {t('card.target', lang)}"] = format_value(cell.target_value, kpi, lang)
+            row[f"Q{q} {t('card.actual', lang)}"] = format_value(cell.actual, kpi, lang)
+            row[f"Q{q} {t('table.status', lang)}"] = t(f"status.{cell.status}", lang)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def value_table(data: BoardData) -> pd.DataFrame:
+    if data.value is None:
+        raise KpiError("No value ledger recorded.")
+    return pd.DataFrame([{"year": r.year, **{s: r.streams[s] for s in STREAMS}, "value": r.value,
+                          "investment": r.investment, "cumulative_value": r.cumulative_value,
+                          "cumulative_investment": r.cumulative_investment, "projected": r.projected,
+                          "currency": data.value.currency} for r in data.value.years])
+
+
+def maturity_table(data: BoardData) -> pd.DataFrame:
+    from kpis.readiness import maturity_record
+
+    return pd.DataFrame([{k: v for k, v in maturity_record(m, data.lang).items()
+                          if k in ("unit", "level", "level_name", "mean_level", "mean_level_name", "mean_score")}
+                         | {f"score_{d}": s for d, s in m.assessment.scores.items()}
+                         for m in data.maturities])
+
+
+def checklist_table(data: BoardData) -> pd.DataFrame:
+    lang = data.lang
+    return pd.DataFrame([{"checklist": r.checklist, "item": r.item.label(lang), "met": r.met, "source": r.source,
+                          "actual": r.actual} for c in data.checklists for r in c.items]
+                        + [{"checklist": "prerequisites", "item": r.item.label(lang), "met": r.met,
+                            "source": r.source, "actual": r.actual} for r in data.gate.items])
+
+
+TABLES: dict[str, ExportItem] = {
+    "scorecard": ExportItem("scorecard", "export.table_scorecard", scorecard_table),
+    "quarter_table": ExportItem("quarter_table", "dash.table", quarter_table),
+    "value_years": ExportItem("value_years", "value.numbers", value_table),
+    "maturity": ExportItem("maturity", "maturity.heading", maturity_table),
+    "checklists": ExportItem("checklists", "maturity.checklists", checklist_table),
+}
+
+
+def chart_ids(catalog: Catalog) -> list[str]:
+    return list(chart_registry(catalog))
+
+
+def table_ids() -> list[str]:
+    return list(TABLES)
+
+
+def chart_title(item: ExportItem, data: BoardData, catalog: Catalog) -> str:
+    return catalog.get(item.title_key).name(data.lang) if item.title_key in catalog else t(item.title_key, data.lang)
+
+
+def render_chart(chart_id: str, data: BoardData, catalog: Catalog) -> go.Figure:
+    """The board version of a chart (the same builder the page uses)."""
+    registry = chart_registry(catalog)
+    if chart_id not in registry:
+        raise KpiError(f"Unknown chart '{chart_id}'. `python -m kpis export --list` shows the ids.")
+    item = registry[chart_id]
+    return board_figure(item.build(data), data, chart_title(item, data, catalog))
+
+
+def render_table(table_id: str, data: BoardData) -> pd.DataFrame:
+    if table_id not in TABLES:
+        raise KpiError(f"Unknown table '{table_id}'. `python -m kpis export --list` shows the ids.")
+    return TABLES[table_id].build(data)

@@ -1,0 +1,357 @@
+"""The board pack: a 16:9 PowerPoint deck with native, editable charts and tables, and speaker
+notes written from the data. A PDF copy when LibreOffice is installed."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.util import Emu, Inches, Pt
+
+from kpis.boardpack import BoardData
+from kpis.charts import STATUS_COLORS, STATUS_TEXT_COLORS, STREAM_COLORS
+from kpis.formatting import format_attainment, format_money, format_value
+from kpis.i18n import t
+from kpis.maturity import DIMENSIONS, LEVEL_KEYS
+from kpis.status import STATUS_ICONS, STATUSES
+from kpis.value import STREAMS
+
+__all__ = ["SECTIONS", "build_deck", "deck_to_pdf"]
+
+SECTIONS = ("summary", "scorecard", "trends", "maturity", "readiness", "value", "appendix")
+WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
+MARGIN = Inches(0.5)
+INK = RGBColor(0x1F, 0x2A, 0x37)
+MUTED = RGBColor(0x5B, 0x66, 0x75)
+ROWS_PER_SLIDE = 11
+TABLE_TOP = Inches(1.4)
+LAYOUT_TITLE, LAYOUT_CONTENT, LAYOUT_TITLE_ONLY = 0, 1, 5
+
+
+def _rgb(hex_color: str) -> RGBColor:
+    return RGBColor.from_string(hex_color.lstrip("#")[:6])
+
+
+def _tint(hex_color: str, amount: float = 0.82) -> RGBColor:
+    """A light tint of a colour, for status cell backgrounds (the text stays dark)."""
+    r, g, b = (int(hex_color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return RGBColor(*(round(c + (255 - c) * amount) for c in (r, g, b)))
+
+
+def _place(shape, left, top, width, height) -> None:
+    shape.left, shape.top, shape.width, shape.height = Emu(left), Emu(top), Emu(width), Emu(height)
+
+
+def _content_slide(prs, title: str, notes: str, subtitle: str = ""):
+    """A 'Title Only' slide with the title placeholder moved to the 16:9 width, an optional
+    subtitle (the scope), and speaker notes."""
+    slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
+    _place(slide.shapes.title, MARGIN, Inches(0.25), WIDTH - 2 * MARGIN, Inches(0.75))
+    slide.shapes.title.text = title
+    paragraph = slide.shapes.title.text_frame.paragraphs[0]
+    paragraph.font.size, paragraph.font.bold, paragraph.font.color.rgb = Pt(28), True, INK
+    if subtitle:
+        frame = slide.shapes.add_textbox(MARGIN, Inches(0.95), WIDTH - 2 * MARGIN, Inches(0.4)).text_frame
+        frame.text = subtitle
+        frame.paragraphs[0].font.size, frame.paragraphs[0].font.color.rgb = Pt(14), MUTED
+    slide.notes_slide.notes_text_frame.text = notes
+    return slide
+
+
+COMPACT_NUMBER = '[>=1000000]#,##0.0,,"M";[>=1000]#,##0,"K";#,##0.##'
+
+
+def _compact_axis(chart) -> None:
+    chart.value_axis.tick_labels.number_format = COMPACT_NUMBER
+    chart.value_axis.tick_labels.number_format_is_linked = False
+
+
+def _text(slide, left, top, width, height, lines: list[str], size: int = 16, bold_first: bool = False) -> None:
+    frame = slide.shapes.add_textbox(left, top, width, height).text_frame
+    frame.word_wrap = True
+    for index, line in enumerate(lines):
+        paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
+        paragraph.text = line
+        paragraph.font.size, paragraph.font.color.rgb = Pt(size), INK
+        paragraph.font.bold = bold_first and index == 0
+        paragraph.space_after = Pt(6)
+
+
+def _table(slide, header: list[str], rows: list[list[str]], statuses: list[str | None],
+           widths: list[float] | None = None, top: int = TABLE_TOP) -> None:
+    """A native table; the status column (the last) is coloured and labelled."""
+    height = Inches(0.42) * (len(rows) + 1)
+    shape = slide.shapes.add_table(len(rows) + 1, len(header), MARGIN, top, WIDTH - 2 * MARGIN, height)
+    table = shape.table
+    for col, width in enumerate(widths or []):
+        table.columns[col].width = Inches(width)
+    for col, text in enumerate(header):
+        cell = table.cell(0, col)
+        cell.text = text
+        cell.fill.solid()
+        cell.fill.fore_color.rgb = INK
+        cell.text_frame.paragraphs[0].font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+        cell.text_frame.paragraphs[0].font.size, cell.text_frame.paragraphs[0].font.bold = Pt(13), True
+    for r, (values, status) in enumerate(zip(rows, statuses), start=1):
+        for col, text in enumerate(values):
+            cell = table.cell(r, col)
+            cell.text = text
+            paragraph = cell.text_frame.paragraphs[0]
+            paragraph.font.size, paragraph.font.color.rgb = Pt(12), INK
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = RGBColor(0xFF, 0xFF, 0xFF) if r % 2 else RGBColor(0xF3, 0xF5, 0xF8)
+            if status and col == len(values) - 1:
+                cell.fill.fore_color.rgb = _tint(STATUS_COLORS[status])
+                paragraph.font.color.rgb, paragraph.font.bold = _rgb(STATUS_TEXT_COLORS[status]), True
+
+
+def _table_at(slide, header: list[str], rows: list[list[str]], statuses: list[str], left: int, width: int) -> None:
+    """A small native table beside a chart; the second column carries the status colour."""
+    shape = slide.shapes.add_table(len(rows) + 1, len(header), left, Inches(1.6), width,
+                                   Inches(0.45) * (len(rows) + 1))
+    for col, text in enumerate(header):
+        shape.table.cell(0, col).text = text
+    for r, (row, status) in enumerate(zip(rows, statuses), start=1):
+        for col, text in enumerate(row):
+            cell = shape.table.cell(r, col)
+            cell.text = text
+            if col == 1:
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = _tint(STATUS_COLORS[status])
+
+
+def _chart(slide, kind, data: CategoryChartData, left, top, width, height, title: str | None = None,
+           colors: list[str] | None = None, legend: bool = True):
+    chart = slide.shapes.add_chart(kind, left, top, width, height, data).chart
+    chart.has_legend = legend
+    if legend:
+        chart.legend.position, chart.legend.include_in_layout = XL_LEGEND_POSITION.BOTTOM, False
+        chart.legend.font.size = Pt(11)
+    if title:
+        chart.has_title = True
+        chart.chart_title.text_frame.text = title
+        chart.chart_title.text_frame.paragraphs[0].font.size = Pt(14)
+    chart.font.size = Pt(11)
+    for series, color in zip(chart.plots[0].series, colors or []):
+        fill = series.format.fill if kind not in (XL_CHART_TYPE.LINE_MARKERS, XL_CHART_TYPE.RADAR_MARKERS) else None
+        if fill is not None:
+            fill.solid()
+            fill.fore_color.rgb = _rgb(color)
+        series.format.line.color.rgb = _rgb(color)
+    return chart
+
+
+def _status_counts(data: BoardData) -> Counter:
+    return Counter(c.status for c in data.cells)
+
+
+def _title_slides(prs, data: BoardData, program: str, sections: list[str]) -> None:
+    lang = data.lang
+    slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE])
+    _place(slide.shapes.title, Inches(0.8), Inches(2.3), WIDTH - Inches(1.6), Inches(1.5))
+    _place(slide.placeholders[1], Inches(0.8), Inches(3.9), WIDTH - Inches(1.6), Inches(1.2))
+    slide.shapes.title.text = t("deck.title", lang, quarter=f"{data.year}-Q{data.quarter}")
+    slide.placeholders[1].text = f"{program}\n{data.scope_text}"
+    agenda = prs.slides.add_slide(prs.slide_layouts[LAYOUT_CONTENT])
+    _place(agenda.shapes.title, MARGIN, Inches(0.3), WIDTH - 2 * MARGIN, Inches(0.9))
+    _place(agenda.placeholders[1], MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(5.5))
+    agenda.shapes.title.text = t("deck.agenda", lang)
+    agenda.placeholders[1].text = "\n".join(t(f"deck.section.{s}", lang) for s in sections)
+    agenda.notes_slide.notes_text_frame.text = t("deck.agenda_notes", lang, quarter=f"{data.year}-Q{data.quarter}")
+
+
+def _summary(prs, data: BoardData) -> None:
+    lang = data.lang
+    counts = _status_counts(data)
+    moves = [f"{m.cell.kpi.name(lang)}: {t('status.' + m.before, lang)} → {t('status.' + m.after, lang)}"
+             for m in data.changes.status_moves[:5]]
+    misses = [f"{m.cell.kpi.name(lang)} ({format_attainment(m.cell.attainment)})" for m in data.changes.biggest_misses]
+    gate = t("readiness.ready", lang) if data.gate.ready else \
+        f"{t('readiness.not_yet', lang)}: " + "; ".join(r.item.label(lang) for r in data.gate.missing)
+    notes = t("deck.summary_notes", lang, quarter=f"{data.year}-Q{data.quarter}", n=len(data.cells),
+              ahead=counts["ahead"], on_track=counts["on_track"], at_risk=counts["at_risk"],
+              off_track=counts["off_track"], no_data=counts["no_data"],
+              misses=", ".join(misses) or "—", gate=gate)
+    slide = _content_slide(prs, t("deck.section.summary", lang), notes, data.scope_text)
+    chart_data = CategoryChartData()
+    present = [s for s in STATUSES if counts[s]]
+    chart_data.categories = [f"{STATUS_ICONS[s]} {t('status.' + s, lang)}" for s in present]
+    chart_data.add_series(t("table.status", lang), [counts[s] for s in present])
+    chart = _chart(slide, XL_CHART_TYPE.DOUGHNUT, chart_data, MARGIN, Inches(1.4), Inches(5.2), Inches(5.4),
+                   title=t("dash.summary", lang, n=len(data.cells)))
+    for point, status in zip(chart.plots[0].series[0].points, present):
+        point.format.fill.solid()
+        point.format.fill.fore_color.rgb = _rgb(STATUS_COLORS[status])
+    chart.plots[0].has_data_labels = True
+    chart.plots[0].data_labels.font.size = Pt(14)
+    lines = [t("dash.changes", lang), *(moves or [t("dash.no_moves", lang)]), "",
+             t("deck.top_risks", lang), *(misses or [t("dash.no_misses", lang)]), "",
+             t("maturity.gate", lang), gate]
+    _text(slide, Inches(6.2), Inches(1.4), Inches(6.6), Inches(5.6), lines, size=15)
+
+
+def _scorecard(prs, data: BoardData) -> None:
+    lang = data.lang
+    header = [t("table.kpi", lang), t("card.actual", lang), t("card.target", lang), t("card.attainment", lang),
+              t("table.status", lang)]
+    chunks = [data.cells[i:i + ROWS_PER_SLIDE] for i in range(0, len(data.cells), ROWS_PER_SLIDE)]
+    for index, chunk in enumerate(chunks, start=1):
+        rows = [[c.kpi.name(lang), format_value(c.actual, c.kpi, lang), format_value(c.target_value, c.kpi, lang),
+                 format_attainment(c.attainment), f"{STATUS_ICONS[c.status]} {t('status.' + c.status, lang)}"]
+                for c in chunk]
+        off = [c.kpi.name(lang) for c in chunk if c.status in ("at_risk", "off_track")]
+        notes = t("deck.scorecard_notes", lang, part=index, parts=len(chunks),
+                  flagged=", ".join(off) or t("dash.no_misses", lang))
+        slide = _content_slide(prs, f"{t('export.table_scorecard', lang)} ({index}/{len(chunks)})", notes,
+                               data.scope_text)
+        _table(slide, header, rows, [c.status for c in chunk], widths=[5.3, 1.8, 1.8, 1.6, 1.83])
+
+
+def _trends(prs, data: BoardData) -> None:
+    lang = data.lang
+    headline = [c for c in data.cells if c.kpi.headline] or data.cells[:5]
+    lines = []
+    slide = _content_slide(prs, t("deck.section.trends", lang), "", data.scope_text)
+    cols, width, height = 3, (WIDTH - 2 * MARGIN) / 3, Inches(2.9)
+    for index, cell in enumerate(headline[:6]):
+        quarters = [data.grid.cell(cell.kpi.id, data.year, q) for q in (1, 2, 3, 4)]
+        chart_data = CategoryChartData()
+        chart_data.categories = [f"Q{q}" for q in (1, 2, 3, 4)]
+        chart_data.add_series(t("chart.actual", lang), [q.actual for q in quarters])
+        chart_data.add_series(t("chart.target", lang), [q.target_value for q in quarters])
+        left = MARGIN + width * (index % cols)
+        top = Inches(1.3) + height * (index // cols)
+        chart = _chart(slide, XL_CHART_TYPE.LINE_MARKERS, chart_data, int(left), int(top), int(width), int(height),
+                       title=cell.kpi.name(lang), colors=["#0072B2", "#4D4D4D"])
+        _compact_axis(chart)
+        lines.append(f"{cell.kpi.name(lang)}: " + ", ".join(
+            f"Q{q.quarter} {format_value(q.actual, q.kpi, lang)} / {format_value(q.target_value, q.kpi, lang)} "
+            f"({t('status.' + q.status, lang)})" for q in quarters))
+    slide.notes_slide.notes_text_frame.text = t("deck.trends_notes", lang, year=data.year) + "\n" + "\n".join(lines)
+
+
+def _maturity(prs, data: BoardData) -> None:
+    lang = data.lang
+    if not data.maturities:
+        return
+    dims = [d for d in DIMENSIONS if any(d in m.assessment.scores for m in data.maturities)]
+    notes = "\n".join(
+        t("deck.maturity_line", lang, unit=m.assessment.unit, level=m.level or "—",
+          name=t(f"level.{LEVEL_KEYS[m.level]}", lang) if m.level else "—",
+          weakest=", ".join(t(f"dim.{d}", lang) for d in m.weakest)) for m in data.maturities)
+    slide = _content_slide(prs, t("maturity.heading", lang), t("maturity.rule", lang) + "\n" + notes)
+    chart_data = CategoryChartData()
+    chart_data.categories = [t(f"dim.{d}", lang) for d in dims]
+    for m in data.maturities:
+        chart_data.add_series(m.assessment.unit, [m.assessment.scores.get(d) for d in dims])
+    chart = _chart(slide, XL_CHART_TYPE.RADAR_MARKERS, chart_data, MARGIN, Inches(1.3), Inches(6.6), Inches(5.8),
+                   colors=["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"])
+    chart.value_axis.maximum_scale, chart.value_axis.minimum_scale = 5, 0
+    header = [t("maturity.units", lang), t("maturity.level", lang), t("maturity.mean_level", lang)]
+    rows = [[m.assessment.unit, f"{m.level} {t('level.' + LEVEL_KEYS[m.level], lang)}" if m.level else "—",
+             f"{m.mean_level} ({m.mean_score:.2f})"] for m in data.maturities]
+    levels = [m.level for m in data.maturities]
+    _table_at(slide, header, rows, ["on_track" if (lv or 0) >= 3 else "at_risk" for lv in levels],
+              Inches(7.4), Inches(5.4))
+
+
+def _readiness(prs, data: BoardData) -> None:
+    lang = data.lang
+    verdict = t("readiness.ready" if data.gate.ready else "readiness.not_yet", lang)
+    missing = "; ".join(r.item.label(lang) for r in data.gate.missing) or "—"
+    slide = _content_slide(prs, f"{t('maturity.gate', lang)} · {data.unit}",
+                           t("deck.readiness_notes", lang, verdict=verdict, missing=missing))
+    chart_data = CategoryChartData()
+    chart_data.categories = [c.checklist.name(lang) for c in data.checklists]
+    chart_data.add_series("%", [round(c.pct, 1) for c in data.checklists])
+    chart = _chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, chart_data, MARGIN, Inches(1.4), Inches(6.6), Inches(5.4),
+                   title=t("maturity.checklists", lang), colors=["#0072B2"], legend=False)
+    chart.value_axis.maximum_scale, chart.value_axis.minimum_scale = 100, 0
+    chart.plots[0].has_data_labels = True
+    lines = [f"{verdict}", "", *[f"{'✔' if r.met else '✖'} {r.item.label(lang)}" for r in data.gate.items]]
+    _text(slide, Inches(7.4), Inches(1.4), Inches(5.4), Inches(5.6), lines, size=15, bold_first=True)
+
+
+def _value(prs, data: BoardData) -> None:
+    lang, value = data.lang, data.value
+    if value is None:
+        return
+    money = lambda amount: format_money(amount, value.currency, lang)  # noqa: E731
+    headline = [
+        f"{t('value.net_roi', lang)}: {'—' if value.net_roi_pct is None else f'{value.net_roi_pct:,.0f}%'}",
+        f"{t('value.multiple', lang)}: "
+        f"{'—' if value.benefit_cost_multiple is None else f'{value.benefit_cost_multiple:.2f}×'}",
+        f"{t('value.payback', lang)}: " + (t("value.never", lang) if value.payback_months is None
+                                           else t("value.months", lang, months=f"{value.payback_months:.1f}")),
+    ]
+    notes = t("deck.value_notes", lang, value=money(value.cumulative_value),
+              investment=money(value.cumulative_investment), years=len(value.years)) + "\n" + "\n".join(headline)
+    slide = _content_slide(prs, t("value.heading", lang), notes)
+    labels = [f"{t('value.year', lang)} {r.year}{' *' if r.projected else ''}" for r in value.years]
+    streams = CategoryChartData()
+    streams.categories = labels
+    for stream in STREAMS:
+        streams.add_series(t(f"stream.{stream}", lang), [r.streams[stream] for r in value.years])
+    _compact_axis(_chart(slide, XL_CHART_TYPE.COLUMN_STACKED, streams, MARGIN, Inches(1.3), Inches(6.1),
+                         Inches(4.6), title=t("chart.value_streams", lang), colors=[STREAM_COLORS[s] for s in STREAMS]))
+    cumulative = CategoryChartData()
+    cumulative.categories = labels
+    cumulative.add_series(t("value.cumulative_value", lang), [r.cumulative_value for r in value.years])
+    cumulative.add_series(t("value.cumulative_investment", lang), [r.cumulative_investment for r in value.years])
+    _compact_axis(_chart(slide, XL_CHART_TYPE.LINE_MARKERS, cumulative, Inches(6.8), Inches(1.3), Inches(6.0),
+                         Inches(4.6), title=t("chart.cumulative", lang), colors=["#0072B2", "#D55E00"]))
+    _text(slide, MARGIN, Inches(6.0), WIDTH - 2 * MARGIN, Inches(1.2),
+          [" · ".join(headline) + f" · {value.currency}", t("chart.projected_note", lang)], size=14)
+
+
+def _appendix(prs, data: BoardData) -> None:
+    lang = data.lang
+    slide = _content_slide(prs, t("deck.section.appendix", lang), t("deck.appendix_notes", lang))
+    lines = [t("deck.rules_heading", lang), t("rule.higher_is_better", lang), t("rule.lower_is_better", lang),
+             t("rule.error_budget", lang), t("explain.bands_text", lang, ahead=1.10, on_track=0.95, at_risk=0.80),
+             t("rule.zero_target", lang), "", t("deck.sources_heading", lang), t("export.source", lang),
+             t("deck.generated", lang, scope=data.scope_text)]
+    _text(slide, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(5.6), lines, size=15, bold_first=True)
+
+
+BUILDERS = {"summary": _summary, "scorecard": _scorecard, "trends": _trends, "maturity": _maturity,
+            "readiness": _readiness, "value": _value, "appendix": _appendix}
+
+
+def build_deck(data: BoardData, sections: list[str] | None = None, program: str = "AI program") -> bytes:
+    """The board pack for one quarter and scope: title, agenda, then the chosen sections in order."""
+    chosen = [s for s in SECTIONS if s in (sections or SECTIONS)]
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = WIDTH, HEIGHT
+    _title_slides(prs, data, program, chosen)
+    for section in chosen:
+        BUILDERS[section](prs, data)
+    buffer = io.BytesIO()
+    prs.save(buffer)
+    return buffer.getvalue()
+
+
+def libreoffice() -> str | None:
+    return shutil.which("libreoffice") or shutil.which("soffice")
+
+
+def deck_to_pdf(pptx: bytes) -> bytes | None:
+    """PDF of the deck through LibreOffice (optional); None when LibreOffice is not installed."""
+    office = libreoffice()
+    if office is None:
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "deck.pptx"
+        source.write_bytes(pptx)
+        subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", folder, str(source)],
+                       capture_output=True, timeout=180, check=False)
+        target = Path(folder) / "deck.pdf"
+        return target.read_bytes() if target.exists() else None
