@@ -117,6 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--pdf", action="store_true", help="also write a PDF of the deck (needs LibreOffice)")
     export.add_argument("--out", type=Path, default=None)
 
+    ingest = commands.add_parser("ingest", help="platform KPIs from request logs")
+    ingest.add_argument("kind", choices=("events",))
+    ingest.add_argument("paths", nargs="+", help="Parquet or CSV files, globs or directories")
+
+    generate = commands.add_parser("demo-events", help="write a realistic synthetic request log")
+    generate.add_argument("--events", type=_positive_int, required=True)
+    generate.add_argument("--out", type=Path, required=True, help=".parquet (or .csv for small files)")
+    generate.add_argument("--seed", type=int, default=2026)
+
     backup = commands.add_parser("backup", help="export the whole database to a new directory")
     backup.add_argument("directory", type=Path)
     restore = commands.add_parser("restore", help="restore a backup directory into a new --db file")
@@ -323,6 +332,27 @@ def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     return 0
 
 
+def cmd_ingest(args: argparse.Namespace, store: Store) -> int:
+    from kpis.telemetry import ingest_events
+
+    actor = Actor(current_actor(), "admin")
+    result = ingest_events(store, args.paths, actor=actor, progress=sys.stderr.isatty())
+    for path in result.skipped:
+        print(f"{path}: already ingested, unchanged (skipped)")
+    if result.files:
+        print(f"{len(result.files)} file(s), {result.rows:,} events -> months {', '.join(result.months)}; "
+              f"{result.observations} observation(s) written.")
+    return 0
+
+
+def cmd_demo_events(args: argparse.Namespace) -> int:
+    from kpis.eventgen import write_events
+
+    written = write_events(args.out, args.events, args.seed)
+    print(f"{args.out}: {written:,} events")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace, store: Store) -> int:
     counts = store.backup(args.directory)
     print(f"{store.path} -> {args.directory}: {sum(counts.values()):,} rows in {len(counts)} tables.")
@@ -338,6 +368,8 @@ def cmd_restore(args: argparse.Namespace, store: Store) -> int:
 def run(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.catalog or DEFAULT_CATALOG_PATH)
     store = Store(args.db or default_db_path(), busy_timeout=float(os.environ.get("KPIS_BUSY_TIMEOUT") or 5))
+    if args.command == "demo-events":
+        return cmd_demo_events(args)
     if args.command == "restore":
         return cmd_restore(args, store)
     if args.command == "backup":
@@ -352,6 +384,8 @@ def run(args: argparse.Namespace) -> int:
         return cmd_import(args, store, catalog)
     if args.command == "value":
         return cmd_value(args, store, catalog)
+    if args.command == "ingest":
+        return cmd_ingest(args, store)
     if args.command == "export":
         return cmd_export(args, store, catalog)
     if args.command == "maturity":

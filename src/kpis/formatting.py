@@ -31,7 +31,7 @@ def format_compact(value: float, lang: str = "en") -> str:
             return _trim(f"{scaled:.{digits}f}") + suffix
     if float(value).is_integer():
         return f"{int(value):,}"
-    return _trim(f"{value:,.2f}")
+    return _trim(f"{value:,.0f}" if magnitude >= 100 else f"{value:,.2f}")
 
 
 def _percent(value: float, precise: bool) -> str:

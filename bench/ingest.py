@@ -1,0 +1,156 @@
+"""Benchmark: request-log ingestion at scale (default 100 million events in one Parquet file).
+
+Compared in one run, each variant in its own process so its peak memory is its own:
+
+  ours    python -m kpis ingest events FILE into a fresh store: validation, the five monthly KPIs
+          per region and pooled, observations upserted with audit
+  floor   the bare DuckDB query computing the same figures from the same file (no validation,
+          no writes): the floor
+  pandas  pandas/pyarrow reading the file in batches (row groups), the same figures; exact p95
+          needs every latency of a group, so latencies are kept per (month, region) group
+
+Usage: python bench/ingest.py [--events 100000000] [--file PATH] [--skip-pandas]
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FLOOR_SQL = """
+SELECT strftime(date_trunc('month', timestamp), '%Y-%m') AS month, region::VARCHAR AS region,
+       GROUPING(region) = 1 AS pooled,
+       quantile_cont(latency_ms, 0.95) AS p95,
+       100.0 * count(*) FILTER (WHERE status = 'ok') / count(*) AS availability,
+       count(*) / day(last_day(min(timestamp))) AS per_day,
+       avg(cost_usd) AS cost,
+       count(DISTINCT model_id) AS models
+FROM read_parquet(?)
+GROUP BY GROUPING SETS ((date_trunc('month', timestamp), region), (date_trunc('month', timestamp)))
+"""
+
+
+def run_ours(path: str) -> dict:
+    from kpis.catalog import load_catalog
+    from kpis.roles import Actor
+    from kpis.setup import initialise
+    from kpis.store import Store
+    from kpis.telemetry import ingest_events
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(Path(folder) / "ingest.duckdb")
+        initialise(store, load_catalog())
+        started = time.perf_counter()
+        result = ingest_events(store, [path], actor=Actor("bench", "admin"))
+        seconds = time.perf_counter() - started
+        with store.session() as session:
+            values = {f"{k}|{p}|{r}": v for k, p, r, v in session.con.execute(
+                "SELECT kpi_id, strftime(period, '%Y-%m'), coalesce(region, '*'), value FROM observations").fetchall()}
+    return {"seconds": seconds, "rows": result.rows, "values": values}
+
+
+def run_floor(path: str) -> dict:
+    import duckdb
+
+    con = duckdb.connect()
+    started = time.perf_counter()
+    rows = con.execute(FLOOR_SQL, [path]).fetchall()
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "values": _values(rows)}
+
+
+def run_pandas(path: str) -> dict:
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    started = time.perf_counter()
+    latencies: dict[tuple[str, str], list] = {}
+    counts: dict[tuple[str, str], list] = {}  # [events, ok, cost_sum, cost_n, set(models)]
+    file = pq.ParquetFile(path)
+    for batch in file.iter_batches(batch_size=2_000_000):
+        frame = batch.to_pandas()
+        frame["month"] = frame["timestamp"].dt.strftime("%Y-%m")
+        for (month, region), group in frame.groupby(["month", "region"], observed=True):
+            for key in ((month, str(region)), (month, "*")):
+                latencies.setdefault(key, []).append(group["latency_ms"].to_numpy())
+                entry = counts.setdefault(key, [0, 0, 0.0, 0, set()])
+                entry[0] += len(group)
+                entry[1] += int((group["status"] == "ok").sum())
+                entry[2] += float(group["cost_usd"].sum())
+                entry[3] += int(group["cost_usd"].notna().sum())
+                entry[4].update(group["model_id"].astype(str).unique())
+    rows = []
+    for key, parts in latencies.items():
+        month, region = key
+        events, ok, cost_sum, cost_n, models = counts[key]
+        days = calendar.monthrange(int(month[:4]), int(month[5:]))[1]
+        rows.append((month, None if region == "*" else region, region == "*",
+                     float(np.percentile(np.concatenate(parts), 95)), 100 * ok / events, events / days,
+                     cost_sum / cost_n, len(models)))
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "values": _values(rows)}
+
+
+def _values(rows) -> dict:
+    names = ("api_latency_p95_ms", "availability_pct", "transactions_per_day", "cost_per_prediction_usd",
+             "concurrent_models")
+    return {f"{name}|{month}|{region if not pooled else '*'}": float(value)
+            for month, region, pooled, *figures in rows for name, value in zip(names, figures)}
+
+
+def _child(variant: str, path: str) -> dict:
+    result = subprocess.run([sys.executable, __file__, "--variant", variant, "--file", path],
+                            capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=100_000_000)
+    parser.add_argument("--file", default=None, help="reuse (or create) the event file at this path")
+    parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument("--variant", choices=("ours", "floor", "pandas"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.variant:  # child process: run one variant, report time, peak memory and figures
+        outcome = {"ours": run_ours, "floor": run_floor, "pandas": run_pandas}[args.variant](args.file)
+        outcome["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(outcome))
+        return
+    path = args.file or str(Path(tempfile.gettempdir()) / f"kpis-events-{args.events}.parquet")
+    if not os.path.exists(path):
+        from kpis.eventgen import write_events
+
+        started = time.perf_counter()
+        write_events(path, args.events)
+        print(f"generated {args.events:,} events in {time.perf_counter() - started:.0f} s -> {path} "
+              f"({os.path.getsize(path) / 2**20:,.0f} MiB)")
+    print(f"machine: {os.cpu_count()} cores; file {path}")
+    results = {variant: _child(variant, path) for variant in ("floor", "ours")}
+    if not args.skip_pandas:
+        results["pandas"] = _child("pandas", path)
+    events = results["ours"]["rows"]
+    for variant, outcome in results.items():
+        print(f"  {variant:6s} {outcome['seconds']:8.1f} s  {events / outcome['seconds'] / 1e6:7.2f} M events/s  "
+              f"peak {outcome['peak_mb']:,.0f} MiB")
+    print(f"ratio ours / floor  = {results['ours']['seconds'] / results['floor']['seconds']:.2f}x  (aim <= 1.3x)")
+    if "pandas" in results:
+        print(f"ratio pandas / ours = {results['pandas']['seconds'] / results['ours']['seconds']:.1f}x  (aim >= 10x)")
+    ours, floor = results["ours"]["values"], results["floor"]["values"]
+    agree = set(ours) == set(floor) and all(abs(ours[k] - floor[k]) <= 1e-9 * max(1, abs(floor[k])) for k in floor)
+    print(f"ours and floor agree on all {len(floor)} figures: {agree}")
+    if "pandas" in results:
+        other = results["pandas"]["values"]
+        close = all(abs(other[k] - floor[k]) <= 1e-6 * max(1, abs(floor[k])) for k in floor)
+        print(f"pandas agrees: {close}")
+
+
+if __name__ == "__main__":
+    main()
