@@ -1,7 +1,9 @@
 -- Quarter values per KPI for one scope ($region / $department NULL = all) between $start and $end.
 -- Per period: an observation at the scope itself (depth 0) wins; otherwise the shallowest level of
 -- children (region-level before department-level before both) rolls up by the KPI's across-scope
--- rule. Then each quarter's periods aggregate by the KPI's over-time rule.
+-- rule. Then each quarter's periods aggregate by the KPI's over-time rule. Sums and means add
+-- DECIMAL(38, 10) values: exact, so a figure never depends on the order parallel threads see the
+-- rows in (the same data always gives the same digits; a restored backup reproduces it exactly).
 WITH scoped AS (
     SELECT o.kpi_id, o.period, o.value,
            (CASE WHEN $region IS NULL AND o.region IS NOT NULL THEN 1 ELSE 0 END)
@@ -13,7 +15,9 @@ WITH scoped AS (
 ),
 by_depth AS (
     SELECT kpi_id, period, depth,
-           sum(value) AS v_sum, avg(value) AS v_mean, max(value) AS v_max, min(value) AS v_min
+           sum(value::DECIMAL(38, 10))::DOUBLE AS v_sum,
+           (sum(value::DECIMAL(38, 10)) / count(value))::DOUBLE AS v_mean,
+           max(value) AS v_max, min(value) AS v_min
     FROM scoped
     GROUP BY kpi_id, period, depth
 ),
@@ -33,8 +37,8 @@ SELECT p.kpi_id,
        year(p.period) AS year,
        quarter(p.period) AS quarter,
        CASE k.over_time
-           WHEN 'sum' THEN sum(p.value)
-           WHEN 'mean' THEN avg(p.value)
+           WHEN 'sum' THEN sum(p.value::DECIMAL(38, 10))::DOUBLE
+           WHEN 'mean' THEN (sum(p.value::DECIMAL(38, 10)) / count(p.value))::DOUBLE
            WHEN 'max' THEN max(p.value)
            WHEN 'min' THEN min(p.value)
            WHEN 'last' THEN arg_max(p.value, p.period)
