@@ -17,7 +17,8 @@ from kpis.periods import parse_period, parse_quarter, shift_quarter
     [
         ("transactions_per_day", 10_000, "en", "10K"),
         ("transactions_per_day", 776_582.4, "en", "777K"),
-        ("transactions_per_day", 1_250_000, "es", "1.25 M"),
+        ("transactions_per_day", 1_250_000, "es", "1.25\u00a0M"),  # Babel: a no-break space
+        ("transactions_per_day", 776_582.4, "es", "777\u00a0k"),
         ("new_users", 4374, "en", "4,374"),
         ("new_users", None, "en", "—"),
         ("availability_pct", 99.95, "en", "99.95%"),

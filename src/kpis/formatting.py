@@ -1,16 +1,33 @@
-"""Numbers for people: 10K, 99.95%, 120 ms, $0.06, MXN 4.5M. Never raw floats."""
+"""Numbers for people: 10K, 99.95%, 120 ms, $0.06, MXN 4.5M. Never raw floats.
+
+Digits, separators and compact forms come from Babel's locale data (en_US, es_MX), not from
+hand-written patterns."""
 
 from __future__ import annotations
 
 import math
+from datetime import date
+
+from babel.dates import format_date as babel_date
+from babel.numbers import format_compact_decimal, format_decimal
 
 from kpis.catalog import Kpi
 
-__all__ = ["DASH", "format_attainment", "format_change", "format_compact", "format_money", "format_value"]
+__all__ = ["DASH", "format_attainment", "format_change", "format_compact", "format_day", "format_money",
+           "format_value", "locale_for"]
 
 DASH = "—"
-_SUFFIXES = {"en": ((1e9, "B"), (1e6, "M"), (1e3, "K")), "es": ((1e9, " mil M"), (1e6, " M"), (1e3, " mil"))}
+LOCALES = {"en": "en_US", "es": "es_MX"}
 _WEEKS = {"en": "wk", "es": "sem"}
+
+
+def locale_for(lang: str) -> str:
+    return LOCALES.get(lang, "en_US")
+
+
+def format_day(day: date | None, lang: str = "en") -> str:
+    """A date for people in the language's locale: 'Nov 23, 2026' / '23 nov 2026'."""
+    return DASH if day is None else babel_date(day, "medium", locale=locale_for(lang))
 
 
 def _missing(value: float | None) -> bool:
@@ -22,22 +39,21 @@ def _trim(text: str) -> str:
 
 
 def format_compact(value: float, lang: str = "en") -> str:
-    """1234 -> '1,234'; 12_500 -> '12.5K' ('12.5 mil' in Spanish); 4_491_600 -> '4.49M'."""
-    magnitude = abs(value)
-    for size, suffix in _SUFFIXES.get(lang, _SUFFIXES["en"]):
-        if magnitude >= max(size, 10_000):
-            scaled = value / size
-            digits = 0 if abs(scaled) >= 100 else 1 if abs(scaled) >= 10 else 2
-            return _trim(f"{scaled:.{digits}f}") + suffix
+    """1234 -> '1,234'; 12_500 -> '12.5K' ('12.5 k' in Spanish); 4_491_600 -> '4.49M'."""
+    magnitude, locale = abs(value), locale_for(lang)
+    if magnitude >= 10_000:
+        scale = 10 ** (3 * int(math.log10(magnitude) // 3))
+        scaled = magnitude / scale
+        digits = 0 if scaled >= 100 else 1 if scaled >= 10 else 2
+        return format_compact_decimal(value, locale=locale, fraction_digits=digits)
     if float(value).is_integer():
-        return f"{int(value):,}"
-    return _trim(f"{value:,.0f}" if magnitude >= 100 else f"{value:,.2f}")
+        return format_decimal(int(value), locale=locale)
+    return format_decimal(value, format="#,##0" if magnitude >= 100 else "#,##0.##", locale=locale)
 
 
-def _percent(value: float, precise: bool) -> str:
-    if precise and abs(value) >= 99:
-        return _trim(f"{value:.3f}") + "%"
-    return _trim(f"{value:.1f}") + "%"
+def _percent(value: float, precise: bool, lang: str = "en") -> str:
+    pattern = "#,##0.###" if precise and abs(value) >= 99 else "#,##0.#"
+    return format_decimal(value, format=pattern, locale=locale_for(lang)) + "%"
 
 
 def _currency(value: float, code: str, lang: str) -> str:
@@ -55,9 +71,9 @@ def format_value(value: float | None, kpi: Kpi, lang: str = "en") -> str:
         return DASH
     assert value is not None
     if kpi.unit == "percent":
-        return _percent(value, kpi.error_budget)
+        return _percent(value, kpi.error_budget, lang)
     if kpi.unit == "ms":
-        return f"{value:,.0f} ms"
+        return f"{format_decimal(round(value), locale=locale_for(lang))} ms"
     if kpi.unit == "currency":
         return _currency(value, kpi.currency or "", lang)
     if kpi.unit == "weeks":
