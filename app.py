@@ -15,6 +15,9 @@ lang = setup()
 pages = [
     st.Page("pages/dashboard.py", title=t("nav.dashboard", lang), icon=":material/dashboard:", default=True),
     st.Page("pages/value.py", title=t("nav.value", lang), icon=":material/savings:", url_path="value"),
+    st.Page("pages/innovation.py", title=t("nav.innovation", lang), icon=":material/lightbulb:",
+            url_path="innovation"),
+    st.Page("pages/regions.py", title=t("nav.regions", lang), icon=":material/public:", url_path="regions"),
     st.Page("pages/maturity.py", title=t("nav.maturity", lang), icon=":material/radar:", url_path="maturity"),
     st.Page("pages/export.py", title=t("nav.export", lang), icon=":material/download:", url_path="export"),
     st.Page("pages/data.py", title=t("nav.data", lang), icon=":material/edit_note:", url_path="data"),

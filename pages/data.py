@@ -7,9 +7,9 @@ import streamlit as st
 from kpis.i18n import t
 from kpis.readiness import ORGANISATION
 from kpis_app.boot import page_actor, page_language
-from kpis_app.data_forms import actual_form, maturity_forms, money_forms, target_form
+from kpis_app.data_forms import actual_form, fx_form, maturity_forms, money_forms, target_form, use_case_form
 from kpis_app.data_tabs import audit_tab, import_tab, quarters_tab
-from kpis_app.state import data_overview, get_catalog, get_store, store_key, value_options
+from kpis_app.state import cached_use_cases, data_overview, get_catalog, get_store, store_key, value_options
 
 lang = page_language()
 actor = page_actor()
@@ -20,8 +20,8 @@ st.title(t("data.heading", lang))
 if not actor.can("editor"):
     st.info(t("data.viewer_note", lang))
 
-tabs = st.tabs([t(f"data.tab_{name}", lang) for name in ("targets", "actuals", "value", "maturity", "import",
-                                                            "audit", "quarters")])
+tabs = st.tabs([t(f"data.tab_{name}", lang) for name in ("targets", "actuals", "value", "maturity", "use_cases",
+                                                            "fx", "import", "audit", "quarters")])
 with tabs[0]:
     target_form(store, catalog, actor, overview, lang)
 with tabs[1]:
@@ -31,8 +31,12 @@ with tabs[2]:
 with tabs[3]:
     maturity_forms(store, actor, [ORGANISATION, *overview["regions"]], lang)
 with tabs[4]:
-    import_tab(store, catalog, actor, lang)
+    use_case_form(store, actor, cached_use_cases(), overview, lang)
 with tabs[5]:
-    audit_tab(store, catalog, lang)
+    fx_form(store, actor, lang)
 with tabs[6]:
+    import_tab(store, catalog, actor, lang)
+with tabs[7]:
+    audit_tab(store, catalog, lang)
+with tabs[8]:
     quarters_tab(store, actor, lang)

@@ -46,7 +46,7 @@ def test_changing_the_quarter_changes_the_figures(app: AppTest):
     after = _markdown(app)
     assert not app.exception
     assert before != after
-    assert "2025-Q4" in after and "428K" in after  # transactions per day in the at-risk quarter
+    assert "2025-Q4" in after and "430K" in after  # transactions per day in the at-risk quarter
     assert app.query_params["year"] == "2025" and app.query_params["quarter"] == "4"
 
 

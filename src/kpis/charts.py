@@ -19,7 +19,11 @@ __all__ = [
     "TEMPLATE_NAME",
     "cumulative_figure",
     "fan_figure",
+    "funnel_figure",
+    "horizon_figure",
+    "launches_figure",
     "radar_figure",
+    "region_latency_figure",
     "trend_figure",
     "value_streams_figure",
 ]
@@ -236,4 +240,65 @@ def radar_figure(maturities: list[Maturity], lang: str = "en") -> go.Figure:
                    angularaxis=dict(tickfont=dict(size=16), direction="clockwise")),
         legend=dict(orientation="h", yanchor="top", y=-0.08, xanchor="center", x=0.5),
     )
+    return figure
+
+
+FUNNEL_COLORS = ["#56B4E9", "#0072B2", "#009E73", "#E69F00", "#CC79A7"]
+
+
+def funnel_figure(rows: list[tuple[str, int, float | None]], year: int, lang: str = "en") -> go.Figure:
+    """The year's funnel (use cases that reached each stage) with the conversion from the stage
+    before, beside the seeds' reference funnel scaled to the same number of ideas."""
+    stages = [t(f"stage.{stage}", lang) for stage, _, _ in rows]
+    counts = [count for _, count, _ in rows]
+    text = [f"{count}" + ("" if rate is None else f" ({rate:.0%})") for _, count, rate in rows]
+    figure = go.Figure(go.Bar(y=stages, x=counts, text=text, textposition="outside", orientation="h",
+                              name=str(year), marker=dict(color=FUNNEL_COLORS)))
+    ideas = counts[0] or 1
+    reference = [ideas * share / 100 for share in (100, 20, 10, 5, 2.5)]
+    figure.add_trace(go.Scatter(x=reference, y=stages, mode="markers", name=t("innovation.reference", lang),
+                                marker=dict(symbol="line-ns-open", size=30, line=dict(width=3, color=INK))))
+    figure.update_layout(template=TEMPLATE_NAME, height=440, title=dict(text=t("innovation.funnel", lang, year=year)),
+                         yaxis=dict(autorange="reversed"), xaxis=dict(rangemode="tozero"))
+    return figure
+
+
+def horizon_figure(mix: dict[str, tuple[int, float]], target: dict[str, float], lang: str = "en") -> go.Figure:
+    """Share of the active pipeline per horizon against the target investment mix."""
+    labels = [t(f"horizon.{h}", lang) for h in target]
+    figure = go.Figure()
+    figure.add_trace(go.Bar(x=labels, y=[mix[h][1] for h in target], name=t("innovation.pipeline_share", lang),
+                            marker_color="#0072B2", text=[f"{mix[h][0]}" for h in target], textposition="outside"))
+    figure.add_trace(go.Scatter(x=labels, y=list(target.values()), name=t("innovation.target_mix", lang),
+                                mode="markers", marker=dict(symbol="line-ew-open", size=40,
+                                                            line=dict(width=3, color=TARGET_COLOR))))
+    figure.update_layout(template=TEMPLATE_NAME, height=400, title=dict(text=t("innovation.horizons", lang)),
+                         yaxis=dict(title="%", rangemode="tozero"))
+    return figure
+
+
+def launches_figure(counts: dict[tuple[int, int], int], target: float, lang: str = "en") -> go.Figure:
+    """Use cases launched (scaled) per quarter against the target per quarter."""
+    labels = [f"{y}-Q{q}" for y, q in counts]
+    values = list(counts.values())
+    colors = [STATUS_COLORS["on_track"] if v >= target else STATUS_COLORS["at_risk"] if v >= target * 0.8
+              else STATUS_COLORS["off_track"] for v in values]
+    figure = go.Figure(go.Bar(x=labels, y=values, marker_color=colors, name=t("innovation.launched", lang)))
+    figure.add_hline(y=target, line=dict(color=TARGET_COLOR, dash="dash", width=2),
+                     annotation_text=t("chart.target", lang), annotation_position="top left")
+    figure.update_layout(template=TEMPLATE_NAME, height=380, title=dict(text=t("innovation.launches", lang)),
+                         yaxis=dict(dtick=1))
+    return figure
+
+
+def region_latency_figure(rows: list[tuple[str, float | None]], limit: float, lang: str = "en") -> go.Figure:
+    """Latency p95 per region against the limit (lower is better)."""
+    colors = [STATUS_COLORS["no_data"] if v is None else STATUS_COLORS["on_track"] if v <= limit
+              else STATUS_COLORS["off_track"] for _, v in rows]
+    figure = go.Figure(go.Bar(x=[r for r, _ in rows], y=[v for _, v in rows], marker_color=colors,
+                              text=[("—" if v is None else f"{v:.0f} ms") for _, v in rows], textposition="outside"))
+    figure.add_hline(y=limit, line=dict(color=TARGET_COLOR, dash="dash", width=2),
+                     annotation_text=f"{t('chart.target', lang)} < {limit:.0f} ms", annotation_position="top left")
+    figure.update_layout(template=TEMPLATE_NAME, height=380, title=dict(text=t("regions.latency", lang)),
+                         yaxis=dict(title="ms", rangemode="tozero"))
     return figure

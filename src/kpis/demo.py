@@ -18,8 +18,10 @@ __all__ = [
     "demo_investments",
     "demo_maturity",
     "demo_observations",
+    "demo_regions",
     "demo_targets",
     "demo_ticks",
+    "demo_use_cases",
     "demo_value_streams",
 ]
 
@@ -47,12 +49,9 @@ ORG_ANCHORS = {
     "reusability_index_pct": [38, 48, 57, 62, 66, 69, 72, 74],
     "roi_pct": [140, 255, 390, 470, 540, 610, 700, 880],
     "time_to_new_solution_weeks": [13, 11.5, 9.2, 8.2, 6.1, 5.5, 4.2, 3.6],
-    "pipeline_in_evaluation": [6, 8, 11, 12, 9, 10, 13, 12],
-    "use_case_success_rate_pct": [50, 55, 58, 62, 61, 64, 66, 68],
 }
 # Quarterly counts spread over the quarter's months (sum KPIs, organisation level).
 ORG_QUARTER_COUNTS = {
-    "new_use_cases": [2, 3, 1, 2, 3, 2, 4, 3],
     "patents_filed": [0, 1, 1, 2, 1, 2, 3, 2],
     "papers_published": [1, 1, 2, 2, 3, 2, 4, 3],
     "oss_contributions": [3, 5, 6, 8, 10, 12, 15, 18],
@@ -143,7 +142,7 @@ def _org_series(rows: _Rows, rng: np.random.Generator) -> None:
             exact_end = month % 3 == 2
             noisy = value if exact_end else value * rng.normal(1.0, 0.01)
             integral = kpi_id in ("departments_using", "regions_covered", "concurrent_models",
-                                  "models_in_production", "pipeline_in_evaluation")
+                                  "models_in_production")
             rows.add(kpi_id, month, round(noisy) if integral else round(noisy, 1))
     for month in range(24):
         rows.add("departments_using_pct", month,
@@ -357,3 +356,62 @@ def demo_growth_observations() -> pd.DataFrame:
              None, None, float(value), "demo growth pack")
             for kpi_id, values in GROWTH_SERIES.items() for i, value in enumerate(values)]
     return pd.DataFrame(rows, columns=["kpi_id", "period", "region", "department", "value", "source"])
+
+
+USE_CASE_NAMES = ("Credit scoring", "Fraud detection", "Churn prediction", "Document OCR", "Service chatbot",
+                  "Next best offer", "AML alert triage", "Collections prioritisation", "Call summarisation",
+                  "KYC automation", "Cash forecasting", "Complaint routing", "Mortgage pre-approval",
+                  "Card limit optimisation", "Branch staffing forecast")
+PATTERNS = ("replication", "adaptation", "evolution", "innovation", "platform")
+PATTERN_HORIZON = {"replication": "H1", "adaptation": "H1", "evolution": "H2", "innovation": "H3",
+                   "platform": "operational_excellence"}
+STAGE_STEPS = (("evaluation", 0.75, (21, 45)), ("experimentation", 0.65, (30, 60)),
+               ("validation", 0.70, (45, 75)), ("scaled", 0.80, (30, 50)))
+DEMO_END = date(2026, 12, 31)
+
+
+def demo_use_cases(seed: int = DEMO_SEED) -> tuple[list[dict], list[tuple[str, str, date]]]:
+    """About 60 use cases started 2025-2026 moving through the funnel, with their stage history."""
+    rng = np.random.default_rng(seed + 7)
+    cases, history = [], []
+    for index in range(60):
+        started = date(2025, 1, 6) + pd.Timedelta(days=11 * index).to_pytimedelta()
+        live = [r for r, (start, _) in DEMO_REGIONS.items() if start <= (started.year - 2025) * 12 + started.month - 1]
+        region = live[index % len(live)]
+        name = f"{USE_CASE_NAMES[index % len(USE_CASE_NAMES)]} ({region}, #{index + 1})"
+        pattern = PATTERNS[int(rng.choice(5, p=[0.3, 0.25, 0.2, 0.15, 0.1]))]
+        stage, day = "idea", started
+        history.append((name, "idea", started))
+        for next_stage, chance, (low, high) in STAGE_STEPS:
+            day = day + pd.Timedelta(days=int(rng.integers(low, high))).to_pytimedelta()
+            if day > DEMO_END:
+                break
+            if rng.random() > chance:
+                stage = "stopped"
+                history.append((name, "stopped", day))
+                break
+            stage = next_stage
+            history.append((name, stage, day))
+        cases.append({"name": name, "stage": stage, "horizon": PATTERN_HORIZON[pattern], "pattern": pattern,
+                      "region": region, "department": DEMO_DEPARTMENTS[index % len(DEMO_DEPARTMENTS)],
+                      "started": started, "stage_changed": max(d for n, _, d in history if n == name)})
+    return cases, history
+
+
+# Localisation and regulation per region (SPEC section 7).
+DEMO_REGULATIONS = [
+    ("Mexico", "Spanish", "MXN", "DD/MM/YYYY", "CNBV, Banxico, LFPDPPP", "Circular 13/2023",
+     "Required for financial data", True, "Mandatory for risk models", True),
+    ("USA", "English", "USD", "MM/DD/YYYY", "Fed, OCC, CFPB", "SR 11-7, Fair Lending",
+     "Varies by state", False, "Required for credit decisions", True),
+    ("Brazil", "Portuguese", "BRL", "DD/MM/YYYY", "BCB, CMN, LGPD", "Resolution 4,658",
+     "Required for personal data", True, "For material models", True),
+    ("Colombia", "Spanish", "COP", "DD/MM/YYYY", "SFC, Banco de la República", "Circular Externa 025",
+     "Recommended", False, "Risk-based", False),
+]
+
+
+def demo_regions() -> pd.DataFrame:
+    return pd.DataFrame(DEMO_REGULATIONS, columns=["name", "language", "currency", "date_format", "regulators",
+                                                   "ai_rules", "residency", "residency_required", "validation",
+                                                   "validation_required"])

@@ -14,7 +14,14 @@ import pydantic
 
 from kpis.catalog import Catalog
 from kpis.errors import RowError, ValidationError
-from kpis.records import InvestmentRecord, MaturityRecord, ObservationRecord, TargetRecord, ValueRecord
+from kpis.records import (
+    InvestmentRecord,
+    MaturityRecord,
+    ObservationRecord,
+    TargetRecord,
+    UseCaseRecord,
+    ValueRecord,
+)
 from kpis.roles import Actor, require
 from kpis.store import Store
 
@@ -30,7 +37,7 @@ __all__ = [
 ]
 
 IMPORT_KINDS = ("observations", "targets", "maturity", "value", "investments", "use-cases")
-SUPPORTED_KINDS = ("observations", "targets", "maturity", "value", "investments")
+SUPPORTED_KINDS = ("observations", "targets", "maturity", "value", "investments", "use-cases")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -39,15 +46,17 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "maturity": (("unit", "year", "quarter", "dimension", "score"), ("target", "assessor", "evidence")),
     "value": (("program", "stream", "year", "amount"), ("currency", "growth_rate")),
     "investments": (("program", "year", "amount"), ("currency", "category")),
+    "use-cases": (("name", "stage", "horizon"), ("pattern", "region", "department", "started", "stage_changed")),
 }
-MODELS = {"observations": ObservationRecord, "targets": TargetRecord, "maturity": MaturityRecord, "value": ValueRecord,
-          "investments": InvestmentRecord}
+MODELS = {"observations": ObservationRecord, "targets": TargetRecord, "maturity": MaturityRecord,
+          "value": ValueRecord, "investments": InvestmentRecord, "use-cases": UseCaseRecord}
 KEYS = {
     "observations": ("kpi_id", "period", "region", "department"),
     "targets": ("kpi_id", "year", "quarter", "region", "department"),
     "maturity": ("unit", "year", "quarter", "dimension"),
     "value": ("program", "stream", "year"),
     "investments": ("program", "year", "category"),
+    "use-cases": ("name",),
 }
 
 Row = tuple[int, dict[str, Any]]  # (line number, column -> raw cell)
@@ -246,6 +255,12 @@ def write_parsed(store: Store, parsed: Parsed, *, actor: Actor, channel: str) ->
     require(actor, "editor", f"import {parsed.kind}")
     if parsed.errors:
         raise ValidationError(f"{len(parsed.errors)} bad row(s); nothing was written.", parsed.errors)
+    if parsed.kind == "use-cases":  # stage history and the derived innovation KPIs move with them
+        from kpis.innovation import save_use_cases
+
+        records = [UseCaseRecord(**{k: (None if pd.isna(v) else v) for k, v in row.items()})
+                   for row in parsed.frame.to_dict("records")]
+        return save_use_cases(store, actor, records, channel=channel)
     with store.write_session() as session:
         writer = {
             "observations": session.upsert_observations,

@@ -17,6 +17,7 @@ __all__ = [
     "ObservationRecord",
     "TargetRecord",
     "TickRecord",
+    "UseCaseRecord",
     "ValueRecord",
 ]
 
@@ -233,3 +234,64 @@ class TickRecord(_Quarterly):
     item: str = Field(min_length=1, max_length=100)
     done: bool
     note: str | None = Field(default=None, max_length=500)
+
+
+STAGE_ALIASES = {"poc": "experimentation", "experimentation/poc": "experimentation",
+                 "experimentation_poc": "experimentation", "pilot": "experimentation"}
+HORIZON_ALIASES = {"oe": "operational_excellence", "operational excellence": "operational_excellence",
+                   "opex": "operational_excellence"}
+
+
+def _date(value: Any) -> Any:
+    value = _blank_to_none(value)
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        return date.fromisoformat(value.strip()[:10])
+    return value
+
+
+class UseCaseRecord(BaseModel):
+    """A use case in the innovation funnel: its current stage, horizon, pattern and dates."""
+
+    model_config = _CONFIG
+
+    name: str = Field(min_length=1, max_length=200)
+    stage: Literal["idea", "evaluation", "experimentation", "validation", "scaled", "stopped"]
+    horizon: Literal["H1", "H2", "H3", "operational_excellence"]
+    pattern: Literal["replication", "adaptation", "evolution", "innovation", "platform"] | None = None
+    region: str | None = Field(default=None, max_length=100)
+    department: str | None = Field(default=None, max_length=100)
+    started: date | None = None
+    stage_changed: date | None = None
+
+    @field_validator("stage", mode="before")
+    @classmethod
+    def _stage(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            key = value.strip().lower()
+            return STAGE_ALIASES.get(key, key)
+        return value
+
+    @field_validator("horizon", mode="before")
+    @classmethod
+    def _horizon(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            key = value.strip()
+            return key.upper() if key.upper() in ("H1", "H2", "H3") else HORIZON_ALIASES.get(key.lower(), key.lower())
+        return value
+
+    @field_validator("pattern", "region", "department", mode="before")
+    @classmethod
+    def _optional_text(cls, value: Any) -> Any:
+        value = _blank_to_none(value)
+        return value.strip().lower() if isinstance(value, str) and value.strip().lower() in (
+            "replication", "adaptation", "evolution", "innovation", "platform") else value
+
+    @field_validator("started", "stage_changed", mode="before")
+    @classmethod
+    def _dates(cls, value: Any) -> Any:
+        try:
+            return _date(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a date (YYYY-MM-DD)") from None

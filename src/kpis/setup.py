@@ -13,11 +13,16 @@ from kpis.demo import (
     demo_investments,
     demo_maturity,
     demo_observations,
+    demo_regions,
     demo_targets,
     demo_ticks,
+    demo_use_cases,
     demo_value_streams,
 )
+from kpis.innovation import save_use_cases
 from kpis.packs import full_catalog, load_growth_pack
+from kpis.records import UseCaseRecord
+from kpis.roles import Actor
 from kpis.store import Session, Store
 from kpis.value import BUILT_IN_SCENARIOS
 
@@ -43,10 +48,14 @@ def initialise(store: Store, catalog: Catalog, *, demo: bool = False, actor: str
         session.upsert_maturity(demo_maturity(), actor=actor, channel="demo")
         session.upsert_ticks(demo_ticks(), actor=actor, channel="demo")
         session.upsert_observations(demo_growth_observations(), actor=actor, channel="demo")
+        session.upsert_regions(demo_regions(), actor=actor, channel="demo")
         with session.transaction():
             session.set_setting("program_name", "Banco Demo — AI scale-up 2025-2026")
             session.set_setting("reporting_currency", "MXN")
-        return True
+    cases, history = demo_use_cases()
+    save_use_cases(store, Actor(actor, "admin"), [UseCaseRecord(**case) for case in cases], channel="demo",
+                   history=history)
+    return True
 
 
 def _seed_scenarios(session: Session, actor: str) -> None:

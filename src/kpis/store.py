@@ -348,6 +348,13 @@ class Session:
                                  ("done", "note"), rows, entity="checklist", actor=actor, channel=channel,
                                  stamps={"updated_by": "actor", "updated_at": "now"})
 
+    def upsert_regions(self, rows: pd.DataFrame, *, actor: str, channel: str) -> int:
+        """Insert or replace rows of the regions' localisation and regulation table."""
+        return self.upsert_keyed("regions", ("name",), ("language", "currency", "date_format", "regulators",
+                                                        "ai_rules", "residency", "residency_required", "validation",
+                                                        "validation_required"), rows, entity="region", actor=actor,
+                                 channel=channel, stamps={"updated_by": "actor", "updated_at": "now"})
+
     def append_targets(self, rows: pd.DataFrame, *, actor: str, channel: str,
                        at: datetime | None = None) -> int:
         """Append a new version for each target that differs from the one in force; the previous
@@ -427,6 +434,12 @@ class Session:
                 """INSERT INTO audit_log (logged_at, actor, channel, action, entity, entity_key, new_value, reason)
                    VALUES (?, ?, ?, 'freeze', 'quarter', ?, json_object('frozen', true), ?)""",
                 [now, actor, channel, f"{year}-Q{quarter}", note])
+
+    def preference(self, actor: str, key: str) -> str | None:
+        return self.scalar("SELECT value FROM user_preferences WHERE actor = ? AND key = ?", [actor, key])
+
+    def set_preference(self, actor: str, key: str, value: str) -> None:
+        self.con.execute("INSERT OR REPLACE INTO user_preferences VALUES (?, ?, ?, ?)", [actor, key, value, utc_now()])
 
     def record_audit(self, *, actor: str, channel: str, action: str, entity: str, entity_key: str,
                      reason: str | None = None) -> None:

@@ -13,8 +13,8 @@ import streamlit as st
 from kpis.errors import KpiError
 from kpis.i18n import t
 from kpis.roles import Actor
-from kpis_app.auth import user_sidebar
-from kpis_app.state import get_store
+from kpis_app.auth import current_actor, user_sidebar
+from kpis_app.state import save_language, saved_language
 from kpis_app.widgets import inject_css, language_selector
 
 _DONE = "_kpis_setup_done"
@@ -25,15 +25,18 @@ def setup() -> str:
     cannot be opened."""
     st.set_page_config(page_title="AI Scaling KPI Dashboard", page_icon=":material/monitoring:", layout="wide")
     inject_css()
-    lang = language_selector()
+    actor = current_actor()
+    try:
+        saved = saved_language(actor.name)
+    except KpiError as exc:
+        st.error(f"{t('error.title', 'en')}: {exc}")
+        st.stop()
+    lang = language_selector(saved)
+    if lang != saved:
+        save_language(actor.name, lang)
     st.session_state["lang_value"] = lang
     st.session_state["actor"] = user_sidebar(lang)
     st.session_state[_DONE] = True
-    try:
-        get_store()
-    except KpiError as exc:
-        st.error(f"{t('error.title', lang)}: {exc}")
-        st.stop()
     return lang
 
 

@@ -253,3 +253,87 @@ def maturity_forms(store: Store, actor: Actor, units: list[str], lang: str) -> N
         _save(lambda: save_ticks(store, actor, [
             TickRecord(unit=unit, year=year, quarter=quarter, checklist=c, item=i, done=d) for c, i, d in ticks]),
             lang)
+
+
+def use_case_form(store: Store, actor: Actor, cases: list, overview: dict, lang: str) -> None:
+    """Add a use case or move one to another stage (the stage history keeps every move)."""
+    from kpis.innovation import save_use_cases
+    from kpis.records import UseCaseRecord
+
+    by_name = {c.name: c for c in cases}
+    name = st.selectbox(t("innovation.name", lang), sorted(by_name), key="uc_name", accept_new_options=True,
+                        index=None, placeholder=t("data.uc_pick", lang))
+    if not name:
+        return
+    current = by_name.get(name)
+    stages = ["idea", "evaluation", "experimentation", "validation", "scaled", "stopped"]
+    horizons = ["H1", "H2", "H3", "operational_excellence"]
+    patterns = [None, "replication", "adaptation", "evolution", "innovation", "platform"]
+    with st.form("use_case_form"):
+        columns = st.columns(3)
+        stage = columns[0].selectbox(t("innovation.stage", lang), stages, format_func=lambda s: t(f"stage.{s}", lang),
+                                     index=stages.index(current.stage) if current else 0)
+        horizon = columns[1].selectbox(t("innovation.horizon", lang), horizons,
+                                       format_func=lambda h: t(f"horizon.{h}", lang),
+                                       index=horizons.index(current.horizon) if current else 0)
+        pattern = columns[2].selectbox(t("innovation.pattern", lang), patterns,
+                                       format_func=lambda p: "—" if p is None else t(f"pattern.{p}", lang),
+                                       index=patterns.index(current.pattern) if current else 0)
+        columns = st.columns(4)
+        region = columns[0].selectbox(t("filter.region", lang), [None, *overview["regions"]],
+                                      format_func=lambda r: r or "—",
+                                      index=([None, *overview["regions"]].index(current.region)
+                                             if current and current.region in overview["regions"] else 0))
+        department = columns[1].text_input(t("filter.department", lang), value=(current.department or "") if current
+                                           else "")
+        started = columns[2].date_input(t("data.uc_started", lang),
+                                        value=current.started if current and current.started else date.today())
+        changed = columns[3].date_input(t("data.uc_changed", lang), value=date.today())
+        submitted = st.form_submit_button(t("data.save", lang), disabled=not actor.can("editor"))
+    if submitted:
+        _save(lambda: save_use_cases(store, actor, [UseCaseRecord(
+            name=name, stage=stage, horizon=horizon, pattern=pattern, region=region, department=department,
+            started=started, stage_changed=changed)]), lang)
+
+
+def fx_form(store: Store, actor: Actor, lang: str) -> None:
+    """Enter a dated exchange rate (there is no internet) and choose the reporting currency."""
+    import pandas as pd
+
+    from kpis.fx import CURRENCIES
+
+    with store.session() as session:
+        rates = session.query("fx_rates")
+        reporting = session.get_setting("reporting_currency", "MXN")
+    st.dataframe(rates.rename(columns={"base": t("data.fx_base", lang), "quote": t("data.fx_quote", lang),
+                                       "day": t("data.fx_day", lang), "rate": t("data.fx_rate", lang),
+                                       "updated_by": t("audit.who", lang), "updated_at": t("audit.when", lang)}),
+                 hide_index=True, width="stretch")
+    with st.form("fx_form"):
+        columns = st.columns(4)
+        base = columns[0].selectbox(t("data.fx_base", lang), CURRENCIES, index=1)
+        quote = columns[1].selectbox(t("data.fx_quote", lang), CURRENCIES, index=0)
+        day = columns[2].date_input(t("data.fx_day", lang), value=date.today())
+        rate = columns[3].number_input(t("data.fx_rate", lang), min_value=0.0, value=0.0, format="%.6f")
+        if st.form_submit_button(t("data.save", lang), disabled=not actor.can("editor")):
+            if rate <= 0 or base == quote:
+                st.error(t("data.fx_invalid", lang))
+            else:
+                from kpis.roles import require
+
+                def save() -> int:
+                    require(actor, "editor", "change FX rates")
+                    with store.write_session() as session:
+                        return session.upsert_fx_rates(pd.DataFrame([(base, quote, day, rate)],
+                                                                    columns=["base", "quote", "day", "rate"]),
+                                                       actor=actor.name, channel="form")
+                _save(save, lang)
+    with st.form("reporting_form"):
+        chosen = st.selectbox(t("value.currency", lang), CURRENCIES, index=CURRENCIES.index(reporting)
+                              if reporting in CURRENCIES else 0)
+        if st.form_submit_button(t("data.save", lang), disabled=not actor.can("admin")):
+            with store.write_session() as session, session.transaction():
+                session.set_setting("reporting_currency", chosen)
+                session.record_audit(actor=actor.name, channel="form", action="update", entity="setting",
+                                     entity_key="reporting_currency", reason=chosen)
+            st.success(t("data.saved_rows", lang, n=1))

@@ -10,6 +10,7 @@ from kpis.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
 from kpis.cli import default_db_path
 from kpis.edits import frozen_quarters
 from kpis.growth import evaluate_phases, evaluate_risks
+from kpis.innovation import load_use_cases
 from kpis.ledger import load_ledgers, load_scenarios
 from kpis.packs import full_catalog, load_checklists, load_growth_pack
 from kpis.periods import Quarter, shift_quarter
@@ -161,3 +162,42 @@ def _growth(db_path: str, version: float, year: int, quarter: int):
 def cached_growth(year: int, quarter: int):
     """(phase view, risk results) from the growth pack's KPIs up to the quarter."""
     return _growth(*store_key(), year, quarter)
+
+
+@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
+def _use_cases(db_path: str, version: float):
+    with Store(db_path).session() as session:
+        return load_use_cases(session)
+
+
+def cached_use_cases():
+    return _use_cases(*store_key())
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _regions_view(db_path: str, version: float, year: int, quarter: int) -> dict:
+    with Store(db_path).session() as session:
+        regions = session.con.execute("SELECT * FROM regions ORDER BY name").df()
+        first_seen = dict(session.con.execute(
+            "SELECT region, min(period) FROM observations WHERE region IS NOT NULL GROUP BY region").fetchall())
+        last_seen = dict(session.con.execute(
+            "SELECT region, max(period) FROM observations WHERE region IS NOT NULL GROUP BY region").fetchall())
+        from_logs = bool(session.scalar("SELECT count(*) FROM observations WHERE source = 'events'"))
+        grids = {name: build_grid(session, get_catalog(), (year, quarter), (year, quarter), Scope(region=name))
+                 for name in sorted(set(regions["name"]) | set(first_seen))}
+    return {"regions": regions, "first": first_seen, "last": last_seen, "grids": grids, "from_logs": from_logs}
+
+
+def cached_regions_view(year: int, quarter: int) -> dict:
+    return _regions_view(*store_key(), year, quarter)
+
+
+def saved_language(actor: str) -> str | None:
+    """The user's saved language (the store is created with the demo on the very first run)."""
+    with get_store().session() as session:
+        return session.preference(actor, "lang")
+
+
+def save_language(actor: str, lang: str) -> None:
+    with get_store().write_session() as session:
+        session.set_preference(actor, "lang", lang)

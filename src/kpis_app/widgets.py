@@ -56,9 +56,10 @@ def show_error(exc: Exception, lang: str) -> None:
         st.error(f"{t('error.title', lang)}: {exc.__class__.__name__}: {exc}")
 
 
-def language_selector() -> str:
-    """Language switch in the sidebar, kept in the URL (`?lang=es`)."""
-    current = st.query_params.get("lang", "en")
+def language_selector(saved: str | None = None) -> str:
+    """Language switch in the sidebar, kept in the URL (`?lang=es`); without one in the URL, the
+    user's saved choice."""
+    current = st.query_params.get("lang") or saved or "en"
     current = current if current in LANGUAGES else "en"
     lang = st.sidebar.radio(
         "Language / Idioma", list(LANGUAGES), index=list(LANGUAGES).index(current),

@@ -1,0 +1,85 @@
+"""Regions & compliance: go-live timeline, per-region KPIs, the localisation and regulation table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from kpis.charts import region_latency_figure
+from kpis.errors import KpiError
+from kpis.formatting import format_day, format_value
+from kpis.i18n import t
+from kpis.regions import REGION_COLUMNS, save_region
+from kpis.status import STATUS_ICONS
+from kpis_app.boot import page_actor, page_language
+from kpis_app.state import cached_regions_view, data_overview, get_catalog, get_store, store_key
+
+lang = page_language()
+actor = page_actor()
+catalog = get_catalog()
+st.title(t("regions.heading", lang))
+overview = data_overview(*store_key())
+if not overview["quarters"]:
+    st.info(t("dash.no_data_anywhere", lang))
+    st.stop()
+with st.sidebar:
+    year, quarter = st.selectbox(t("filter.quarter", lang), overview["quarters"], key="reg_quarter",
+                                 format_func=lambda q: f"{q[0]}-Q{q[1]}")
+view = cached_regions_view(year, quarter)
+
+st.subheader(t("regions.timeline", lang))
+names = sorted(view["grids"], key=lambda r: view["first"].get(r) or pd.Timestamp.max.date())
+cols = st.columns(len(names) or 1)
+for column, name in zip(cols, names):
+    first = view["first"].get(name)
+    column.metric(name, format_day(first, lang) if first else t("regions.not_live", lang),
+                  help=t("regions.live_since", lang))
+
+st.subheader(f"{t('regions.kpis', lang)} · {year}-Q{quarter}")
+shown = ("new_users", "adoption_rate_pct", "availability_pct", "api_latency_p95_ms", "transactions_per_day")
+rows = []
+for name in names:
+    grid = view["grids"][name]
+    row = {t("filter.region", lang): name}
+    for kpi_id in shown:
+        cell = grid.cell(kpi_id, year, quarter)
+        row[catalog.get(kpi_id).name(lang)] = (f"{format_value(cell.actual, cell.kpi, lang)} "
+                                               f"{STATUS_ICONS[cell.status]} {t('status.' + cell.status, lang)}")
+    rows.append(row)
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+latency = [(name, view["grids"][name].cell("api_latency_p95_ms", year, quarter).actual) for name in names]
+st.plotly_chart(region_latency_figure(latency, 100, lang), width="stretch", config={"displaylogo": False})
+if view["from_logs"]:
+    st.caption(t("regions.from_logs", lang))
+
+st.subheader(t("regions.table", lang))
+table = view["regions"]
+if not table.empty:
+    display = pd.DataFrame({
+        t("filter.region", lang): table["name"],
+        **{t(f"regions.col.{c}", lang): table[c] for c in ("language", "currency", "date_format", "regulators",
+                                                          "ai_rules", "residency", "validation")},
+        t("regions.residency_flag", lang): ["⚑ " + t("status.yes", lang) if v else "—"
+                                            for v in table["residency_required"]],
+        t("regions.validation_flag", lang): ["⚑ " + t("status.yes", lang) if v else "—"
+                                             for v in table["validation_required"]],
+    })
+    st.dataframe(display, hide_index=True, width="stretch")
+if actor.can("admin"):
+    with st.expander(t("regions.edit", lang)), st.form("region_form"):
+        current = table.set_index("name").to_dict("index") if not table.empty else {}
+        name = st.selectbox(t("filter.region", lang), sorted(set(current) | set(names)), accept_new_options=True)
+        base = current.get(name, {})
+        values = {c: st.text_input(t(f"regions.col.{c}", lang), value=str(base.get(c, "") or ""))
+                  for c in REGION_COLUMNS if not c.endswith("_required")}
+        values["residency_required"] = st.checkbox(t("regions.residency_flag", lang),
+                                                   value=bool(base.get("residency_required", False)))
+        values["validation_required"] = st.checkbox(t("regions.validation_flag", lang),
+                                                    value=bool(base.get("validation_required", False)))
+        if st.form_submit_button(t("data.save", lang)):
+            try:
+                save_region(get_store(), actor, name, values)
+            except KpiError as exc:
+                st.error(str(exc))
+            else:
+                st.success(t("data.saved_rows", lang, n=1))
