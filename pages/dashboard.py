@@ -7,6 +7,7 @@ import streamlit as st
 from kpis.catalog import FAMILIES
 from kpis.changes import what_changed
 from kpis.charts import trend_figure
+from kpis.formatting import format_day
 from kpis.i18n import t
 from kpis.periods import shift_quarter
 from kpis.readiness import ORGANISATION
@@ -34,13 +35,13 @@ if not overview["quarters"]:
 latest = overview["quarters"][0]
 earliest = overview["quarters"][-1]
 years = sorted({y for y, _ in overview["quarters"]}, reverse=True)
-year = url_select(t("filter.year", lang), years, "year", default=latest[0])
+year = url_select(t("filter.year", lang), years, "year", default=latest[0], lang=lang)
 quarter = url_select(t("filter.quarter", lang), [1, 2, 3, 4], "quarter", format_func=lambda q: f"Q{q}",
-                     default=latest[1] if year == latest[0] else 4)
+                     default=latest[1] if year == latest[0] else 4, lang=lang)
 region = url_select(t("filter.region", lang), [None, *overview["regions"]], "region",
-                    format_func=lambda r: r or t("filter.all_regions", lang))
+                    format_func=lambda r: r or t("filter.all_regions", lang), lang=lang)
 department = url_select(t("filter.department", lang), [None, *overview["departments"]], "department",
-                        format_func=lambda d: d or t("filter.all_departments", lang))
+                        format_func=lambda d: d or t("filter.all_departments", lang), lang=lang)
 
 as_of = as_of_picker(lang)
 first = min(earliest, shift_quarter(year, quarter, -1))
@@ -55,8 +56,8 @@ st.markdown(
         "dash.subheading", lang, quarter=f"{year}-Q{quarter}",
         region=region or t("filter.all_regions", lang),
         department=department or t("filter.all_departments", lang),
-    ) + (" · " + t("dash.data_as_of", lang, period=max(c.last_period for c in cells if c.last_period),
-                   loaded=overview["loaded_at"].strftime("%Y-%m-%d"))
+    ) + (" · " + t("dash.data_as_of", lang, period=format_day(max(c.last_period for c in cells if c.last_period), lang),
+                   loaded=format_day(overview["loaded_at"].date(), lang))
          if any(c.last_period for c in cells) else "") + "</div>",
     unsafe_allow_html=True,
 )

@@ -34,15 +34,15 @@ def test_dashboard_renders_cards_flags_and_chart(app: AppTest):
 
 def test_dashboard_defaults_to_latest_quarter_with_data(app: AppTest):
     app.run()
-    assert app.selectbox(key="filter_year").value == 2026
-    assert app.selectbox(key="filter_quarter").value == 4
+    assert app.selectbox(key="filter_year_en").value == 2026
+    assert app.selectbox(key="filter_quarter_en").value == 4
 
 
 def test_changing_the_quarter_changes_the_figures(app: AppTest):
     app.run()
     before = _markdown(app)
-    app.selectbox(key="filter_year").set_value(2025).run()
-    app.selectbox(key="filter_quarter").set_value(4).run()
+    app.selectbox(key="filter_year_en").set_value(2025).run()
+    app.selectbox(key="filter_quarter_en").set_value(4).run()
     after = _markdown(app)
     assert not app.exception
     assert before != after
@@ -52,7 +52,7 @@ def test_changing_the_quarter_changes_the_figures(app: AppTest):
 
 def test_region_filter_shows_region_figures(app: AppTest):
     app.run()
-    app.selectbox(key="filter_region").set_value("Brazil").run()
+    app.selectbox(key="filter_region_en").set_value("Brazil").run()
     assert not app.exception
     assert "Brazil" in _markdown(app)
     assert app.query_params["region"] == "Brazil"
@@ -63,9 +63,9 @@ def test_filters_are_read_from_the_url(app: AppTest):
     app.query_params["quarter"] = "2"
     app.query_params["region"] = "Mexico"
     app.run()
-    assert app.selectbox(key="filter_year").value == 2025
-    assert app.selectbox(key="filter_quarter").value == 2
-    assert app.selectbox(key="filter_region").value == "Mexico"
+    assert app.selectbox(key="filter_year_en").value == 2025
+    assert app.selectbox(key="filter_quarter_en").value == 2
+    assert app.selectbox(key="filter_region_en").value == "Mexico"
 
 
 def test_spanish_interface(app: AppTest):

@@ -37,7 +37,7 @@ def app_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
 
 def test_dashboard_shows_status_flags_and_a_chart(browser, app_url):
     page = browser.new_page(viewport={"width": 1600, "height": 1200})
-    page.goto(f"{app_url}/?year=2025&quarter=4")
+    page.goto(f"{app_url}/?year=2025&quarter=4&lang=en")
     page.get_by_role("heading", name="Quarterly scaling dashboard").wait_for(timeout=60_000)
     off_track = page.locator('[data-status="off_track"]').first
     off_track.wait_for(timeout=30_000)
@@ -66,7 +66,7 @@ def test_export_page_downloads_a_chart_png_and_the_deck(browser, app_url, tmp_pa
     from pptx import Presentation
 
     page = browser.new_page(viewport={"width": 1600, "height": 1400}, accept_downloads=True)
-    page.goto(f"{app_url}/export")
+    page.goto(f"{app_url}/export?lang=en")
     page.get_by_role("heading", name="Export for the board").wait_for(timeout=60_000)
     with page.expect_download(timeout=120_000) as chart_download:
         page.get_by_role("button", name="Download chart").click()
@@ -79,4 +79,22 @@ def test_export_page_downloads_a_chart_png_and_the_deck(browser, app_url, tmp_pa
     deck_download.value.save_as(deck_path)
     deck = Presentation(str(deck_path))
     assert len(deck.slides) >= 9
+    page.close()
+
+
+def test_switching_language_shows_the_landing_page_in_spanish(browser, app_url):
+    page = browser.new_page(viewport={"width": 1600, "height": 1200})
+    page.goto(f"{app_url}/?lang=en")
+    page.get_by_role("heading", name="Quarterly scaling dashboard").wait_for(timeout=60_000)
+    page.get_by_text("Español").click()
+    page.get_by_role("heading", name="Tablero trimestral de escalamiento").wait_for(timeout=30_000)
+    page.wait_for_url("**lang=es**", timeout=30_000)
+    page.get_by_text("En curso").first.wait_for(timeout=30_000)
+    page.get_by_text("On track").first.wait_for(state="detached", timeout=30_000)  # the rerun has finished
+    body = page.locator("[data-testid='stMain']").inner_text()
+    for english in ("On track", "Off track", "Target", "What changed"):
+        assert english not in body
+    assert "En curso" in body or "Adelantado" in body
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-es.png"), full_page=True)
     page.close()

@@ -90,13 +90,14 @@ def as_of_picker(lang: str):
     return datetime.combine(chosen, time.max)
 
 
-def url_select(label: str, options: list, key: str, format_func=str, default=None):
-    """A sidebar selectbox whose value lives in the URL query string under `key`."""
+def url_select(label: str, options: list, key: str, format_func=str, default=None, lang: str = "en"):
+    """A sidebar selectbox whose value lives in the URL query string under `key`. The widget key
+    includes the language so that its option labels are redrawn when the language changes."""
     raw = st.query_params.get(key)
     by_text = {str(o): o for o in options}
     chosen = by_text.get(raw, default if default in options else options[0])
     value = st.sidebar.selectbox(label, options, index=options.index(chosen), format_func=format_func,
-                                 key=f"filter_{key}")
+                                 key=f"filter_{key}_{lang}")
     if value is None:
         st.query_params.pop(key, None)
     else:
