@@ -7,11 +7,12 @@ import streamlit as st
 from kpis.catalog import FAMILIES
 from kpis.changes import what_changed
 from kpis.charts import trend_figure
+from kpis.errors import KpiError
 from kpis.formatting import format_day
 from kpis.i18n import t
 from kpis.periods import shift_quarter
 from kpis.readiness import ORGANISATION
-from kpis_app.boot import page_language
+from kpis_app.boot import page_currency, page_language
 from kpis_app.dashboard_view import (
     render_card,
     render_changes,
@@ -19,7 +20,15 @@ from kpis_app.dashboard_view import (
     render_summary,
 )
 from kpis_app.maturity_view import render_gate
-from kpis_app.state import cached_frozen, cached_grid, cached_readiness, data_overview, get_catalog, store_key
+from kpis_app.state import (
+    cached_frozen,
+    cached_grid,
+    cached_readiness,
+    data_overview,
+    get_catalog,
+    in_currency,
+    store_key,
+)
 from kpis_app.widgets import as_of_picker, url_select
 
 lang = page_language()
@@ -47,6 +56,10 @@ as_of = as_of_picker(lang)
 first = min(earliest, shift_quarter(year, quarter, -1))
 last = max(latest, (year, 4))
 grid = cached_grid(db_path, version, first, last, region, department, as_of)
+try:
+    grid = in_currency(grid, page_currency())
+except KpiError as exc:  # a missing FX rate: say so and show amounts as recorded, never a wrong number
+    st.warning(f"{exc} {t('fx.as_recorded', lang)}")
 frozen = cached_frozen(db_path, version).get((year, quarter))
 cells = [grid.cell(kpi.id, year, quarter) for kpi in catalog]
 previous = shift_quarter(year, quarter, -1)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from kpis.charts import cumulative_figure, fan_figure, value_streams_figure
-from kpis.fx import CURRENCIES
 from kpis.i18n import t
 from kpis.valuation import chance_text
 from kpis.value import Scenario
-from kpis_app.boot import page_language
+from kpis_app.boot import page_currency, page_language
 from kpis_app.state import cached_simulation, cached_value, value_options
 from kpis_app.value_view import render_value_cards, years_table
 from kpis_app.widgets import show_error
@@ -27,8 +26,7 @@ with st.sidebar:
     scenario_name = st.selectbox(t("value.scenario_pick", lang), list(options["scenarios"]), key="value_scenario",
                                  index=list(options["scenarios"]).index("base"))
     base = options["scenarios"][scenario_name]
-    currency = st.selectbox(t("value.currency", lang), CURRENCIES, key="value_currency",
-                            index=CURRENCIES.index(options["currency"]) if options["currency"] in CURRENCIES else 0)
+    currency = page_currency()
     horizon = st.slider(t("value.horizon", lang), 1, 10, max(options["last_year"] + 2, 3), key="value_horizon")
     with st.expander(t("value.adjust", lang)):
         growth_scale = st.slider(t("value.growth_scale", lang), 0.0, 2.0, float(base["growth_scale"]), 0.05)

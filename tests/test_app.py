@@ -118,3 +118,23 @@ def test_export_page_renders_download_buttons(app: AppTest):
     assert not app.exception and not app.error
     labels = [b.label for b in app.get("download_button")]
     assert "Download the board pack (.pptx)" in labels and "Download table" in labels
+
+
+def test_reporting_currency_applies_to_money_kpis(app: AppTest):
+    app.query_params["cur"] = "USD"
+    app.run()
+    assert not app.exception and not app.error
+    app.selectbox(key="filter_year_en").set_value(2026).run()
+    app.selectbox(key="filter_quarter_en").set_value(2).run()
+    html = _markdown(app)
+    assert "Revenue attributed to AI" in html and "MXN " not in html
+
+
+def test_missing_fx_rate_shows_a_warning_and_recorded_amounts(app: AppTest, demo_store):
+    with demo_store.write_session() as session:
+        session.con.execute("DELETE FROM fx_rates WHERE quote = 'COP'")
+    app.query_params["cur"] = "COP"
+    app.run()
+    assert not app.exception and not app.error
+    assert any("No exchange rate from" in w.value and "to COP" in w.value for w in app.warning)
+    assert "MXN " in _markdown(app) and "COP " not in _markdown(app)

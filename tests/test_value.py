@@ -154,3 +154,31 @@ def test_fx_direct_inverse_cross_and_dated():
 
 def test_streams_are_the_spec_four():
     assert STREAMS == ("direct_savings", "revenue_increase", "risk_reduction", "innovation_value")
+
+
+def test_convert_grid_moves_money_kpis_and_keeps_status(demo_store, catalog):
+    from kpis.ledger import fx_table
+    from kpis.scorecard import build_grid, convert_grid
+
+    with demo_store.session() as session:
+        grid = build_grid(session, catalog, (2026, 2), (2026, 2))
+        fx = fx_table(session)
+    usd = convert_grid(grid, lambda amount, source, on: fx.convert(amount, source, "USD", on), "USD")
+    before, after = grid.cell("revenue_attributed", 2026, 2), usd.cell("revenue_attributed", 2026, 2)
+    assert after.kpi.currency == "USD" and after.actual == pytest.approx(before.actual / 18.6)
+    assert after.target_value == pytest.approx(before.target_value / 18.6)
+    assert after.status == before.status
+    assert usd.cell("new_users", 2026, 2) is grid.cell("new_users", 2026, 2)
+
+
+def test_missing_fx_rate_is_a_clear_error_not_a_number(store, catalog, add_observations):
+    from kpis.fx import FxError
+    from kpis.ledger import fx_table
+    from kpis.scorecard import build_grid, convert_grid
+
+    add_observations(("revenue_attributed", "2026-03-31", None, None, 1_000_000))
+    with store.session() as session:
+        grid = build_grid(session, catalog, (2026, 1), (2026, 1))
+        fx = fx_table(session)
+    with pytest.raises(FxError, match="No exchange rate from MXN to BRL on or before 2026-03-31"):
+        convert_grid(grid, lambda amount, source, on: fx.convert(amount, source, "BRL", on), "BRL")

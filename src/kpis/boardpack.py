@@ -17,13 +17,14 @@ from kpis.changes import Changes, what_changed
 from kpis.charts import INK, MUTED, cumulative_figure, fan_figure, radar_figure, trend_figure, value_streams_figure
 from kpis.errors import KpiError
 from kpis.formatting import format_attainment, format_change, format_value
+from kpis.fx import FxError
 from kpis.i18n import t
-from kpis.ledger import load_ledgers
+from kpis.ledger import fx_table, load_ledgers
 from kpis.maturity import Maturity
 from kpis.packs import load_checklists
 from kpis.periods import shift_quarter
 from kpis.readiness import ORGANISATION, ChecklistResult, Gate, evaluate_checklists, maturity_for
-from kpis.scorecard import Cell, Grid, Scope, build_grid, scorecard_records
+from kpis.scorecard import Cell, Grid, Scope, build_grid, convert_grid, scorecard_records
 from kpis.status import STATUS_ICONS
 from kpis.store import Session
 from kpis.valuation import value_summary
@@ -62,21 +63,26 @@ class BoardData:
 
 
 def gather(session: Session, catalog: Catalog, year: int, quarter: int, scope: Scope | None = None,
-           lang: str = "en") -> BoardData:
+           lang: str = "en", currency: str | None = None) -> BoardData:
     """Read everything once: scorecard grid for the year (and the quarter before), changes, value,
     maturity and checklists."""
     scope = scope or Scope()
     first = min((year, 1), shift_quarter(year, quarter, -1))
     grid = build_grid(session, catalog, first, (year, 4), scope)
+    if currency:  # every money figure in the reporting currency (a missing rate is an error)
+        fx = fx_table(session)
+        grid = convert_grid(grid, lambda amount, source, on: fx.convert(amount, source, currency, on), currency)
     cells = [grid.cell(k.id, year, quarter) for k in catalog]
     last = max((c.last_period for c in cells if c.last_period), default=None)
     try:
-        value = value_summary(session, catalog, horizon=None)
+        value = value_summary(session, catalog, horizon=None, currency=currency)
         horizon = max(len(value.years) + 2, 3)
-        value = value_summary(session, catalog, horizon=horizon)
+        value = value_summary(session, catalog, horizon=horizon, currency=currency)
         ledgers, _ = load_ledgers(session, currency=value.currency)
         simulation = simulate(ledgers, horizon=horizon)
-    except KpiError:
+    except FxError:
+        raise
+    except KpiError:  # no value ledger recorded: the deck leaves the value section out
         value, simulation = None, None
     unit = scope.region or scope.department or ORGANISATION
     checklists, gate = evaluate_checklists(session, catalog, load_checklists(), unit, year, quarter)

@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", default=None, help="png|svg|pdf for charts, csv|xlsx for tables")
     export.add_argument("--sections", default=None, help="deck sections, comma-separated (see --list)")
     export.add_argument("--pdf", action="store_true", help="also write a PDF of the deck (needs LibreOffice)")
+    export.add_argument("--currency", default=None, help="reporting currency for money figures (MXN, USD, BRL, COP)")
     export.add_argument("--out", type=Path, default=None)
 
     ingest = commands.add_parser("ingest", help="platform KPIs from request logs")
@@ -305,7 +306,7 @@ def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
             if not latest:
                 raise KpiError("There is no data to export yet.")
             year, quarter = year or latest[0]["year"], quarter or latest[0]["quarter"]
-        data = gather(session, catalog, year, quarter, Scope(args.region, args.department), args.lang)
+        data = gather(session, catalog, year, quarter, Scope(args.region, args.department), args.lang, args.currency)
         program = session.get_setting("program_name", "AI program")
     if args.what == "deck":
         sections = args.sections.split(",") if args.sections else None

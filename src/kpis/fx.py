@@ -43,8 +43,8 @@ class FxTable:
             except FxError:
                 pass
         when = f" on or before {on.isoformat()}" if on else ""
-        raise FxError(f"No exchange rate from {base} to {quote}{when}. Add one to the FX table "
-                      f"(Targets & data page, or `import fx`), then try again.")
+        raise FxError(f"No exchange rate from {base} to {quote}{when}. Add one on the Targets & data page "
+                      f"(Currencies), then try again.")
 
     def convert(self, amount: float, base: str, quote: str, on: date | None = None) -> float:
         return amount * self.rate(base, quote, on)

@@ -427,6 +427,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "data.fx_day": {"en": "Valid from", "es": "Vigente desde"},
     "data.fx_rate": {"en": "Rate", "es": "Tipo de cambio"},
     "data.fx_invalid": {"en": "A rate must be above 0 and between two different currencies.", "es": "El tipo de cambio debe ser mayor que 0 y entre dos monedas distintas."},
+    "fx.as_recorded": {"en": "Amounts are shown in the currency they were recorded in.", "es": "Los montos se muestran en la moneda en que se registraron."},
     "error.title": {"en": "Something needs attention", "es": "Algo requiere atención"},
 }
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ __all__ = [
     "Scope",
     "Target",
     "build_grid",
+    "convert_grid",
     "quarter_scorecard",
     "quarter_values",
     "scorecard_records",
@@ -242,3 +244,29 @@ def scorecard_records(grid: Grid, cells: list[Cell], lang: str = "en") -> list[d
             "restated_at": None if cell.restated_from is None or target is None else target.changed_at.isoformat(),
         })
     return records
+
+
+def convert_grid(grid: Grid, convert: Callable[[float, str, date], float], currency: str) -> Grid:
+    """The same grid with every money KPI's actual and target in `currency`, converted with the
+    rate in force at each quarter's end (attainment and status do not change: both sides move
+    with the same rate). `convert(amount, from_currency, on)` raises when a rate is missing."""
+    cells = {}
+    for key, cell in grid.cells.items():
+        kpi = cell.kpi
+        if kpi.unit != "currency" or kpi.currency == currency:
+            cells[key] = cell
+            continue
+        on = quarter_end(cell.year, cell.quarter)
+        moved = kpi.model_copy(update={"currency": currency})
+
+        def money(value: float | None, source: str = kpi.currency or currency, day: date = on) -> float | None:
+            return None if value is None else convert(value, source, day)
+
+        target = cell.target
+        if target is not None:
+            target = replace(target, value=money(target.value), previous=money(target.previous))
+        restated = cell.restated_from
+        if restated is not None:
+            restated = replace(restated, value=money(restated.value))
+        cells[key] = replace(cell, kpi=moved, actual=money(cell.actual), target=target, restated_from=restated)
+    return Grid(scope=grid.scope, quarters=grid.quarters, cells=cells)

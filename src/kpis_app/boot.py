@@ -14,8 +14,8 @@ from kpis.errors import KpiError
 from kpis.i18n import t
 from kpis.roles import Actor
 from kpis_app.auth import current_actor, user_sidebar
-from kpis_app.state import save_language, saved_language
-from kpis_app.widgets import inject_css, language_selector
+from kpis_app.state import reporting_currency, save_language, saved_language
+from kpis_app.widgets import currency_selector, inject_css, language_selector
 
 _DONE = "_kpis_setup_done"
 
@@ -35,6 +35,7 @@ def setup() -> str:
     if lang != saved:
         save_language(actor.name, lang)
     st.session_state["lang_value"] = lang
+    st.session_state["currency"] = currency_selector(lang, reporting_currency())
     st.session_state["actor"] = user_sidebar(lang)
     st.session_state[_DONE] = True
     return lang
@@ -50,6 +51,11 @@ def page_language() -> str:
     if not st.session_state.get(_DONE):
         return setup()
     return st.session_state.get("lang_value", "en")
+
+
+def page_currency() -> str:
+    """The reporting currency chosen for this run (after `page_language()`)."""
+    return st.session_state.get("currency", "MXN")
 
 
 def page_actor() -> Actor:

@@ -16,15 +16,16 @@ from kpis_app.state import get_catalog, store_key
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
 def _board_data(db_path: str, version: float, year: int, quarter: int, region: str | None, department: str | None,
-                lang: str):
+                lang: str, currency: str | None):
     with Store(db_path).session() as session:
-        data = gather(session, get_catalog(), year, quarter, Scope(region, department), lang)
+        data = gather(session, get_catalog(), year, quarter, Scope(region, department), lang, currency)
         program = session.get_setting("program_name", "AI program")
     return data, program
 
 
 def board_data(year: int, quarter: int, scope: Scope, lang: str):
-    return _board_data(*store_key(), year, quarter, scope.region, scope.department, lang)
+    return _board_data(*store_key(), year, quarter, scope.region, scope.department, lang,
+                       st.session_state.get("currency"))
 
 
 def deck_file(year: int, quarter: int, scope: Scope, lang: str, sections: list[str]) -> bytes:

@@ -11,11 +11,11 @@ from kpis.cli import default_db_path
 from kpis.edits import frozen_quarters
 from kpis.growth import evaluate_phases, evaluate_risks
 from kpis.innovation import load_use_cases
-from kpis.ledger import load_ledgers, load_scenarios
+from kpis.ledger import fx_table, load_ledgers, load_scenarios
 from kpis.packs import full_catalog, load_checklists, load_growth_pack
 from kpis.periods import Quarter, shift_quarter
 from kpis.readiness import evaluate_checklists, maturity_for
-from kpis.scorecard import Grid, Scope, build_grid
+from kpis.scorecard import Grid, Scope, build_grid, convert_grid
 from kpis.setup import initialise
 from kpis.store import Store
 from kpis.valuation import value_summary
@@ -201,3 +201,20 @@ def saved_language(actor: str) -> str | None:
 def save_language(actor: str, lang: str) -> None:
     with get_store().write_session() as session:
         session.set_preference(actor, "lang", lang)
+
+
+def reporting_currency() -> str:
+    with get_store().session() as session:
+        return session.get_setting("reporting_currency", "MXN") or "MXN"
+
+
+@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
+def _fx(db_path: str, version: float):
+    with Store(db_path).session() as session:
+        return fx_table(session)
+
+
+def in_currency(grid: Grid, currency: str) -> Grid:
+    """The grid with money KPIs in `currency` (dated FX rates; raises FxError if one is missing)."""
+    fx = _fx(*store_key())
+    return convert_grid(grid, lambda amount, source, on: fx.convert(amount, source, currency, on), currency)

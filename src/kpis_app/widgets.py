@@ -90,6 +90,18 @@ def as_of_picker(lang: str):
     return datetime.combine(chosen, time.max)
 
 
+def currency_selector(lang: str, default: str) -> str:
+    """Reporting currency for every money figure (URL `?cur=USD`)."""
+    from kpis.fx import CURRENCIES
+
+    current = st.query_params.get("cur") or default
+    current = current if current in CURRENCIES else CURRENCIES[0]
+    chosen = st.sidebar.selectbox(t("value.currency", lang), CURRENCIES, index=CURRENCIES.index(current),
+                                  key=f"currency_{lang}")
+    st.query_params["cur"] = chosen
+    return chosen
+
+
 def url_select(label: str, options: list, key: str, format_func=str, default=None, lang: str = "en"):
     """A sidebar selectbox whose value lives in the URL query string under `key`. The widget key
     includes the language so that its option labels are redrawn when the language changes."""
