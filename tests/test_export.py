@@ -100,7 +100,7 @@ def test_chart_files_png_svg_pdf(board, catalog):
     assert (width, height) == (3200, 1800)  # 1600 x 900 at 2x
     assert b"<svg" in figure_bytes(figure, "svg")[:500]
     assert figure_bytes(figure, "pdf")[:5] == b"%PDF-"
-    assert len(chart_ids(catalog)) == len(catalog) + 4
+    assert len(chart_ids(catalog)) == len(catalog) + 8
 
 
 @needs_chrome

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -14,11 +14,24 @@ import plotly.graph_objects as go
 
 from kpis.catalog import Catalog
 from kpis.changes import Changes, what_changed
-from kpis.charts import INK, MUTED, cumulative_figure, fan_figure, radar_figure, trend_figure, value_streams_figure
+from kpis.charts import (
+    INK,
+    MUTED,
+    cumulative_figure,
+    fan_figure,
+    funnel_figure,
+    horizon_figure,
+    launches_figure,
+    radar_figure,
+    region_latency_figure,
+    trend_figure,
+    value_streams_figure,
+)
 from kpis.errors import KpiError
 from kpis.formatting import format_attainment, format_change, format_value
 from kpis.fx import FxError
 from kpis.i18n import t
+from kpis.innovation import HORIZON_MIX, UseCase, funnel, horizon_mix, launches_by_quarter, load_use_cases
 from kpis.ledger import fx_table, load_ledgers
 from kpis.maturity import Maturity
 from kpis.packs import load_checklists
@@ -51,6 +64,8 @@ class BoardData:
     maturities: list[Maturity]
     checklists: list[ChecklistResult]
     gate: Gate
+    use_cases: list[UseCase] = field(default_factory=list)
+    region_grids: dict[str, Grid] = field(default_factory=dict)
 
     @property
     def scope_text(self) -> str:
@@ -86,8 +101,11 @@ def gather(session: Session, catalog: Catalog, year: int, quarter: int, scope: S
         value, simulation = None, None
     unit = scope.region or scope.department or ORGANISATION
     checklists, gate = evaluate_checklists(session, catalog, load_checklists(), unit, year, quarter)
+    regions = [r["region"] for r in session.rows("scopes") if r["region"] and r["department"] is None]
+    region_grids = {name: build_grid(session, catalog, (year, quarter), (year, quarter), Scope(region=name))
+                    for name in sorted(set(regions))}
     return BoardData(year, quarter, scope, lang, grid, cells, what_changed(grid, cells), last, value, simulation,
-                     maturity_for(session, year, quarter), checklists, gate)
+                     maturity_for(session, year, quarter), checklists, gate, load_use_cases(session), region_grids)
 
 
 def board_figure(figure: go.Figure, data: BoardData, title: str) -> go.Figure:
@@ -138,7 +156,28 @@ def chart_registry(catalog: Catalog) -> dict[str, ExportItem]:
     charts["value_fan"] = ExportItem("value_fan", "chart.fan",
                                      _needs_value(lambda d: fan_figure(d.value, d.simulation, d.lang)))
     charts["maturity_radar"] = ExportItem("maturity_radar", "maturity.radar", _radar)
+    charts["innovation_funnel"] = ExportItem("innovation_funnel", "nav.innovation", _needs_cases(
+        lambda d: funnel_figure(funnel(d.use_cases, d.year), d.year, d.lang)))
+    charts["innovation_horizons"] = ExportItem("innovation_horizons", "innovation.horizons", _needs_cases(
+        lambda d: horizon_figure(horizon_mix(d.use_cases), HORIZON_MIX, d.lang)))
+    charts["innovation_launches"] = ExportItem("innovation_launches", "innovation.launches", _needs_cases(
+        lambda d: launches_figure(launches_by_quarter(d.use_cases, (d.year, 1), (d.year, 4)), 2, d.lang)))
+    charts["region_latency"] = ExportItem("region_latency", "regions.latency", lambda d: region_latency_figure(
+        region_latency(d), 100, d.lang))
     return charts
+
+
+def region_latency(data: BoardData) -> list[tuple[str, float | None]]:
+    return [(name, grid.cell("api_latency_p95_ms", data.year, data.quarter).actual)
+            for name, grid in data.region_grids.items()]
+
+
+def _needs_cases(build: Callable[[BoardData], go.Figure]) -> Callable[[BoardData], go.Figure]:
+    def checked(data: BoardData) -> go.Figure:
+        if not data.use_cases:
+            raise KpiError("No use cases recorded: add or import use cases first.")
+        return build(data)
+    return checked
 
 
 def scorecard_table(data: BoardData) -> pd.DataFrame:

@@ -293,7 +293,7 @@ def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     if args.list or args.what is None:
         print("charts: " + ", ".join(chart_ids(catalog)))
         print("tables: " + ", ".join(table_ids()))
-        print("deck sections: summary, scorecard, trends, maturity, readiness, value, appendix")
+        print("deck sections: summary, scorecard, trends, maturity, readiness, value, innovation, regions, appendix")
         return 0
     if args.out is None:
         raise KpiError("--out FILE is required.")

@@ -26,7 +26,7 @@ from kpis.value import STREAMS
 
 __all__ = ["SECTIONS", "build_deck", "deck_to_pdf"]
 
-SECTIONS = ("summary", "scorecard", "trends", "maturity", "readiness", "value", "appendix")
+SECTIONS = ("summary", "scorecard", "trends", "maturity", "readiness", "value", "innovation", "regions", "appendix")
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.5)
 INK = RGBColor(0x1F, 0x2A, 0x37)
@@ -312,6 +312,57 @@ def _value(prs, data: BoardData) -> None:
           [" · ".join(headline) + f" · {value.currency}", t("chart.projected_note", lang)], size=14)
 
 
+def _innovation(prs, data: BoardData) -> None:
+    from kpis.innovation import funnel, launches_by_quarter
+
+    lang = data.lang
+    if not data.use_cases:
+        return
+    rows = funnel(data.use_cases, data.year)
+    launched = launches_by_quarter(data.use_cases, (data.year, 1), (data.year, 4))
+    notes = t("deck.innovation_notes", lang, year=data.year, ideas=rows[0][1], scaled=rows[-1][1],
+              launched=", ".join(f"Q{q}: {n}" for (_, q), n in launched.items()))
+    slide = _content_slide(prs, t("innovation.heading", lang), notes, data.scope_text)
+    stages = CategoryChartData()
+    stages.categories = [t(f"stage.{stage}", lang) for stage, _, _ in rows]
+    stages.add_series(t("innovation.count", lang), [count for _, count, _ in rows])
+    chart = _chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, stages, MARGIN, Inches(1.4), Inches(6.1), Inches(5.4),
+                   title=t("innovation.funnel", lang, year=data.year), colors=["#0072B2"], legend=False)
+    chart.plots[0].has_data_labels = True
+    chart.category_axis.reverse_order = True
+    quarters = CategoryChartData()
+    quarters.categories = [f"Q{q}" for (_, q) in launched]
+    quarters.add_series(t("innovation.launched", lang), list(launched.values()))
+    quarters.add_series(t("chart.target", lang), [2] * len(launched))
+    _chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, quarters, Inches(6.8), Inches(1.4), Inches(6.0), Inches(5.4),
+           title=t("innovation.launches", lang), colors=["#009E73", "#4D4D4D"])
+
+
+def _regions(prs, data: BoardData) -> None:
+    lang = data.lang
+    if not data.region_grids:
+        return
+    shown = ("new_users", "availability_pct", "api_latency_p95_ms", "adoption_rate_pct")
+    lines = []
+    rows, statuses = [], []
+    for name, grid in data.region_grids.items():
+        cells = [grid.cell(kpi_id, data.year, data.quarter) for kpi_id in shown]
+        rows.append([name, *[f"{format_value(c.actual, c.kpi, lang)} {STATUS_ICONS[c.status]}" for c in cells]])
+        statuses.append(cells[2].status)
+        lines.append(f"{name}: " + "; ".join(f"{c.kpi.name(lang)} {format_value(c.actual, c.kpi, lang)} "
+                                             f"({t('status.' + c.status, lang)})" for c in cells))
+    slide = _content_slide(prs, t("regions.heading", lang), "\n".join(lines), data.scope_text)
+    header = [t("filter.region", lang), *[data.grid.cell(k, data.year, data.quarter).kpi.name(lang) for k in shown]]
+    _table(slide, header, rows, [None] * len(rows), widths=[2.3, 2.6, 2.6, 2.6, 2.23])
+    latency = CategoryChartData()
+    latency.categories = list(data.region_grids)
+    latency.add_series(data.grid.cell("api_latency_p95_ms", data.year, data.quarter).kpi.name(lang),
+                       [g.cell("api_latency_p95_ms", data.year, data.quarter).actual
+                        for g in data.region_grids.values()])
+    _chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, latency, MARGIN, Inches(3.9), Inches(7.0), Inches(3.3),
+           title=t("regions.latency", lang), colors=["#0072B2"], legend=False)
+
+
 def _appendix(prs, data: BoardData) -> None:
     lang = data.lang
     slide = _content_slide(prs, t("deck.section.appendix", lang), t("deck.appendix_notes", lang))
@@ -323,7 +374,8 @@ def _appendix(prs, data: BoardData) -> None:
 
 
 BUILDERS = {"summary": _summary, "scorecard": _scorecard, "trends": _trends, "maturity": _maturity,
-            "readiness": _readiness, "value": _value, "appendix": _appendix}
+            "readiness": _readiness, "value": _value, "innovation": _innovation, "regions": _regions,
+            "appendix": _appendix}
 
 
 def build_deck(data: BoardData, sections: list[str] | None = None, program: str = "AI program") -> bytes:

@@ -428,6 +428,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "data.fx_rate": {"en": "Rate", "es": "Tipo de cambio"},
     "data.fx_invalid": {"en": "A rate must be above 0 and between two different currencies.", "es": "El tipo de cambio debe ser mayor que 0 y entre dos monedas distintas."},
     "fx.as_recorded": {"en": "Amounts are shown in the currency they were recorded in.", "es": "Los montos se muestran en la moneda en que se registraron."},
+    "deck.section.innovation": {"en": "Innovation pipeline", "es": "Pipeline de innovación"},
+    "deck.section.regions": {"en": "Regions & compliance", "es": "Regiones y cumplimiento"},
+    "deck.innovation_notes": {"en": "Use cases started in {year}: {ideas} ideas, {scaled} scaled so far. Launched per quarter: {launched} (target 2).",
+                              "es": "Casos iniciados en {year}: {ideas} ideas, {scaled} escalados hasta ahora. Lanzados por trimestre: {launched} (meta 2)."},
     "error.title": {"en": "Something needs attention", "es": "Algo requiere atención"},
 }
 
