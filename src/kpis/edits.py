@@ -163,38 +163,31 @@ def freeze_quarter(store: Store, actor: Actor, year: int, quarter: int, note: st
         session.freeze_quarter(year, quarter, actor=actor.name, channel="form", note=note)
 
 
-def _save_money(store: Store, actor: Actor, frame: pd.DataFrame, kind: str) -> int:
-    require(actor, "editor", f"change {kind.replace('_', ' ')}s")
+def _save_records(store: Store, actor: Actor, records: list, writer: str, action: str) -> int:
+    """Validate the role, then write the records in one transaction with the named Session writer."""
+    require(actor, "editor", action)
+    if not records:
+        return 0
     with store.write_session() as session:
-        method = session.upsert_value_streams if kind == "value_stream" else session.upsert_investments
-        return method(frame, actor=actor.name, channel="form")
+        return getattr(session, writer)(pd.DataFrame([r.model_dump() for r in records]), actor=actor.name,
+                                        channel="form")
 
 
 def save_value_stream(store: Store, actor: Actor, record: ValueRecord) -> int:
     """Insert or replace one value-stream amount (audited)."""
-    return _save_money(store, actor, pd.DataFrame([record.model_dump()]), "value_stream")
+    return _save_records(store, actor, [record], "upsert_value_streams", "change value streams")
 
 
 def save_investment(store: Store, actor: Actor, record: InvestmentRecord) -> int:
     """Insert or replace one investment amount (audited)."""
-    return _save_money(store, actor, pd.DataFrame([record.model_dump()]), "investment")
+    return _save_records(store, actor, [record], "upsert_investments", "change investments")
 
 
 def save_maturity(store: Store, actor: Actor, records: list[MaturityRecord]) -> int:
     """Insert or replace a unit's dimension scores for a quarter (audited)."""
-    require(actor, "editor", "enter maturity assessments")
-    if not records:
-        return 0
-    with store.write_session() as session:
-        return session.upsert_maturity(pd.DataFrame([r.model_dump() for r in records]), actor=actor.name,
-                                       channel="form")
+    return _save_records(store, actor, records, "upsert_maturity", "enter maturity assessments")
 
 
 def save_ticks(store: Store, actor: Actor, records: list[TickRecord]) -> int:
     """Insert or replace checklist ticks (only items that are not decided from data)."""
-    require(actor, "editor", "tick checklist items")
-    if not records:
-        return 0
-    with store.write_session() as session:
-        return session.upsert_ticks(pd.DataFrame([r.model_dump() for r in records]), actor=actor.name,
-                                    channel="form")
+    return _save_records(store, actor, records, "upsert_ticks", "tick checklist items")
