@@ -25,7 +25,7 @@ pages = [
 try:
     st.navigation(pages, position="top").run()
 except KpiError as exc:  # a problem the user can fix: say what it is
-    st.error(f"{t('error.title', lang)}: {exc}")
+    st.error(f"{t('error.title', lang)}: {exc.localized(lang)}")
 except Exception:  # never a raw traceback on screen; the server log keeps the details
     if os.environ.get("KPIS_DEBUG"):  # tests and developers see the real exception
         raise

@@ -59,7 +59,7 @@ grid = cached_grid(db_path, version, first, last, region, department, as_of)
 try:
     grid = in_currency(grid, page_currency())
 except KpiError as exc:  # a missing FX rate: say so and show amounts as recorded, never a wrong number
-    st.warning(f"{exc} {t('fx.as_recorded', lang)}")
+    st.warning(f"{exc.localized(lang)} {t('fx.as_recorded', lang)}")
 frozen = cached_frozen(db_path, version).get((year, quarter))
 cells = [grid.cell(kpi.id, year, quarter) for kpi in catalog]
 previous = shift_quarter(year, quarter, -1)

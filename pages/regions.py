@@ -13,6 +13,7 @@ from kpis.regions import REGION_COLUMNS, save_region
 from kpis.status import STATUS_ICONS
 from kpis_app.boot import page_actor, page_language
 from kpis_app.state import cached_regions_view, data_overview, get_catalog, get_store, store_key
+from kpis_app.widgets import message
 
 lang = page_language()
 actor = page_actor()
@@ -80,6 +81,6 @@ if actor.can("admin"):
             try:
                 save_region(get_store(), actor, name, values)
             except KpiError as exc:
-                st.error(str(exc))
+                st.error(message(exc, lang))
             else:
                 st.success(t("data.saved_rows", lang, n=1))

@@ -80,3 +80,21 @@ def test_data_page_renders_in_both_languages(demo_store, monkeypatch, lang):
     at.run()
     assert not at.exception
     assert at.title[0].value == ("Targets & data" if lang == "en" else "Metas y datos")
+
+
+def test_conflict_message_is_in_spanish_for_a_spanish_user(demo_store, monkeypatch):
+    first = pick_target(data_page(demo_store.path, monkeypatch, "ana@bank.mx").run())
+    second = data_page(demo_store.path, monkeypatch, "eli@bank.mx")
+    second.query_params["lang"] = "es"
+    pick_target(second.run())
+    save_target(first, 3700, "board asked for more")
+    save_target(second, 3900, "mi propio plan")
+    assert any("cambió este registro" in e.value and "ana@bank.mx" in e.value for e in second.error)
+
+
+def test_reason_required_message_next_to_the_field(demo_store, monkeypatch):
+    at = pick_target(data_page(demo_store.path, monkeypatch).run(), year=2025, quarter=2)  # started long ago
+    save_target(at, 1200, "")
+    assert any("reason is required" in e.value.lower() for e in at.error)
+    with demo_store.session() as session:
+        assert session.scalar("SELECT count(*) FROM target_versions WHERE changed_by LIKE '%(local)'") == 0

@@ -90,7 +90,8 @@ def _conflict(session: Session, entity: str, key: str, what: str) -> ConflictErr
     rows = session.rows("last_change", entity=entity, entity_key=key)
     who = f"{rows[0]['actor']} at {rows[0]['logged_at']:%Y-%m-%d %H:%M:%S} UTC" if rows else "someone else"
     return ConflictError(f"{what} was changed by {who} after you opened it. Nothing was saved; "
-                         "your input is still in the form: review the new value and save again.")
+                         "your input is still in the form: review the new value and save again.",
+                         key="error.conflict", who=who)
 
 
 def set_target(store: Store, catalog: Catalog, actor: Actor, record: TargetRecord, *,
@@ -112,7 +113,8 @@ def set_target(store: Store, catalog: Catalog, actor: Actor, record: TargetRecor
         if (started or frozen) and not record.reason:
             why = "is frozen (board-approved): a change is a restatement" if frozen else "has already started"
             raise ValidationError(f"A reason is required: {record.year}-Q{record.quarter} {why}.",
-                                  (RowError(1, f"reason: required because the quarter {why}"),))
+                                  (RowError(1, f"reason: required because the quarter {why}"),),
+                                  key="error.reason_required", quarter=f"{record.year}-Q{record.quarter}")
         old = current["target"] if current else None
         if old == record.target:
             return Change("target", key, old, record.target)

@@ -16,7 +16,23 @@ __all__ = [
 
 
 class KpiError(Exception):
-    """Base class: a problem the user can fix; its message is meant to be shown as is."""
+    """Base class: a problem the user can fix; its message is meant to be shown as is.
+
+    `key` and `params` (optional) name the same message in kpis.i18n, so that a page can show it
+    in the user's language; str(exc) stays the English text (CLI, logs)."""
+
+    def __init__(self, message: str, *, key: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
+
+    def localized(self, lang: str) -> str:
+        """The message in `lang` when it has a translation key, else the English text."""
+        if self.key is None:
+            return str(self)
+        from kpis.i18n import t
+
+        return t(self.key, lang, **self.params)
 
 
 class CatalogError(KpiError):
@@ -37,8 +53,9 @@ class RowError:
 class ValidationError(KpiError):
     """Input was rejected; `rows` lists every bad row, nothing was written."""
 
-    def __init__(self, message: str, rows: tuple[RowError, ...] = ()) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, rows: tuple[RowError, ...] = (), *, key: str | None = None,
+                 **params: object) -> None:
+        super().__init__(message, key=key, **params)
         self.rows = tuple(rows)
 
     def report(self) -> str:

@@ -44,7 +44,8 @@ class FxTable:
                 pass
         when = f" on or before {on.isoformat()}" if on else ""
         raise FxError(f"No exchange rate from {base} to {quote}{when}. Add one on the Targets & data page "
-                      f"(Currencies), then try again.")
+                      f"(Currencies), then try again.", key="error.fx_missing", base=base, quote=quote,
+                      day=on.isoformat() if on else "—")
 
     def convert(self, amount: float, base: str, quote: str, on: date | None = None) -> float:
         return amount * self.rate(base, quote, on)

@@ -432,6 +432,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "deck.section.regions": {"en": "Regions & compliance", "es": "Regiones y cumplimiento"},
     "deck.innovation_notes": {"en": "Use cases started in {year}: {ideas} ideas, {scaled} scaled so far. Launched per quarter: {launched} (target 2).",
                               "es": "Casos iniciados en {year}: {ideas} ideas, {scaled} escalados hasta ahora. Lanzados por trimestre: {launched} (meta 2)."},
+    "error.fx_missing": {"en": "No exchange rate from {base} to {quote} on or before {day}. Add one on the Targets & data page (Currencies), then try again.",
+                         "es": "No hay tipo de cambio de {base} a {quote} al {day} o antes. Agregue uno en Metas y datos (Monedas) e intente de nuevo."},
+    "error.permission": {"en": "{name} is a {role} and cannot make this change; it needs the {needed} role.",
+                         "es": "{name} tiene el rol {role} y no puede hacer este cambio; requiere el rol {needed}."},
+    "error.conflict": {"en": "This record was changed by {who} after you opened it. Nothing was saved; your input is still in the form: review the new value and save again.",
+                       "es": "{who} cambió este registro después de que usted lo abrió. No se guardó nada; sus datos siguen en el formulario: revise el valor nuevo y guarde de nuevo."},
+    "error.reason_required": {"en": "A reason is required for {quarter}: the quarter has started or is frozen.",
+                              "es": "Se requiere un motivo para {quarter}: el trimestre ya inició o está congelado."},
+    "error.busy": {"en": "The database is in use by another program. Try again in a moment.",
+                   "es": "La base de datos está en uso por otro programa. Intente de nuevo en un momento."},
     "error.title": {"en": "Something needs attention", "es": "Algo requiere atención"},
 }
 

@@ -32,7 +32,8 @@ class Actor:
 def require(actor: Actor, needed: Role, action: str) -> None:
     """Raise PermissionDenied unless `actor` has at least the `needed` role."""
     if not actor.can(needed):
-        raise PermissionDenied(f"{actor.name} is a {actor.role} and cannot {action}; this needs the {needed} role.")
+        raise PermissionDenied(f"{actor.name} is a {actor.role} and cannot {action}; this needs the {needed} role.",
+                               key="error.permission", name=actor.name, role=actor.role, needed=needed)
 
 
 def role_for_email(email: str | None, admins: list[str], editors: list[str]) -> Role:

@@ -93,7 +93,7 @@ class Store:
                 if not _is_lock_error(exc):
                     raise KpiError(f"Cannot open {self.path}: {exc}") from None
                 if time.monotonic() >= deadline:
-                    raise StoreBusyError(_busy_message(self.path, exc)) from None
+                    raise StoreBusyError(_busy_message(self.path, exc), key="error.busy") from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
             except duckdb.Error as exc:

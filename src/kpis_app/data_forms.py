@@ -25,21 +25,23 @@ from kpis.records import InvestmentRecord, ObservationRecord, TargetRecord, Valu
 from kpis.roles import Actor
 from kpis.store import Store
 from kpis.value import STREAMS
+from kpis_app.widgets import message
 
 FIELD_ERRORS = "_field_errors"
 
 
-def _field_errors(exc: Exception) -> dict[str, str]:
-    """Field name -> message, from a pydantic error or our ValidationError rows ('field: reason')."""
+def _field_errors(exc: Exception, lang: str) -> dict[str, str]:
+    """Field name -> message, from a pydantic error or our ValidationError rows ('field: reason');
+    a library message with a translation key is shown in the user's language."""
     if isinstance(exc, pydantic.ValidationError):
         return {str(e["loc"][0]) if e["loc"] else "form": e["msg"].removeprefix("Value error, ") for e in exc.errors()}
     if isinstance(exc, ValidationError) and exc.rows:
         found = {}
         for row in exc.rows:
-            field, _, message = row.reason.partition(": ")
-            found[field if message else "form"] = message or row.reason
+            field, _, text = row.reason.partition(": ")
+            found[field if text else "form"] = exc.localized(lang) if exc.key else (text or row.reason)
         return found
-    return {"form": str(exc)}
+    return {"form": message(exc, lang)}
 
 
 def _show_field_error(errors: dict[str, str], field: str) -> None:
@@ -103,13 +105,13 @@ def target_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
                               target=target, reason=reason)
         change = set_target(store, catalog, actor, record, expected_version=loaded[key])
     except ConflictError as exc:
-        st.error(str(exc), icon=":material/sync_problem:")
+        st.error(message(exc, lang), icon=":material/sync_problem:")
         if st.button(t("data.load_latest", lang), key="tf_reload"):
             loaded.pop(key, None)
             st.rerun()
         return
     except (pydantic.ValidationError, KpiError) as exc:
-        st.session_state[f"{FIELD_ERRORS}_tf"] = _field_errors(exc)
+        st.session_state[f"{FIELD_ERRORS}_tf"] = _field_errors(exc, lang)
         st.rerun()
     with store.session() as session:
         newest = current_target(session, *key)
@@ -149,11 +151,11 @@ def actual_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
                                        value=value, source=source)
             change = record_actual(store, catalog, actor, record, expected_obs_id=loaded[key])
         except ConflictError as exc:
-            st.error(str(exc), icon=":material/sync_problem:")
+            st.error(message(exc, lang), icon=":material/sync_problem:")
             loaded.pop(key, None)
             return
         except (pydantic.ValidationError, KpiError) as exc:
-            st.session_state[f"{FIELD_ERRORS}_af"] = _field_errors(exc)
+            st.session_state[f"{FIELD_ERRORS}_af"] = _field_errors(exc, lang)
             st.rerun()
         loaded.pop(key, None)
         _confirm(change, lambda v: format_value(v, kpi, lang), lang)
@@ -164,7 +166,7 @@ def actual_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
                 try:
                     change = delete_actual(store, actor, obs_id=loaded[key] or current["obs_id"], reason=why)
                 except KpiError as exc:
-                    st.error(str(exc))
+                    st.error(message(exc, lang))
                 else:
                     loaded.pop(key, None)
                     _confirm(change, lambda v: format_value(v, kpi, lang), lang)
@@ -203,8 +205,8 @@ def _save(action, lang: str) -> None:
     try:
         written = action()
     except (pydantic.ValidationError, KpiError) as exc:
-        for field, message in _field_errors(exc).items():
-            st.error(f"{field}: {message}")
+        for field, text in _field_errors(exc, lang).items():
+            st.error(f"{field}: {text}")
         return
     st.success(t("data.saved_rows", lang, n=written), icon=":material/check_circle:")
 

@@ -15,6 +15,7 @@ from kpis.i18n import t
 from kpis.roles import Actor
 from kpis.store import Store
 from kpis.tables import to_csv_bytes
+from kpis_app.widgets import message
 
 
 def import_tab(store: Store, catalog: Catalog, actor: Actor, lang: str) -> None:
@@ -29,7 +30,7 @@ def import_tab(store: Store, catalog: Catalog, actor: Actor, lang: str) -> None:
         names, rows = read_table(upload.getvalue(), upload.name)
         parsed = parse_rows(kind, names, rows, catalog)
     except KpiError as exc:
-        st.error(str(exc))
+        st.error(message(exc, lang))
         return
     table = preview(names, rows, parsed)
     bad = int((table["problem"].fillna("") != "").sum()) + sum(1 for e in parsed.errors if e.line == 1)
@@ -46,7 +47,7 @@ def import_tab(store: Store, catalog: Catalog, actor: Actor, lang: str) -> None:
         try:
             written = write_parsed(store, parsed, actor=actor, channel="import")
         except KpiError as exc:
-            st.error(str(exc))
+            st.error(message(exc, lang))
         else:
             st.success(t("data.import_done", lang, written=written, total=len(parsed.frame)))
 
@@ -103,6 +104,6 @@ def quarters_tab(store: Store, actor: Actor, lang: str) -> None:
             try:
                 freeze_quarter(store, actor, int(year), quarter, note or None)
             except KpiError as exc:
-                st.error(str(exc))
+                st.error(message(exc, lang))
             else:
                 st.success(t("data.frozen_ok", lang, quarter=f"{int(year)}-Q{quarter}"))

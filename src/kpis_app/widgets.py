@@ -46,14 +46,16 @@ def flag_html(status: Status, lang: str, label: str | None = None) -> str:
     )
 
 
-def show_error(exc: Exception, lang: str) -> None:
-    """A library error as a clear message; anything unexpected without its traceback."""
+def message(exc: Exception, lang: str) -> str:
+    """An error's message in the user's language when the library gave it a translation key."""
     from kpis.errors import KpiError
 
-    if isinstance(exc, KpiError):
-        st.error(f"{t('error.title', lang)}: {exc}")
-    else:
-        st.error(f"{t('error.title', lang)}: {exc.__class__.__name__}: {exc}")
+    return exc.localized(lang) if isinstance(exc, KpiError) else f"{exc.__class__.__name__}: {exc}"
+
+
+def show_error(exc: Exception, lang: str) -> None:
+    """A library error as a clear message; anything unexpected without its traceback."""
+    st.error(f"{t('error.title', lang)}: {message(exc, lang)}")
 
 
 def language_selector(saved: str | None = None) -> str:
