@@ -48,6 +48,32 @@ def _number(value: Any) -> float:
     return float(value)
 
 
+def _whole(value: Any, what: str) -> int:
+    number = _number(value)
+    if number != int(number):
+        raise ValueError(f"'{value}' is not a whole {what}")
+    return int(number)
+
+
+class _YearQuarter(BaseModel):
+    """A calendar year and quarter (`Q1`..`Q4` or `1`..`4`; spreadsheets' 2.0 is 2)."""
+
+    model_config = _CONFIG
+
+    year: int = Field(ge=2000, le=2100)
+    quarter: int = Field(ge=1, le=4)
+
+    @field_validator("year", mode="before")
+    @classmethod
+    def _year(cls, value: Any) -> int:
+        return _whole(value, "year")
+
+    @field_validator("quarter", mode="before")
+    @classmethod
+    def _quarter(cls, value: Any) -> int:
+        return parse_quarter(value)
+
+
 class _Scoped(BaseModel):
     model_config = _CONFIG
 
@@ -90,26 +116,11 @@ class ObservationRecord(_Scoped):
         return _blank_to_none(value)
 
 
-class TargetRecord(_Scoped):
+class TargetRecord(_Scoped, _YearQuarter):
     """One quarter target for a KPI in a scope; `reason` says why it was set or changed."""
 
-    year: int = Field(ge=2000, le=2100)
-    quarter: int = Field(ge=1, le=4)
     target: float
     reason: str | None = Field(default=None, max_length=500)
-
-    @field_validator("year", mode="before")
-    @classmethod
-    def _year(cls, value: Any) -> Any:
-        number = _number(value)
-        if number != int(number):
-            raise ValueError(f"'{value}' is not a whole year")
-        return int(number)
-
-    @field_validator("quarter", mode="before")
-    @classmethod
-    def _quarter(cls, value: Any) -> int:
-        return parse_quarter(value)
 
     @field_validator("target", mode="before")
     @classmethod
@@ -120,13 +131,6 @@ class TargetRecord(_Scoped):
     @classmethod
     def _reason(cls, value: Any) -> Any:
         return _blank_to_none(value)
-
-
-def _whole(value: Any, what: str) -> int:
-    number = _number(value)
-    if number != int(number):
-        raise ValueError(f"'{value}' is not a whole {what}")
-    return int(number)
 
 
 class _Money(BaseModel):
@@ -179,22 +183,8 @@ class InvestmentRecord(_Money):
         return "general" if value is None else value
 
 
-class _Quarterly(BaseModel):
-    model_config = _CONFIG
-
+class _Quarterly(_YearQuarter):
     unit: str = Field(min_length=1, max_length=100)
-    year: int = Field(ge=2000, le=2100)
-    quarter: int = Field(ge=1, le=4)
-
-    @field_validator("year", mode="before")
-    @classmethod
-    def _year(cls, value: Any) -> int:
-        return _whole(value, "year")
-
-    @field_validator("quarter", mode="before")
-    @classmethod
-    def _quarter(cls, value: Any) -> int:
-        return parse_quarter(value)
 
 
 def _score(value: Any) -> Any:
