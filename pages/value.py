@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kpis.charts import cumulative_figure, fan_figure, value_streams_figure
-from kpis.i18n import t
+from kpis.i18n import MESSAGES, t
 from kpis.valuation import chance_text
 from kpis.value import Scenario
 from kpis_app.boot import page_currency, page_language
@@ -24,7 +24,8 @@ with st.sidebar:
     program = st.selectbox(t("value.program", lang), [None, *options["programs"]],
                            format_func=lambda p: p or t("value.all_programs", lang), key="value_program")
     scenario_name = st.selectbox(t("value.scenario_pick", lang), list(options["scenarios"]), key="value_scenario",
-                                 index=list(options["scenarios"]).index("base"))
+                                 index=list(options["scenarios"]).index("base"),
+                                 format_func=lambda n: t(f"scenario.{n}", lang) if f"scenario.{n}" in MESSAGES else n)
     base = options["scenarios"][scenario_name]
     currency = page_currency()
     horizon = st.slider(t("value.horizon", lang), 1, 10, max(options["last_year"] + 2, 3), key="value_horizon")
@@ -41,8 +42,11 @@ try:
 except Exception as exc:  # a KpiError (e.g. a missing FX rate) reads as a message, never a traceback
     show_error(exc, lang)
     st.stop()
-st.caption(t("value.caption", lang, programs=", ".join(summary.programs), scenario=scenario_name,
-             currency=summary.currency, note=base["note"] or "", who=base["created_by"]))
+built_in = f"scenario.{scenario_name}.note" in MESSAGES
+note = t(f"scenario.{scenario_name}.note", lang) if built_in else base["note"] or ""
+st.caption(t("value.caption", lang, programs=", ".join(summary.programs),
+             scenario=t(f"scenario.{scenario_name}", lang) if built_in else scenario_name,
+             currency=summary.currency, note=note, who=base["created_by"]))
 render_value_cards(summary, lang)
 
 left, right = st.columns(2)

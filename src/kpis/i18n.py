@@ -442,6 +442,12 @@ MESSAGES: dict[str, dict[str, str]] = {
                               "es": "Se requiere un motivo para {quarter}: el trimestre ya inició o está congelado."},
     "error.busy": {"en": "The database is in use by another program. Try again in a moment.",
                    "es": "La base de datos está en uso por otro programa. Intente de nuevo en un momento."},
+    "scenario.conservative": {"en": "conservative", "es": "conservador"},
+    "scenario.base": {"en": "base", "es": "base"},
+    "scenario.optimistic": {"en": "optimistic", "es": "optimista"},
+    "scenario.conservative.note": {"en": "growth 40% below plan, investment 10% over, growth capped at 2x", "es": "crecimiento 40% bajo el plan, inversión 10% mayor, crecimiento tope de 2x"},
+    "scenario.base.note": {"en": "the ledger as recorded; growth rates as given", "es": "el registro tal cual; tasas de crecimiento como se capturaron"},
+    "scenario.optimistic.note": {"en": "growth 30% above plan", "es": "crecimiento 30% sobre el plan"},
     "error.title": {"en": "Something needs attention", "es": "Algo requiere atención"},
 }
 
