@@ -29,7 +29,7 @@ from kpis_app.state import (
     in_currency,
     store_key,
 )
-from kpis_app.widgets import as_of_picker, url_select
+from kpis_app.widgets import as_of_picker, chart_downloads, url_select
 
 lang = page_language()
 catalog = get_catalog()
@@ -103,7 +103,11 @@ st.subheader(t("dash.trend", lang))
 kpi_ids = [k.id for k in catalog]
 trend_kpi = st.selectbox(t("dash.trend_kpi", lang), kpi_ids, format_func=lambda k: catalog.get(k).name(lang),
                          index=kpi_ids.index(headline[0].kpi.id) if headline else 0)
-st.plotly_chart(trend_figure(grid, trend_kpi, lang), width="stretch", config={"displaylogo": False})
+trend = trend_figure(grid, trend_kpi, lang)
+st.plotly_chart(trend, width="stretch", config={"displaylogo": False})
+scope_text = " · ".join([f"{year}-Q{quarter}", region or t("filter.all_regions", lang),
+                         department or t("filter.all_departments", lang)])
+chart_downloads(trend, catalog.get(trend_kpi).name(lang), scope_text, lang, f"trend-{trend_kpi}-{year}-Q{quarter}")
 
 st.subheader(t("dash.changes", lang) + f" ({previous[0]}-Q{previous[1]} → {year}-Q{quarter})")
 render_changes(what_changed(grid, cells), lang)

@@ -10,6 +10,7 @@ from kpis.readiness import ORGANISATION
 from kpis_app.boot import page_language
 from kpis_app.maturity_view import gaps_table, render_checklists, render_gate, render_growth, render_level_card
 from kpis_app.state import assessed_quarters, cached_growth, cached_maturity, cached_readiness, data_overview, store_key
+from kpis_app.widgets import chart_downloads
 
 lang = page_language()
 st.title(t("maturity.heading", lang))
@@ -36,7 +37,10 @@ st.caption(t("maturity.rule", lang))
 
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(radar_figure(selected, lang), width="stretch", config={"displaylogo": False})
+    radar = radar_figure(selected, lang)
+    st.plotly_chart(radar, width="stretch", config={"displaylogo": False})
+    chart_downloads(radar, t("maturity.radar", lang), f"{year}-Q{quarter} · " + ", ".join(chosen), lang,
+                    f"maturity-radar-{year}-Q{quarter}")
 with right:
     st.subheader(t("maturity.gaps", lang))
     for m in selected:

@@ -11,7 +11,7 @@ from kpis.value import Scenario
 from kpis_app.boot import page_currency, page_language
 from kpis_app.state import cached_simulation, cached_value, value_options
 from kpis_app.value_view import render_value_cards, years_table
-from kpis_app.widgets import show_error
+from kpis_app.widgets import chart_downloads, show_error
 
 lang = page_language()
 st.title(t("value.heading", lang))
@@ -49,17 +49,24 @@ st.caption(t("value.caption", lang, programs=", ".join(summary.programs),
              currency=summary.currency, note=note, who=base["created_by"]))
 render_value_cards(summary, lang)
 
+scope_text = f"{', '.join(summary.programs)} · {scenario_name} · {summary.currency}"
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(value_streams_figure(summary, lang), width="stretch", config={"displaylogo": False})
+    streams_chart = value_streams_figure(summary, lang)
+    st.plotly_chart(streams_chart, width="stretch", config={"displaylogo": False})
+    chart_downloads(streams_chart, t("chart.value_streams", lang), scope_text, lang, "value-streams")
 with right:
-    st.plotly_chart(cumulative_figure(summary, lang), width="stretch", config={"displaylogo": False})
+    cumulative_chart = cumulative_figure(summary, lang)
+    st.plotly_chart(cumulative_chart, width="stretch", config={"displaylogo": False})
+    chart_downloads(cumulative_chart, t("chart.cumulative", lang), scope_text, lang, "cumulative-value")
 
 simulation = cached_simulation(program, horizon, scenario, currency, sigma, float(payback_by))
 st.subheader(t("value.uncertainty", lang))
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(fan_figure(summary, simulation, lang), width="stretch", config={"displaylogo": False})
+    fan_chart = fan_figure(summary, simulation, lang)
+    st.plotly_chart(fan_chart, width="stretch", config={"displaylogo": False})
+    chart_downloads(fan_chart, t("chart.fan", lang), scope_text, lang, "value-fan")
 with right:
     st.markdown(t("value.probabilities", lang, draws=f"{simulation.draws:,}", seed=simulation.seed))
     st.markdown("\n".join(f"- {chance_text(c, lang)}: **{c.probability:.0%}**" for c in simulation.chances))

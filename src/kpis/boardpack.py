@@ -43,8 +43,8 @@ from kpis.store import Session
 from kpis.valuation import value_summary
 from kpis.value import STREAMS, Simulation, ValueSummary, simulate
 
-__all__ = ["BoardData", "ExportItem", "board_figure", "chart_ids", "gather", "render_chart", "render_table",
-           "table_ids"]
+__all__ = ["BoardData", "ExportItem", "board_figure", "chart_ids", "framed_figure", "gather", "render_chart",
+           "render_table", "table_ids"]
 
 
 @dataclass(frozen=True)
@@ -110,14 +110,19 @@ def gather(session: Session, catalog: Catalog, year: int, quarter: int, scope: S
 
 def board_figure(figure: go.Figure, data: BoardData, title: str) -> go.Figure:
     """A deck-ready copy: title, a subtitle naming the scope and data-as-of date, a source footnote."""
+    return framed_figure(figure, title, data.scope_text, data.as_of, data.lang)
+
+
+def framed_figure(figure: go.Figure, title: str, scope_text: str, as_of: date | None, lang: str) -> go.Figure:
+    """A copy of a page figure framed for a deck: title, scope and data-as-of subtitle, source footnote."""
     board = copy.deepcopy(figure)
-    as_of = t("export.as_of", data.lang, date=data.as_of.isoformat()) if data.as_of else ""
+    stamp = t("export.as_of", lang, date=as_of.isoformat()) if as_of else ""
     board.update_layout(
-        title=dict(text=f"<b>{title}</b><br><span style='font-size:16px;color:{MUTED}'>{data.scope_text}"
-                        f"{' · ' + as_of if as_of else ''}</span>", x=0.02, xanchor="left", y=0.96),
+        title=dict(text=f"<b>{title}</b><br><span style='font-size:16px;color:{MUTED}'>{scope_text}"
+                        f"{' · ' + stamp if stamp else ''}</span>", x=0.02, xanchor="left", y=0.96),
         margin=dict(t=120, b=150, l=90, r=40), font=dict(size=18, color=INK),
     )
-    board.add_annotation(text=t("export.source", data.lang), xref="paper", yref="paper", x=0, y=0, yshift=-110,
+    board.add_annotation(text=t("export.source", lang), xref="paper", yref="paper", x=0, y=0, yshift=-110,
                          xanchor="left", yanchor="top", showarrow=False, font=dict(size=13, color=MUTED))
     return board
 

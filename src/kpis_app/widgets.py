@@ -58,6 +58,22 @@ def show_error(exc: Exception, lang: str) -> None:
     st.error(f"{t('error.title', lang)}: {message(exc, lang)}")
 
 
+def chart_downloads(figure, title: str, scope_text: str, lang: str, key: str, as_of=None) -> None:
+    """PNG (2x), SVG and PDF of a page chart at 16:9 board size, rendered only when clicked."""
+    from kpis.boardpack import framed_figure
+    from kpis.images import FORMATS, chrome_path, figure_bytes
+
+    if chrome_path() is None:
+        st.caption(t("export.no_chrome", lang))
+        return
+    framed = framed_figure(figure, title, scope_text, as_of, lang)
+    columns = st.columns(len(FORMATS) + 3)
+    for column, fmt in zip(columns, FORMATS):
+        column.download_button(fmt.upper(), data=lambda fmt=fmt: figure_bytes(framed, fmt), key=f"{key}_{fmt}",
+                               file_name=f"{key}.{fmt}", icon=":material/download:",
+                               mime={"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}[fmt])
+
+
 def language_selector(saved: str | None = None) -> str:
     """Language switch in the sidebar, kept in the URL (`?lang=es`); without one in the URL, the
     user's saved choice."""
