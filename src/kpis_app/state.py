@@ -192,10 +192,16 @@ def cached_regions_view(year: int, quarter: int) -> dict:
     return _regions_view(*store_key(), year, quarter)
 
 
-def saved_language(actor: str) -> str | None:
-    """The user's saved language (the store is created with the demo on the very first run)."""
-    with get_store().session() as session:
+@st.cache_data(ttl=600, max_entries=256, show_spinner=False)
+def _saved_language(db_path: str, version: float, actor: str) -> str | None:
+    with Store(db_path).session() as session:
         return session.preference(actor, "lang")
+
+
+def saved_language(actor: str) -> str | None:
+    """The user's saved language (the store is created with the demo on the very first run);
+    cached per file version, so a rerun costs no database round trip."""
+    return _saved_language(*store_key(), actor)
 
 
 def save_language(actor: str, lang: str) -> None:
@@ -203,9 +209,14 @@ def save_language(actor: str, lang: str) -> None:
         session.set_preference(actor, "lang", lang)
 
 
-def reporting_currency() -> str:
-    with get_store().session() as session:
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _reporting_currency(db_path: str, version: float) -> str:
+    with Store(db_path).session() as session:
         return session.get_setting("reporting_currency", "MXN") or "MXN"
+
+
+def reporting_currency() -> str:
+    return _reporting_currency(*store_key())
 
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
