@@ -14,13 +14,25 @@ from kpis.edits import (
     delete_actual,
     freeze_quarter,
     record_actual,
+    save_fx_rate,
     save_investment,
+    save_maturity,
     save_value_stream,
+    set_reporting_currency,
     set_target,
 )
 from kpis.errors import ConflictError, ValidationError
 from kpis.exchange import parse_rows, write_parsed
-from kpis.records import InvestmentRecord, ObservationRecord, TargetRecord, ValueRecord
+from kpis.innovation import save_use_cases
+from kpis.records import (
+    InvestmentRecord,
+    MaturityRecord,
+    ObservationRecord,
+    TargetRecord,
+    UseCaseRecord,
+    ValueRecord,
+)
+from kpis.regions import save_region
 from kpis.roles import Actor, PermissionDenied, role_for_email
 from kpis.scorecard import build_grid, quarter_scorecard
 
@@ -146,8 +158,17 @@ WRITES = {
     "value stream": lambda s, c, a: save_value_stream(
         s, a, ValueRecord(program="p", stream="direct_savings", year=1, amount=1)),
     "investment": lambda s, c, a: save_investment(s, a, InvestmentRecord(program="p", year=1, amount=1)),
+    "use case": lambda s, c, a: save_use_cases(s, a, [UseCaseRecord(name="u", stage="idea", horizon="H1")]),
+    "fx rate": lambda s, c, a: save_fx_rate(s, a, "USD", "MXN", date(2030, 1, 1), 18.0),
+    "reporting currency": lambda s, c, a: set_reporting_currency(s, a, "USD"),
+    "region": lambda s, c, a: save_region(s, a, "Peru", {
+        "language": "Spanish", "currency": "PEN", "date_format": "DD/MM/YYYY", "regulators": "SBS",
+        "ai_rules": "none yet", "residency": "Recommended", "residency_required": False,
+        "validation": "Risk-based", "validation_required": False}),
+    "maturity": lambda s, c, a: save_maturity(s, a, [MaturityRecord(unit="Peru", year=2030, quarter=1,
+                                                                     dimension="people", score=2.5)]),
 }
-NEEDS_ADMIN = {"freeze"}
+NEEDS_ADMIN = {"freeze", "reporting currency", "region"}
 
 
 @pytest.mark.parametrize("write", sorted(WRITES))

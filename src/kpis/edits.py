@@ -35,10 +35,12 @@ __all__ = [
     "freeze_quarter",
     "frozen_quarters",
     "record_actual",
+    "save_fx_rate",
     "save_investment",
     "save_maturity",
     "save_ticks",
     "save_value_stream",
+    "set_reporting_currency",
     "set_target",
 ]
 
@@ -193,3 +195,25 @@ def save_maturity(store: Store, actor: Actor, records: list[MaturityRecord]) -> 
 def save_ticks(store: Store, actor: Actor, records: list[TickRecord]) -> int:
     """Insert or replace checklist ticks (only items that are not decided from data)."""
     return _save_records(store, actor, records, "upsert_ticks", "tick checklist items")
+
+
+def save_fx_rate(store: Store, actor: Actor, base: str, quote: str, day: date, rate: float) -> int:
+    """Insert or replace a dated exchange rate (1 base = rate quote), audited; editors and admins."""
+    require(actor, "editor", "change FX rates")
+    if rate <= 0 or base == quote:
+        raise ValidationError("A rate must be above 0 and between two different currencies.",
+                              (RowError(1, "rate: must be above 0 and between two currencies"),))
+    with store.write_session() as session:
+        return session.upsert_fx_rates(pd.DataFrame([(base, quote, day, rate)],
+                                                    columns=["base", "quote", "day", "rate"]),
+                                       actor=actor.name, channel="form")
+
+
+def set_reporting_currency(store: Store, actor: Actor, currency: str) -> None:
+    """Change the store's reporting currency (admins), audited."""
+    require(actor, "admin", "change the reporting currency")
+    with store.write_session() as session, session.transaction():
+        old = session.get_setting("reporting_currency")
+        session.set_setting("reporting_currency", currency)
+        session.record_audit(actor=actor.name, channel="form", action="update", entity="setting",
+                             entity_key=f"reporting_currency: {old} -> {currency}", reason=None)

@@ -300,8 +300,7 @@ def use_case_form(store: Store, actor: Actor, cases: list, overview: dict, lang:
 
 def fx_form(store: Store, actor: Actor, lang: str) -> None:
     """Enter a dated exchange rate (there is no internet) and choose the reporting currency."""
-    import pandas as pd
-
+    from kpis.edits import save_fx_rate, set_reporting_currency
     from kpis.fx import CURRENCIES
 
     with store.session() as session:
@@ -321,21 +320,9 @@ def fx_form(store: Store, actor: Actor, lang: str) -> None:
             if rate <= 0 or base == quote:
                 st.error(t("data.fx_invalid", lang))
             else:
-                from kpis.roles import require
-
-                def save() -> int:
-                    require(actor, "editor", "change FX rates")
-                    with store.write_session() as session:
-                        return session.upsert_fx_rates(pd.DataFrame([(base, quote, day, rate)],
-                                                                    columns=["base", "quote", "day", "rate"]),
-                                                       actor=actor.name, channel="form")
-                _save(save, lang)
+                _save(lambda: save_fx_rate(store, actor, base, quote, day, rate), lang)
     with st.form("reporting_form"):
         chosen = st.selectbox(t("value.currency", lang), CURRENCIES, index=CURRENCIES.index(reporting)
                               if reporting in CURRENCIES else 0)
         if st.form_submit_button(t("data.save", lang), disabled=not actor.can("admin")):
-            with store.write_session() as session, session.transaction():
-                session.set_setting("reporting_currency", chosen)
-                session.record_audit(actor=actor.name, channel="form", action="update", entity="setting",
-                                     entity_key="reporting_currency", reason=chosen)
-            st.success(t("data.saved_rows", lang, n=1))
+            _save(lambda: set_reporting_currency(store, actor, chosen) or 1, lang)
