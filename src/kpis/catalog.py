@@ -116,8 +116,18 @@ class Catalog(BaseModel):
     def ids(self) -> tuple[str, ...]:
         return tuple(k.id for k in self.kpis)
 
-    def by_family(self, family: str) -> tuple[Kpi, ...]:
-        return tuple(k for k in self.kpis if k.family == family)
+    def value_problems(self, kpi_id: str, field: str, value: float) -> list[str]:
+        """Why `value` cannot be recorded for `kpi_id` (unknown KPI, outside its range); empty if it can.
+        Each problem reads 'field: reason', the form imports and forms report it in."""
+        if kpi_id not in self:
+            return [f"kpi_id: unknown KPI '{kpi_id}'"]
+        kpi = self.get(kpi_id)
+        problems = []
+        if kpi.min_value is not None and value < kpi.min_value:
+            problems.append(f"{field}: {value:g} is below the minimum {kpi.min_value:g} for {kpi.id}")
+        if kpi.max_value is not None and value > kpi.max_value:
+            problems.append(f"{field}: {value:g} is above the maximum {kpi.max_value:g} for {kpi.id}")
+        return problems
 
 
 def _entry_error(path: Path, index: int, entry: object, exc: pydantic.ValidationError) -> CatalogError:

@@ -78,14 +78,10 @@ def frozen_quarters(session: Session) -> dict[tuple[int, int], dict[str, Any]]:
 
 
 def _check_kpi(record: Any, catalog: Catalog, field: str, value: float) -> None:
-    if record.kpi_id not in catalog:
-        raise ValidationError("Unknown KPI.", (RowError(1, f"kpi_id: unknown KPI '{record.kpi_id}'"),))
-    kpi = catalog.get(record.kpi_id)
-    for bound, bad, word in ((kpi.min_value, lambda v, b: v < b, "below the minimum"),
-                             (kpi.max_value, lambda v, b: v > b, "above the maximum")):
-        if bound is not None and bad(value, bound):
-            raise ValidationError(f"{field}: {value:g} is {word} {bound:g}.",
-                                  (RowError(1, f"{field}: {value:g} is {word} {bound:g} for {kpi.id}"),))
+    """The same catalog checks as imports (Catalog.value_problems), raised as one ValidationError."""
+    problems = catalog.value_problems(record.kpi_id, field, value)
+    if problems:
+        raise ValidationError("; ".join(problems), tuple(RowError(1, p) for p in problems))
 
 
 def _conflict(session: Session, entity: str, key: str, what: str) -> ConflictError:

@@ -181,19 +181,11 @@ def _pydantic_reason(exc: pydantic.ValidationError) -> str:
 
 
 def _domain_errors(kind: str, record: Any, catalog: Catalog) -> list[str]:
-    if kind not in ("observations", "targets"):
-        return []
-    if record.kpi_id not in catalog:
-        return [f"kpi_id: unknown KPI '{record.kpi_id}'"]
-    kpi = catalog.get(record.kpi_id)
-    value = record.value if kind == "observations" else record.target
-    field = "value" if kind == "observations" else "target"
-    problems = []
-    if kpi.min_value is not None and value < kpi.min_value:
-        problems.append(f"{field}: {value:g} is below the minimum {kpi.min_value:g} for {kpi.id}")
-    if kpi.max_value is not None and value > kpi.max_value:
-        problems.append(f"{field}: {value:g} is above the maximum {kpi.max_value:g} for {kpi.id}")
-    return problems
+    if kind == "observations":
+        return catalog.value_problems(record.kpi_id, "value", record.value)
+    if kind == "targets":
+        return catalog.value_problems(record.kpi_id, "target", record.target)
+    return []
 
 
 def parse_rows(kind: str, names: list[str], rows: list[Row], catalog: Catalog) -> Parsed:
