@@ -93,7 +93,7 @@ for tab, family in zip(st.tabs([t(f"family.{f}", lang) for f in FAMILIES]), FAMI
         for start in range(0, len(family_cells), 4):
             for column, cell in zip(st.columns(4), family_cells[start:start + 4]):
                 with column:
-                    render_card(cell, grid, lang, key_prefix=family)
+                    render_card(cell, grid, lang)
 
 st.subheader(t("dash.table", lang))
 headline_only = st.toggle(t("filter.headline_only", lang), value=True)

@@ -34,10 +34,6 @@ class Scope:
     region: str | None = None
     department: str | None = None
 
-    @property
-    def is_organisation(self) -> bool:
-        return self.region is None and self.department is None
-
 
 @dataclass(frozen=True)
 class Target:
@@ -92,6 +88,13 @@ class Grid:
     def previous(self, cell: Cell) -> Cell | None:
         year, quarter = shift_quarter(cell.year, cell.quarter, -1)
         return self.cells.get((cell.kpi.id, year, quarter))
+
+    def change(self, cell: Cell) -> float | None:
+        """Actual minus the previous quarter's actual; None when either is missing."""
+        previous = self.previous(cell)
+        if previous is None or cell.actual is None or previous.actual is None:
+            return None
+        return cell.actual - previous.actual
 
 
 def _nullable(value: Any) -> Any:
@@ -207,12 +210,6 @@ def quarter_scorecard(session: Session, catalog: Catalog, year: int, quarter: in
     return grid, [grid.cell(kpi.id, year, quarter) for kpi in catalog]
 
 
-def _change(cell: Cell, previous: Cell | None) -> float | None:
-    if previous is None or cell.actual is None or previous.actual is None:
-        return None
-    return cell.actual - previous.actual
-
-
 def scorecard_records(grid: Grid, cells: list[Cell], lang: str = "en") -> list[dict[str, Any]]:
     """Plain records (the CLI's JSON/CSV): SPEC section 8 fields first, then the explanation."""
     records = []
@@ -238,7 +235,7 @@ def scorecard_records(grid: Grid, cells: list[Cell], lang: str = "en") -> list[d
             "target_inherited": None if target is None else target.inherited,
             "previous_actual": None if previous is None else previous.actual,
             "previous_status": None if previous is None else previous.status,
-            "change": _change(cell, previous),
+            "change": grid.change(cell),
             "restated": cell.restated_from is not None,
             "approved_target": None if cell.restated_from is None else cell.restated_from.value,
             "restated_at": None if cell.restated_from is None or target is None else target.changed_at.isoformat(),

@@ -239,9 +239,6 @@ class Session:
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1").fetchall()]
         return {name: int(self.scalar(f'SELECT count(*) FROM "{name}"')) for name in names}
 
-    def is_empty(self) -> bool:
-        return not self.scalar("SELECT count(*) FROM kpis") and not self.scalar("SELECT count(*) FROM observations")
-
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         value = self.scalar("SELECT value FROM settings WHERE key = ?", [key])
         return default if value is None else value

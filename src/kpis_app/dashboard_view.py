@@ -9,13 +9,12 @@ import streamlit as st
 
 from kpis.catalog import Catalog
 from kpis.changes import Changes, Move
-from kpis.charts import STATUS_COLORS
 from kpis.explain import explain_cell
 from kpis.formatting import format_attainment, format_change, format_value
 from kpis.i18n import t
 from kpis.scorecard import Cell, Grid
 from kpis.status import STATUSES
-from kpis_app.widgets import flag_html
+from kpis_app.widgets import card_html, flag_html
 
 
 def render_summary(cells: list[Cell], lang: str) -> None:
@@ -37,12 +36,11 @@ def _status_label(cell: Cell, lang: str) -> str | None:
     return t("status.no_target", lang) if cell.evaluation.rule == "no_target" else None
 
 
-def render_card(cell: Cell, grid: Grid, lang: str, key_prefix: str = "head") -> None:
+def render_card(cell: Cell, grid: Grid, lang: str) -> None:
     """A KPI card: name, actual, target and attainment, flag, change; 'why' on demand."""
     kpi = cell.kpi
     previous = grid.previous(cell)
-    has_both = previous is not None and previous.actual is not None and cell.actual is not None
-    delta = cell.actual - previous.actual if has_both else None
+    delta = grid.change(cell)
     target = format_value(cell.target_value, kpi, lang)
     inherited = f" ({t('card.inherited', lang)})" if cell.target is not None and cell.target.inherited else ""
     restated = ""
@@ -53,17 +51,12 @@ def render_card(cell: Cell, grid: Grid, lang: str, key_prefix: str = "head") -> 
     if previous is not None:
         change = f"{format_change(delta, kpi, lang)} " + t("dash.vs_previous", lang, quarter=f"Q{previous.quarter}")
     with st.container(border=True):
-        st.markdown(
-            f'<div class="kpi-card" style="--status:{STATUS_COLORS[cell.status]}">'
-            f'<div class="name">{escape(kpi.name(lang))}</div>'
-            f'<div class="actual">{escape(format_value(cell.actual, kpi, lang))}</div>'
-            f'<div class="meta">{t("card.target", lang)} {escape(target)}{escape(inherited)} · '
-            f'{t("card.attainment", lang)} {format_attainment(cell.attainment)}</div>'
-            f'{flag_html(cell.status, lang, _status_label(cell, lang))}'
-            f'<div class="meta" style="margin-top:.35rem">{escape(change)}</div>'
-            + (f'<div class="meta restated">⟲ {escape(restated)}</div>' if restated else "") + "</div>",
-            unsafe_allow_html=True,
-        )
+        meta = f"{t('card.target', lang)} {target}{inherited} · {t('card.attainment', lang)} " \
+               f"{format_attainment(cell.attainment)}"
+        st.markdown(card_html(cell.status, kpi.name(lang), format_value(cell.actual, kpi, lang), [meta],
+                              flag_html(cell.status, lang, _status_label(cell, lang)),
+                              [change] + ([f"⟲ {restated}"] if restated else [])),
+                    unsafe_allow_html=True)
         with st.popover(t("dash.explain", lang), width="stretch"):
             st.markdown(f"**{kpi.name(lang)}** — {kpi.description(lang)}")
             for label, text in explain_cell(cell, lang):

@@ -13,7 +13,7 @@ from kpis.growth import PhaseView, RiskResult
 from kpis.i18n import t
 from kpis.maturity import LEVEL_KEYS, Maturity
 from kpis.readiness import ChecklistResult, Gate, ItemResult
-from kpis_app.widgets import flag_html
+from kpis_app.widgets import card_html, flag_html
 
 
 def _level_name(level: int | None, lang: str) -> str:
@@ -38,12 +38,7 @@ def render_level_card(m: Maturity, lang: str) -> None:
         lines.append(t("maturity.change", lang, quarter=f"{m.previous.year}-Q{m.previous.quarter}",
                        before=m.previous_level or "—", after=m.level or "—"))
     with st.container(border=True):
-        st.markdown(
-            f'<div class="kpi-card" style="--status:{STATUS_COLORS[status]}"><div class="name">{escape(a.unit)}</div>'
-            f'<div class="actual">{escape(title)}</div>'
-            + "".join(f'<div class="meta">{escape(line)}</div>' for line in lines) + "</div>",
-            unsafe_allow_html=True,
-        )
+        st.markdown(card_html(status, a.unit, title, lines), unsafe_allow_html=True)
 
 
 def gaps_table(m: Maturity, lang: str) -> pd.DataFrame:

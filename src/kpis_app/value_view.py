@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import pandas as pd
 import streamlit as st
 
-from kpis.charts import STATUS_COLORS
 from kpis.formatting import DASH, format_money
 from kpis.i18n import t
 from kpis.valuation import value_flags
 from kpis.value import STREAMS, ValueSummary
-from kpis_app.widgets import flag_html
+from kpis_app.widgets import card_html, flag_html
 
 
 def _card(title: str, figure: str, meta: str, status: str, lang: str, label: str | None = None) -> None:
     with st.container(border=True):
-        st.markdown(
-            f'<div class="kpi-card" style="--status:{STATUS_COLORS[status]}"><div class="name">{escape(title)}</div>'
-            f'<div class="actual">{escape(figure)}</div><div class="meta">{escape(meta)}</div>'
-            f"{flag_html(status, lang, label)}</div>",
-            unsafe_allow_html=True,
-        )
+        st.markdown(card_html(status, title, figure, [meta], flag_html(status, lang, label)), unsafe_allow_html=True)
 
 
 def render_value_cards(summary: ValueSummary, lang: str) -> None:

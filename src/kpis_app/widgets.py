@@ -53,6 +53,16 @@ def message(exc: Exception, lang: str) -> str:
     return exc.localized(lang) if isinstance(exc, KpiError) else f"{exc.__class__.__name__}: {exc}"
 
 
+def card_html(status: Status, name: str, figure: str, meta: list[str], flag: str = "",
+              after: list[str] | None = None) -> str:
+    """A KPI card: coloured edge, name, big figure, meta lines, the flag, then `after` lines.
+    Every text is escaped here; `flag` is already HTML (flag_html)."""
+    lines = "".join(f'<div class="meta">{escape(line)}</div>' for line in meta)
+    tail = "".join(f'<div class="meta" style="margin-top:.35rem">{escape(line)}</div>' for line in after or [])
+    return (f'<div class="kpi-card" style="--status:{STATUS_COLORS[status]}"><div class="name">{escape(name)}</div>'
+            f'<div class="actual">{escape(figure)}</div>{lines}{flag}{tail}</div>')
+
+
 def show_error(exc: Exception, lang: str) -> None:
     """A library error as a clear message; anything unexpected without its traceback."""
     st.error(f"{t('error.title', lang)}: {message(exc, lang)}")
