@@ -8,6 +8,7 @@ from kpis.catalog import FAMILIES
 from kpis.changes import what_changed
 from kpis.charts import trend_figure
 from kpis.errors import KpiError
+from kpis.escaping import html_text, markdown_text
 from kpis.formatting import format_day
 from kpis.i18n import t
 from kpis.periods import shift_quarter
@@ -67,15 +68,15 @@ previous = shift_quarter(year, quarter, -1)
 st.markdown(
     '<div class="kpi-subtitle">' + t(
         "dash.subheading", lang, quarter=f"{year}-Q{quarter}",
-        region=region or t("filter.all_regions", lang),
-        department=department or t("filter.all_departments", lang),
+        region=html_text(region or t("filter.all_regions", lang)),
+        department=html_text(department or t("filter.all_departments", lang)),
     ) + (" · " + t("dash.data_as_of", lang, period=format_day(max(c.last_period for c in cells if c.last_period), lang),
                    loaded=format_day(overview["loaded_at"].date(), lang))
          if any(c.last_period for c in cells) else "") + "</div>",
     unsafe_allow_html=True,
 )
 if frozen:
-    st.info(t("dash.frozen", lang, quarter=f"{year}-Q{quarter}", who=frozen["frozen_by"],
+    st.info(t("dash.frozen", lang, quarter=f"{year}-Q{quarter}", who=markdown_text(frozen["frozen_by"]),
               when=f"{frozen['frozen_at']:%Y-%m-%d}"), icon=":material/verified:")
 if as_of:
     st.warning(t("dash.as_of_note", lang, when=f"{as_of:%Y-%m-%d %H:%M}"), icon=":material/history:")
@@ -113,5 +114,5 @@ st.subheader(t("dash.changes", lang) + f" ({previous[0]}-Q{previous[1]} → {yea
 render_changes(what_changed(grid, cells), lang)
 
 unit = region or department or ORGANISATION
-st.subheader(f"{t('maturity.gate', lang)} · {unit}")
+st.subheader(f"{t('maturity.gate', lang)} · {markdown_text(unit)}")
 render_gate(cached_readiness(unit, year, quarter)[1], lang, compact=True)

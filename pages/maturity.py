@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kpis.charts import radar_figure
+from kpis.escaping import markdown_text
 from kpis.i18n import t
 from kpis.readiness import ORGANISATION
 from kpis_app.boot import page_language
@@ -45,13 +46,13 @@ with right:
     st.subheader(t("maturity.gaps", lang))
     for m in selected:
         if len(selected) > 1:
-            st.markdown(f"**{m.assessment.unit}**")
+            st.markdown(f"**{markdown_text(m.assessment.unit)}**")
         st.dataframe(gaps_table(m, lang), hide_index=True, width="stretch")
 
 checklists, gate = cached_readiness(checklist_unit, year, quarter)
-st.subheader(f"{t('maturity.gate', lang)} · {checklist_unit}")
+st.subheader(f"{t('maturity.gate', lang)} · {markdown_text(checklist_unit)}")
 render_gate(gate, lang)
-st.subheader(f"{t('maturity.checklists', lang)} · {checklist_unit}")
+st.subheader(f"{t('maturity.checklists', lang)} · {markdown_text(checklist_unit)}")
 render_checklists(checklists, lang)
 
 st.subheader(t("maturity.growth", lang))

@@ -7,6 +7,7 @@ import streamlit as st
 
 from kpis.charts import region_latency_figure
 from kpis.errors import KpiError
+from kpis.escaping import markdown_text
 from kpis.formatting import format_day, format_value
 from kpis.i18n import t
 from kpis.regions import REGION_COLUMNS, save_region
@@ -33,7 +34,7 @@ names = sorted(view["grids"], key=lambda r: view["first"].get(r) or pd.Timestamp
 cols = st.columns(len(names) or 1)
 for column, name in zip(cols, names):
     first = view["first"].get(name)
-    column.metric(name, format_day(first, lang) if first else t("regions.not_live", lang),
+    column.metric(markdown_text(name), format_day(first, lang) if first else t("regions.not_live", lang),
                   help=t("regions.live_since", lang))
 
 st.subheader(f"{t('regions.kpis', lang)} · {year}-Q{quarter}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kpis.charts import cumulative_figure, fan_figure, value_streams_figure
+from kpis.escaping import markdown_text
 from kpis.i18n import MESSAGES, t
 from kpis.valuation import chance_text
 from kpis.value import Scenario
@@ -44,9 +45,9 @@ except Exception as exc:  # a KpiError (e.g. a missing FX rate) reads as a messa
     st.stop()
 built_in = f"scenario.{scenario_name}.note" in MESSAGES
 note = t(f"scenario.{scenario_name}.note", lang) if built_in else base["note"] or ""
-st.caption(t("value.caption", lang, programs=", ".join(summary.programs),
-             scenario=t(f"scenario.{scenario_name}", lang) if built_in else scenario_name,
-             currency=summary.currency, note=note, who=base["created_by"]))
+st.caption(t("value.caption", lang, programs=markdown_text(", ".join(summary.programs)),
+             scenario=t(f"scenario.{scenario_name}", lang) if built_in else markdown_text(scenario_name),
+             currency=summary.currency, note=markdown_text(note), who=markdown_text(base["created_by"])))
 render_value_cards(summary, lang)
 
 scope_text = f"{', '.join(summary.programs)} · {scenario_name} · {summary.currency}"

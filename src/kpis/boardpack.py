@@ -28,6 +28,7 @@ from kpis.charts import (
     value_streams_figure,
 )
 from kpis.errors import KpiError
+from kpis.escaping import html_text
 from kpis.formatting import format_attainment, format_change, format_value
 from kpis.fx import FxError
 from kpis.i18n import t
@@ -118,8 +119,9 @@ def framed_figure(figure: go.Figure, title: str, scope_text: str, as_of: date | 
     board = copy.deepcopy(figure)
     stamp = t("export.as_of", lang, date=as_of.isoformat()) if as_of else ""
     board.update_layout(
-        title=dict(text=f"<b>{title}</b><br><span style='font-size:16px;color:{MUTED}'>{scope_text}"
-                        f"{' · ' + stamp if stamp else ''}</span>", x=0.02, xanchor="left", y=0.96),
+        title=dict(text=f"<b>{html_text(title)}</b><br><span style='font-size:16px;color:{MUTED}'>"
+                        f"{html_text(scope_text)}{' · ' + stamp if stamp else ''}</span>",
+                   x=0.02, xanchor="left", y=0.96),
         margin=dict(t=120, b=150, l=90, r=40), font=dict(size=18, color=INK),
     )
     board.add_annotation(text=t("export.source", lang), xref="paper", yref="paper", x=0, y=0, yshift=-110,

@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from kpis.escaping import html_text
 from kpis.formatting import format_money, format_value
 from kpis.i18n import t
 from kpis.maturity import DIMENSIONS, LEVEL_KEYS, Maturity
@@ -228,7 +229,7 @@ def radar_figure(maturities: list[Maturity], lang: str = "en") -> go.Figure:
     else:
         for index, m in enumerate(maturities):
             figure.add_trace(go.Scatterpolar(
-                r=_closed([m.assessment.scores.get(d) for d in dims]), theta=theta, name=m.assessment.unit,
+                r=_closed([m.assessment.scores.get(d) for d in dims]), theta=theta, name=html_text(m.assessment.unit),
                 line=dict(color=UNIT_COLORS[index % len(UNIT_COLORS)], width=3)))
     ticks = [f"{level} {t('level.' + LEVEL_KEYS[level], lang)}" for level in range(1, 6)]
     figure.update_layout(
@@ -295,7 +296,7 @@ def region_latency_figure(rows: list[tuple[str, float | None]], limit: float, la
     """Latency p95 per region against the limit (lower is better)."""
     colors = [STATUS_COLORS["no_data"] if v is None else STATUS_COLORS["on_track"] if v <= limit
               else STATUS_COLORS["off_track"] for _, v in rows]
-    figure = go.Figure(go.Bar(x=[r for r, _ in rows], y=[v for _, v in rows], marker_color=colors,
+    figure = go.Figure(go.Bar(x=[html_text(r) for r, _ in rows], y=[v for _, v in rows], marker_color=colors,
                               text=[("—" if v is None else f"{v:.0f} ms") for _, v in rows], textposition="outside"))
     figure.add_hline(y=limit, line=dict(color=TARGET_COLOR, dash="dash", width=2),
                      annotation_text=f"{t('chart.target', lang)} < {limit:.0f} ms", annotation_position="top left")

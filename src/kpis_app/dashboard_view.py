@@ -9,6 +9,7 @@ import streamlit as st
 
 from kpis.catalog import Catalog
 from kpis.changes import Changes, Move
+from kpis.escaping import markdown_text
 from kpis.explain import explain_cell
 from kpis.formatting import format_attainment, format_change, format_value
 from kpis.i18n import t
@@ -58,9 +59,9 @@ def render_card(cell: Cell, grid: Grid, lang: str) -> None:
                               [change] + ([f"⟲ {restated}"] if restated else [])),
                     unsafe_allow_html=True)
         with st.popover(t("dash.explain", lang), width="stretch"):
-            st.markdown(f"**{kpi.name(lang)}** — {kpi.description(lang)}")
+            st.markdown(f"**{markdown_text(kpi.name(lang))}** — {markdown_text(kpi.description(lang))}")
             for label, text in explain_cell(cell, lang):
-                st.markdown(f"**{label}:** {text}" if label else text)
+                st.markdown(f"**{markdown_text(label)}:** {markdown_text(text)}" if label else markdown_text(text))
 
 
 def render_quarter_table(grid: Grid, catalog: Catalog, year: int, selected: int, lang: str,

@@ -19,6 +19,7 @@ from kpis.edits import (
     set_target,
 )
 from kpis.errors import ConflictError, KpiError, ValidationError
+from kpis.escaping import markdown_text
 from kpis.formatting import format_value
 from kpis.i18n import t
 from kpis.records import InvestmentRecord, ObservationRecord, TargetRecord, ValueRecord
@@ -53,7 +54,8 @@ def _confirm(change: Change, kpi_unit, lang: str) -> None:
     old = t("data.nothing", lang) if change.old is None else kpi_unit(change.old)
     new = t("data.deleted", lang) if change.new is None else kpi_unit(change.new)
     note = f" ({t('data.restatement', lang)})" if change.restatement else ""
-    st.success(t("data.saved", lang, key=change.key, old=old, new=new) + note, icon=":material/check_circle:")
+    st.success(t("data.saved", lang, key=markdown_text(change.key), old=old, new=new) + note,
+               icon=":material/check_circle:")
 
 
 def _scope_pickers(prefix: str, overview: dict, lang: str, columns) -> tuple[str | None, str | None]:
