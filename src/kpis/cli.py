@@ -35,6 +35,8 @@ __all__ = ["default_db_path", "main"]
 
 EXIT_ERROR = 1
 EXIT_INVALID = 2
+MAX_HORIZON = 50  # program years a projection may span
+READ_ONLY = ("scorecard", "value", "maturity", "readiness", "export")
 
 
 def default_db_path() -> Path:
@@ -123,9 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+", help="Parquet or CSV files, globs or directories")
 
     generate = commands.add_parser("demo-events", help="write a realistic synthetic request log")
-    generate.add_argument("--events", type=_positive_int, required=True)
+    generate.add_argument("--events", type=_bounded(1, 2_000_000_000, "a number of events"), required=True)
     generate.add_argument("--out", type=Path, required=True, help=".parquet (or .csv for small files)")
-    generate.add_argument("--seed", type=int, default=2026)
+    generate.add_argument("--seed", type=_bounded(0, 2**32 - 1, "a seed"), default=2026)
 
     backup = commands.add_parser("backup", help="export the whole database to a new directory")
     backup.add_argument("directory", type=Path)
@@ -134,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     value = commands.add_parser("value", help="cumulative value, net ROI, payback")
     value.add_argument("--program", default=None, help="one program (default: all programs together)")
-    value.add_argument("--horizon", type=_positive_int, default=None,
+    value.add_argument("--horizon", type=_bounded(1, MAX_HORIZON, "a number of program years"), default=None,
                        help="program years to show (default: the last recorded year); later years are projected")
     value.add_argument("--scenario", default="base", help="a saved scenario name (default: base)")
     value.add_argument("--currency", default=None, help="reporting currency (default: the store's, e.g. MXN)")
@@ -144,22 +146,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of years >= 1")
-    return number
+def _bounded(low: int, high: int, what: str):
+    """An argparse type: a whole number from `low` to `high`, else a one-line error naming `what`."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = low - 1
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {what} from {low:,} to {high:,}")
+        return number
+
+    return parse
 
 
 def _json_value(value: Any) -> Any:
+    """JSON-ready: dates as ISO text, NaN and infinities as null (the output is always valid JSON)."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
     return value
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(_json_value(data), ensure_ascii=False, indent=2, allow_nan=False))
 
 
 def _print_table(records: list[dict[str, Any]], catalog: Catalog, lang: str) -> None:
@@ -191,7 +207,7 @@ def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> i
         grid, cells = quarter_scorecard(session, catalog, args.year, args.quarter, scope, args.as_of)
     records = scorecard_records(grid, cells, args.lang)
     if args.format == "json":
-        print(json.dumps([{k: _json_value(v) for k, v in r.items()} for r in records], ensure_ascii=False, indent=2))
+        _print_json(records)
     elif args.format == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
         writer.writeheader()
@@ -223,7 +239,7 @@ def cmd_value(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
                                 scenario=args.scenario, currency=args.currency, discount_rate=args.discount_rate)
     record = value_record(summary)
     if args.format == "json":
-        print(json.dumps(record, ensure_ascii=False, indent=2, default=_json_value))
+        _print_json(record)
         return 0
     lang = args.lang
     money = lambda amount: format_money(amount, summary.currency, lang)  # noqa: E731
@@ -248,7 +264,7 @@ def cmd_maturity(args: argparse.Namespace, store: Store) -> int:
         raise KpiError(f"No maturity assessment for '{args.unit}' in {args.year}-Q{args.quarter}.")
     records = [maturity_record(m, args.lang) for m in found]
     if args.format == "json":
-        print(json.dumps(records, ensure_ascii=False, indent=2))
+        _print_json(records)
         return 0
     lang = args.lang
     dims = [d for d in DIMENSIONS if any(d in r["scores"] for r in records)]
@@ -269,7 +285,7 @@ def cmd_readiness(args: argparse.Namespace, store: Store, catalog: Catalog) -> i
                                                args.quarter)
     record = readiness_record(args.unit, args.year, args.quarter, checklists, gate, args.lang)
     if args.format == "json":
-        print(json.dumps(record, ensure_ascii=False, indent=2))
+        _print_json(record)
         return 0
     lang = args.lang
     verdict = t("readiness.ready" if gate.ready else "readiness.not_yet", lang)
@@ -377,6 +393,9 @@ def run(args: argparse.Namespace) -> int:
         if not store.path.exists():
             raise KpiError(f"No database at {store.path} to back up.")
         return cmd_backup(args, store)
+    if args.command in READ_ONLY and not store.path.exists():
+        raise KpiError(f"No database at {store.path}: check --db (or KPIS_DB), or create one with "
+                       "`python -m kpis init`.")
     loaded = initialise(store, catalog, demo=getattr(args, "demo", False), actor=current_actor())
     if args.command == "init":
         print(f"{store.path}: schema ready" + ("; demo program loaded." if loaded else "."))
@@ -410,6 +429,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a file that cannot be written or read: which one and why, in one line
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

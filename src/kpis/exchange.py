@@ -38,7 +38,10 @@ __all__ = [
 
 IMPORT_KINDS = ("observations", "targets", "maturity", "value", "investments", "use-cases")
 SUPPORTED_KINDS = ("observations", "targets", "maturity", "value", "investments", "use-cases")
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES = 50 * 1024 * 1024  # the upload and file limit
+MAX_ROWS = 200_000  # data rows per file
+MAX_COLUMNS = 30  # the widest kind has 8 columns; a few spare for notes
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # an XLSX's parts, decompressed
 
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "observations": (("kpi_id", "period", "value"), ("region", "department", "source")),
@@ -108,36 +111,95 @@ def _read_csv(data: bytes) -> tuple[list[str], list[Row]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError(f"The file is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8.") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote opened and never closed is an error, not a field that swallows the rest of the file
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
     try:
         header = next(reader, None)
         if header is None:
             raise ValidationError("The file is empty: expected a header row.")
+        _check_width(len(header), 1)
         body = []
+        start = reader.line_num + 1
         for values in reader:
-            body.append((reader.line_num, values))
+            body.append((start, values))
+            _check_size(len(body), len(values), start)
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise ValidationError(f"Not a readable CSV file (line {reader.line_num}): {exc}") from None
+        if "end of data" in str(exc) or "EOF" in str(exc):
+            raise ValidationError(f"Line {start}: a quoted field starts here and is never closed; nothing was "
+                                  "imported. Close the quote (or remove it) and import again.",
+                                  (RowError(start, "quoted field never closed"),)) from None
+        raise ValidationError(f"Not a readable CSV file (line {reader.line_num}): {exc}",
+                              (RowError(reader.line_num, str(exc)),)) from None
     return _rows_from_header(header, body)
+
+
+def _check_width(columns: int, line: int) -> None:
+    if columns > MAX_COLUMNS:
+        raise ValidationError(f"Line {line} has {columns:,} columns; the limit is {MAX_COLUMNS}.",
+                              (RowError(line, f"more than {MAX_COLUMNS} columns"),))
+
+
+def _check_size(rows: int, columns: int, line: int) -> None:
+    """Stop reading as soon as a file passes the row or column limit (bounded memory and time)."""
+    _check_width(columns, line)
+    if rows > MAX_ROWS:
+        raise ValidationError(f"The file has more than {MAX_ROWS:,} data rows; split it into smaller files.",
+                              (RowError(line, f"more than {MAX_ROWS:,} data rows"),))
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse a workbook whose parts would decompress past MAX_UNZIPPED_BYTES (zip bombs), before reading."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ValidationError("Not a readable XLSX workbook (damaged zip).") from None
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise ValidationError(f"The workbook unpacks to {unzipped / 1e6:,.0f} MB; the limit is "
+                              f"{MAX_UNZIPPED_BYTES // 1_000_000} MB. Save the data as CSV or split it.")
 
 
 def _read_xlsx(data: bytes) -> tuple[list[str], list[Row]]:
     import openpyxl  # deferred: only XLSX imports need it
 
+    _check_zip(data)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise ValidationError(f"Not a readable XLSX workbook: {exc.__class__.__name__}") from None
     try:
         sheet = workbook.worksheets[0]
+        # the sheet's own dimension claim (e.g. A1:XFD1048576) is ignored: rows are streamed as stored
+        sheet.reset_dimensions()
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
             raise ValidationError("The first sheet is empty: expected a header row.")
-        body = [(line, list(values)) for line, values in enumerate(rows, start=2)]
+        header = _trim(list(header))
+        _check_width(len(header), 1)
+        body = []
+        for line, values in enumerate(rows, start=2):
+            values = _trim(list(values))
+            _check_size(len(body) + 1, len(values), line)
+            body.append((line, values))
+    except ValidationError:
+        raise
+    except Exception as exc:  # a damaged part inside the workbook (bad date cell, broken XML)
+        raise ValidationError(f"Not a readable XLSX workbook: {exc.__class__.__name__}: {exc}"[:300]) from None
     finally:
         workbook.close()
-    return _rows_from_header(list(header), body)
+    return _rows_from_header(header, body)
+
+
+def _trim(values: list[Any]) -> list[Any]:
+    """Drop trailing empty cells (spreadsheets keep formatted but empty cells at a row's end)."""
+    while values and (values[-1] is None or (isinstance(values[-1], str) and not values[-1].strip())):
+        values.pop()
+    return values
 
 
 def read_table(data: bytes, filename: str) -> tuple[list[str], list[Row]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -12,6 +12,8 @@ from kpis.periods import parse_period, parse_quarter
 
 __all__ = [
     "DEFAULT_CURRENCY",
+    "EARLIEST_DATE",
+    "MAX_MAGNITUDE",
     "InvestmentRecord",
     "MaturityRecord",
     "ObservationRecord",
@@ -19,12 +21,34 @@ __all__ = [
     "TickRecord",
     "UseCaseRecord",
     "ValueRecord",
+    "check_date",
+    "latest_date",
 ]
 
 DEFAULT_CURRENCY = "MXN"
 STREAM_NAMES = ("direct_savings", "revenue_increase", "risk_reduction", "innovation_value")
 
 _CONFIG = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+# Bounds every input path shares (imports, forms, CLI, ingest): a figure beyond a quadrillion or a
+# date outside 2000-01-01 .. today + 10 years is a typo, and it would break sums and page ranges.
+MAX_MAGNITUDE = 1e15
+EARLIEST_DATE = date(2000, 1, 1)
+FUTURE_YEARS = 10
+
+
+def latest_date() -> date:
+    """The last accepted date: today (UTC) plus FUTURE_YEARS years."""
+    today = datetime.now(UTC).date()
+    return today.replace(year=today.year + FUTURE_YEARS, day=min(today.day, 28))
+
+
+def check_date(value: date) -> date:
+    """`value` if it lies in the accepted window, else a ValueError that names the window."""
+    if not EARLIEST_DATE <= value <= latest_date():
+        raise ValueError(f"{value.isoformat()} is outside the accepted dates "
+                         f"({EARLIEST_DATE.isoformat()} to {latest_date().isoformat()})")
+    return value
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -40,12 +64,18 @@ def _number(value: Any) -> float:
         try:
             value = float(value.strip())
         except ValueError:
-            raise ValueError(f"'{value}' is not a number") from None
+            raise ValueError(f"'{value[:40]}' is not a number") from None
     if not isinstance(value, (int, float)):
         raise ValueError("expected a number")
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:  # a 400-digit integer from a spreadsheet
+        raise ValueError("is too large (more than 1e15 in size)") from None
+    if not math.isfinite(number):
         raise ValueError("must be a finite number")
-    return float(value)
+    if abs(number) > MAX_MAGNITUDE:
+        raise ValueError("is too large (more than 1e15 in size)")
+    return number
 
 
 def _whole(value: Any, what: str) -> int:
@@ -98,11 +128,11 @@ class ObservationRecord(_Scoped):
     @classmethod
     def _period(cls, value: Any) -> Any:
         if isinstance(value, datetime):
-            return value.date()
+            return check_date(value.date())
         if isinstance(value, date):
-            return value
+            return check_date(value)
         if isinstance(value, str):
-            return parse_period(value)
+            return check_date(parse_period(value))
         raise ValueError("expected a period (YYYY-MM-DD, YYYY-MM or YYYY-Qn)")
 
     @field_validator("value", mode="before")
@@ -235,9 +265,11 @@ HORIZON_ALIASES = {"oe": "operational_excellence", "operational excellence": "op
 def _date(value: Any) -> Any:
     value = _blank_to_none(value)
     if isinstance(value, datetime):
-        return value.date()
+        return check_date(value.date())
     if isinstance(value, str):
-        return date.fromisoformat(value.strip()[:10])
+        return check_date(date.fromisoformat(value.strip()[:10]))
+    if isinstance(value, date):
+        return check_date(value)
     return value
 
 
@@ -283,5 +315,7 @@ class UseCaseRecord(BaseModel):
     def _dates(cls, value: Any) -> Any:
         try:
             return _date(value)
-        except ValueError:
-            raise ValueError(f"'{value}' is not a date (YYYY-MM-DD)") from None
+        except ValueError as exc:
+            if "outside the accepted dates" in str(exc):
+                raise
+            raise ValueError(f"'{str(value)[:40]}' is not a date (YYYY-MM-DD)") from None

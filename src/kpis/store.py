@@ -58,6 +58,43 @@ def _sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
+# Never download or load extensions behind the user's back (offline machines; a file that is not ours).
+_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_file(path: Path) -> None:
+    """Refuse a file that is not a DuckDB database before DuckDB tries to read it."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise KpiError(f"Cannot read {path}: {exc.strerror}.") from None
+    if head.startswith(_SQLITE_HEADER):
+        raise KpiError(f"{path} is an SQLite database, not a DuckDB store; choose another --db file.")
+    if head and len(head) >= 12 and head[8:12] != b"DUCK":
+        raise KpiError(f"{path} is not a DuckDB store (or it is damaged): restore it from a backup "
+                       "(`python -m kpis restore DIR --db NEW.duckdb`).")
+
+
+def _is_conflict(exc: duckdb.Error) -> bool:
+    return "conflict" in str(exc).lower()
+
+
+def _io_message(path: Path, exc: duckdb.Error) -> str:
+    """What happened, in words: a full disk, a damaged file, or the database's own message."""
+    text = str(exc)
+    lowered = text.lower()
+    if "no space left" in lowered or "disk full" in lowered:
+        return f"No space left on the device that holds {path}; nothing was saved. Free some space and try again."
+    if any(word in lowered for word in ("corrupt", "not a valid duckdb", "checksum", "truncated", "invalid magic",
+                                        "could not read enough bytes", "unexpected end")):
+        return f"The database file {path} is damaged: restore it from a backup (`python -m kpis restore DIR`)."
+    return f"Database error in {path}: {text.splitlines()[0][:300]}"
+
+
 def _is_lock_error(exc: duckdb.Error) -> bool:
     return "lock" in str(exc).lower()
 
@@ -83,21 +120,24 @@ class Store:
         return f"Store({str(self.path)!r})"
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
+        _check_file(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.busy_timeout
         delay = 0.05
         while True:
             try:
-                return duckdb.connect(str(self.path))
+                con = duckdb.connect(str(self.path), config=_CONFIG)
+                con.execute("SET TimeZone = 'UTC'")  # dates and months never depend on the machine's TZ
+                return con
             except duckdb.IOException as exc:
                 if not _is_lock_error(exc):
-                    raise KpiError(f"Cannot open {self.path}: {exc}") from None
+                    raise KpiError(_io_message(self.path, exc)) from None
                 if time.monotonic() >= deadline:
                     raise StoreBusyError(_busy_message(self.path, exc), key="error.busy") from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
             except duckdb.Error as exc:
-                raise KpiError(f"Cannot open {self.path}: {exc}") from None
+                raise KpiError(_io_message(self.path, exc)) from None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -108,9 +148,11 @@ class Store:
             session.migrate()
             yield session
         except duckdb.TransactionException as exc:
-            raise ConflictError(f"Another write changed the same records at the same time: {exc}") from None
+            if _is_conflict(exc):
+                raise ConflictError(f"Another write changed the same records at the same time: {exc}") from None
+            raise KpiError(_io_message(self.path, exc)) from None
         except duckdb.Error as exc:
-            raise KpiError(f"Database error in {self.path}: {exc}") from None
+            raise KpiError(_io_message(self.path, exc)) from None
         finally:
             con.close()
 
@@ -135,24 +177,31 @@ class Store:
         return counts
 
     def restore(self, directory: Path) -> dict[str, int]:
-        """IMPORT DATABASE from a backup directory into this store, which must not exist yet."""
+        """Rebuild a backup into this store, which must not exist yet. Only the backup's data files
+        are read: the schema is this program's own (migrations), each known table is loaded from its
+        Parquet file by column name, and the row counts must equal backup.json's. Nothing in the
+        backup is executed (its schema.sql and load.sql are ignored)."""
         directory = Path(directory)
-        if not (directory / "schema.sql").exists():
-            raise KpiError(f"{directory} is not a backup made by `python -m kpis backup` (no schema.sql).")
+        manifest = _read_manifest(directory)
         if self.path.exists():
             raise KpiError(f"{self.path} already exists; restore into a new file (--db NEW.duckdb), check it, "
                            "then replace the old file.")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.path))
         try:
-            con.execute(f"IMPORT DATABASE {_literal(directory)}")
+            con = duckdb.connect(str(self.path), config=_CONFIG)
         except duckdb.Error as exc:
+            raise KpiError(_io_message(self.path, exc)) from None
+        try:
+            counts = _load_backup(con, directory, manifest)
+        except (duckdb.Error, KpiError) as exc:
             con.close()
             self.path.unlink(missing_ok=True)
-            raise KpiError(f"Cannot restore from {directory}: {exc}") from None
+            detail = str(exc) if isinstance(exc, KpiError) else str(exc).splitlines()[0][:300]
+            raise KpiError(f"Cannot restore from {directory}: {detail}") from None
         con.close()
-        with self.session() as session:  # migrates a backup from an older version
-            return session.table_counts()
+        with self.session():  # brings a backup from an older version up to date
+            pass
+        return counts
 
     def data_version(self) -> float:
         """Changes whenever the file or its WAL is written (modification time); 0 if absent."""
@@ -163,6 +212,73 @@ class Store:
             except FileNotFoundError:
                 stamps.append(0)
         return float(max(stamps))
+
+
+def _read_manifest(directory: Path) -> dict[str, Any]:
+    """backup.json: the schema version and the row count of every table; refused if malformed."""
+    try:
+        manifest = json.loads((directory / "backup.json").read_text(encoding="utf-8"))
+        version, tables = int(manifest["schema_version"]), manifest["tables"]
+        counts = {str(name): int(count) for name, count in tables.items()}
+    except FileNotFoundError:
+        raise KpiError(f"{directory} is not a backup made by `python -m kpis backup` (no backup.json).") from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise KpiError(f"{directory}/backup.json is damaged: it must name the schema version and table "
+                       "counts.") from None
+    if not 1 <= version <= SCHEMA_VERSION:
+        raise KpiError(f"The backup uses schema version {version}; this program knows versions 1 to {SCHEMA_VERSION}.")
+    return {"schema_version": version, "tables": counts}
+
+
+def _load_backup(con: duckdb.DuckDBPyConnection, directory: Path, manifest: dict[str, Any]) -> dict[str, int]:
+    """Create the backup's schema version from this program's migrations, load every table it lists
+    from <table>.parquet (names checked against the schema, so no path outside `directory` is read),
+    check the counts, all in one transaction."""
+    version, expected = manifest["schema_version"], manifest["tables"]
+    starts = _sequence_starts(con, directory, expected)
+    con.execute("BEGIN TRANSACTION")
+    con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    for number, script in enumerate(MIGRATIONS[:version], start=1):
+        sql = script.read_text(encoding="utf-8")
+        for name, start in starts.items():
+            sql = sql.replace(f"CREATE SEQUENCE {name};", f"CREATE SEQUENCE {name} START {int(start)};")
+        con.execute(sql)
+        con.execute("INSERT INTO schema_version VALUES (?, ?)", [number, utc_now()])
+    known = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    unknown = sorted(set(expected) - known)
+    if unknown:
+        raise KpiError(f"the backup lists tables this schema does not have: {', '.join(unknown)}")
+    counts = {}
+    for table in sorted(known - {"schema_version"}):
+        if table not in expected:
+            raise KpiError(f"backup.json has no count for table {table}")
+        file = directory / f"{table}.parquet"
+        if expected[table] and not file.is_file():
+            raise KpiError(f"{file.name} is missing")
+        if file.is_file():
+            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM read_parquet(?)', [str(file)])
+        counts[table] = int(con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
+        if counts[table] != expected[table]:
+            raise KpiError(f"table {table} has {counts[table]:,} rows in the data files but backup.json says "
+                           f"{expected[table]:,}; the backup is incomplete or was changed")
+    con.execute("COMMIT")
+    return counts
+
+
+_SEQUENCES = {"observation_ids": ("observations", "obs_id"), "target_version_ids": ("target_versions", "version_id"),
+              "audit_ids": ("audit_log", "audit_id")}
+
+
+def _sequence_starts(con: duckdb.DuckDBPyConnection, directory: Path, expected: dict[str, int]) -> dict[str, int]:
+    """Each id sequence starts after the highest id in the backup's data, so new rows never collide."""
+    starts = {}
+    for sequence, (table, column) in _SEQUENCES.items():
+        file = directory / f"{table}.parquet"
+        highest = con.execute(f'SELECT max("{column}") FROM read_parquet(?)', [str(file)]).fetchone()[0] \
+            if expected.get(table) and file.is_file() else None
+        starts[sequence] = int(highest or 0) + 1
+    return starts
 
 
 class Session:
@@ -407,20 +523,27 @@ class Session:
 
     def delete_observation(self, obs_id: int, *, actor: str, channel: str, reason: str | None) -> None:
         """Remove one observation; it is kept in deleted_observations and the audit log."""
+        self.delete_observations("obs_id = ?", [obs_id], actor=actor, channel=channel, reason=reason)
+
+    def delete_observations(self, where: str, params: list[Any], *, actor: str, channel: str,
+                            reason: str | None) -> int:
+        """Remove the observations matching `where` (SQL from this library, values bound as `params`);
+        each is kept in deleted_observations and gets an audit row. Returns how many went."""
         now = utc_now()
         with self.transaction():
             self.con.execute(
-                """INSERT INTO deleted_observations
-                   SELECT obs_id, kpi_id, period, region, department, value, source, loaded_at, ?, ?, ?
-                   FROM observations WHERE obs_id = ?""", [actor, now, reason, obs_id])
-            self.con.execute(
-                """INSERT INTO audit_log (logged_at, actor, channel, action, entity, entity_key, kpi_id,
-                                          old_value, new_value, reason)
-                   SELECT ?, ?, ?, 'delete', 'observation',
-                          concat_ws(' / ', kpi_id, period::VARCHAR, coalesce(region, '*'), coalesce(department, '*')),
-                          kpi_id, json_object('value', value, 'source', source), NULL, ?
-                   FROM observations WHERE obs_id = ?""", [now, actor, channel, reason, obs_id])
-            self.con.execute("DELETE FROM observations WHERE obs_id = ?", [obs_id])
+                f"""INSERT INTO deleted_observations
+                    SELECT obs_id, kpi_id, period, region, department, value, source, loaded_at, ?, ?, ?
+                    FROM observations WHERE {where}""", [actor, now, reason, *params])
+            count = self.con.execute(
+                f"""INSERT INTO audit_log (logged_at, actor, channel, action, entity, entity_key, kpi_id,
+                                           old_value, new_value, reason)
+                    SELECT ?, ?, ?, 'delete', 'observation',
+                           concat_ws(' / ', kpi_id, period::VARCHAR, coalesce(region, '*'), coalesce(department, '*')),
+                           kpi_id, json_object('value', value, 'source', source), NULL, ?
+                    FROM observations WHERE {where}""", [now, actor, channel, reason, *params]).fetchone()[0]
+            self.con.execute(f"DELETE FROM observations WHERE {where}", params)
+        return int(count)
 
     def freeze_quarter(self, year: int, quarter: int, *, actor: str, channel: str, note: str | None) -> None:
         """Mark a quarter as the board-approved snapshot; later target changes are restatements."""

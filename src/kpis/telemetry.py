@@ -6,14 +6,19 @@ and numpy's default); availability_pct = 100 x ok events / all events; transacti
 events / days in the month; cost_per_prediction_usd = mean cost_usd; concurrent_models =
 distinct model_id serving in the month.
 
-Incremental and idempotent: a file already ingested (same path, size and modification time) is
-skipped; new files recompute only the months they touch, re-reading any earlier file that also
+Times: an offset in a timestamp (`2026-01-31T23:30-06:00`) is converted to UTC, a naive timestamp
+is taken as UTC, and months are calendar months in UTC, whatever the machine's time zone.
+
+Incremental and idempotent by content: a file whose bytes were already ingested (under any name) is
+skipped; a file rewritten in place is ingested again and the months of its earlier version are
+recomputed; new files recompute only the months they touch, re-reading any earlier file that also
 has events in those months (so keep raw logs where they were ingested from).
 """
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from kpis.errors import KpiError, RowError, ValidationError
+from kpis.records import EARLIEST_DATE, latest_date
 from kpis.roles import Actor, require
 from kpis.store import Store, utc_now
 
@@ -82,14 +88,34 @@ def _source(paths: list[Path], has_cost: bool, with_filename: bool = False) -> s
     else:
         raise ValidationError("Ingest Parquet and CSV files in separate runs.")
     cost = f"TRY_CAST({typed.format('cost_usd')} AS DOUBLE)" if has_cost else "CAST(NULL AS DOUBLE)"
-    return (f"SELECT {'filename, ' if with_filename else ''}TRY_CAST({typed.format('timestamp')} AS TIMESTAMP) AS ts, "
+    # to UTC: an offset is applied, a naive time is read as UTC (the session's time zone is UTC)
+    utc = f"timezone('UTC', TRY_CAST({typed.format('timestamp')} AS TIMESTAMPTZ))"
+    return (f"SELECT {'filename, ' if with_filename else ''}{utc} AS ts, "
             f"CAST(region AS VARCHAR) AS region, CAST(model_id AS VARCHAR) AS model_id, "
             f"TRY_CAST({typed.format('latency_ms')} AS DOUBLE) AS latency_ms, CAST(status AS VARCHAR) AS status, "
             f"{cost} AS cost_usd FROM {reader}")
 
 
-BAD_ROW = ("ts IS NULL OR region IS NULL OR region = '' OR model_id IS NULL OR latency_ms IS NULL "
-           "OR latency_ms < 0 OR status IS NULL OR status NOT IN ('ok', 'error')")
+# One test per reason in _REASONS (same order); NaN and infinities are bad values, never dropped silently.
+_CHECKS = (
+    "ts IS NULL",
+    f"ts < TIMESTAMP '{EARLIEST_DATE}' OR ts >= TIMESTAMP '{{latest}}' + INTERVAL 1 DAY",
+    "region IS NULL OR region = ''",
+    "model_id IS NULL",
+    "latency_ms IS NULL OR NOT isfinite(latency_ms)",
+    "latency_ms < 0",
+    "status IS NULL OR status NOT IN ('ok', 'error')",
+    "cost_usd IS NOT NULL AND (NOT isfinite(cost_usd) OR cost_usd < 0 OR cost_usd > 1e6)",
+)
+_REASONS = ("timestamp: missing or not a date-time", "timestamp: outside the accepted dates",
+            "region: missing", "model_id: missing", "latency_ms: missing or not a finite number",
+            "latency_ms: negative", "status: must be 'ok' or 'error'",
+            "cost_usd: must be a finite number from 0 to 1,000,000")
+
+
+def _bad_row() -> str:
+    latest = latest_date().isoformat()
+    return "coalesce(" + " OR ".join(f"({check.format(latest=latest)})" for check in _CHECKS) + ", true)"
 
 
 def monthly_kpis_sql(source: str, month_filter: str = "") -> str:
@@ -98,7 +124,7 @@ def monthly_kpis_sql(source: str, month_filter: str = "") -> str:
     are counted, never used; the pooled groups' bad counts add up to the file's."""
     where = f"WHERE {month_filter}" if month_filter else ""
     return f"""
-        WITH flagged AS (SELECT *, ({BAD_ROW}) AS bad FROM ({source}))
+        WITH flagged AS (SELECT *, ({_bad_row()}) AS bad FROM ({source}))
         SELECT strftime(date_trunc('month', ts), '%Y-%m') AS month,
                region,
                GROUPING(region) = 1 AS pooled,
@@ -122,7 +148,7 @@ def models_sql(source: str, month_filter: str = "") -> str:
     return f"""
         WITH pairs AS (
             SELECT date_trunc('month', ts) AS m, region, model_id
-            FROM ({source}) WHERE NOT ({BAD_ROW}) {where}
+            FROM ({source}) WHERE NOT ({_bad_row()}) {where}
             GROUP BY ALL)
         SELECT strftime(m, '%Y-%m') AS month, region, GROUPING(region) = 1 AS pooled,
                count(DISTINCT model_id) AS concurrent_models
@@ -147,16 +173,15 @@ def _columns(session, paths: list[Path]) -> set[str]:
 
 
 def _bad_rows(session, source: str, csv: bool) -> tuple[RowError, ...]:
+    latest = latest_date().isoformat()
+    flags = ", ".join(f"coalesce({check.format(latest=latest)}, false)" for check in _CHECKS)
     rows = session.con.execute(f"""
         WITH events AS (SELECT *, row_number() OVER (PARTITION BY filename) AS n FROM ({source}))
-        SELECT filename, n, ts IS NULL, region IS NULL OR region = '', model_id IS NULL, latency_ms IS NULL,
-               latency_ms < 0, status IS NULL OR status NOT IN ('ok', 'error')
-        FROM events WHERE {BAD_ROW} ORDER BY filename, n LIMIT {MAX_REPORTED_ERRORS}""").fetchall()
-    reasons = ("timestamp: missing or not a date-time", "region: missing", "model_id: missing",
-               "latency_ms: missing or not a number", "latency_ms: negative", "status: must be 'ok' or 'error'")
+        SELECT filename, n, {flags}
+        FROM events WHERE {_bad_row()} ORDER BY filename, n LIMIT {MAX_REPORTED_ERRORS}""").fetchall()
     errors = []
-    for filename, n, *flags in rows:
-        why = "; ".join(r for r, flag in zip(reasons, flags) if flag)
+    for filename, n, *found in rows:
+        why = "; ".join(r for r, flag in zip(_REASONS, found) if flag)
         line = n + 1 if csv else n  # CSV: the header is line 1; Parquet: row number
         errors.append(RowError(line, f"{Path(filename).name}: {why}"))
     return tuple(errors)
@@ -183,13 +208,17 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
     with store.write_session() as session:
         if progress:
             session.con.execute("SET enable_progress_bar = true")
-        known = {r[0]: (r[1], r[2], json.loads(r[3])) for r in session.con.execute(
-            "SELECT path, size_bytes, mtime_ns, months FROM event_files").fetchall()}
+        known = {r[0]: (r[1], json.loads(r[2])) for r in session.con.execute(
+            "SELECT path, content_sha256, months FROM event_files").fetchall()}
         stats = {p: p.stat() for p in paths}
-        new = [p for p in paths if known.get(str(p), (None, None))[:2] != (stats[p].st_size, stats[p].st_mtime_ns)]
+        digests = {p: content_digest(p) for p in paths}
+        seen = {digest for digest, _ in known.values()}
+        new = [p for p in dict(zip(digests.values(), paths)).values() if digests[p] not in seen]
         skipped = tuple(str(p) for p in paths if p not in new)
         if not new:
             return IngestResult((), skipped, 0, (), 0)
+        # a file rewritten in place: the months of its earlier version are recomputed too
+        replaced = {m for p in new for m in known.get(str(p), (None, []))[1]}
         columns = _columns(session, new)
         missing = [c for c in EVENT_COLUMNS if c not in columns]
         if missing:
@@ -206,38 +235,52 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
             raise ValidationError(f"{bad:,} bad event row(s) in {len(new)} file(s); nothing was written"
                                   + (f" (first {len(errors)} shown)" if bad > len(errors) else "") + "."
                                   if bad else "No events in the given files; nothing was written.", errors)
-        months = sorted(set(frame["month"]))
+        months = sorted(set(frame["month"]) | replaced)
         rows = int(frame.loc[frame["pooled"], "events"].sum())
         frame = _with_models(session, frame, source)
         per_file = _file_rows(session, new)
-        overlapping = [Path(path) for path, (_, _, file_months) in known.items()
+        overlapping = [Path(path) for path, (_, file_months) in known.items()
                        if Path(path) not in new and set(file_months) & set(months)]
-        if overlapping:  # a month shared with earlier files: recompute it from all of them
+        if overlapping or replaced:  # a month shared with earlier files: recompute it from all of them
             missing_files = [p for p in overlapping if not p.exists()]
             if missing_files:
                 raise KpiError(f"{missing_files[0]} was ingested earlier and shares a month with the new files, but "
                                "it is no longer there; restore it (raw logs must stay where they were ingested from).")
             has_cost = "cost_usd" in columns and all("cost_usd" in _columns(session, [p]) for p in overlapping)
+            emptied = set(months)
             union = _source(new + overlapping, has_cost)
             month_list = ", ".join(f"'{m}'" for m in months)
             month_filter = f"strftime(date_trunc('month', ts), '%Y-%m') IN ({month_list})"
             frame = session.con.execute(monthly_kpis_sql(union, month_filter)).df()
             frame = _with_models(session, frame[frame["events"] > 0], union, month_filter)
+            emptied -= set(frame["month"])
+        else:
+            emptied = set()
         observations = _observations(frame)
         with session.transaction():  # files, observations and the audit entry: all or nothing
             for path in new:
                 stat = stats[path]
                 # every file of the batch is registered with the batch's months: a superset, which
                 # only makes a later recomputation read a file that has no events for a month
-                session.con.execute("INSERT OR REPLACE INTO event_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                session.con.execute("INSERT OR REPLACE INTO event_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                     [str(path), stat.st_size, stat.st_mtime_ns, per_file.get(str(path), 0),
-                                     json.dumps(months), actor.name, utc_now()])
+                                     json.dumps(months), actor.name, utc_now(), digests[path]])
+            if emptied:  # months that only the replaced version of a file had: their figures go (audited)
+                session.delete_observations(
+                    "source = 'events' AND strftime(period, '%Y-%m') IN (SELECT unnest(?::VARCHAR[]))",
+                    [sorted(emptied)], actor=actor.name, channel="ingest", reason="event log file rewritten")
             written = session.upsert_observations(observations, actor=actor.name, channel="ingest")
             session.record_audit(actor=actor.name, channel="ingest", action="ingest", entity="event_files",
                                  entity_key=json.dumps({"files": [str(p) for p in new], "months": months,
                                                         "rows": rows, "observations_written": written}),
                                  reason=None)
     return IngestResult(tuple(str(p) for p in new), skipped, rows, tuple(months), written)
+
+
+def content_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks: a log file's identity, whatever its name or time."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _file_rows(session, paths: list[Path]) -> dict[str, int]:

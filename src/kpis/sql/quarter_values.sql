@@ -4,6 +4,8 @@
 -- rule. Then each quarter's periods aggregate by the KPI's over-time rule. Sums and means add
 -- DECIMAL(38, 10) values: exact, so a figure never depends on the order parallel threads see the
 -- rows in (the same data always gives the same digits; a restored backup reproduces it exactly).
+-- Inputs are bounded to 1e15 (records.MAX_MAGNITUDE); TRY_CAST keeps pages working on a store written
+-- before that bound (such a value counts as missing instead of failing the query for every user).
 WITH scoped AS (
     SELECT o.kpi_id, o.period, o.value,
            (CASE WHEN $region IS NULL AND o.region IS NOT NULL THEN 1 ELSE 0 END)
@@ -15,8 +17,8 @@ WITH scoped AS (
 ),
 by_depth AS (
     SELECT kpi_id, period, depth,
-           sum(value::DECIMAL(38, 10))::DOUBLE AS v_sum,
-           (sum(value::DECIMAL(38, 10)) / count(value))::DOUBLE AS v_mean,
+           sum(TRY_CAST(value AS DECIMAL(38, 10)))::DOUBLE AS v_sum,
+           (sum(TRY_CAST(value AS DECIMAL(38, 10))) / count(value))::DOUBLE AS v_mean,
            max(value) AS v_max, min(value) AS v_min
     FROM scoped
     GROUP BY kpi_id, period, depth
@@ -37,8 +39,8 @@ SELECT p.kpi_id,
        year(p.period) AS year,
        quarter(p.period) AS quarter,
        CASE k.over_time
-           WHEN 'sum' THEN sum(p.value::DECIMAL(38, 10))::DOUBLE
-           WHEN 'mean' THEN (sum(p.value::DECIMAL(38, 10)) / count(p.value))::DOUBLE
+           WHEN 'sum' THEN sum(TRY_CAST(p.value AS DECIMAL(38, 10)))::DOUBLE
+           WHEN 'mean' THEN (sum(TRY_CAST(p.value AS DECIMAL(38, 10))) / count(p.value))::DOUBLE
            WHEN 'max' THEN max(p.value)
            WHEN 'min' THEN min(p.value)
            WHEN 'last' THEN arg_max(p.value, p.period)
