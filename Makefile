@@ -2,6 +2,8 @@
 PYTHON ?= python3
 PIP = $(PYTHON) -m pip --disable-pip-version-check -q
 PORT ?= 8501
+# 127.0.0.1: only this machine. Serving the network needs sign-in (README, "Security").
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test install install-dev chromium lint bench
 
@@ -20,7 +22,7 @@ chromium:
 	fi
 
 run: install
-	$(PYTHON) -m streamlit run app.py --server.port $(PORT)
+	$(PYTHON) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
 lint:
 	$(PYTHON) -m ruff check .

@@ -78,13 +78,15 @@ def test_creating_a_target_someone_else_just_created_is_a_conflict(store, catalo
         set_target(store, catalog, EDITOR, target(950), expected_version=None, today=BEFORE_2030)
 
 
-def test_reason_required_once_the_quarter_has_started(store, catalog):
+def test_changing_a_target_in_force_needs_a_reason_once_the_quarter_has_started(store, catalog):
+    set_target(store, catalog, EDITOR, target(1000), expected_version=None, today=date(2030, 1, 1))  # the plan
     with pytest.raises(ValidationError, match="reason is required") as info:
-        set_target(store, catalog, EDITOR, target(1000), expected_version=None, today=date(2030, 1, 1))
+        set_target(store, catalog, EDITOR, target(1200), expected_version=version(store), today=date(2030, 1, 2))
     assert info.value.rows[0].reason.startswith("reason:")
-    set_target(store, catalog, EDITOR, target(1000, "re-baselined after Q4 review"), expected_version=None,
-               today=date(2030, 2, 1))
-    assert version(store) is not None
+    set_target(store, catalog, EDITOR, target(1200, "re-baselined after Q4 review"),
+               expected_version=version(store), today=date(2030, 2, 1))
+    with store.session() as session:
+        assert current_target(session, "new_users", 2030, 1, None, None)["target"] == 1200
 
 
 def test_change_to_frozen_quarter_is_a_restatement_shown_on_the_scorecard(store, catalog, add_observations):

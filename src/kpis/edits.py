@@ -95,8 +95,8 @@ def _conflict(session: Session, entity: str, key: str, what: str) -> ConflictErr
 def set_target(store: Store, catalog: Catalog, actor: Actor, record: TargetRecord, *,
                expected_version: int | None, today: date | None = None) -> Change:
     """Append a new target version if nobody changed the target since `expected_version` was
-    loaded. A reason is required once the quarter has started, and for frozen quarters
-    (a restatement)."""
+    loaded. Changing a target in force needs a reason once the quarter has started, and for frozen
+    quarters (a restatement): apply_target_rule, the same rule as imports."""
     require(actor, "editor", "change targets")
     _check_kpi(record, catalog, "target", record.target)
     today = today or utc_now().date()
@@ -106,21 +106,44 @@ def set_target(store: Store, catalog: Catalog, actor: Actor, record: TargetRecor
                                  record.department)
         if (current["version_id"] if current else None) != expected_version:
             raise _conflict(session, "target", key, f"The target {key}")
-        frozen = (record.year, record.quarter) in frozen_quarters(session)
-        started = quarter_start(record.year, record.quarter) <= today
-        if (started or frozen) and not record.reason:
-            why = "is frozen (board-approved): a change is a restatement" if frozen else "has already started"
-            raise ValidationError(f"A reason is required: {record.year}-Q{record.quarter} {why}.",
-                                  (RowError(1, f"reason: required because the quarter {why}"),),
-                                  key="error.reason_required", quarter=f"{record.year}-Q{record.quarter}")
         old = current["target"] if current else None
         if old == record.target:
             return Change("target", key, old, record.target)
-        frame = pd.DataFrame([record.model_dump()])
-        reason = record.reason if not frozen else f"[restatement] {record.reason}"
-        frame["reason"] = reason
+        frame, errors = apply_target_rule(session, pd.DataFrame([record.model_dump()]), (1,), today)
+        if errors:
+            raise ValidationError(f"A reason is required: {errors[0].reason.removeprefix('reason: ')}.", errors,
+                                  key="error.reason_required", quarter=f"{record.year}-Q{record.quarter}")
         session.append_targets(frame, actor=actor.name, channel="form")
+        frozen = (record.year, record.quarter) in frozen_quarters(session)
     return Change("target", key, old, record.target, restatement=frozen)
+
+
+def apply_target_rule(session: Session, frame: pd.DataFrame, lines: tuple[int, ...],
+                      today: date | None = None) -> tuple[pd.DataFrame, tuple[RowError, ...]]:
+    """The one rule for every target write (form, import): a row that changes a target already in
+    force for a quarter that has started, or is frozen, needs a reason, and a frozen quarter's change
+    is marked as a restatement. A first target for a quarter (recording the plan) needs none. Returns the rows with their reasons as they will be stored, and every row that
+    breaks the rule (by its line)."""
+    today = today or utc_now().date()
+    frozen = frozen_quarters(session)
+    reasons, errors = [], []
+    for line, row in zip(lines, frame.itertuples(index=False)):
+        reason = None if row.reason is None or pd.isna(row.reason) else str(row.reason)
+        is_frozen = (int(row.year), int(row.quarter)) in frozen
+        started = quarter_start(int(row.year), int(row.quarter)) <= today
+        changes = _target_changes(session, row)
+        if changes and (started or is_frozen) and not reason:
+            why = "is frozen (board-approved): a change is a restatement" if is_frozen else "has already started"
+            errors.append(RowError(line, f"reason: required because {int(row.year)}-Q{int(row.quarter)} {why}"))
+        reasons.append(f"[restatement] {reason}" if changes and is_frozen and reason else reason)
+    return frame.assign(reason=reasons), tuple(errors)
+
+
+def _target_changes(session: Session, row: Any) -> bool:
+    region = None if row.region is None or pd.isna(row.region) else row.region
+    department = None if row.department is None or pd.isna(row.department) else row.department
+    current = current_target(session, row.kpi_id, int(row.year), int(row.quarter), region, department)
+    return current is not None and current["target"] is not None and current["target"] != row.target
 
 
 def record_actual(store: Store, catalog: Catalog, actor: Actor, record: ObservationRecord, *,

@@ -299,23 +299,44 @@ def preview(names: list[str], rows: list[Row], parsed: Parsed) -> pd.DataFrame:
     return frame.astype({c: "string" for c in frame.columns if c not in ("line",)})
 
 
+PREVIEW_ROWS = 200
+
+
+def preview_page(table: pd.DataFrame, rows: int = PREVIEW_ROWS) -> pd.DataFrame:
+    """The first `rows` rows of a preview plus every rejected row, in line order: small enough to show
+    (and to style) for a file of any allowed size, and no bad row is ever left out."""
+    bad = table["problem"].fillna("") != ""
+    return table[(table.index < rows) | bad]
+
+
 def parse_file(kind: str, data: bytes, filename: str, catalog: Catalog) -> Parsed:
     names, rows = read_table(data, filename)
     return parse_rows(kind, names, rows, catalog)
 
 
-def write_parsed(store: Store, parsed: Parsed, *, actor: Actor, channel: str) -> int:
-    """Write validated rows in one transaction (editors and admins); refuses if any row was bad."""
+def write_parsed(store: Store, parsed: Parsed, *, actor: Actor, channel: str, dry_run: bool = False) -> int:
+    """Write validated rows in one transaction (editors and admins); refuses if any row was bad,
+    including rows that break a write rule (a target change without a reason). `dry_run` checks
+    everything and writes nothing (returns 0)."""
     require(actor, "editor", f"import {parsed.kind}")
     if parsed.errors:
         raise ValidationError(f"{len(parsed.errors)} bad row(s); nothing was written.", parsed.errors)
-    if parsed.kind == "use-cases":  # stage history and the derived innovation KPIs move with them
+    if parsed.kind == "use-cases" and not dry_run:  # stage history and the derived innovation KPIs move with them
         from kpis.innovation import save_use_cases
 
         records = [UseCaseRecord(**{k: (None if pd.isna(v) else v) for k, v in row.items()})
                    for row in parsed.frame.to_dict("records")]
         return save_use_cases(store, actor, records, channel=channel)
     with store.write_session() as session:
+        frame = parsed.frame
+        if parsed.kind == "targets":  # the same reason rule as the form, row by row
+            from kpis.edits import apply_target_rule
+
+            frame, errors = apply_target_rule(session, frame, parsed.lines)
+            if errors:
+                raise ValidationError(f"{len(errors)} bad row(s); nothing was written.", errors)
+        if dry_run:
+            return 0
         writer = {
             "observations": session.upsert_observations,
             "targets": session.append_targets,
@@ -323,7 +344,7 @@ def write_parsed(store: Store, parsed: Parsed, *, actor: Actor, channel: str) ->
             "value": session.upsert_value_streams,
             "investments": session.upsert_investments,
         }[parsed.kind]
-        return writer(parsed.frame, actor=actor.name, channel=channel)
+        return writer(frame, actor=actor.name, channel=channel)
 
 
 def import_file(store: Store, kind: str, path: Path | str, catalog: Catalog, *, actor: Actor,
@@ -337,5 +358,5 @@ def import_file(store: Store, kind: str, path: Path | str, catalog: Catalog, *, 
     parsed = parse_file(kind, data, path.name, catalog)
     if parsed.errors:
         raise ValidationError(f"{path.name}: {len(parsed.errors)} bad row(s); nothing was written.", parsed.errors)
-    written = 0 if dry_run else write_parsed(store, parsed, actor=actor, channel=channel)
+    written = write_parsed(store, parsed, actor=actor, channel=channel, dry_run=dry_run)
     return ImportResult(kind, len(parsed.frame), written, dry_run)

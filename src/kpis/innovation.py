@@ -147,11 +147,19 @@ def save_use_cases(store: Store, actor: Actor, records: list[UseCaseRecord], cha
     """Insert or update use cases, append a stage-history entry for every stage change, and
     refresh the innovation KPIs derived from them, in one transaction."""
     require(actor, "editor", "change use cases")
+    with store.write_session() as session:
+        return write_use_cases(session, actor, records, channel, history)
+
+
+def write_use_cases(session: Session, actor: Actor, records: list[UseCaseRecord], channel: str = "form",
+                    history: list[tuple[str, str, date]] | None = None) -> int:
+    """save_use_cases inside an open session (joins its transaction)."""
+    require(actor, "editor", "change use cases")
     today = date.today()
     frame = pd.DataFrame([r.model_dump() for r in records])
     frame["started"] = frame["started"].where(frame["started"].notna(), today)
     frame["stage_changed"] = [r.stage_changed or r.started or today for r in records]
-    with store.write_session() as session, session.transaction():
+    with session.transaction():
         stored = {r["name"]: r for r in session.rows("use_cases")}
         entries = list(history or [])
         for record, changed in zip(records, frame["stage_changed"]):
@@ -168,7 +176,18 @@ def save_use_cases(store: Store, actor: Actor, records: list[UseCaseRecord], cha
             session.con.executemany(
                 "INSERT OR IGNORE INTO use_case_stages VALUES (?, ?, ?, ?, now())",
                 [(name, stage, day, actor.name) for name, stage, day in entries])
-        derived = derived_observations(load_use_cases(session))
-        session.con.execute("DELETE FROM observations WHERE source = 'use_cases'")
-        session.upsert_observations(derived, actor=actor.name, channel="derived")
+        refresh_derived(session, actor.name, derived_observations(load_use_cases(session)))
     return written
+
+
+def refresh_derived(session: Session, actor: str, derived: pd.DataFrame) -> None:
+    """Make the organisation-level observations of the derived KPIs equal `derived`: changed values
+    are replaced and stale ones deleted, each with an audit row. Observations are identified by the
+    KPI being derived (never by their free-text source), and other KPIs are never touched."""
+    keep = [f"{row.kpi_id}|{pd.Timestamp(row.period).date().isoformat()}" for row in derived.itertuples()]
+    session.delete_observations(
+        "kpi_id IN (SELECT unnest(?::VARCHAR[])) AND region IS NULL AND department IS NULL "
+        "AND kpi_id || '|' || period::VARCHAR NOT IN (SELECT unnest(?::VARCHAR[]))",
+        [list(DERIVED_KPIS), keep], actor=actor, channel="derived",
+        reason="no longer derived from the use-case records")
+    session.upsert_observations(derived, actor=actor, channel="derived")

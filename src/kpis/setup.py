@@ -19,7 +19,7 @@ from kpis.demo import (
     demo_use_cases,
     demo_value_streams,
 )
-from kpis.innovation import save_use_cases
+from kpis.innovation import write_use_cases
 from kpis.packs import full_catalog, load_growth_pack
 from kpis.records import UseCaseRecord
 from kpis.roles import Actor
@@ -40,22 +40,26 @@ def initialise(store: Store, catalog: Catalog, *, demo: bool = False, actor: str
         _seed_scenarios(session, actor)
         if not demo or session.scalar("SELECT count(*) FROM observations"):
             return False
-        session.upsert_observations(demo_observations(), actor=actor, channel="demo")
-        session.append_targets(demo_targets(), actor=actor, channel="demo", at=DEMO_TARGETS_SET_AT)
-        session.upsert_value_streams(demo_value_streams(), actor=actor, channel="demo")
-        session.upsert_investments(demo_investments(), actor=actor, channel="demo")
-        session.upsert_fx_rates(demo_fx_rates(), actor=actor, channel="demo")
-        session.upsert_maturity(demo_maturity(), actor=actor, channel="demo")
-        session.upsert_ticks(demo_ticks(), actor=actor, channel="demo")
-        session.upsert_observations(demo_growth_observations(), actor=actor, channel="demo")
-        session.upsert_regions(demo_regions(), actor=actor, channel="demo")
-        with session.transaction():
-            session.set_setting("program_name", "Banco Demo — AI scale-up 2025-2026")
-            session.set_setting("reporting_currency", "MXN")
-    cases, history = demo_use_cases()
-    save_use_cases(store, Actor(actor, "admin"), [UseCaseRecord(**case) for case in cases], channel="demo",
-                   history=history)
+        with session.transaction():  # the whole demo or nothing: an interrupted load leaves an empty store
+            _load_demo(session, actor)
     return True
+
+
+def _load_demo(session: Session, actor: str) -> None:
+    session.upsert_observations(demo_observations(), actor=actor, channel="demo")
+    session.append_targets(demo_targets(), actor=actor, channel="demo", at=DEMO_TARGETS_SET_AT)
+    session.upsert_value_streams(demo_value_streams(), actor=actor, channel="demo")
+    session.upsert_investments(demo_investments(), actor=actor, channel="demo")
+    session.upsert_fx_rates(demo_fx_rates(), actor=actor, channel="demo")
+    session.upsert_maturity(demo_maturity(), actor=actor, channel="demo")
+    session.upsert_ticks(demo_ticks(), actor=actor, channel="demo")
+    session.upsert_observations(demo_growth_observations(), actor=actor, channel="demo")
+    session.upsert_regions(demo_regions(), actor=actor, channel="demo")
+    session.set_setting("program_name", "Banco Demo — AI scale-up 2025-2026")
+    session.set_setting("reporting_currency", "MXN")
+    cases, history = demo_use_cases()
+    write_use_cases(session, Actor(actor, "admin"), [UseCaseRecord(**case) for case in cases], channel="demo",
+                    history=history)
 
 
 def _seed_scenarios(session: Session, actor: str) -> None:

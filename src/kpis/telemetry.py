@@ -212,9 +212,16 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
             "SELECT path, content_sha256, months FROM event_files").fetchall()}
         stats = {p: p.stat() for p in paths}
         digests = {p: content_digest(p) for p in paths}
-        seen = {digest for digest, _ in known.values()}
-        new = [p for p in dict(zip(digests.values(), paths)).values() if digests[p] not in seen]
+        by_digest = {digest: months for digest, months in known.values()}
+        new = [p for p in dict(zip(digests.values(), paths)).values() if digests[p] not in by_digest]
         skipped = tuple(str(p) for p in paths if p not in new)
+        # a copy of known content under another name is remembered beside it (never counted twice),
+        # so the content stays reachable if the first name is later rewritten
+        aliases = [p for p in paths if p not in new and str(p) not in known and digests[p] in by_digest]
+        for path in aliases:
+            session.con.execute("INSERT OR REPLACE INTO event_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                [str(path), stats[path].st_size, stats[path].st_mtime_ns, 0,
+                                 json.dumps(by_digest[digests[path]]), actor.name, utc_now(), digests[path]])
         if not new:
             return IngestResult((), skipped, 0, (), 0)
         # a file rewritten in place: the months of its earlier version are recomputed too
@@ -239,8 +246,7 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
         rows = int(frame.loc[frame["pooled"], "events"].sum())
         frame = _with_models(session, frame, source)
         per_file = _file_rows(session, new)
-        overlapping = [Path(path) for path, (_, file_months) in known.items()
-                       if Path(path) not in new and set(file_months) & set(months)]
+        overlapping = _one_path_per_content(known, new, digests, set(months))
         if overlapping or replaced:  # a month shared with earlier files: recompute it from all of them
             missing_files = [p for p in overlapping if not p.exists()]
             if missing_files:
@@ -275,6 +281,21 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
                                                         "rows": rows, "observations_written": written}),
                                  reason=None)
     return IngestResult(tuple(str(p) for p in new), skipped, rows, tuple(months), written)
+
+
+def _one_path_per_content(known: dict[str, tuple[str, list[str]]], new: list[Path], digests: dict[Path, str],
+                          months: set[str]) -> list[Path]:
+    """Earlier files with events in `months`, one path per content (an existing one where there is a
+    choice), leaving out contents being ingested now and the earlier version of a rewritten file."""
+    rewritten = {str(p) for p in new}
+    fresh = set(digests[p] for p in new)
+    chosen: dict[str, Path] = {}
+    for path, (digest, file_months) in known.items():
+        if path in rewritten or digest in fresh or not set(file_months) & months:
+            continue
+        if digest not in chosen or (not chosen[digest].exists() and Path(path).exists()):
+            chosen[digest] = Path(path)
+    return list(chosen.values())
 
 
 def content_digest(path: Path) -> str:

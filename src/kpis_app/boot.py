@@ -32,7 +32,8 @@ def setup() -> str:
         st.error(f"{t('error.title', 'en')}: {exc}")
         st.stop()
     lang = language_selector(saved)
-    if lang != saved:
+    # only a person's own choice is remembered: a first visit, or a viewer without a name, writes nothing
+    if lang != (saved or "en") and actor.name != "anonymous":
         save_language(actor.name, lang)
     st.session_state["lang_value"] = lang
     st.session_state["currency"] = currency_selector(lang, reporting_currency())

@@ -10,7 +10,7 @@ import streamlit as st
 from kpis.catalog import Catalog
 from kpis.edits import freeze_quarter, frozen_quarters
 from kpis.errors import KpiError
-from kpis.exchange import SUPPORTED_KINDS, parse_rows, preview, read_table, write_parsed
+from kpis.exchange import SUPPORTED_KINDS, parse_rows, preview, preview_page, read_table, write_parsed
 from kpis.i18n import t
 from kpis.roles import Actor
 from kpis.store import Store
@@ -19,7 +19,11 @@ from kpis_app.widgets import message
 
 
 def import_tab(store: Store, catalog: Catalog, actor: Actor, lang: str) -> None:
-    """Upload, preview with every bad row marked, then commit all rows or none."""
+    """Upload, preview with every bad row marked, then commit all rows or none (editors and admins
+    only: a viewer never gets an upload box, so a file from a viewer is never read)."""
+    if not actor.can("editor"):
+        st.info(t("data.import_editors_only", lang))
+        return
     kind = st.selectbox(t("data.import_kind", lang), SUPPORTED_KINDS, key="imp_kind",
                         format_func=lambda k: t(f"kind.{k}", lang))
     upload = st.file_uploader(t("data.import_file", lang), type=["csv", "xlsx"], key="imp_file")
@@ -40,7 +44,10 @@ def import_tab(store: Store, catalog: Catalog, actor: Actor, lang: str) -> None:
             st.error(str(error))
     else:
         st.success(t("data.import_ok", lang, total=len(rows)))
-    st.dataframe(table.style.apply(lambda r: ["background-color: #FBE3D6" if r["problem"] else "" for _ in r],
+    shown = preview_page(table)
+    if len(shown) < len(table):
+        st.caption(t("data.import_preview_page", lang, shown=len(shown), total=len(table)))
+    st.dataframe(shown.style.apply(lambda r: ["background-color: #FBE3D6" if r["problem"] else "" for _ in r],
                                    axis=1), hide_index=True, width="stretch")
     if st.button(t("data.import_commit", lang, total=len(parsed.frame)), type="primary", key="imp_commit",
                  disabled=bool(parsed.errors) or bad > 0 or not actor.can("editor")):
