@@ -122,8 +122,9 @@ def apply_target_rule(session: Session, frame: pd.DataFrame, lines: tuple[int, .
                       today: date | None = None) -> tuple[pd.DataFrame, tuple[RowError, ...]]:
     """The one rule for every target write (form, import): a row that changes a target already in
     force for a quarter that has started, or is frozen, needs a reason, and a frozen quarter's change
-    is marked as a restatement. A first target for a quarter (recording the plan) needs none. Returns the rows with their reasons as they will be stored, and every row that
-    breaks the rule (by its line)."""
+    is marked as a restatement. A first target for a quarter (recording the plan) needs none.
+    Returns the rows with their reasons as they will be stored, and every row that breaks the rule
+    (by its line)."""
     today = today or utc_now().date()
     frozen = frozen_quarters(session)
     reasons, errors = [], []
