@@ -13,12 +13,14 @@ from kpis.formatting import format_day
 from kpis.i18n import t
 from kpis.periods import shift_quarter
 from kpis.readiness import ORGANISATION
+from kpis.verdict import gate_disagreement, verdict
 from kpis_app.boot import page_currency, page_language
 from kpis_app.dashboard_view import (
     render_card,
     render_changes,
     render_quarter_table,
     render_summary,
+    render_verdict,
 )
 from kpis_app.maturity_view import render_gate
 from kpis_app.state import (
@@ -80,12 +82,16 @@ if frozen:
               when=f"{frozen['frozen_at']:%Y-%m-%d}"), icon=":material/verified:")
 if as_of:
     st.warning(t("dash.as_of_note", lang, when=f"{as_of:%Y-%m-%d %H:%M}"), icon=":material/history:")
+unit = region or department or ORGANISATION
+gate = cached_readiness(unit, year, quarter)[1]
+render_verdict(verdict(cells, gate), catalog, lang)
 render_summary(cells, lang)
 
+notes = {c.kpi.id: note for c in cells if (note := gate_disagreement(c, gate, catalog, lang))}
 headline = [c for c in cells if c.kpi.headline]
 for column, cell in zip(st.columns(len(headline)), headline):
     with column:
-        render_card(cell, grid, lang)
+        render_card(cell, grid, lang, notes.get(cell.kpi.id))
 
 st.subheader(t("dash.cards", lang))
 for tab, family in zip(st.tabs([t(f"family.{f}", lang) for f in FAMILIES]), FAMILIES):
@@ -94,7 +100,7 @@ for tab, family in zip(st.tabs([t(f"family.{f}", lang) for f in FAMILIES]), FAMI
         for start in range(0, len(family_cells), 4):
             for column, cell in zip(st.columns(4), family_cells[start:start + 4]):
                 with column:
-                    render_card(cell, grid, lang)
+                    render_card(cell, grid, lang, notes.get(cell.kpi.id))
 
 st.subheader(t("dash.table", lang))
 headline_only = st.toggle(t("filter.headline_only", lang), value=True)
@@ -113,6 +119,5 @@ chart_downloads(trend, catalog.get(trend_kpi).name(lang), scope_text, lang, f"tr
 st.subheader(t("dash.changes", lang) + f" ({previous[0]}-Q{previous[1]} → {year}-Q{quarter})")
 render_changes(what_changed(grid, cells), lang)
 
-unit = region or department or ORGANISATION
 st.subheader(f"{t('maturity.gate', lang)} · {markdown_text(unit)}")
-render_gate(cached_readiness(unit, year, quarter)[1], lang, compact=True)
+render_gate(gate, lang, compact=True)

@@ -8,7 +8,7 @@ from kpis.i18n import t
 from kpis.readiness import ORGANISATION
 from kpis_app.boot import page_actor, page_language
 from kpis_app.data_forms import actual_form, fx_form, maturity_forms, money_forms, target_form, use_case_form
-from kpis_app.data_tabs import audit_tab, import_tab, quarters_tab
+from kpis_app.data_tabs import audit_tab, import_tab, quarters_tab, reference_tab
 from kpis_app.state import cached_use_cases, data_overview, get_catalog, get_store, store_key, value_options
 
 lang = page_language()
@@ -21,7 +21,7 @@ if not actor.can("editor"):
     st.info(t("data.viewer_note", lang))
 
 tabs = st.tabs([t(f"data.tab_{name}", lang) for name in ("targets", "actuals", "value", "maturity", "use_cases",
-                                                            "fx", "import", "audit", "quarters")])
+                                                            "fx", "reference", "import", "audit", "quarters")])
 with tabs[0]:
     target_form(store, catalog, actor, overview, lang)
 with tabs[1]:
@@ -35,8 +35,10 @@ with tabs[4]:
 with tabs[5]:
     fx_form(store, actor, lang)
 with tabs[6]:
-    import_tab(store, catalog, actor, lang)
+    reference_tab(store, actor, overview, lang)
 with tabs[7]:
-    audit_tab(store, catalog, lang)
+    import_tab(store, catalog, actor, lang)
 with tabs[8]:
+    audit_tab(store, catalog, lang)
+with tabs[9]:
     quarters_tab(store, actor, lang)

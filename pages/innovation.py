@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from kpis.charts import funnel_figure, horizon_figure, launches_figure
-from kpis.formatting import format_day
+from kpis.formatting import format_day, format_value
 from kpis.i18n import t
 from kpis.innovation import (
     HORIZON_MIX,
@@ -18,12 +18,11 @@ from kpis.innovation import (
     launches_by_quarter,
     pattern_counts,
     stuck,
-    success_rate,
 )
 from kpis.periods import quarter_of
 from kpis_app.boot import page_language
-from kpis_app.state import cached_use_cases
-from kpis_app.widgets import flag_html
+from kpis_app.state import cached_grid, cached_use_cases, store_key
+from kpis_app.widgets import card_html, flag_html
 
 lang = page_language()
 st.title(t("innovation.heading", lang))
@@ -52,13 +51,15 @@ with left:
     st.plotly_chart(launches_figure(launches_by_quarter(cases, first, last), 2, lang), width="stretch",
                     config={"displaylogo": False})
 with right:
-    today = min(date.today(), max(days_seen))
-    rate = success_rate(cases, today)
-    status = "no_data" if rate is None else "on_track" if rate >= 57 else "at_risk" if rate >= 48 else "off_track"
+    # the scorecard's own cell (same records, same date, same target and status as the dashboard)
+    latest = quarter_of(max(days_seen))
+    db_path, version = store_key()
+    cell = cached_grid(db_path, version, latest, latest, None, None).cell("use_case_success_rate_pct", *latest)
     st.markdown(f"**{t('innovation.success', lang)}**")
-    st.markdown(f"<div class='kpi-card' style='border:none'><div class='actual'>"
-                f"{'—' if rate is None else f'{rate:.0f}%'}</div><div class='meta'>{t('card.target', lang)} 60% · "
-                f"{format_day(today, lang)}</div>{flag_html(status, lang)}</div>", unsafe_allow_html=True)
+    st.markdown(card_html(cell.status, cell.kpi.name(lang), format_value(cell.actual, cell.kpi, lang),
+                          [f"{t('card.target', lang)} {format_value(cell.target_value, cell.kpi, lang)} · "
+                           f"{format_day(cell.last_period, lang)}"], flag_html(cell.status, lang)),
+                unsafe_allow_html=True)
     st.markdown(f"**{t('innovation.patterns', lang)}**")
     counts = pattern_counts(cases)
     st.dataframe(pd.DataFrame([{t("innovation.pattern", lang): t(f"pattern.{p}", lang),

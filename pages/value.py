@@ -11,7 +11,7 @@ from kpis.valuation import chance_text
 from kpis.value import Scenario
 from kpis_app.boot import page_currency, page_language
 from kpis_app.state import cached_simulation, cached_value, value_options
-from kpis_app.value_view import render_value_cards, years_table
+from kpis_app.value_view import render_realised_cards, render_value_cards, years_table
 from kpis_app.widgets import chart_downloads, show_error
 
 lang = page_language()
@@ -35,11 +35,13 @@ with st.sidebar:
         investment_scale = st.slider(t("value.investment_scale", lang), 0.5, 2.0, float(base["investment_scale"]), 0.05)
         sigma = st.slider(t("value.sigma", lang), 0.05, 0.6, 0.25, 0.05)
         payback_by = st.number_input(t("value.payback_by", lang), 1, 120, 24)
+        run_cost = st.number_input(t("value.run_cost", lang) + f" ({currency})", 0.0, 1e12,
+                                   float(base.get("run_cost") or 0.0), step=1e6, format="%.0f")
     cap = base["growth_cap"]
 
-scenario = Scenario(scenario_name, growth_scale, investment_scale, cap)
+scenario = Scenario(scenario_name, growth_scale, investment_scale, cap, run_cost or None)
 try:
-    summary = cached_value(program, horizon, scenario, currency)
+    summary, roi_flag = cached_value(program, horizon, scenario, currency)
 except Exception as exc:  # a KpiError (e.g. a missing FX rate) reads as a message, never a traceback
     show_error(exc, lang)
     st.stop()
@@ -48,6 +50,7 @@ note = t(f"scenario.{scenario_name}.note", lang) if built_in else base["note"] o
 st.caption(t("value.caption", lang, programs=markdown_text(", ".join(summary.programs)),
              scenario=t(f"scenario.{scenario_name}", lang) if built_in else markdown_text(scenario_name),
              currency=summary.currency, note=markdown_text(note), who=markdown_text(base["created_by"])))
+render_realised_cards(summary, roi_flag, lang)
 render_value_cards(summary, lang)
 
 scope_text = f"{', '.join(summary.programs)} · {scenario_name} · {summary.currency}"

@@ -247,7 +247,7 @@ def test_interrupted_demo_load_leaves_nothing_and_a_rerun_completes(tmp_path, ca
     from kpis import setup
 
     store = Store(tmp_path / "d.duckdb")
-    monkeypatch.setattr(setup, "demo_use_cases", lambda: (_ for _ in ()).throw(RuntimeError("killed")))
+    monkeypatch.setattr(setup, "demo_use_cases", lambda **_: (_ for _ in ()).throw(RuntimeError("killed")))
     with pytest.raises(RuntimeError):
         setup.initialise(store, catalog, demo=True)
     with store.session() as session:

@@ -43,6 +43,7 @@ from kpis.status import STATUS_ICONS
 from kpis.store import Session
 from kpis.valuation import value_summary
 from kpis.value import STREAMS, Simulation, ValueSummary, simulate
+from kpis.verdict import verdict, verdict_text
 
 __all__ = ["BoardData", "ExportItem", "board_figure", "chart_ids", "framed_figure", "gather", "render_chart",
            "render_table", "table_ids"]
@@ -67,6 +68,7 @@ class BoardData:
     gate: Gate
     use_cases: list[UseCase] = field(default_factory=list)
     region_grids: dict[str, Grid] = field(default_factory=dict)
+    verdict: str = ""  # the dashboard's first line (kpis.verdict), the executive summary's headline
 
     @property
     def scope_text(self) -> str:
@@ -106,7 +108,8 @@ def gather(session: Session, catalog: Catalog, year: int, quarter: int, scope: S
     region_grids = {name: build_grid(session, catalog, (year, quarter), (year, quarter), Scope(region=name))
                     for name in sorted(set(regions))}
     return BoardData(year, quarter, scope, lang, grid, cells, what_changed(grid, cells), last, value, simulation,
-                     maturity_for(session, year, quarter), checklists, gate, load_use_cases(session), region_grids)
+                     maturity_for(session, year, quarter), checklists, gate, load_use_cases(session), region_grids,
+                     verdict_text(verdict(cells, gate), catalog, lang))
 
 
 def board_figure(figure: go.Figure, data: BoardData, title: str) -> go.Figure:

@@ -65,6 +65,9 @@ class Kpi(BaseModel):
     min_value: float | None = None
     max_value: float | None = None
     headline: bool = False
+    # A count of reference-data entities ("departments", "regions"): no value, observed or rolled up across
+    # scope, may exceed how many of them the store knows (regions' counts overlap: sums would double count).
+    counts: Literal["departments", "regions"] | None = None
     target_note: str = ""
     description_en: str = ""
     description_es: str = ""

@@ -18,18 +18,29 @@ from kpis.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
 from kpis.errors import KpiError, ValidationError
 from kpis.exchange import IMPORT_KINDS, import_file
 from kpis.formatting import format_attainment, format_change, format_money, format_value
+from kpis.fx import CURRENCIES
 from kpis.i18n import t
+from kpis.ledger import fx_table
 from kpis.maturity import DIMENSIONS
 from kpis.packs import full_catalog, load_checklists, load_growth_pack
 from kpis.periods import parse_quarter
-from kpis.readiness import ORGANISATION, evaluate_checklists, maturity_for, maturity_record, readiness_record
+from kpis.readiness import (
+    ORGANISATION,
+    evaluate_checklists,
+    maturity_for,
+    maturity_record,
+    readiness_record,
+    unit_scope,
+)
+from kpis.reference import load_names, require_known
 from kpis.roles import Actor
-from kpis.scorecard import Scope, quarter_scorecard, scorecard_records
+from kpis.scorecard import Scope, convert_grid, quarter_scorecard, scorecard_records
 from kpis.setup import initialise
 from kpis.status import STATUS_ICONS
 from kpis.store import Store
 from kpis.valuation import value_headline, value_record, value_summary
 from kpis.value import STREAMS
+from kpis.verdict import verdict, verdict_text
 
 __all__ = ["default_db_path", "main"]
 
@@ -82,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("kind", choices=IMPORT_KINDS)
     imp.add_argument("file", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    imp.add_argument("--create-missing", action="store_true",
+                     help="add unknown region, department or program names as new reference data (same write)")
 
     score = commands.add_parser("scorecard", help="the quarterly scorecard")
     score.add_argument("--year", type=int, required=True)
@@ -91,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--as-of", type=parse_as_of, default=None, help="targets in force at this ISO date or date-time")
     score.add_argument("--format", choices=("table", "csv", "json"), default="table")
     score.add_argument("--lang", choices=("en", "es"), default="en")
+    score.add_argument("--currency", default=None, help="money KPIs in this currency (default: the store's)")
     maturity = commands.add_parser("maturity", help="CoE maturity level per unit")
     maturity.add_argument("--year", type=int, required=True)
     maturity.add_argument("--quarter", type=_quarter, required=True)
@@ -123,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="platform KPIs from request logs")
     ingest.add_argument("kind", choices=("events",))
     ingest.add_argument("paths", nargs="+", help="Parquet or CSV files, globs or directories")
+    ingest.add_argument("--create-missing", action="store_true",
+                        help="add unknown region names from the logs as new reference data (same write)")
 
     generate = commands.add_parser("demo-events", help="write a realistic synthetic request log")
     generate.add_argument("--events", type=_bounded(1, 2_000_000_000, "a number of events"), required=True)
@@ -201,10 +217,35 @@ def _print_rows(headers: list[str], lines: list[list[str]], left: tuple[int, ...
                         for i, (cell, w) in enumerate(zip(row, widths))).rstrip())
 
 
+def _check_filters(session, region: str | None = None, department: str | None = None,
+                   program: str | None = None) -> None:
+    """CLI filters name known reference data: a typo is an error with the closest name, exit 2."""
+    names = load_names(session)
+    require_known(names, "region", region)
+    require_known(names, "department", department)
+    require_known(names, "program", program)
+
+
+def _reporting(currency: str | None) -> str | None:
+    """The `--currency` asked for (checked), or None: money then stays in the currency it was recorded in,
+    each amount with its own unambiguous code (MXN 4.5M, US$0.05)."""
+    if currency is None:
+        return None
+    if currency.upper() not in CURRENCIES:
+        raise ValidationError(f"Unknown currency '{currency}' (use {', '.join(CURRENCIES)}).")
+    return currency.upper()
+
+
 def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     scope = Scope(region=args.region, department=args.department)
     with store.session() as session:
+        _check_filters(session, args.region, args.department)
+        currency = _reporting(args.currency)
         grid, cells = quarter_scorecard(session, catalog, args.year, args.quarter, scope, args.as_of)
+        fx = fx_table(session)
+    if currency:
+        grid = convert_grid(grid, lambda amount, source, on: fx.convert(amount, source, currency, on), currency)
+        cells = [grid.cell(cell.kpi.id, cell.year, cell.quarter) for cell in cells]
     records = scorecard_records(grid, cells, args.lang)
     if args.format == "json":
         _print_json(records)
@@ -223,7 +264,11 @@ def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> i
 def cmd_import(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     actor = Actor(current_actor(), "admin")  # whoever can run the CLI can already write the file
     everything = full_catalog(catalog, load_growth_pack())  # growth-pack KPIs can be imported too
-    result = import_file(store, args.kind, args.file, everything, actor=actor, dry_run=args.dry_run)
+    result = import_file(store, args.kind, args.file, everything, actor=actor, dry_run=args.dry_run,
+                         create_missing=args.create_missing)
+    for kind, names in result.added.items():
+        verb = "would add" if result.dry_run else "added"
+        print(f"{verb} new {kind}(s): {', '.join(names)}")
     if result.dry_run:
         print(f"{args.file.name}: {result.rows} valid {result.kind} row(s); dry run, nothing written.")
     else:
@@ -235,6 +280,7 @@ def cmd_import(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
 
 def cmd_value(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     with store.session() as session:
+        _check_filters(session, program=args.program)
         summary = value_summary(session, catalog, program=args.program, horizon=args.horizon,
                                 scenario=args.scenario, currency=args.currency, discount_rate=args.discount_rate)
     record = value_record(summary)
@@ -283,13 +329,15 @@ def cmd_readiness(args: argparse.Namespace, store: Store, catalog: Catalog) -> i
     with store.session() as session:
         checklists, gate = evaluate_checklists(session, catalog, load_checklists(), args.unit, args.year,
                                                args.quarter)
+        _, cells = quarter_scorecard(session, catalog, args.year, args.quarter, unit_scope(session, args.unit))
     record = readiness_record(args.unit, args.year, args.quarter, checklists, gate, args.lang)
+    record["verdict_text"] = verdict_text(verdict(cells, gate), catalog, args.lang)
     if args.format == "json":
         _print_json(record)
         return 0
     lang = args.lang
-    verdict = t("readiness.ready" if gate.ready else "readiness.not_yet", lang)
-    print(f"{t('readiness.heading', lang)}: {args.unit} · {args.year}-Q{args.quarter}: {verdict}")
+    print(f"{t('readiness.heading', lang)}: {args.unit} · {args.year}-Q{args.quarter}")
+    print(record["verdict_text"] + "\n")
     for item in record["prerequisites"]:
         mark = "✔" if item["met"] else "○" if item["met"] is None else "✖"
         figure = "" if item["actual"] is None else f" ({item['actual']:,.1f})"
@@ -316,13 +364,15 @@ def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     if args.what in ("chart", "table") and not args.item:
         raise KpiError(f"Name the {args.what}: `python -m kpis export {args.what} ID ...` (see --list).")
     with store.session() as session:
+        _check_filters(session, args.region, args.department)
+        currency = _reporting(args.currency)
         year, quarter = args.year, args.quarter
         if year is None or quarter is None:
             latest = session.rows("data_quarters")
             if not latest:
                 raise KpiError("There is no data to export yet.")
             year, quarter = year or latest[0]["year"], quarter or latest[0]["quarter"]
-        data = gather(session, catalog, year, quarter, Scope(args.region, args.department), args.lang, args.currency)
+        data = gather(session, catalog, year, quarter, Scope(args.region, args.department), args.lang, currency)
         program = session.get_setting("program_name", "AI program")
     if args.what == "deck":
         sections = args.sections.split(",") if args.sections else None
@@ -353,7 +403,10 @@ def cmd_ingest(args: argparse.Namespace, store: Store) -> int:
     from kpis.telemetry import ingest_events
 
     actor = Actor(current_actor(), "admin")
-    result = ingest_events(store, args.paths, actor=actor, progress=sys.stderr.isatty())
+    result = ingest_events(store, args.paths, actor=actor, progress=sys.stderr.isatty(),
+                           create_missing=args.create_missing)
+    if result.added:
+        print(f"added new region(s): {', '.join(result.added)}")
     for path in result.skipped:
         print(f"{path}: already ingested, unchanged (skipped)")
     if result.files:

@@ -22,6 +22,7 @@ from kpis.formatting import format_attainment, format_money, format_value
 from kpis.i18n import t
 from kpis.maturity import DIMENSIONS, LEVEL_KEYS
 from kpis.status import STATUS_ICONS, STATUSES
+from kpis.valuation import projected_lines, realised_lines
 from kpis.value import STREAMS
 
 __all__ = ["SECTIONS", "build_deck", "deck_to_pdf"]
@@ -176,26 +177,28 @@ def _summary(prs, data: BoardData) -> None:
     misses = [f"{m.cell.kpi.name(lang)} ({format_attainment(m.cell.attainment)})" for m in data.changes.biggest_misses]
     gate = t("readiness.ready", lang) if data.gate.ready else \
         f"{t('readiness.not_yet', lang)}: " + "; ".join(r.item.label(lang) for r in data.gate.missing)
-    notes = t("deck.summary_notes", lang, quarter=f"{data.year}-Q{data.quarter}", n=len(data.cells),
+    notes = data.verdict + "\n\n" + t("deck.summary_notes", lang, quarter=f"{data.year}-Q{data.quarter}",
+                                       n=len(data.cells),
               ahead=counts["ahead"], on_track=counts["on_track"], at_risk=counts["at_risk"],
               off_track=counts["off_track"], no_data=counts["no_data"],
               misses=", ".join(misses) or "—", gate=gate)
     slide = _content_slide(prs, t("deck.section.summary", lang), notes, data.scope_text)
     chart_data = CategoryChartData()
     present = [s for s in STATUSES if counts[s]]
-    chart_data.categories = [f"{STATUS_ICONS[s]} {t('status.' + s, lang)}" for s in present]
+    chart_data.categories = [f"{STATUS_ICONS[s]} {t('status.' + s, lang)}: {counts[s]}" for s in present]
     chart_data.add_series(t("table.status", lang), [counts[s] for s in present])
-    chart = _chart(slide, XL_CHART_TYPE.DOUGHNUT, chart_data, MARGIN, Inches(1.4), Inches(5.2), Inches(5.4),
+    chart = _chart(slide, XL_CHART_TYPE.DOUGHNUT, chart_data, MARGIN, Inches(2.2), Inches(5.2), Inches(4.9),
                    title=t("dash.summary", lang, n=len(data.cells)))
     for point, status in zip(chart.plots[0].series[0].points, present):
         point.format.fill.solid()
         point.format.fill.fore_color.rgb = _rgb(STATUS_COLORS[status])
     chart.plots[0].has_data_labels = True
     chart.plots[0].data_labels.font.size = Pt(14)
+    _text(slide, MARGIN, Inches(1.25), WIDTH - 2 * MARGIN, Inches(0.9), [data.verdict], size=17, bold_first=True)
     lines = [t("dash.changes", lang), *(moves or [t("dash.no_moves", lang)]), "",
              t("deck.top_risks", lang), *(misses or [t("dash.no_misses", lang)]), "",
              t("maturity.gate", lang), gate]
-    _text(slide, Inches(6.2), Inches(1.4), Inches(6.6), Inches(5.6), lines, size=15)
+    _text(slide, Inches(6.2), Inches(2.2), Inches(6.6), Inches(4.9), lines, size=14)
 
 
 def _scorecard(prs, data: BoardData) -> None:
@@ -285,15 +288,12 @@ def _value(prs, data: BoardData) -> None:
     if value is None:
         return
     money = lambda amount: format_money(amount, value.currency, lang)  # noqa: E731
-    headline = [
-        f"{t('value.net_roi', lang)}: {'—' if value.net_roi_pct is None else f'{value.net_roi_pct:,.0f}%'}",
-        f"{t('value.multiple', lang)}: "
-        f"{'—' if value.benefit_cost_multiple is None else f'{value.benefit_cost_multiple:.2f}×'}",
-        f"{t('value.payback', lang)}: " + (t("value.never", lang) if value.payback_months is None
-                                           else t("value.months", lang, months=f"{value.payback_months:.1f}")),
-    ]
+    # the same labelled figures as the value page and `python -m kpis value`: realised first, then projected
+    realised, projected = realised_lines(value, lang), projected_lines(value, lang)
+    headline = [f"{label}: {text}" for label, text in [*realised[2:4], projected[2], projected[4]]]
     notes = t("deck.value_notes", lang, value=money(value.cumulative_value),
-              investment=money(value.cumulative_investment), years=len(value.years)) + "\n" + "\n".join(headline)
+              investment=money(value.cumulative_investment), years=len(value.years)) + "\n" + "\n".join(
+        f"{label}: {text}" for label, text in realised + projected)
     slide = _content_slide(prs, t("value.heading", lang), notes)
     labels = [f"{t('value.year', lang)} {r.year}{' *' if r.projected else ''}" for r in value.years]
     streams = CategoryChartData()
@@ -309,7 +309,8 @@ def _value(prs, data: BoardData) -> None:
     _compact_axis(_chart(slide, XL_CHART_TYPE.LINE_MARKERS, cumulative, Inches(6.8), Inches(1.3), Inches(6.0),
                          Inches(4.6), title=t("chart.cumulative", lang), colors=["#0072B2", "#D55E00"]))
     _text(slide, MARGIN, Inches(6.0), WIDTH - 2 * MARGIN, Inches(1.2),
-          [" · ".join(headline) + f" · {value.currency}", t("chart.projected_note", lang)], size=14)
+          [" · ".join(headline[:2]), " · ".join(headline[2:]) + f" · {value.currency}",
+           t("chart.projected_note", lang)], size=13)
 
 
 def _innovation(prs, data: BoardData) -> None:

@@ -8,11 +8,16 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from kpis.periods import last_complete_month_end
+
 __all__ = [
     "DEMO_DEPARTMENTS",
+    "DEMO_ELIGIBLE_DEPARTMENTS",
     "DEMO_PROGRAM",
+    "DEMO_PROGRAM_START",
     "DEMO_REGIONS",
     "DEMO_SEED",
+    "demo_cutoff",
     "demo_fx_rates",
     "demo_growth_observations",
     "demo_investments",
@@ -37,17 +42,18 @@ DEMO_DEPARTMENTS = (
     "Marketing", "Treasury", "Operations", "Compliance", "Wealth Management", "Human Resources",
     "Finance",
 )
-ELIGIBLE_DEPARTMENTS = 15
+# The three eligible departments that have not started with AI yet (master data, no observations).
+DEMO_ELIGIBLE_DEPARTMENTS = (*DEMO_DEPARTMENTS, "Legal", "Procurement", "Information Technology")
+ELIGIBLE_DEPARTMENTS = len(DEMO_ELIGIBLE_DEPARTMENTS)
 INCIDENT_MONTH = 9  # October 2025: a Mexico platform incident (errors and slow responses)
 
 # Quarter-end anchors (8 quarters, 2025-Q1 .. 2026-Q4) for organisation-level series.
 ORG_ANCHORS = {
-    "departments_using": [4, 6, 9, 13, 13, 14, 15, 15],
+    "departments_using": [4, 6, 9, 12, 12, 12, 12, 12],
     "regions_covered": [1, 1, 2, 2, 3, 3, 4, 4],
     "concurrent_models": [160, 290, 420, 560, 710, 880, 990, 1000],
     "models_in_production": [6, 11, 21, 36, 41, 47, 52, 58],
     "reusability_index_pct": [38, 48, 57, 62, 66, 69, 72, 74],
-    "roi_pct": [140, 255, 390, 470, 540, 610, 700, 880],
     "time_to_new_solution_weeks": [13, 11.5, 9.2, 8.2, 6.1, 5.5, 4.2, 3.6],
 }
 # Quarterly counts spread over the quarter's months (sum KPIs, organisation level).
@@ -69,7 +75,7 @@ REVENUE_MXN = [230_000, 250_000, 270_000, 300_000, 330_000, 370_000, 450_000, 50
 TARGETS = {
     # kpi_id: 2025-Q1..Q4, 2026-Q1..Q4 (organisation level)
     "new_users": [500, 1000, 2000, 3000, 3000, 3000, 3500, 3500],
-    "departments_using": [3, 5, 8, 12, 13, 14, 14, 15],
+    "departments_using": [3, 5, 8, 12, 12, 13, 13, 14],
     "departments_using_pct": [25, 40, 60, 80, 85, 85, 90, 90],
     "regions_covered": [1, 1, 2, 2, 3, 4, 4, 4],
     "adoption_rate_pct": [60, 70, 80, 85, 85, 85, 85, 85],
@@ -79,7 +85,8 @@ TARGETS = {
     "concurrent_models": [150, 300, 450, 600, 750, 900, 1000, 1000],
     "models_in_production": [5, 10, 20, 35, 40, 45, 50, 55],
     "reusability_index_pct": [40, 50, 55, 60, 65, 70, 70, 70],
-    "roi_pct": [150, 250, 400, 500, 550, 650, 800, 1000],
+    # realised net ROI comes from the value ledger (even accrual): flat in program year 1, then rising
+    "roi_pct": [150, 150, 150, 150, 240, 300, 340, 380],
     "cost_per_prediction_usd": [0.09, 0.08, 0.07, 0.06, 0.05, 0.05, 0.05, 0.05],
     "time_to_new_solution_weeks": [14, 12, 10, 8, 6, 5, 4, 4],
     "revenue_attributed": [750_000, 1_000_000, 1_500_000, 1_750_000,
@@ -197,15 +204,29 @@ def _platform_series(rows: _Rows, rng: np.random.Generator, month: int) -> None:
         rows.add("cost_per_prediction_usd", month, round(cost * rng.normal(1, 0.02), 4), region)
 
 
-def demo_observations(seed: int = DEMO_SEED) -> pd.DataFrame:
-    """Monthly observations for every catalog KPI, 2025-01 .. 2026-12 (same seed, same rows)."""
+def demo_cutoff(today: date) -> date:
+    """The last day of the last complete month before `today`, at most the demo's end (2026-12-31):
+    the demo never holds an actual dated in the future."""
+    return min(last_complete_month_end(today), MONTHS[-1])
+
+
+def _until(frame: pd.DataFrame, today: date | None) -> pd.DataFrame:
+    if today is None:
+        return frame
+    return frame[pd.to_datetime(frame["period"]).dt.date <= demo_cutoff(today)].reset_index(drop=True)
+
+
+def demo_observations(seed: int = DEMO_SEED, today: date | None = None) -> pd.DataFrame:
+    """Monthly observations for every catalog KPI, 2025-01 .. 2026-12 (same seed, same rows), cut at
+    the last complete month before `today` when given (the same day always gives the same rows)."""
     rng = np.random.default_rng(seed)
     rows = _Rows()
     _org_series(rows, rng)
     for month in range(24):
         _department_series(rows, rng, month)
         _platform_series(rows, rng, month)
-    return pd.DataFrame(rows.rows, columns=["kpi_id", "period", "region", "department", "value", "source"])
+    frame = pd.DataFrame(rows.rows, columns=["kpi_id", "period", "region", "department", "value", "source"])
+    return _until(frame, today)
 
 
 # Go-live plan per region (quarter index from 2025-Q1); Brazil was planned one quarter earlier
@@ -237,6 +258,7 @@ def demo_targets() -> pd.DataFrame:
 
 
 DEMO_PROGRAM = "Banco Demo AI"
+DEMO_PROGRAM_START = date(2025, 1, 1)  # program year 1 = calendar 2025
 # The seeds' value streams (MXN per program year) and growth rates for later years.
 DEMO_STREAMS = {
     "direct_savings": ((10e6, 25e6, 50e6), 1.5),
@@ -244,11 +266,12 @@ DEMO_STREAMS = {
     "risk_reduction": ((8e6, 20e6, 40e6), 1.8),
     "innovation_value": ((2e6, 10e6, 30e6), 3.0),
 }
-# An investment plan in the seeds' typical range (10-50M MXN per cycle).
+# An investment plan at the low end of the seeds' range (10-50M MXN per cycle): 10M per program
+# year, which gives the seeds' 150% net ROI in year 1 and 733% over the three recorded years.
 DEMO_INVESTMENTS = {
-    1: {"platform": 14e6, "talent": 9e6, "data": 5e6, "governance": 2e6},
-    2: {"platform": 8e6, "talent": 7e6, "data": 3e6, "governance": 2e6},
-    3: {"platform": 6e6, "talent": 6e6, "data": 2e6, "governance": 1e6},
+    1: {"platform": 5e6, "talent": 3e6, "data": 1.5e6, "governance": 0.5e6},
+    2: {"platform": 4e6, "talent": 3.5e6, "data": 1.5e6, "governance": 1e6},
+    3: {"platform": 3.5e6, "talent": 4e6, "data": 1.5e6, "governance": 1e6},
 }
 # Illustrative rates for the demo only (1 USD = rate units of quote), entered by hand like a user would.
 DEMO_FX = {date(2025, 1, 2): {"MXN": 20.4, "BRL": 6.18, "COP": 4405.0},
@@ -290,10 +313,16 @@ ASSESSORS = {"Mexico": "Laura Méndez", "USA": "Daniel Brooks", "Colombia": "Cam
              "Brazil": "Rafael Souza"}
 
 
-def demo_maturity() -> pd.DataFrame:
+def _quarters_started(today: date | None) -> list[int]:
+    """Quarter indexes (0 = 2025-Q1) whose first month is complete-or-current by the demo's cutoff."""
+    cutoff = MONTHS[-1] if today is None else demo_cutoff(today)
+    return [i for i in range(8) if date(2025 + i // 4, 3 * (i % 4) + 1, 1) <= cutoff]
+
+
+def demo_maturity(today: date | None = None) -> pd.DataFrame:
     rows = []
     for region, paths in MATURITY_PATHS.items():
-        for index in range(8):
+        for index in _quarters_started(today):
             year, quarter = 2025 + index // 4, index % 4 + 1
             for dimension, (start, gain) in paths.items():
                 score = min(5.0, round(start + gain * index, 1))
@@ -316,11 +345,12 @@ DEMO_TICKS = {
 }  # item -> first 2026 quarter it is ticked
 
 
-def demo_ticks() -> pd.DataFrame:
+def demo_ticks(today: date | None = None) -> pd.DataFrame:
+    quarters = [i - 3 for i in _quarters_started(today) if i >= 4]
     rows = [(unit, 2026, quarter, checklist, item, quarter >= first, "demo")
             for unit in ("Organisation", "Mexico")
             for (checklist, item), first in DEMO_TICKS.items()
-            for quarter in (1, 2, 3, 4)]
+            for quarter in quarters]
     return pd.DataFrame(rows, columns=["unit", "year", "quarter", "checklist", "item", "done", "note"])
 
 
@@ -351,11 +381,11 @@ GROWTH_SERIES = {
 }
 
 
-def demo_growth_observations() -> pd.DataFrame:
+def demo_growth_observations(today: date | None = None) -> pd.DataFrame:
     rows = [(kpi_id, date(2025 + i // 4, 3 * (i % 4) + 3, calendar.monthrange(2025 + i // 4, 3 * (i % 4) + 3)[1]),
              None, None, float(value), "demo growth pack")
             for kpi_id, values in GROWTH_SERIES.items() for i, value in enumerate(values)]
-    return pd.DataFrame(rows, columns=["kpi_id", "period", "region", "department", "value", "source"])
+    return _until(pd.DataFrame(rows, columns=["kpi_id", "period", "region", "department", "value", "source"]), today)
 
 
 USE_CASE_NAMES = ("Credit scoring", "Fraud detection", "Churn prediction", "Document OCR", "Service chatbot",
@@ -370,12 +400,17 @@ STAGE_STEPS = (("evaluation", 0.75, (21, 45)), ("experimentation", 0.65, (30, 60
 DEMO_END = date(2026, 12, 31)
 
 
-def demo_use_cases(seed: int = DEMO_SEED) -> tuple[list[dict], list[tuple[str, str, date]]]:
-    """About 60 use cases started 2025-2026 moving through the funnel, with their stage history."""
+def demo_use_cases(seed: int = DEMO_SEED,
+                   today: date | None = None) -> tuple[list[dict], list[tuple[str, str, date]]]:
+    """About 60 use cases started 2025-2026 moving through the funnel, with their stage history, up
+    to the last complete month before `today` when given."""
     rng = np.random.default_rng(seed + 7)
+    end = DEMO_END if today is None else demo_cutoff(today)
     cases, history = [], []
     for index in range(60):
         started = date(2025, 1, 6) + pd.Timedelta(days=11 * index).to_pytimedelta()
+        if started > end:
+            break
         live = [r for r, (start, _) in DEMO_REGIONS.items() if start <= (started.year - 2025) * 12 + started.month - 1]
         region = live[index % len(live)]
         name = f"{USE_CASE_NAMES[index % len(USE_CASE_NAMES)]} ({region}, #{index + 1})"
@@ -384,7 +419,7 @@ def demo_use_cases(seed: int = DEMO_SEED) -> tuple[list[dict], list[tuple[str, s
         history.append((name, "idea", started))
         for next_stage, chance, (low, high) in STAGE_STEPS:
             day = day + pd.Timedelta(days=int(rng.integers(low, high))).to_pytimedelta()
-            if day > DEMO_END:
+            if day > end:
                 break
             if rng.random() > chance:
                 stage = "stopped"
@@ -409,6 +444,17 @@ DEMO_REGULATIONS = [
     ("Colombia", "Spanish", "COP", "DD/MM/YYYY", "SFC, Banco de la República", "Circular Externa 025",
      "Recommended", False, "Risk-based", False),
 ]
+
+
+def demo_departments() -> pd.DataFrame:
+    """The bank's fifteen eligible departments (master data), with Spanish names."""
+    spanish = {"Retail Banking": "Banca minorista", "Credit Risk": "Riesgo de crédito",
+               "Fraud Prevention": "Prevención de fraude", "Customer Service": "Atención a clientes",
+               "Collections": "Cobranza", "Marketing": "Mercadotecnia", "Treasury": "Tesorería",
+               "Operations": "Operaciones", "Compliance": "Cumplimiento", "Wealth Management": "Gestión patrimonial",
+               "Human Resources": "Recursos humanos", "Finance": "Finanzas", "Legal": "Jurídico",
+               "Procurement": "Compras", "Information Technology": "Tecnología de la información"}
+    return pd.DataFrame([(name, spanish[name]) for name in DEMO_ELIGIBLE_DEPARTMENTS], columns=["name", "name_es"])
 
 
 def demo_regions() -> pd.DataFrame:

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from kpis.catalog import Catalog
+from kpis.derived import derived_kpis
 from kpis.errors import ConflictError, RowError, ValidationError
 from kpis.periods import quarter_start
 from kpis.records import (
@@ -24,6 +25,7 @@ from kpis.records import (
     TickRecord,
     ValueRecord,
 )
+from kpis.reference import load_names, require_known
 from kpis.roles import Actor, require
 from kpis.store import Session, Store, utc_now
 
@@ -84,6 +86,13 @@ def _check_kpi(record: Any, catalog: Catalog, field: str, value: float) -> None:
         raise ValidationError("; ".join(problems), tuple(RowError(1, p) for p in problems))
 
 
+def _check_scope(session: Session, region: str | None, department: str | None) -> None:
+    """Forms write only known regions and departments (the same rule as imports)."""
+    names = load_names(session)
+    require_known(names, "region", region)
+    require_known(names, "department", department)
+
+
 def _conflict(session: Session, entity: str, key: str, what: str) -> ConflictError:
     rows = session.rows("last_change", entity=entity, entity_key=key)
     who = f"{rows[0]['actor']} at {rows[0]['logged_at']:%Y-%m-%d %H:%M:%S} UTC" if rows else "someone else"
@@ -102,6 +111,7 @@ def set_target(store: Store, catalog: Catalog, actor: Actor, record: TargetRecor
     today = today or utc_now().date()
     key = f"{record.kpi_id} / {record.year}-Q{record.quarter} / {record.region or '*'} / {record.department or '*'}"
     with store.write_session() as session:
+        _check_scope(session, record.region, record.department)
         current = current_target(session, record.kpi_id, record.year, record.quarter, record.region,
                                  record.department)
         if (current["version_id"] if current else None) != expected_version:
@@ -154,6 +164,11 @@ def record_actual(store: Store, catalog: Catalog, actor: Actor, record: Observat
     _check_kpi(record, catalog, "value", record.value)
     key = f"{record.kpi_id} / {record.period} / {record.region or '*'} / {record.department or '*'}"
     with store.write_session() as session:
+        _check_scope(session, record.region, record.department)
+        derived = derived_kpis(session)
+        if record.kpi_id in derived:
+            raise ValidationError(f"{record.kpi_id} is {derived[record.kpi_id]}.",
+                                  (RowError(1, f"kpi_id: {derived[record.kpi_id]}"),))
         current = current_observation(session, record.kpi_id, record.period, record.region, record.department)
         if (current["obs_id"] if current else None) != expected_obs_id:
             raise _conflict(session, "observation", key, f"The actual {key}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,9 @@ from kpis.records import (
     UseCaseRecord,
     ValueRecord,
 )
+from kpis.reference import ReferenceNames, add_names, check_names, load_names
 from kpis.roles import Actor, require
-from kpis.store import Store
+from kpis.store import Session, Store
 
 __all__ = [
     "IMPORT_KINDS",
@@ -62,6 +63,15 @@ KEYS = {
     "use-cases": ("name",),
 }
 
+# Columns that name reference data (column -> kind): unknown names are refused with the closest known one.
+NAME_COLUMNS = {
+    "observations": {"region": "region", "department": "department"},
+    "targets": {"region": "region", "department": "department"},
+    "use-cases": {"region": "region", "department": "department"},
+    "value": {"program": "program"},
+    "investments": {"program": "program"},
+}
+
 Row = tuple[int, dict[str, Any]]  # (line number, column -> raw cell)
 
 
@@ -73,6 +83,7 @@ class Parsed:
     frame: pd.DataFrame
     errors: tuple[RowError, ...]
     lines: tuple[int, ...]
+    missing: dict[str, tuple[str, ...]] = field(default_factory=dict)  # new reference names to add
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,7 @@ class ImportResult:
     rows: int
     written: int
     dry_run: bool
+    added: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _cell(value: Any) -> Any:
@@ -250,8 +262,11 @@ def _domain_errors(kind: str, record: Any, catalog: Catalog) -> list[str]:
     return []
 
 
-def parse_rows(kind: str, names: list[str], rows: list[Row], catalog: Catalog) -> Parsed:
-    """Validate every row (pydantic model, catalog, ranges, duplicate keys); collect all errors."""
+def parse_rows(kind: str, names: list[str], rows: list[Row], catalog: Catalog,
+               reference: ReferenceNames | None = None, create_missing: bool = False,
+               derived: dict[str, str] | None = None) -> Parsed:
+    """Validate every row (pydantic model, catalog, ranges, duplicate keys, known reference names,
+    KPIs the store derives itself); collect all errors. Without `reference` names are not checked."""
     if kind not in SUPPORTED_KINDS:
         raise ValidationError(f"Importing '{kind}' files is not available in this version "
                               f"(available: {', '.join(SUPPORTED_KINDS)}).")
@@ -281,8 +296,32 @@ def parse_rows(kind: str, names: list[str], rows: list[Row], catalog: Catalog) -
         lines.append(line)
     if not rows:
         errors.append(RowError(1, "the file has a header but no data rows"))
-    columns = list(model.model_fields)
-    return Parsed(kind, pd.DataFrame(records, columns=columns), tuple(errors), tuple(lines))
+    frame = pd.DataFrame(records, columns=list(model.model_fields))
+    missing: dict[str, tuple[str, ...]] = {}
+    if reference is not None and kind in NAME_COLUMNS:
+        name_errors, missing = check_names(frame, tuple(lines), NAME_COLUMNS[kind], reference, create_missing)
+        errors += name_errors
+    if reference is not None and kind == "observations":
+        errors += _count_errors(frame, tuple(lines), catalog, reference, missing)
+    if derived and kind == "observations":
+        errors += [RowError(line, f"{kpi_id}: {derived[kpi_id]}")
+                   for line, kpi_id in zip(lines, frame["kpi_id"]) if kpi_id in derived]
+    return Parsed(kind, frame, tuple(sorted(errors, key=lambda e: e.line)), tuple(lines), missing)
+
+
+def _count_errors(frame: pd.DataFrame, lines: tuple[int, ...], catalog: Catalog, reference: ReferenceNames,
+                  missing: dict[str, tuple[str, ...]]) -> list[RowError]:
+    """A count of departments or regions above how many the store knows (plus those being added)."""
+    errors = []
+    for line, kpi_id, value in zip(lines, frame["kpi_id"], frame["value"]):
+        entity = catalog.get(kpi_id).counts if kpi_id in catalog else None
+        if not entity:
+            continue
+        known = len(reference.of(entity[:-1])) + len(missing.get(entity[:-1], ()))
+        if known and value > known:
+            errors.append(RowError(line, f"value: {value:g} {entity} is more than the {known} {entity} known "
+                                         f"(add the missing {entity} first)"))
+    return errors
 
 
 def preview(names: list[str], rows: list[Row], parsed: Parsed) -> pd.DataFrame:
@@ -315,19 +354,14 @@ def parse_file(kind: str, data: bytes, filename: str, catalog: Catalog) -> Parse
 
 
 def write_parsed(store: Store, parsed: Parsed, *, actor: Actor, channel: str, dry_run: bool = False) -> int:
-    """Write validated rows in one transaction (editors and admins); refuses if any row was bad,
-    including rows that break a write rule (a target change without a reason). `dry_run` checks
-    everything and writes nothing (returns 0)."""
+    """Write validated rows in one transaction (editors and admins): new reference names (when the
+    import was parsed with create_missing) and the rows go together or not at all. Refuses if any row
+    was bad, including rows that break a write rule (a target change without a reason). `dry_run`
+    checks everything and writes nothing (returns 0)."""
     require(actor, "editor", f"import {parsed.kind}")
     if parsed.errors:
         raise ValidationError(f"{len(parsed.errors)} bad row(s); nothing was written.", parsed.errors)
-    if parsed.kind == "use-cases" and not dry_run:  # stage history and the derived innovation KPIs move with them
-        from kpis.innovation import save_use_cases
-
-        records = [UseCaseRecord(**{k: (None if pd.isna(v) else v) for k, v in row.items()})
-                   for row in parsed.frame.to_dict("records")]
-        return save_use_cases(store, actor, records, channel=channel)
-    with store.write_session() as session:
+    with store.write_session() as session, session.transaction():
         frame = parsed.frame
         if parsed.kind == "targets":  # the same reason rule as the form, row by row
             from kpis.edits import apply_target_rule
@@ -337,26 +371,48 @@ def write_parsed(store: Store, parsed: Parsed, *, actor: Actor, channel: str, dr
                 raise ValidationError(f"{len(errors)} bad row(s); nothing was written.", errors)
         if dry_run:
             return 0
-        writer = {
-            "observations": session.upsert_observations,
-            "targets": session.append_targets,
-            "maturity": session.upsert_maturity,
-            "value": session.upsert_value_streams,
-            "investments": session.upsert_investments,
-        }[parsed.kind]
-        return writer(frame, actor=actor.name, channel=channel)
+        add_names(session, parsed.missing, actor=actor.name, channel=channel)
+        return _write(session, parsed.kind, frame, actor, channel)
+
+
+def _write(session: Session, kind: str, frame: pd.DataFrame, actor: Actor, channel: str) -> int:
+    if kind == "use-cases":  # stage history and the derived innovation KPIs move with them
+        from kpis.innovation import write_use_cases
+
+        records = [UseCaseRecord(**{k: (None if pd.isna(v) else v) for k, v in row.items()})
+                   for row in frame.to_dict("records")]
+        return write_use_cases(session, actor, records, channel=channel)
+    writer = {
+        "observations": session.upsert_observations,
+        "targets": session.append_targets,
+        "maturity": session.upsert_maturity,
+        "value": session.upsert_value_streams,
+        "investments": session.upsert_investments,
+    }[kind]
+    return writer(frame, actor=actor.name, channel=channel)
+
+
+def reference_context(store: Store) -> tuple[ReferenceNames, dict[str, str]]:
+    """The known names and the KPIs this store derives itself (for parse_rows)."""
+    from kpis.derived import derived_kpis
+
+    with store.session() as session:
+        return load_names(session), derived_kpis(session)
 
 
 def import_file(store: Store, kind: str, path: Path | str, catalog: Catalog, *, actor: Actor,
-                channel: str = "cli", dry_run: bool = False) -> ImportResult:
-    """Read, validate and (unless dry_run) write a whole file: every row or none."""
+                channel: str = "cli", dry_run: bool = False, create_missing: bool = False) -> ImportResult:
+    """Read, validate and (unless dry_run) write a whole file: every row or none. Unknown region,
+    department or program names are refused unless `create_missing` adds them in the same write."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ValidationError(f"Cannot read {path}: {exc.strerror}") from None
-    parsed = parse_file(kind, data, path.name, catalog)
+    names, rows = read_table(data, path.name)
+    reference, derived = reference_context(store)
+    parsed = parse_rows(kind, names, rows, catalog, reference, create_missing, derived)
     if parsed.errors:
         raise ValidationError(f"{path.name}: {len(parsed.errors)} bad row(s); nothing was written.", parsed.errors)
     written = write_parsed(store, parsed, actor=actor, channel=channel, dry_run=dry_run)
-    return ImportResult(kind, len(parsed.frame), written, dry_run)
+    return ImportResult(kind, len(parsed.frame), written, dry_run, parsed.missing)

@@ -26,6 +26,9 @@ def explain_cell(cell: Cell, lang: str = "en") -> list[tuple[str, str]]:
         ("", t("explain.aggregation", lang, over_time=t(f"agg.{kpi.over_time}", lang),
                across=t(f"agg.{kpi.across_scope}", lang))),
     ]
+    if cell.capped_at is not None:
+        lines.append(("", t("explain.capped", lang, n=cell.capped_at,
+                            entity=t(f"reference.{cell.kpi.counts[:-1]}", lang))))
     if cell.periods:
         lines.append(("", t("explain.observations", lang, n=cell.periods, last=cell.last_period.isoformat())))
     if cell.target is not None:

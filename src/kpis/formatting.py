@@ -14,7 +14,7 @@ from babel.numbers import format_compact_decimal, format_decimal
 from kpis.catalog import Kpi
 
 __all__ = ["DASH", "format_attainment", "format_change", "format_compact", "format_day", "format_money",
-           "format_value", "locale_for"]
+           "format_multiple", "format_number", "format_percent", "format_value", "locale_for"]
 
 DASH = "—"
 LOCALES = {"en": "en_US", "es": "es_MX"}
@@ -62,7 +62,8 @@ def _currency(value: float, code: str, lang: str) -> str:
         amount = f"{value:.{digits}f}"
     else:
         amount = format_compact(value, lang)
-    return f"${amount}" if code == "USD" else f"{code} {amount}"
+    # never a bare "$": in es-MX it means pesos, so US dollars are always "US$"
+    return f"US${amount}" if code == "USD" else f"{code} {amount}"
 
 
 def format_value(value: float | None, kpi: Kpi, lang: str = "en") -> str:
@@ -93,10 +94,36 @@ def format_change(delta: float | None, kpi: Kpi, lang: str = "en") -> str:
     if _missing(delta):
         return DASH
     assert delta is not None
-    sign = "+" if delta > 0 else "−" if delta < 0 else "±"
     if kpi.unit == "percent":
-        return f"{sign}{_trim(f'{abs(delta):.3f}' if kpi.error_budget else f'{abs(delta):.1f}')} pp"
-    return sign + format_value(abs(delta), kpi, lang)
+        shown = _trim(f"{abs(delta):.3f}" if kpi.error_budget else f"{abs(delta):.1f}")
+        return f"{_sign(delta, shown)}{shown} pp"
+    shown = format_value(abs(delta), kpi, lang)
+    return _sign(delta, shown) + shown
+
+
+def _sign(delta: float, shown: str) -> str:
+    """'+', '−', or '±' when the shown digits are all zero (never '−0')."""
+    if not any(ch in "123456789" for ch in shown):
+        return "±"
+    return "+" if delta > 0 else "−"
+
+
+def format_number(value: float | None, lang: str = "en", digits: int = 0) -> str:
+    """A plain number with the locale's grouping and decimal mark: 1,234.5 / 1,234.5 (es-MX)."""
+    if _missing(value):
+        return DASH
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=locale_for(lang))
+
+
+def format_percent(value: float | None, lang: str = "en", digits: int = 0) -> str:
+    """'354%', '1,173%'."""
+    return DASH if _missing(value) else format_number(value, lang, digits) + "%"
+
+
+def format_multiple(value: float | None, lang: str = "en") -> str:
+    """A benefit/cost multiple: '4.55×'."""
+    return DASH if _missing(value) else format_number(value, lang, 2) + "×"
 
 
 def format_money(amount: float | None, currency: str, lang: str = "en") -> str:

@@ -13,6 +13,7 @@ from datetime import date
 
 import pandas as pd
 
+from kpis.derived import INNOVATION_KPIS
 from kpis.periods import quarter_end, quarter_of, shift_quarter
 from kpis.records import UseCaseRecord
 from kpis.roles import Actor, require
@@ -40,7 +41,7 @@ REFERENCE_FUNNEL = {"idea": 100, "evaluation": 20, "experimentation": 10, "valid
 HORIZON_MIX = {"H1": 20.0, "H2": 30.0, "H3": 10.0, "operational_excellence": 40.0}  # % of investment
 PATTERN_ROI = {"replication": (3, 5), "adaptation": (2, 4), "evolution": (4, 6), "innovation": (5, 10),
                "platform": (10, 20)}
-DERIVED_KPIS = ("new_use_cases", "pipeline_in_evaluation", "use_case_success_rate_pct")
+DERIVED_KPIS = INNOVATION_KPIS
 
 
 @dataclass(frozen=True)
@@ -116,14 +117,15 @@ def pattern_counts(cases: list[UseCase]) -> dict[str, int]:
 
 def derived_observations(cases: list[UseCase]) -> pd.DataFrame:
     """The scorecard's innovation KPIs per quarter, computed from the use-case records (one
-    organisation-level observation per KPI at each quarter end)."""
+    organisation-level observation per KPI at each quarter end; for the last quarter, at the date of
+    the newest record, never a date in the future). The Innovation page reads the same dates."""
     days = [d for c in cases for _, d in c.history]
     if not days:
         return pd.DataFrame(columns=["kpi_id", "period", "region", "department", "value", "source"])
     first, last = quarter_of(min(days)), quarter_of(max(days))
     rows = []
     for (year, quarter), launched in launches_by_quarter(cases, first, last).items():
-        end = quarter_end(year, quarter)
+        end = min(quarter_end(year, quarter), max(days))  # the quarter in progress: as of the last record
         rows.append(("new_use_cases", end, None, None, float(launched), "use_cases"))
         rows.append(("pipeline_in_evaluation", end, None, None,
                      float(sum(1 for c in cases if c.stage_on(end) == "evaluation")), "use_cases"))

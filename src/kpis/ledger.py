@@ -8,11 +8,12 @@ from typing import Any
 
 from kpis.catalog import Catalog
 from kpis.fx import FxTable
-from kpis.periods import quarter_end, quarter_start
-from kpis.store import Session
-from kpis.value import BUILT_IN_SCENARIOS, ProgramLedger, Scenario
+from kpis.periods import Quarter, last_complete_month_end, quarter_end, quarter_start
+from kpis.store import Session, utc_now
+from kpis.value import BUILT_IN_SCENARIOS, ProgramLedger, Realised, Scenario, realised
 
-__all__ = ["fx_table", "load_ledgers", "load_scenarios", "models_in_production", "reporting_currency"]
+__all__ = ["fx_table", "load_ledgers", "load_scenarios", "models_in_production", "program_starts",
+           "realised_cutoff", "realised_on", "realised_roi_by_quarter", "reporting_currency"]
 
 
 def fx_table(session: Session) -> FxTable:
@@ -64,12 +65,54 @@ def load_ledgers(session: Session, *, program: str | None = None, currency: str 
     return ledgers, currency
 
 
+def program_starts(session: Session) -> dict[str, date | None]:
+    """Each program's start date (program year 1 begins on it); None where not set."""
+    return dict(session.con.execute("SELECT name, started FROM programs").fetchall())
+
+
+def realised_cutoff(today: date | None = None) -> date:
+    """The date realised figures run to: the end of the last complete month (UTC)."""
+    return last_complete_month_end(today or utc_now().date())
+
+
+def realised_on(session: Session, on: date | None = None, *, program: str | None = None,
+                currency: str | None = None) -> Realised | None:
+    """Value and investment recorded and accrued to `on` (default: realised_cutoff()); None without a
+    ledger. The one source of realised ROI: the value page, the CLI, the deck and the roi_pct KPI."""
+    ledgers, _ = load_ledgers(session, program=program, currency=currency)
+    if not ledgers:
+        return None
+    return realised(ledgers, program_starts(session), on or realised_cutoff())
+
+
+def realised_roi_by_quarter(session: Session, quarters: tuple[Quarter, ...],
+                            today: date | None = None) -> dict[Quarter, tuple[float | None, date | None]]:
+    """The `roi_pct` KPI where a value ledger exists: net ROI realised at each quarter's end (or at
+    realised_cutoff() for the quarter in progress), and the date it is measured at. Empty without a
+    ledger (then imported roi_pct observations are the source)."""
+    ledgers, _ = load_ledgers(session)
+    if not ledgers:
+        return {}
+    starts = program_starts(session)
+    first_start = min((d for d in starts.values() if d is not None), default=None)
+    cutoff = realised_cutoff(today)
+    found: dict[Quarter, tuple[float | None, date | None]] = {}
+    for year, quarter in quarters:
+        if first_start is None or quarter_start(year, quarter) > cutoff or quarter_end(year, quarter) < first_start:
+            found[(year, quarter)] = (None, None)
+            continue
+        on = min(quarter_end(year, quarter), cutoff)
+        found[(year, quarter)] = (realised(ledgers, starts, on).net_roi_pct, on)
+    return found
+
+
 def load_scenarios(session: Session) -> dict[str, tuple[Scenario, dict[str, Any]]]:
     """Saved scenarios (built-ins first), each with who made it and its note."""
     found = {}
     for row in session.rows("value_scenarios"):
         scenario = Scenario(row["name"], float(row["growth_scale"]), float(row["investment_scale"]),
-                            None if row["growth_cap"] is None else float(row["growth_cap"]))
+                            None if row["growth_cap"] is None else float(row["growth_cap"]),
+                            None if row.get("run_cost") is None else float(row["run_cost"]))
         found[row["name"]] = (scenario, row)
     for name, (growth, investment, cap, note) in BUILT_IN_SCENARIOS.items():
         if name not in found:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date
+from datetime import date, timedelta
 
 __all__ = [
     "Quarter",
+    "last_complete_month_end",
     "parse_period",
     "parse_quarter",
     "quarter_end",
@@ -65,3 +66,8 @@ def shift_quarter(year: int, quarter: int, by: int) -> Quarter:
     """The quarter `by` quarters after (negative: before) the given one."""
     index = year * 4 + (quarter - 1) + by
     return index // 4, index % 4 + 1
+
+
+def last_complete_month_end(today: date) -> date:
+    """The last day of the month before `today`'s month: the newest date data can be complete to."""
+    return today.replace(day=1) - timedelta(days=1)

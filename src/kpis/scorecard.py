@@ -60,6 +60,12 @@ class Cell:
     periods: int = 0
     last_period: date | None = None
     restated_from: Target | None = None  # the board-approved target, when it was changed after the freeze
+    # The quarter in progress: data runs to `last_period`; a flow KPI (summed over time) is also judged
+    # against its target pro-rated to that day (SPEC section 5). The main status keeps the full target.
+    in_progress: bool = False
+    prorated_target: float | None = None
+    prorated: Evaluation | None = None
+    capped_at: int | None = None  # a count KPI held to the number of departments/regions the store knows
 
     @property
     def target_value(self) -> float | None:
@@ -72,6 +78,11 @@ class Cell:
     @property
     def attainment(self) -> float | None:
         return self.evaluation.attainment
+
+    @property
+    def current_view(self) -> Evaluation:
+        """The evaluation that says where the KPI stands today: pro-rated in a quarter in progress."""
+        return self.prorated or self.evaluation
 
 
 @dataclass(frozen=True)
@@ -157,6 +168,28 @@ def targets_in_force(session: Session, catalog: Catalog, first: Quarter, last: Q
     return {key: target for key, (_, target) in best.items()}
 
 
+def _entity_limits(session: Session, catalog: Catalog) -> dict[str, int]:
+    """For count KPIs of reference entities (catalog `counts`), how many of them the store knows: a
+    department live in two regions is one department, so the organisation's count never exceeds it."""
+    wanted = {kpi.id: kpi.counts for kpi in catalog if kpi.counts}
+    if not wanted:
+        return {}
+    known = {table: int(session.scalar(f"SELECT count(*) FROM {table}")) for table in set(wanted.values())}
+    return {kpi_id: known[table] for kpi_id, table in wanted.items() if known[table]}
+
+
+def _realised_roi(session: Session, quarters: tuple[Quarter, ...], scope: Scope) -> dict:
+    """Where a value ledger exists, `roi_pct` is the net ROI realised from it (the value page's figure),
+    for the organisation; the ledger is program-wide, so a region or department has no ROI of its own."""
+    from kpis.ledger import realised_roi_by_quarter  # the ledger reads FX and scenarios: only when needed
+
+    found = realised_roi_by_quarter(session, quarters)
+    organisation = scope.region is None and scope.department is None
+    return {("roi_pct", year, quarter): {"actual": roi if organisation else None,
+                                         "periods": int(on is not None and organisation), "last_period": on}
+            for (year, quarter), (roi, on) in found.items()}
+
+
 def _approved_targets(session: Session, catalog: Catalog, first: Quarter, last: Quarter, scope: Scope,
                       as_of: datetime | None) -> dict[tuple[str, int, int], Target]:
     """For frozen quarters in the range, the targets in force when they were frozen."""
@@ -184,22 +217,43 @@ def build_grid(session: Session, catalog: Catalog, first: Quarter, last: Quarter
                scope: Scope = Scope(), as_of: datetime | None = None) -> Grid:
     """Every catalog KPI x every quarter from `first` to `last`, evaluated."""
     values = quarter_values(session, first, last, scope)
+    if "roi_pct" in catalog:
+        values.update(_realised_roi(session, _quarters(first, last), scope))
+    limits = _entity_limits(session, catalog)
     targets = targets_in_force(session, catalog, first, last, scope, as_of)
     approved = _approved_targets(session, catalog, first, last, scope, as_of)
     cells = {}
+    today = utc_now().date()
     for kpi in catalog:
         for year, quarter in _quarters(first, last):
             key = (kpi.id, year, quarter)
             found = values.get(key, {})
             target = targets.get(key)
             actual = found.get("actual")
-            cells[key] = Cell(
+            limit = limits.get(kpi.id)
+            capped = limit is not None and actual is not None and actual > limit
+            actual = limit if capped else actual
+            cell = Cell(
                 kpi=kpi, year=year, quarter=quarter, actual=actual, target=target,
                 evaluation=evaluate(actual, None if target is None else target.value, kpi),
                 periods=found.get("periods", 0), last_period=found.get("last_period"),
                 restated_from=_restated(target, approved.get(key)),
+                in_progress=quarter_start(year, quarter) <= today <= quarter_end(year, quarter),
+                capped_at=limit if capped else None,
             )
+            cells[key] = _prorate(cell)
     return Grid(scope=scope, quarters=_quarters(first, last), cells=cells)
+
+
+def _prorate(cell: Cell) -> Cell:
+    """For a flow KPI in the quarter in progress: the target pro-rated to the day the data runs to
+    (days elapsed / days in the quarter) and the evaluation against it."""
+    if not cell.in_progress or cell.kpi.over_time != "sum" or cell.target_value is None or cell.last_period is None:
+        return cell
+    first, last = quarter_start(cell.year, cell.quarter), quarter_end(cell.year, cell.quarter)
+    share = ((cell.last_period - first).days + 1) / ((last - first).days + 1)
+    prorated = cell.target_value * share
+    return replace(cell, prorated_target=prorated, prorated=evaluate(cell.actual, prorated, cell.kpi))
 
 
 def quarter_scorecard(session: Session, catalog: Catalog, year: int, quarter: int,
@@ -239,6 +293,10 @@ def scorecard_records(grid: Grid, cells: list[Cell], lang: str = "en") -> list[d
             "restated": cell.restated_from is not None,
             "approved_target": None if cell.restated_from is None else cell.restated_from.value,
             "restated_at": None if cell.restated_from is None or target is None else target.changed_at.isoformat(),
+            "quarter_to_date": cell.in_progress,
+            "data_to": cell.last_period,
+            "prorated_target": cell.prorated_target,
+            "prorated_status": None if cell.prorated is None else cell.prorated.status,
         })
     return records
 
@@ -265,5 +323,6 @@ def convert_grid(grid: Grid, convert: Callable[[float, str, date], float], curre
         restated = cell.restated_from
         if restated is not None:
             restated = replace(restated, value=money(restated.value))
-        cells[key] = replace(cell, kpi=moved, actual=money(cell.actual), target=target, restated_from=restated)
+        cells[key] = _prorate(replace(cell, kpi=moved, actual=money(cell.actual), target=target,
+                                      restated_from=restated, prorated_target=None, prorated=None))
     return Grid(scope=grid.scope, quarters=grid.quarters, cells=cells)

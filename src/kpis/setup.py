@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 
 from kpis.catalog import Catalog
 from kpis.demo import (
+    DEMO_PROGRAM,
+    DEMO_PROGRAM_START,
+    demo_departments,
     demo_fx_rates,
     demo_growth_observations,
     demo_investments,
@@ -23,7 +26,7 @@ from kpis.innovation import write_use_cases
 from kpis.packs import full_catalog, load_growth_pack
 from kpis.records import UseCaseRecord
 from kpis.roles import Actor
-from kpis.store import Session, Store
+from kpis.store import Session, Store, utc_now
 from kpis.value import BUILT_IN_SCENARIOS
 
 __all__ = ["DEMO_TARGETS_SET_AT", "initialise"]
@@ -45,19 +48,25 @@ def initialise(store: Store, catalog: Catalog, *, demo: bool = False, actor: str
     return True
 
 
-def _load_demo(session: Session, actor: str) -> None:
-    session.upsert_observations(demo_observations(), actor=actor, channel="demo")
+def _load_demo(session: Session, actor: str, today: date | None = None) -> None:
+    """The demo program as it stood at the end of the last complete month before `today`."""
+    today = today or utc_now().date()
+    now = utc_now()
+    session.upsert_regions(demo_regions(), actor=actor, channel="demo")
+    session.con.executemany("INSERT INTO departments VALUES (?, ?, ?, ?)",
+                            [(name, name_es, actor, now) for name, name_es in demo_departments().itertuples(False)])
+    session.con.execute("INSERT INTO programs VALUES (?, ?, ?, ?)", [DEMO_PROGRAM, DEMO_PROGRAM_START, actor, now])
+    session.upsert_observations(demo_observations(today=today), actor=actor, channel="demo")
     session.append_targets(demo_targets(), actor=actor, channel="demo", at=DEMO_TARGETS_SET_AT)
     session.upsert_value_streams(demo_value_streams(), actor=actor, channel="demo")
     session.upsert_investments(demo_investments(), actor=actor, channel="demo")
     session.upsert_fx_rates(demo_fx_rates(), actor=actor, channel="demo")
-    session.upsert_maturity(demo_maturity(), actor=actor, channel="demo")
-    session.upsert_ticks(demo_ticks(), actor=actor, channel="demo")
-    session.upsert_observations(demo_growth_observations(), actor=actor, channel="demo")
-    session.upsert_regions(demo_regions(), actor=actor, channel="demo")
+    session.upsert_maturity(demo_maturity(today), actor=actor, channel="demo")
+    session.upsert_ticks(demo_ticks(today), actor=actor, channel="demo")
+    session.upsert_observations(demo_growth_observations(today), actor=actor, channel="demo")
     session.set_setting("program_name", "Banco Demo — AI scale-up 2025-2026")
     session.set_setting("reporting_currency", "MXN")
-    cases, history = demo_use_cases()
+    cases, history = demo_use_cases(today=today)
     write_use_cases(session, Actor(actor, "admin"), [UseCaseRecord(**case) for case in cases], channel="demo",
                     history=history)
 
@@ -68,4 +77,5 @@ def _seed_scenarios(session: Session, actor: str) -> None:
         return
     rows = [(name, *settings) for name, settings in BUILT_IN_SCENARIOS.items()]
     frame = pd.DataFrame(rows, columns=["name", "growth_scale", "investment_scale", "growth_cap", "note"])
+    frame["run_cost"] = None
     session.upsert_scenarios(frame, actor=actor, channel="system")

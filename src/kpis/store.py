@@ -445,7 +445,7 @@ class Session:
     def upsert_scenarios(self, rows: pd.DataFrame, *, actor: str, channel: str) -> int:
         """Insert or replace named value scenarios (who made them is kept)."""
         return self.upsert_keyed("value_scenarios", ("name",),
-                                 ("growth_scale", "investment_scale", "growth_cap", "note"), rows,
+                                 ("growth_scale", "investment_scale", "growth_cap", "run_cost", "note"), rows,
                                  entity="value_scenario", actor=actor, channel=channel,
                                  stamps={"created_by": "actor", "created_at": "now"})
 

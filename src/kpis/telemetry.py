@@ -27,6 +27,7 @@ import pandas as pd
 
 from kpis.errors import KpiError, RowError, ValidationError
 from kpis.records import EARLIEST_DATE, latest_date
+from kpis.reference import add_names, load_names, unknown_reason
 from kpis.roles import Actor, require
 from kpis.store import Store, utc_now
 
@@ -46,6 +47,7 @@ class IngestResult:
     rows: int
     months: tuple[str, ...]
     observations: int
+    added: tuple[str, ...] = ()  # regions added as new reference data (create_missing)
 
 
 def expand_paths(patterns: list[str]) -> list[Path]:
@@ -200,9 +202,11 @@ def _observations(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kpi_id", "period", "region", "department", "value", "source"])
 
 
-def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: bool = False) -> IngestResult:
+def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: bool = False,
+                  create_missing: bool = False) -> IngestResult:
     """Validate new event files (every bad row reported, nothing written on any), compute the
-    affected months and write their observations with an audit entry for the run."""
+    affected months and write their observations with an audit entry for the run. A region the
+    store does not know is refused with the closest known name, unless `create_missing` adds it."""
     require(actor, "editor", "ingest event logs")
     paths = expand_paths(patterns)
     with store.write_session() as session:
@@ -242,6 +246,7 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
             raise ValidationError(f"{bad:,} bad event row(s) in {len(new)} file(s); nothing was written"
                                   + (f" (first {len(errors)} shown)" if bad > len(errors) else "") + "."
                                   if bad else "No events in the given files; nothing was written.", errors)
+        added = _check_regions(session, frame, new, "cost_usd" in columns, create_missing)
         months = sorted(set(frame["month"]) | replaced)
         rows = int(frame.loc[frame["pooled"], "events"].sum())
         frame = _with_models(session, frame, source)
@@ -263,7 +268,8 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
         else:
             emptied = set()
         observations = _observations(frame)
-        with session.transaction():  # files, observations and the audit entry: all or nothing
+        with session.transaction():  # names, files, observations and the audit entry: all or nothing
+            add_names(session, {"region": added} if added else {}, actor=actor.name, channel="ingest")
             for path in new:
                 stat = stats[path]
                 # every file of the batch is registered with the batch's months: a superset, which
@@ -280,7 +286,27 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
                                  entity_key=json.dumps({"files": [str(p) for p in new], "months": months,
                                                         "rows": rows, "observations_written": written}),
                                  reason=None)
-    return IngestResult(tuple(str(p) for p in new), skipped, rows, tuple(months), written)
+    return IngestResult(tuple(str(p) for p in new), skipped, rows, tuple(months), written, added)
+
+
+def _check_regions(session, frame: pd.DataFrame, new: list[Path], has_cost: bool,
+                   create_missing: bool) -> tuple[str, ...]:
+    """Regions in the logs that the store does not know: a ValidationError naming each with its file,
+    first line and the closest known region; or, with `create_missing`, the names to add."""
+    known = load_names(session)
+    unknown = sorted(set(frame.loc[~frame["pooled"], "region"].dropna()) - set(known.regions))
+    if not unknown or create_missing:
+        return tuple(unknown)
+    source = _source(new, has_cost, with_filename=True)
+    firsts = session.con.execute(f"""
+        WITH events AS (SELECT *, row_number() OVER (PARTITION BY filename) AS n FROM ({source}))
+        SELECT region, arg_min(filename, n), min(n) FROM events
+        WHERE region IN (SELECT unnest(?::VARCHAR[])) GROUP BY region ORDER BY region""", [unknown]).fetchall()
+    csv = new[0].suffix.lower() == ".csv"
+    errors = tuple(RowError(n + 1 if csv else n, f"{Path(name).name}: " + unknown_reason(
+        "region", region, known.regions, n + 1 if csv else n)) for region, name, n in firsts)
+    raise ValidationError(f"{len(unknown)} unknown region(s) in the logs; nothing was written. Add them with "
+                          "--create-missing if they are new.", errors)
 
 
 def _one_path_per_content(known: dict[str, tuple[str, list[str]]], new: list[Path], digests: dict[Path, str],

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from kpis.catalog import Catalog, Kpi
 from kpis.errors import KpiError
-from kpis.formatting import DASH, format_money
+from kpis.formatting import DASH, format_day, format_money, format_multiple, format_number, format_percent
 from kpis.i18n import t
-from kpis.ledger import load_ledgers, load_scenarios, models_in_production
+from kpis.ledger import load_ledgers, load_scenarios, models_in_production, realised_on
+from kpis.periods import quarter_of
+from kpis.scorecard import Scope, targets_in_force
 from kpis.status import Evaluation, evaluate
 from kpis.store import Session
-from kpis.value import STREAMS, Scenario, TargetChance, ValueSummary, summarise
+from kpis.value import STREAMS, Realised, Scenario, TargetChance, ValueSummary, summarise
 
-__all__ = ["chance_text", "resolve_scenario", "value_flags", "value_headline", "value_record", "value_summary"]
+__all__ = [
+    "MAX_HORIZON",
+    "chance_text",
+    "horizon_label",
+    "projected_lines",
+    "realised_flag",
+    "realised_lines",
+    "resolve_scenario",
+    "value_flags",
+    "value_headline",
+    "value_record",
+    "value_summary",
+]
+
+MAX_HORIZON = 50
 
 
 def resolve_scenario(session: Session, name: str) -> Scenario:
@@ -33,8 +50,21 @@ def value_summary(session: Session, catalog: Catalog, *, program: str | None = N
         raise KpiError(f"No value streams or investments recorded{where}. Import a value file first "
                        "(`python -m kpis import value FILE`).")
     chosen = scenario if isinstance(scenario, Scenario) else resolve_scenario(session, scenario)
-    return summarise(ledgers, currency=currency, horizon=horizon, scenario=chosen, discount_rate=discount_rate,
-                     models_in_production=models_in_production(session, catalog))
+    if horizon is not None and not 1 <= horizon <= MAX_HORIZON:
+        raise KpiError(f"The horizon must be 1 to {MAX_HORIZON} program years.")
+    summary = summarise(ledgers, currency=currency, horizon=horizon, scenario=chosen, discount_rate=discount_rate,
+                        models_in_production=models_in_production(session, catalog))
+    return replace(summary, realised=realised_on(session, program=program, currency=currency))
+
+
+def realised_flag(session: Session, catalog: Catalog, realised: Realised) -> tuple[float | None, Evaluation]:
+    """Realised net ROI against the organisation's roi_pct target for the quarter it is measured in:
+    the same actual, target and status as the dashboard's roi_pct card for that quarter."""
+    year, quarter = quarter_of(realised.on)
+    targets = targets_in_force(session, catalog, (year, quarter), (year, quarter), Scope())
+    target = targets.get(("roi_pct", year, quarter))
+    value = None if target is None else target.value
+    return value, evaluate(realised.net_roi_pct, value, catalog.get("roi_pct"))
 
 
 def value_record(summary: ValueSummary) -> dict[str, Any]:
@@ -61,26 +91,72 @@ def value_record(summary: ValueSummary) -> dict[str, Any]:
         "discount_rate": summary.discount_rate,
         "models_in_production": summary.models_in_production,
         "streams": list(STREAMS),
+        "horizon": len(summary.years),
+        "last_recorded_year": summary.last_recorded_year,
+        "years_without_investment": list(summary.uninvested_years),
+        "run_cost": summary.scenario.run_cost,
+        "realised": None if summary.realised is None else {
+            "as_of": summary.realised.on.isoformat(),
+            "cumulative_value": summary.realised.cumulative_value,
+            "cumulative_investment": summary.realised.cumulative_investment,
+            "net_roi_pct": summary.realised.net_roi_pct,
+            "benefit_cost_multiple": summary.realised.benefit_cost_multiple,
+            "programs_without_start_date": list(summary.realised.unstarted),
+        },
     }
 
 
 def value_headline(summary: ValueSummary, lang: str = "en") -> list[tuple[str, str]]:
-    """Labelled headline figures; net ROI and the multiple are never shown unlabelled."""
-    roi = DASH if summary.net_roi_pct is None else f"{summary.net_roi_pct:,.0f}%"
-    multiple = DASH if summary.benefit_cost_multiple is None else f"{summary.benefit_cost_multiple:.2f}×"
+    """Labelled headline figures: realised to date first, then the figures to the horizon, each
+    labelled "projected to year N" when the horizon runs past the recorded years. Net ROI and the
+    multiple are never shown unlabelled."""
+    return realised_lines(summary, lang) + projected_lines(summary, lang)
+
+
+def realised_lines(summary: ValueSummary, lang: str = "en") -> list[tuple[str, str]]:
+    """Value, investment, net ROI and multiple realised to date, each label naming the date."""
+    money = lambda amount: format_money(amount, summary.currency, lang)  # noqa: E731
+    lines = []
+    real = summary.realised
+    if real is not None:
+        when = format_day(real.on, lang)
+        lines += [
+            (t("value.realised_value", lang, date=when), money(real.cumulative_value)),
+            (t("value.realised_investment", lang, date=when), money(real.cumulative_investment)),
+            (t("value.realised_roi", lang, date=when), format_percent(real.net_roi_pct, lang)),
+            (t("value.realised_multiple", lang, date=when), format_multiple(real.benefit_cost_multiple, lang)),
+        ]
+    return lines
+
+
+def projected_lines(summary: ValueSummary, lang: str = "en") -> list[tuple[str, str]]:
+    """The figures to the horizon, each label saying "projected to year N" (or "recorded") and the
+    years counted with no investment."""
+    money = lambda amount: format_money(amount, summary.currency, lang)  # noqa: E731
+    span = horizon_label(summary, lang)
     payback = t("value.never", lang) if summary.payback_months is None else \
-        t("value.months", lang, months=f"{summary.payback_months:.1f}")
-    per_model = DASH if summary.value_per_model is None else format_money(summary.value_per_model, summary.currency,
-                                                                          lang)
-    return [
-        (t("value.cumulative_value", lang), format_money(summary.cumulative_value, summary.currency, lang)),
-        (t("value.cumulative_investment", lang), format_money(summary.cumulative_investment, summary.currency, lang)),
-        (t("value.net_roi", lang), roi),
-        (t("value.multiple", lang), multiple),
-        (t("value.payback", lang), payback),
-        (t("value.per_model", lang), per_model),
-        (t("value.npv", lang, rate=f"{summary.discount_rate:.0%}"), format_money(summary.npv, summary.currency, lang)),
+        t("value.months", lang, months=format_number(summary.payback_months, lang, 1))
+    per_model = DASH if summary.value_per_model is None else money(summary.value_per_model)
+    lines = [
+        (f"{t('value.cumulative_value', lang)} ({span})", money(summary.cumulative_value)),
+        (f"{t('value.cumulative_investment', lang)} ({span})", money(summary.cumulative_investment)),
+        (f"{t('value.net_roi', lang)} ({span})", format_percent(summary.net_roi_pct, lang)),
+        (f"{t('value.multiple', lang)} ({span})", format_multiple(summary.benefit_cost_multiple, lang)),
+        (f"{t('value.payback', lang)} ({span})", payback),
+        (f"{t('value.per_model', lang)} ({span})", per_model),
+        (t("value.npv", lang, rate=f"{summary.discount_rate:.0%}") + f" ({span})", money(summary.npv)),
     ]
+    if summary.uninvested_years:
+        lines.append((t("value.uninvested", lang), ", ".join(str(y) for y in summary.uninvested_years)))
+    return lines
+
+
+def horizon_label(summary: ValueSummary, lang: str = "en") -> str:
+    """'projected to year 5' when the horizon runs past the recorded years, else 'recorded, years 1-3'."""
+    horizon = len(summary.years)
+    if horizon > summary.last_recorded_year:
+        return t("value.projected_to", lang, year=horizon)
+    return t("value.recorded_to", lang, year=horizon)
 
 
 # Board targets for the value cards (SPEC section 7): the 3-year vision of net ROI by program year

@@ -10,19 +10,23 @@ numbers and are always labelled.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import numpy as np
 
 __all__ = [
     "STREAMS",
     "ProgramLedger",
+    "Realised",
     "Scenario",
     "Simulation",
     "TargetChance",
     "ValueSummary",
     "YearRow",
+    "accrued",
     "npv",
     "payback_months",
+    "realised",
     "simulate",
     "summarise",
 ]
@@ -38,12 +42,14 @@ BUILT_IN_SCENARIOS: dict[str, tuple[float, float, float | None, str]] = {
 
 @dataclass(frozen=True)
 class Scenario:
-    """Scales the growth *increment* (rate 1.5 at scale 0.6 -> 1.3) and every year's investment."""
+    """Scales the growth *increment* (rate 1.5 at scale 0.6 -> 1.3) and every year's investment; an
+    optional yearly run cost (reporting currency) is spent in projected years without a recorded plan."""
 
     name: str = "base"
     growth_scale: float = 1.0
     investment_scale: float = 1.0
     growth_cap: float | None = None
+    run_cost: float | None = None  # yearly spending in projected years that have no recorded plan
 
     def growth(self, rate: float) -> float:
         scaled = 1 + (rate - 1) * self.growth_scale
@@ -91,6 +97,69 @@ class ValueSummary:
     discount_rate: float
     models_in_production: float | None
     value_per_model: float | None = field(default=None)
+    uninvested_years: tuple[int, ...] = ()  # recorded years with value and no investment recorded (count 0)
+    realised: Realised | None = None  # what has happened to date (ledger.realised_on), beside the projection
+
+    @property
+    def last_recorded_year(self) -> int:
+        return max((row.year for row in self.years if not row.projected), default=0)
+
+
+@dataclass(frozen=True)
+class Realised:
+    """Value and investment recorded and accrued (evenly within each program year) up to `on`: what
+    has happened, never a projection. Programs without a start date are left out (`unstarted`)."""
+
+    on: date
+    cumulative_value: float
+    cumulative_investment: float
+    unstarted: tuple[str, ...] = ()
+
+    @property
+    def net_roi_pct(self) -> float | None:
+        ratio = _ratio(self.cumulative_value - self.cumulative_investment, self.cumulative_investment)
+        return None if ratio is None else ratio * 100
+
+    @property
+    def benefit_cost_multiple(self) -> float | None:
+        return _ratio(self.cumulative_value, self.cumulative_investment)
+
+
+def _program_year_span(start: date, year: int) -> tuple[date, date]:
+    """First day of program year `year` and the first day of the next one."""
+    def shifted(years: int) -> date:
+        try:
+            return start.replace(year=start.year + years)
+        except ValueError:  # 29 February
+            return start.replace(year=start.year + years, day=28)
+    return shifted(year - 1), shifted(year)
+
+
+def accrued(ledger: ProgramLedger, start: date, on: date) -> tuple[float, float]:
+    """(value, investment) of one program recorded and accrued to the end of day `on`."""
+    value = investment = 0.0
+    years = {y for by_year in ledger.streams.values() for y in by_year} | set(ledger.investments)
+    for year in sorted(years):
+        first, after = _program_year_span(start, year)
+        share = min(max(((on + timedelta(days=1)) - first).days / (after - first).days, 0.0), 1.0)
+        if share == 0:
+            continue
+        value += share * sum(by_year.get(year, 0.0) for by_year in ledger.streams.values())
+        investment += share * sum(ledger.investments.get(year, {}).values())
+    return value, investment
+
+
+def realised(ledgers: list[ProgramLedger], starts: dict[str, date | None], on: date) -> Realised:
+    """Every started program's value and investment accrued to `on`, added up."""
+    value = investment = 0.0
+    for ledger in ledgers:
+        start = starts.get(ledger.program)
+        if start is None:
+            continue
+        v, i = accrued(ledger, start, on)
+        value, investment = value + v, investment + i
+    return Realised(on, value, investment, tuple(ledger.program for ledger in ledgers
+                                                 if starts.get(ledger.program) is None))
 
 
 def _stream_path(by_year: dict[int, float], rate: float | None, last_year: int, horizon: int,
@@ -106,10 +175,11 @@ def _stream_path(by_year: dict[int, float], rate: float | None, last_year: int, 
 
 
 def _investment_path(ledger: ProgramLedger, horizon: int, scenario: Scenario) -> list[float]:
-    """Recorded totals per year; after the last recorded year the last total continues (run cost)."""
+    """What was recorded per year (a year with value and no investment counts 0); a projected year
+    uses the investment recorded for it (a plan), else the scenario's yearly run cost, else 0."""
     totals = {year: sum(categories.values()) for year, categories in ledger.investments.items()}
-    last = max(totals, default=0)
-    return [scenario.investment_scale * totals.get(year, totals[last] if last and year > last else 0.0)
+    run_cost = scenario.run_cost or 0.0
+    return [scenario.investment_scale * totals.get(year, run_cost if year > ledger.last_year else 0.0)
             for year in range(1, horizon + 1)]
 
 
@@ -170,13 +240,15 @@ def summarise(ledgers: list[ProgramLedger], *, currency: str, horizon: int | Non
                             projected=k + 1 > last_recorded))
     net = _ratio(cv - ci, ci)
     models = models_in_production if models_in_production else None
+    uninvested = tuple(k + 1 for k in range(min(horizon, last_recorded)) if values[k] > 0 and not any(
+        ledger.investments.get(k + 1) for ledger in ledgers))
     return ValueSummary(
         currency=currency, programs=tuple(ledger.program for ledger in ledgers), scenario=scenario,
         years=tuple(rows), cumulative_value=cv, cumulative_investment=ci,
         net_roi_pct=None if net is None else net * 100, benefit_cost_multiple=_ratio(cv, ci),
         payback_months=payback_months(values, investment), npv=npv(values, investment, discount_rate),
         discount_rate=discount_rate, models_in_production=models,
-        value_per_model=None if models is None else cv / models,
+        value_per_model=None if models is None else cv / models, uninvested_years=uninvested,
     )
 
 

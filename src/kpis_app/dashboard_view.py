@@ -9,13 +9,24 @@ import streamlit as st
 
 from kpis.catalog import Catalog
 from kpis.changes import Changes, Move
+from kpis.charts import STATUS_COLORS
 from kpis.escaping import markdown_text
 from kpis.explain import explain_cell
-from kpis.formatting import format_attainment, format_change, format_value
+from kpis.formatting import format_attainment, format_change, format_day, format_value
 from kpis.i18n import t
 from kpis.scorecard import Cell, Grid
-from kpis.status import STATUSES
+from kpis.status import STATUS_ICONS, STATUSES
+from kpis.verdict import Verdict, verdict_text
 from kpis_app.widgets import card_html, flag_html
+
+
+def render_verdict(v: Verdict, catalog: Catalog, lang: str) -> None:
+    """The answer to the page's question, first on the page: ready or not, what is missing, the count
+    on track, the biggest risk."""
+    status = "on_track" if v.ready else "at_risk"
+    st.markdown(f'<div class="kpi-verdict" style="--status:{STATUS_COLORS[status]}" role="status">'
+                f"<b>{escape(t('verdict.heading', lang))}</b> {escape(verdict_text(v, catalog, lang))}</div>",
+                unsafe_allow_html=True)
 
 
 def render_summary(cells: list[Cell], lang: str) -> None:
@@ -37,8 +48,10 @@ def _status_label(cell: Cell, lang: str) -> str | None:
     return t("status.no_target", lang) if cell.evaluation.rule == "no_target" else None
 
 
-def render_card(cell: Cell, grid: Grid, lang: str) -> None:
-    """A KPI card: name, actual, target and attainment, flag, change; 'why' on demand."""
+def render_card(cell: Cell, grid: Grid, lang: str, note: str | None = None) -> None:
+    """A KPI card: name, actual, target and attainment, flag, change; 'why' on demand. A quarter in
+    progress says so, with the pro-rated comparison; `note` says where the readiness gate judges the
+    same measure differently."""
     kpi = cell.kpi
     previous = grid.previous(cell)
     delta = grid.change(cell)
@@ -51,17 +64,31 @@ def render_card(cell: Cell, grid: Grid, lang: str) -> None:
     change = ""
     if previous is not None:
         change = f"{format_change(delta, kpi, lang)} " + t("dash.vs_previous", lang, quarter=f"Q{previous.quarter}")
+    after = [change] + ([f"⟲ {restated}"] if restated else []) + _to_date_lines(cell, lang)
     with st.container(border=True):
         meta = f"{t('card.target', lang)} {target}{inherited} · {t('card.attainment', lang)} " \
                f"{format_attainment(cell.attainment)}"
         st.markdown(card_html(cell.status, kpi.name(lang), format_value(cell.actual, kpi, lang), [meta],
                               flag_html(cell.status, lang, _status_label(cell, lang)),
-                              [change] + ([f"⟲ {restated}"] if restated else [])),
+                              after + ([f"⚑ {note}"] if note else [])),
                     unsafe_allow_html=True)
         with st.popover(t("dash.explain", lang), width="stretch"):
             st.markdown(f"**{markdown_text(kpi.name(lang))}** — {markdown_text(kpi.description(lang))}")
+            if note:
+                st.markdown(f"⚑ {markdown_text(note)}")
             for label, text in explain_cell(cell, lang):
                 st.markdown(f"**{markdown_text(label)}:** {markdown_text(text)}" if label else markdown_text(text))
+
+
+def _to_date_lines(cell: Cell, lang: str) -> list[str]:
+    """'Quarter to date (data to Oct 31, 2026) · Pro-rated target 1,179 → ▲ Ahead' for a quarter in progress."""
+    if not cell.in_progress or cell.last_period is None:
+        return []
+    line = t("card.quarter_to_date", lang, date=format_day(cell.last_period, lang))
+    if cell.prorated is not None:
+        line += (f" · {t('card.prorated', lang, target=format_value(cell.prorated_target, cell.kpi, lang))} → "
+                 f"{STATUS_ICONS[cell.prorated.status]} {t('status.' + cell.prorated.status, lang)}")
+    return [line]
 
 
 def render_quarter_table(grid: Grid, catalog: Catalog, year: int, selected: int, lang: str,

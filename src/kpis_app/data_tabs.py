@@ -10,8 +10,19 @@ import streamlit as st
 from kpis.catalog import Catalog
 from kpis.edits import freeze_quarter, frozen_quarters
 from kpis.errors import KpiError
-from kpis.exchange import SUPPORTED_KINDS, parse_rows, preview, preview_page, read_table, write_parsed
+from kpis.escaping import markdown_text
+from kpis.exchange import (
+    SUPPORTED_KINDS,
+    parse_rows,
+    preview,
+    preview_page,
+    read_table,
+    reference_context,
+    write_parsed,
+)
+from kpis.formatting import format_day
 from kpis.i18n import t
+from kpis.reference import KINDS, add_reference, rename, set_program_start
 from kpis.roles import Actor
 from kpis.store import Store
 from kpis.tables import to_csv_bytes
@@ -32,10 +43,19 @@ def import_tab(store: Store, catalog: Catalog, actor: Actor, lang: str) -> None:
         return
     try:  # the browser's file-type filter is a convenience; the server checks size and content
         names, rows = read_table(upload.getvalue(), upload.name)
-        parsed = parse_rows(kind, names, rows, catalog)
+        reference, derived = reference_context(store)
+        parsed = parse_rows(kind, names, rows, catalog, reference, False, derived)
     except KpiError as exc:
         st.error(message(exc, lang))
         return
+    # adding new names is explicit: the preview lists them and the user confirms
+    unknown_names = any(e.reason.startswith(("unknown region", "unknown department", "unknown program"))
+                        for e in parsed.errors)
+    if unknown_names and st.checkbox(t("data.import_create_missing", lang), key="imp_create"):
+        parsed = parse_rows(kind, names, rows, catalog, reference, True, derived)
+        for name_kind, new in parsed.missing.items():
+            st.info(t("data.import_new_names", lang, kind=t(f"reference.{name_kind}", lang),
+                      names=markdown_text(", ".join(new))), icon=":material/add_circle:")
     table = preview(names, rows, parsed)
     bad = int((table["problem"].fillna("") != "").sum()) + sum(1 for e in parsed.errors if e.line == 1)
     if parsed.errors:
@@ -114,3 +134,47 @@ def quarters_tab(store: Store, actor: Actor, lang: str) -> None:
                 st.error(message(exc, lang))
             else:
                 st.success(t("data.frozen_ok", lang, quarter=f"{int(year)}-Q{quarter}"))
+
+
+def reference_tab(store: Store, actor: Actor, overview: dict, lang: str) -> None:
+    """Regions, departments and programs the store knows; admins add, rename or merge them (audited),
+    editors set a program's start date (program year 1 begins on it)."""
+    kind = st.segmented_control(t("reference.kind", lang), list(KINDS), default="region", key="ref_kind",
+                                format_func=lambda k: t(f"reference.{k}s", lang)) or "region"
+    known = overview[f"{kind}s"]
+    rows = [{t("reference.name", lang): name} | (
+        {t("reference.started", lang): format_day(overview["program_starts"].get(name), lang)} if kind == "program"
+        else {}) for name in known]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if kind == "program" and known and actor.can("editor"):
+        with st.form("program_start_form"):
+            columns = st.columns(2)
+            program = columns[0].selectbox(t("reference.program", lang), known, key="ref_program")
+            started = columns[1].date_input(t("reference.started", lang),
+                                            value=overview["program_starts"].get(program), key="ref_started")
+            if st.form_submit_button(t("data.save", lang)):
+                _saved(lambda: set_program_start(store, actor, program, started), lang)
+    if not actor.can("admin"):
+        st.caption(t("reference.admin_only", lang))
+        return
+    with st.form("reference_add_form"):
+        name = st.text_input(t("reference.new_name", lang), key="ref_new")
+        if st.form_submit_button(t("reference.add", lang)):
+            _saved(lambda: add_reference(store, actor, kind, name), lang)
+    if known:
+        with st.form("reference_rename_form"):
+            columns = st.columns(2)
+            old = columns[0].selectbox(t("reference.rename_from", lang), known, key="ref_old")
+            new = columns[1].text_input(t("reference.rename_to", lang), key="ref_to")
+            st.caption(t("reference.rename_help", lang))
+            if st.form_submit_button(t("reference.rename", lang)):
+                _saved(lambda: rename(store, actor, kind, old, new), lang)
+
+
+def _saved(action, lang: str) -> None:
+    try:
+        action()
+    except KpiError as exc:
+        st.error(message(exc, lang))
+    else:
+        st.success(t("data.saved_rows", lang, n=1), icon=":material/check_circle:")

@@ -11,14 +11,15 @@ from kpis.cli import default_db_path
 from kpis.edits import frozen_quarters
 from kpis.growth import evaluate_phases, evaluate_risks
 from kpis.innovation import load_use_cases
-from kpis.ledger import fx_table, load_ledgers, load_scenarios
+from kpis.ledger import fx_table, load_ledgers, load_scenarios, program_starts
 from kpis.packs import full_catalog, load_checklists, load_growth_pack
 from kpis.periods import Quarter, shift_quarter
 from kpis.readiness import evaluate_checklists, maturity_for
+from kpis.reference import load_names
 from kpis.scorecard import Grid, Scope, build_grid, convert_grid
 from kpis.setup import initialise
 from kpis.store import Store
-from kpis.valuation import value_summary
+from kpis.valuation import realised_flag, value_summary
 from kpis.value import Scenario, Simulation, ValueSummary, simulate
 
 
@@ -42,15 +43,19 @@ def get_store() -> Store:
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def data_overview(db_path: str, version: float) -> dict:
-    """Quarters with data, regions and departments, and the data-as-of figures for the filters."""
+    """Quarters with data, the known regions, departments and programs (reference data), and the
+    data-as-of figures for the filters."""
     with Store(db_path).session() as session:
         quarters = session.query("data_quarters")
-        scopes = session.query("scopes")
+        names = load_names(session)
+        starts = program_starts(session)
     return {
         "quarters": [(int(r.year), int(r.quarter)) for r in quarters.itertuples()],
         "loaded_at": None if quarters.empty else quarters["loaded_at"].max().to_pydatetime(),
-        "regions": sorted({r for r in scopes["region"].dropna()}),
-        "departments": sorted({d for d in scopes["department"].dropna()}),
+        "regions": list(names.regions),  # reference data: the filters offer only known names
+        "departments": list(names.departments),
+        "programs": list(names.programs),
+        "program_starts": starts,
     }
 
 
@@ -80,7 +85,7 @@ def _value_options(db_path: str, version: float) -> dict:
         ledgers, currency = load_ledgers(session)
         scenarios = {name: {**{k: row.get(k) for k in ("note", "created_by")},
                             "growth_scale": s.growth_scale, "investment_scale": s.investment_scale,
-                            "growth_cap": s.growth_cap}
+                            "growth_cap": s.growth_cap, "run_cost": s.run_cost}
                      for name, (s, row) in load_scenarios(session).items()}
     return {"programs": [ledger.program for ledger in ledgers], "currency": currency, "scenarios": scenarios,
             "last_year": max((ledger.last_year for ledger in ledgers), default=1)}
@@ -93,13 +98,17 @@ def value_options() -> dict:
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def _value(db_path: str, version: float, program: str | None, horizon: int, scenario: Scenario,
-           currency: str) -> ValueSummary:
+           currency: str) -> tuple[ValueSummary, tuple | None]:
     with Store(db_path).session() as session:
-        return value_summary(session, get_catalog(), program=program, horizon=horizon, scenario=scenario,
-                             currency=currency)
+        summary = value_summary(session, get_catalog(), program=program, horizon=horizon, scenario=scenario,
+                                currency=currency)
+        flag = None if summary.realised is None else realised_flag(session, get_catalog(), summary.realised)
+    return summary, flag
 
 
-def cached_value(program: str | None, horizon: int, scenario: Scenario, currency: str) -> ValueSummary:
+def cached_value(program: str | None, horizon: int, scenario: Scenario,
+                 currency: str) -> tuple[ValueSummary, tuple | None]:
+    """The value summary and the realised ROI's (target, evaluation), as on the dashboard's roi_pct card."""
     return _value(*store_key(), program, horizon, scenario, currency)
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kpis.formatting import DASH, format_money
+from kpis.escaping import markdown_text
+from kpis.formatting import DASH, format_day, format_money, format_multiple, format_number, format_percent
 from kpis.i18n import t
-from kpis.valuation import value_flags
+from kpis.status import Evaluation
+from kpis.valuation import horizon_label, value_flags
 from kpis.value import STREAMS, ValueSummary
 from kpis_app.widgets import card_html, flag_html
 
@@ -17,34 +19,82 @@ def _card(title: str, figure: str, meta: str, status: str, lang: str, label: str
         st.markdown(card_html(status, title, figure, [meta], flag_html(status, lang, label)), unsafe_allow_html=True)
 
 
+def render_realised_cards(summary: ValueSummary, roi_flag: tuple[float | None, Evaluation] | None,
+                          lang: str) -> None:
+    """What has happened to date: value, investment, net ROI (flagged like the dashboard's roi_pct card,
+    same actual and target) and the multiple."""
+    real = summary.realised
+    if real is None:
+        return
+    when = format_day(real.on, lang)
+    st.subheader(f"{t('value.realised_heading', lang)} · {when}")
+    money = lambda amount: format_money(amount, summary.currency, lang)  # noqa: E731
+    columns = st.columns(4)
+    with columns[0]:
+        _card(t("value.cumulative_value", lang), money(real.cumulative_value), "", "no_data", lang,
+              t("status.no_target", lang))
+    with columns[1]:
+        _card(t("value.cumulative_investment", lang), money(real.cumulative_investment), "", "no_data", lang,
+              t("status.no_target", lang))
+    with columns[2]:
+        target, evaluation = roi_flag if roi_flag else (None, None)
+        _card(t("value.net_roi", lang), format_percent(real.net_roi_pct, lang),
+              f"{t('card.target', lang)} {format_percent(target, lang)}" if target is not None else "",
+              evaluation.status if evaluation else "no_data", lang,
+              None if target is not None else t("status.no_target", lang))
+    with columns[3]:
+        _card(t("value.multiple", lang), format_multiple(real.benefit_cost_multiple, lang), "", "no_data", lang,
+              t("status.no_target", lang))
+    if real.unstarted:
+        st.warning(t("value.no_start", lang, programs=markdown_text(", ".join(real.unstarted))))
+
+
 def render_value_cards(summary: ValueSummary, lang: str) -> None:
-    """Net ROI, multiple, payback and value per model, each flagged against the board's target."""
+    """The figures to the horizon, labelled "projected to year N" when it runs past the recorded years:
+    net ROI, multiple, payback and value per model, each flagged against the board's vision, and the
+    flag says it is a projection."""
+    span = horizon_label(summary, lang)
+    projected = summary.last_recorded_year < len(summary.years)
+    st.subheader(t("value.projected_heading", lang, span=span))
     flags = value_flags(summary)
     roi_target, roi = flags["net_roi_pct"]
     multiple_target, multiple = flags["benefit_cost_multiple"]
     payback_target, payback = flags["payback_months"]
     target = t("card.target", lang)
+
+    def label(status: str) -> str | None:
+        return f"{t('status.' + status, lang)} ({t('value.projection', lang)})" if projected else None
+
     columns = st.columns(4)
     with columns[0]:
-        _card(t("value.net_roi", lang), DASH if summary.net_roi_pct is None else f"{summary.net_roi_pct:,.0f}%",
-              f"{target} {roi_target:,.0f}%" if roi_target else "", roi.status, lang)
+        _card(t("value.net_roi", lang), format_percent(summary.net_roi_pct, lang),
+              f"{target} {format_percent(roi_target, lang)}" if roi_target else "", roi.status, lang, label(roi.status))
     with columns[1]:
-        _card(t("value.multiple", lang),
-              DASH if summary.benefit_cost_multiple is None else f"{summary.benefit_cost_multiple:.2f}×",
-              f"{target} {multiple_target:.0f}×" if multiple_target else "", multiple.status, lang)
+        _card(t("value.multiple", lang), format_multiple(summary.benefit_cost_multiple, lang),
+              f"{target} {format_multiple(multiple_target, lang)}" if multiple_target else "", multiple.status, lang,
+              label(multiple.status))
     with columns[2]:
         months = summary.payback_months
+        status = payback.status if months is not None else "off_track"
         _card(t("value.payback", lang),
-              t("value.never", lang) if months is None else t("value.months", lang, months=f"{months:.1f}"),
-              f"{target} ≤ {t('value.months', lang, months=f'{payback_target:.0f}')}",
-              payback.status if months is not None else "off_track", lang)
+              t("value.never", lang) if months is None else t("value.months", lang,
+                                                                 months=format_number(months, lang, 1)),
+              f"{target} ≤ {t('value.months', lang, months=f'{payback_target:.0f}')}", status, lang, label(status))
     with columns[3]:
         per_model = summary.value_per_model
         models = summary.models_in_production
         figure = DASH if per_model is None else format_money(per_model, summary.currency, lang)
         _card(t("value.per_model", lang), figure,
-              t("value.models_note", lang, models=f"{models:,.0f}") if models else t("value.no_models", lang),
-              "no_data", lang, t("status.no_target", lang))
+              t("value.models_note", lang, models=format_number(models, lang)) if models else
+              t("value.no_models", lang), "no_data", lang, t("status.no_target", lang))
+    notes = []
+    if summary.uninvested_years:
+        notes.append(f"{t('value.uninvested', lang)}: {', '.join(str(y) for y in summary.uninvested_years)}")
+    if summary.scenario.run_cost:
+        notes.append(t("value.run_cost_note", lang, amount=format_money(summary.scenario.run_cost, summary.currency,
+                                                                        lang)))
+    for note in notes:
+        st.caption(note)
 
 
 def years_table(summary: ValueSummary, lang: str) -> pd.DataFrame:

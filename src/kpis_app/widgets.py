@@ -29,6 +29,8 @@ table.kpi-table td.selected, table.kpi-table th.selected {background: #EEF4FB;}
 table.kpi-table .num {font-variant-numeric: tabular-nums; white-space: nowrap;}
 table.kpi-table .family {color: #5B6675; font-size: .85rem;}
 .kpi-change {padding: .25rem 0; border-bottom: 1px solid #EEF0F3;}
+.kpi-verdict {border-left: 6px solid var(--status); background: #F3F5F8; padding: .6rem .9rem; margin: .2rem 0 .8rem 0;
+  font-size: 1.12rem; line-height: 1.45; border-radius: 4px;}
 </style>
 """
 

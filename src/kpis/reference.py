@@ -1,0 +1,205 @@
+"""Reference data: the regions, departments and programs a store knows. Every input path refuses a
+name it does not know, with the closest known one; adding names is explicit and audited."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from kpis.errors import RowError, ValidationError
+from kpis.roles import Actor, require
+from kpis.store import Session, Store, utc_now
+
+__all__ = [
+    "KINDS",
+    "ReferenceNames",
+    "add_names",
+    "add_reference",
+    "check_names",
+    "load_names",
+    "program_starts",
+    "rename",
+    "require_known",
+    "set_program_start",
+    "unknown_reason",
+]
+
+KINDS = ("region", "department", "program")
+_TABLES = {"region": "regions", "department": "departments", "program": "programs"}
+# Where each kind of name is used (table, column); a rename carries every one of them along.
+_USES = {
+    "region": (("observations", "region"), ("target_versions", "region"), ("use_cases", "region"),
+               ("maturity_assessments", "unit"), ("checklist_ticks", "unit")),
+    "department": (("observations", "department"), ("target_versions", "department"), ("use_cases", "department")),
+    "program": (("value_streams", "program"), ("investments", "program")),
+}
+# Keys that must stay unique after a merge (table -> key columns).
+_KEYS = {"observations": ("kpi_id", "period", "region", "department"),
+         "value_streams": ("program", "stream", "year"), "investments": ("program", "year", "category"),
+         "maturity_assessments": ("unit", "year", "quarter", "dimension"),
+         "checklist_ticks": ("unit", "year", "quarter", "checklist", "item")}
+
+
+@dataclass(frozen=True)
+class ReferenceNames:
+    """The names a store knows, per kind."""
+
+    regions: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    programs: tuple[str, ...] = ()
+
+    def of(self, kind: str) -> tuple[str, ...]:
+        return {"region": self.regions, "department": self.departments, "program": self.programs}[kind]
+
+
+def load_names(session: Session) -> ReferenceNames:
+    """Every known region, department and program, sorted."""
+    return ReferenceNames(*(tuple(r[0] for r in session.con.execute(
+        f"SELECT name FROM {_TABLES[kind]} ORDER BY name").fetchall()) for kind in KINDS))
+
+
+def closest(name: str, known: tuple[str, ...]) -> str | None:
+    """The known name closest to `name` (case and accents aside), if any is reasonably close."""
+    folded = {k.casefold(): k for k in known}
+    if name.casefold() in folded:
+        return folded[name.casefold()]
+    match = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
+    return folded[match[0]] if match else None
+
+
+def unknown_reason(kind: str, name: str, known: tuple[str, ...], line: int | None = None) -> str:
+    """`unknown region 'Mexcio' on line 2: did you mean 'Mexico'?`"""
+    where = f" on line {line}" if line is not None else ""
+    suggestion = closest(name, known)
+    if suggestion:
+        return f"unknown {kind} '{name}'{where}: did you mean '{suggestion}'?"
+    listed = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
+    return f"unknown {kind} '{name}'{where}" + (f" (known: {listed})" if known else " (none recorded yet)")
+
+
+def check_names(frame: pd.DataFrame, lines: tuple[int, ...], columns: dict[str, str], names: ReferenceNames,
+                create_missing: bool) -> tuple[tuple[RowError, ...], dict[str, tuple[str, ...]]]:
+    """Row errors for unknown names in `columns` (column -> kind); with `create_missing` they are
+    collected instead, to be added in the same write. Returns (errors, missing names per kind)."""
+    errors, missing = [], {}
+    for column, kind in columns.items():
+        if column not in frame:
+            continue
+        known = set(names.of(kind))
+        for line, value in zip(lines, frame[column]):
+            if value is None or pd.isna(value) or value in known:
+                continue
+            if create_missing:
+                missing.setdefault(kind, set()).add(value)
+            else:
+                errors.append(RowError(line, unknown_reason(kind, value, names.of(kind), line)))
+    return tuple(sorted(errors, key=lambda e: e.line)), {k: tuple(sorted(v)) for k, v in missing.items()}
+
+
+def require_known(names: ReferenceNames, kind: str, name: str | None) -> None:
+    """Raise a ValidationError for an unknown name (CLI filters, forms); None means "all"."""
+    if name is not None and name not in names.of(kind):
+        reason = unknown_reason(kind, name, names.of(kind))
+        raise ValidationError(reason[0].upper() + reason[1:] + ".")
+
+
+def add_names(session: Session, missing: dict[str, tuple[str, ...]], *, actor: str, channel: str) -> int:
+    """Add new names as reference data (audited), inside the caller's transaction. Returns how many."""
+    added = 0
+    for kind, new in missing.items():
+        for name in new:
+            if kind == "region":
+                session.con.execute(
+                    "INSERT INTO regions (name, language, currency, date_format, regulators, ai_rules, residency, "
+                    "residency_required, validation, validation_required, updated_by, updated_at) "
+                    "VALUES (?, '', '', '', '', '', '', false, '', false, ?, ?)", [name, actor, utc_now()])
+            else:
+                session.con.execute(f"INSERT INTO {_TABLES[kind]} (name, updated_by, updated_at) VALUES (?, ?, ?)",
+                                    [name, actor, utc_now()])
+            session.record_audit(actor=actor, channel=channel, action="create", entity=kind, entity_key=name,
+                                 reason="added as new reference data")
+            added += 1
+    return added
+
+
+def _merge_conflicts(session: Session, kind: str, old: str, new: str) -> list[str]:
+    """Tables where moving `old`'s rows to `new` would give two rows the same key."""
+    found = []
+    for table, column in _USES[kind]:
+        keys = _KEYS.get(table)
+        if not keys:
+            continue
+        others = " AND ".join(f"a.{k} IS NOT DISTINCT FROM b.{k}" for k in keys if k != column)
+        clash = session.scalar(f"SELECT count(*) FROM {table} AS a JOIN {table} AS b ON {others} "
+                               f"WHERE a.{column} = ? AND b.{column} = ?", [old, new])
+        if clash:
+            found.append(f"{table} ({clash})")
+    return found
+
+
+def rename(store: Store, actor: Actor, kind: str, old: str, new: str) -> dict[str, int]:
+    """Rename `old` to `new` everywhere it is used, or merge it into `new` when `new` exists already
+    (refused if both have a row with the same key); one transaction, one audit row. Admins only.
+    Returns rows moved per table."""
+    require(actor, "admin", f"rename a {kind}")
+    new = new.strip()
+    if not new or new == old:
+        raise ValidationError(f"Give the {kind} a different, non-empty name.")
+    with store.write_session() as session, session.transaction():
+        names = load_names(session)
+        require_known(names, kind, old)
+        merging = new in names.of(kind)
+        if merging:
+            conflicts = _merge_conflicts(session, kind, old, new)
+            if conflicts:
+                raise ValidationError(f"Cannot merge {kind} '{old}' into '{new}': both have data for the same "
+                                      f"keys in {', '.join(conflicts)}. Delete or correct one side first.")
+        moved = {}
+        for table, column in _USES[kind]:
+            moved[f"{table}.{column}"] = int(session.con.execute(
+                f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [new, old]).fetchone()[0])
+        table = _TABLES[kind]
+        if merging:
+            session.con.execute(f"DELETE FROM {table} WHERE name = ?", [old])
+        else:
+            session.con.execute(f"UPDATE {table} SET name = ?, updated_by = ?, updated_at = ? WHERE name = ?",
+                                [new, actor.name, utc_now(), old])
+        session.record_audit(actor=actor.name, channel="form", action="merge" if merging else "rename", entity=kind,
+                             entity_key=f"{old} -> {new}",
+                             reason=", ".join(f"{k}: {v}" for k, v in moved.items() if v) or None)
+    return moved
+
+
+def add_reference(store: Store, actor: Actor, kind: str, name: str) -> None:
+    """Add one region, department or program by hand (admins; audited). A name that differs from a
+    known one only by case or accents is refused with that name."""
+    require(actor, "admin", f"add a {kind}")
+    name = " ".join(name.split())
+    if not name or len(name) > 100:
+        raise ValidationError(f"A {kind} name has 1 to 100 characters.")
+    with store.write_session() as session, session.transaction():
+        known = load_names(session).of(kind)
+        twin = next((k for k in known if k.casefold() == name.casefold()), None)
+        if twin is not None:
+            raise ValidationError(f"The {kind} '{twin}' exists already.")
+        add_names(session, {kind: (name,)}, actor=actor.name, channel="form")
+
+
+def set_program_start(store: Store, actor: Actor, program: str, started: date | None) -> None:
+    """A program's start date (program year 1 begins on it), audited; editors and admins."""
+    require(actor, "editor", "change a program's start date")
+    with store.write_session() as session, session.transaction():
+        require_known(load_names(session), "program", program)
+        old = session.scalar("SELECT started FROM programs WHERE name = ?", [program])
+        session.con.execute("UPDATE programs SET started = ?, updated_by = ?, updated_at = ? WHERE name = ?",
+                            [started, actor.name, utc_now(), program])
+        session.record_audit(actor=actor.name, channel="form", action="update", entity="program",
+                             entity_key=f"{program}: started {old} -> {started}", reason=None)
+
+
+def program_starts(session: Session) -> dict[str, date | None]:
+    return dict(session.con.execute("SELECT name, started FROM programs").fetchall())
+
