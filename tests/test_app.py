@@ -99,7 +99,10 @@ def test_value_page_shows_flagged_cards_and_three_charts(app: AppTest):
     assert not app.exception
     assert app.title[0].value == "Cumulative value"
     html = _markdown(app)
-    assert "Net ROI" in html and "Benefit/cost multiple" in html and "13.2 months" in html
+    assert "Net ROI" in html and "Benefit/cost multiple" in html
+    headings = [h.value for h in app.subheader]
+    assert any(h.startswith("Realised to date") for h in headings)
+    assert any("projected to year 5" in h for h in headings)  # default horizon: recorded 3 years + 2
     assert 'data-status="ahead"' in html
     assert len(app.get("plotly_chart")) == 3
     assert len(app.dataframe) == 1

@@ -91,8 +91,8 @@ def test_import_observations_then_scorecard_reflects_them(db: Path, tmp_path: Pa
         "models_in_production,2025-Q1,7,\n"
         "new_users,2025-02-14,120,Mexico\n", encoding="utf-8")
     (tmp_path / "targets.csv").write_text("kpi_id,year,quarter,target\nmodels_in_production,2025,Q1,5\n")
-    assert kpis("import", "observations", str(tmp_path / "obs.csv"), db=db).returncode == 0
-    assert kpis("import", "targets", str(tmp_path / "targets.csv"), db=db).returncode == 0
+    assert kpis("import", "observations", str(tmp_path / "obs.csv"), "--create-missing", db=db).returncode == 0
+    assert kpis("import", "targets", str(tmp_path / "targets.csv"), "--create-missing", db=db).returncode == 0
     rows = json.loads(kpis("scorecard", "--year", "2025", "--quarter", "1", "--format", "json", db=db).stdout)
     models = next(r for r in rows if r["kpi_id"] == "models_in_production")
     assert (models["actual"], models["target"], models["attainment"], models["status"]) == (7, 5, 1.4, "ahead")
@@ -103,7 +103,7 @@ def test_import_observations_then_scorecard_reflects_them(db: Path, tmp_path: Pa
 def test_import_with_bad_rows_reports_each_line_and_changes_nothing(db: Path, tmp_path: Path):
     good = tmp_path / "good.csv"
     good.write_text("kpi_id,period,value\nnew_users,2025-01-31,10\n")
-    kpis("import", "observations", str(good), db=db)
+    kpis("import", "observations", str(good), "--create-missing", db=db)
     before = snapshot(db)
     bad = tmp_path / "bad.csv"
     bad.write_text(
@@ -116,7 +116,7 @@ def test_import_with_bad_rows_reports_each_line_and_changes_nothing(db: Path, tm
         "new_users,2025-02-28,25,\n"          # line 7: duplicate of line 2
         "new_users,,5,\n",                    # line 8: missing period
         encoding="utf-8")
-    result = kpis("import", "observations", str(bad), db=db)
+    result = kpis("import", "observations", str(bad), "--create-missing", db=db)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     for line, words in [(3, "unknown KPI"), (4, "month 13"), (5, "not a number"), (6, "above the maximum"),
@@ -130,7 +130,7 @@ def test_import_targets_reports_bad_quarter_and_year(db: Path, tmp_path: Path):
     bad = tmp_path / "targets.csv"
     bad.write_text("kpi_id,year,quarter,target\nnew_users,2025,Q5,10\nnew_users,twenty,1,10\nnew_users,2025,2,\n")
     before = snapshot(db)
-    result = kpis("import", "targets", str(bad), db=db)
+    result = kpis("import", "targets", str(bad), "--create-missing", db=db)
     assert result.returncode == 2
     assert "line 2: quarter" in result.stderr and "line 3: year" in result.stderr and "line 4: target" in result.stderr
     assert snapshot(db) == before
@@ -139,7 +139,7 @@ def test_import_targets_reports_bad_quarter_and_year(db: Path, tmp_path: Path):
 def test_import_missing_column_and_unknown_column_are_reported(db: Path, tmp_path: Path):
     bad = tmp_path / "obs.csv"
     bad.write_text("kpi_id,value,regoin\nnew_users,1,Mexico\n")
-    result = kpis("import", "observations", str(bad), db=db)
+    result = kpis("import", "observations", str(bad), "--create-missing", db=db)
     assert result.returncode == 2
     assert "missing required column 'period'" in result.stderr and "unknown column 'regoin'" in result.stderr
 
@@ -148,7 +148,7 @@ def test_import_dry_run_writes_nothing(db: Path, tmp_path: Path):
     path = tmp_path / "obs.csv"
     path.write_text("kpi_id,period,value\nnew_users,2025-01-31,10\n")
     before = snapshot(db)
-    result = kpis("import", "observations", str(path), "--dry-run", db=db)
+    result = kpis("import", "observations", str(path), "--dry-run", "--create-missing", db=db)
     assert result.returncode == 0 and "dry run" in result.stdout
     assert snapshot(db) == before
 
@@ -161,17 +161,17 @@ def test_import_xlsx_uses_sheet_row_numbers(db: Path, tmp_path: Path):
     sheet.append(["new_users", "2025-01-31", 10, "Mexico"])
     sheet.append(["new_users", "2025-02-28", "lots", "Mexico"])
     workbook.save(path)
-    result = kpis("import", "observations", str(path), db=db)
+    result = kpis("import", "observations", str(path), "--create-missing", db=db)
     assert result.returncode == 2 and "line 3: value" in result.stderr
     sheet.delete_rows(3)
     workbook.save(path)
-    assert kpis("import", "observations", str(path), db=db).returncode == 0
+    assert kpis("import", "observations", str(path), "--create-missing", db=db).returncode == 0
     with Store(db).session() as session:
         assert session.scalar("SELECT value FROM observations WHERE region = 'Mexico'") == 10
 
 
 def test_errors_are_one_clear_line_without_traceback(tmp_path: Path):
-    missing = kpis("import", "observations", str(tmp_path / "nope.csv"), db=tmp_path / "x.duckdb")
+    missing = kpis("import", "observations", str(tmp_path / "nope.csv"), "--create-missing", db=tmp_path / "x.duckdb")
     assert missing.returncode == 2 and missing.stderr.startswith("error: ") and "Traceback" not in missing.stderr
     (tmp_path / "garbage.duckdb").write_bytes(b"this is not a database" * 100)
     garbage = kpis("scorecard", "--year", "2025", "--quarter", "1", db=tmp_path / "garbage.duckdb")
@@ -195,8 +195,8 @@ def test_import_value_and_investments_then_value_json(db: Path, tmp_path: Path):
     (tmp_path / "investments.csv").write_text(
         "program,year,amount,category\nbank,1,20000000,platform\nbank,1,10000000,talent\nbank,2,20000000,\n"
         "bank,3,15000000,\n")
-    assert kpis("import", "value", str(tmp_path / "value.csv"), db=db).returncode == 0
-    assert kpis("import", "investments", str(tmp_path / "investments.csv"), db=db).returncode == 0
+    assert kpis("import", "value", str(tmp_path / "value.csv"), "--create-missing", db=db).returncode == 0
+    assert kpis("import", "investments", str(tmp_path / "investments.csv"), "--create-missing", db=db).returncode == 0
     result = kpis("value", "--format", "json", db=db)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -220,7 +220,7 @@ def test_import_value_and_investments_then_value_json(db: Path, tmp_path: Path):
 def test_value_import_rejects_bad_stream_and_year(db: Path, tmp_path: Path):
     path = tmp_path / "value.csv"
     path.write_text("program,stream,year,amount\nbank,savings,1,10\nbank,direct_savings,0,10\nbank,direct_savings,2,-5\n")
-    result = kpis("import", "value", str(path), db=db)
+    result = kpis("import", "value", str(path), "--create-missing", db=db)
     assert result.returncode == 2
     assert "line 2: stream" in result.stderr and "line 3: year" in result.stderr and "line 4: amount" in result.stderr
 
@@ -230,7 +230,7 @@ def test_value_without_ledger_and_missing_fx_are_clear_errors(db: Path, tmp_path
     assert empty.returncode == 1 and "No value streams" in empty.stderr
     path = tmp_path / "value.csv"
     path.write_text("program,stream,year,amount,currency\nbank,direct_savings,1,10,COP\nbank,risk_reduction,1,5,COP\n")
-    kpis("import", "value", str(path), db=db)
+    kpis("import", "value", str(path), "--create-missing", db=db)
     missing = kpis("value", "--currency", "MXN", db=db)
     assert missing.returncode == 1 and "No exchange rate from COP to MXN" in missing.stderr
     assert "Traceback" not in missing.stderr

@@ -89,7 +89,7 @@ def _grid(db: Path):
 
 
 def test_cli_json_equals_the_grid(store_path):
-    grid, cells = _grid(store_path)
+    _, cells = _grid(store_path)
     cell = cells[0]
     records = json.loads(kpis("scorecard", "--year", str(cell.year), "--quarter", str(cell.quarter), "--format",
                               "json", db=store_path).stdout)
@@ -102,10 +102,11 @@ def test_cli_json_equals_the_grid(store_path):
 
 
 def test_xlsx_and_deck_show_the_grid(store_path):
-    grid, cells = _grid(store_path)
+    _, cells = _grid(store_path)
     year, quarter = cells[0].year, cells[0].quarter
     with Store(store_path).session() as session:
         data = gather(session, CATALOG, year, quarter)
+    assert [(c.actual, c.status) for c in data.cells] == [(c.actual, c.status) for c in cells]
     sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(render_table("scorecard", data), "scorecard"))).active
     header = [c.value for c in sheet[1]]
     xlsx = {row[header.index("kpi_id")]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
@@ -129,7 +130,7 @@ def test_xlsx_and_deck_show_the_grid(store_path):
         assert table_cells[cell.kpi.name("en")][1] == format_value(cell.actual, cell.kpi, "en")
     headline = [c for c in cells if c.kpi.headline]
     for cell in headline[:6]:
-        quarters = [grid.cell(cell.kpi.id, year, q).actual for q in (1, 2, 3, 4)]
+        quarters = [data.grid.cell(cell.kpi.id, year, q).actual for q in (1, 2, 3, 4)]
         charted = [values for title, values in series if title == cell.kpi.name("en")]
         assert charted and [None if v is None else pytest.approx(v) for v in charted[0]] == \
             [None if v is None else pytest.approx(q) for v, q in zip(charted[0], quarters)]

@@ -208,7 +208,7 @@ def test_event_offsets_are_converted_to_utc_whatever_the_machine_time_zone(store
     path = tmp_path / "e.csv"
     path.write_text(EVENT_HEAD + "2026-01-31T23:30:00-06:00,Mexico,t,m1,50,ok,0.01\n"
                     "2026-02-01T03:00:00,Mexico,t,m1,60,ok,0.01\n")
-    result = ingest_events(store, [str(path)], actor=ADMIN)
+    result = ingest_events(store, [str(path)], actor=ADMIN, create_missing=True)
     assert result.months == ("2026-02",)
 
 
@@ -217,7 +217,7 @@ def test_non_finite_or_negative_event_values_are_bad_rows(store, tmp_path, cell,
     path = tmp_path / "e.csv"
     path.write_text(EVENT_HEAD + f"2026-01-10T10:00:00,Mexico,t,m1,50,ok,{cell}\n")
     with pytest.raises(ValidationError) as err:
-        ingest_events(store, [str(path)], actor=ADMIN)
+        ingest_events(store, [str(path)], actor=ADMIN, create_missing=True)
     assert reason in err.value.rows[0].reason
 
 
@@ -225,18 +225,18 @@ def test_nan_latency_is_a_bad_row_not_dropped(store, tmp_path):
     path = tmp_path / "e.csv"
     path.write_text(EVENT_HEAD + "2026-01-10T10:00:00,Mexico,t,m1,nan,ok,0.01\n")
     with pytest.raises(ValidationError, match="1 bad event row"):
-        ingest_events(store, [str(path)], actor=ADMIN)
+        ingest_events(store, [str(path)], actor=ADMIN, create_missing=True)
 
 
 def test_event_files_are_known_by_content(store, tmp_path):
     path = tmp_path / "e.csv"
     path.write_text(EVENT_HEAD + "2026-01-10T10:00:00,Mexico,t,m1,50,ok,0.01\n")
-    ingest_events(store, [str(path)], actor=ADMIN)
+    ingest_events(store, [str(path)], actor=ADMIN, create_missing=True)
     copy = tmp_path / "renamed.csv"
     shutil.copy(path, copy)
-    assert ingest_events(store, [str(copy)], actor=ADMIN).skipped == (str(copy.resolve()),)
+    assert ingest_events(store, [str(copy)], actor=ADMIN, create_missing=True).skipped == (str(copy.resolve()),)
     path.write_text(EVENT_HEAD + "2026-03-10T10:00:00,Mexico,t,m1,70,ok,0.01\n")  # rewritten in place
-    ingest_events(store, [str(path)], actor=ADMIN)
+    ingest_events(store, [str(path)], actor=ADMIN, create_missing=True)
     with store.session() as session:
         months = {r[0] for r in session.con.execute(
             "SELECT strftime(period, '%Y-%m') FROM observations WHERE source = 'events'").fetchall()}

@@ -32,6 +32,12 @@ def hostile_store(demo_store):
             ("api_latency_p95_ms", pd.Timestamp("2026-10-31").date(), PAYLOADS["region"], None, 80.0, "t"),
         ], columns=["kpi_id", "period", "region", "department", "value", "source"])
         session.upsert_observations(rows, actor=PAYLOADS["department"], channel="test")
+        session.con.execute("INSERT INTO departments VALUES (?, NULL, 't', now()::TIMESTAMP)", [PAYLOADS["department"]])
+        session.con.execute("INSERT INTO regions (name, language, currency, date_format, regulators, ai_rules, "
+                            "residency, residency_required, validation, validation_required, updated_by, updated_at) "
+                            "VALUES (?, '', '', '', '', '', '', false, '', false, 't', now()::TIMESTAMP)",
+                            [PAYLOADS["region"]])
+        session.con.execute("UPDATE programs SET name = ?", [PAYLOADS["program"]])
         session.con.execute("UPDATE value_streams SET program = ?", [PAYLOADS["program"]])
         session.con.execute("UPDATE investments SET program = ?", [PAYLOADS["program"]])
         session.con.execute("UPDATE use_cases SET name = ? WHERE name = (SELECT min(name) FROM use_cases)",

@@ -108,7 +108,7 @@ def test_growth_phase_and_risks_from_demo(demo_store, catalog):
     with demo_store.session() as session:
         grid = build_grid(session, everything, (2026, 1), (2026, 4))
     view = evaluate_phases(pack, everything, grid)
-    assert view.current.number == 2 and view.next.number == 3
+    assert view.current.number == 1 and view.next.number == 2  # realised ROI (ledger) is below phase 2's 400%
     assert 0 < view.met_count < len(view.next_criteria)
     risks = {r.risk.id: r for r in evaluate_risks(pack, everything, grid)}
     assert set(risks) == {"quality_loss", "team_overload", "cash_burn", "aggressive_competition"}

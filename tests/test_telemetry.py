@@ -61,7 +61,7 @@ def log(tmp_path: Path) -> Path:
 
 
 def test_every_kpi_matches_an_independent_reference_per_region_and_pooled(store, log):
-    result = ingest_events(store, [str(log)], actor=ADMIN)
+    result = ingest_events(store, [str(log)], actor=ADMIN, create_missing=True)
     assert result.rows == 60_000 and len(result.months) == 12
     got = as_dict(observations(store))
     expected = reference(pd.read_parquet(log))
@@ -71,7 +71,7 @@ def test_every_kpi_matches_an_independent_reference_per_region_and_pooled(store,
 
 
 def test_pooled_p95_is_not_an_average_of_regions(store, log):
-    ingest_events(store, [str(log)], actor=ADMIN)
+    ingest_events(store, [str(log)], actor=ADMIN, create_missing=True)
     got = as_dict(observations(store))
     pooled = got[("api_latency_p95_ms", "2026-03", None)]
     regional = [got[("api_latency_p95_ms", "2026-03", r)] for r in ("Mexico", "USA", "Colombia", "Brazil")]
@@ -79,9 +79,9 @@ def test_pooled_p95_is_not_an_average_of_regions(store, log):
 
 
 def test_ingesting_the_same_file_twice_changes_nothing(store, log):
-    ingest_events(store, [str(log)], actor=ADMIN)
+    ingest_events(store, [str(log)], actor=ADMIN, create_missing=True)
     before = observations(store)
-    again = ingest_events(store, [str(log)], actor=ADMIN)
+    again = ingest_events(store, [str(log)], actor=ADMIN, create_missing=True)
     assert again.files == () and again.skipped == (str(log.resolve()),)
     pd.testing.assert_frame_equal(observations(store), before)
 
@@ -92,9 +92,9 @@ def test_a_month_split_across_two_files_is_computed_from_both(store, tmp_path, l
     first, second = tmp_path / "a.parquet", tmp_path / "b.parquet"
     march.iloc[: len(march) // 2].to_parquet(first)
     march.iloc[len(march) // 2:].to_parquet(second)
-    ingest_events(store, [str(first)], actor=ADMIN)
+    ingest_events(store, [str(first)], actor=ADMIN, create_missing=True)
     partial = as_dict(observations(store))[("transactions_per_day", "2026-03", None)]
-    result = ingest_events(store, [str(second)], actor=ADMIN)
+    result = ingest_events(store, [str(second)], actor=ADMIN, create_missing=True)
     assert result.months == ("2026-03",)
     got = as_dict(observations(store))
     expected = reference(march)
@@ -115,7 +115,7 @@ def test_bad_rows_are_reported_with_lines_and_nothing_is_written(store, tmp_path
         "2026-01-05T10:00:02,USA,t1,m1,-3,ok,0.05\n"
         "2026-01-05T10:00:03,USA,t1,m1,12,maybe,0.05\n")
     with pytest.raises(ValidationError, match="3 bad event row") as info:
-        ingest_events(store, [str(path)], actor=ADMIN)
+        ingest_events(store, [str(path)], actor=ADMIN, create_missing=True)
     reasons = {row.line: row.reason for row in info.value.rows}
     assert "timestamp" in reasons[3] and "negative" in reasons[4] and "status" in reasons[5]
     assert observations(store).empty
@@ -127,9 +127,9 @@ def test_missing_columns_and_files_are_clear_errors(store, tmp_path):
     path = tmp_path / "events.csv"
     path.write_text("timestamp,region,latency_ms\n2026-01-05T10:00:00,Mexico,40\n")
     with pytest.raises(ValidationError, match="missing column"):
-        ingest_events(store, [str(path)], actor=ADMIN)
+        ingest_events(store, [str(path)], actor=ADMIN, create_missing=True)
     with pytest.raises(ValidationError, match="no such file"):
-        ingest_events(store, [str(tmp_path / "nope.parquet")], actor=ADMIN)
+        ingest_events(store, [str(tmp_path / "nope.parquet")], actor=ADMIN, create_missing=True)
 
 
 def test_viewer_cannot_ingest(store, log):
@@ -145,7 +145,7 @@ def test_cli_demo_events_then_ingest_glob(tmp_path):
                                     capture_output=True, text=True, timeout=120)
     assert run("demo-events", "--events", "20000", "--out", str(tmp_path / "logs" / "a.parquet")).returncode == 0
     assert run("demo-events", "--events", "500", "--out", str(tmp_path / "small.csv")).returncode == 0
-    result = run("ingest", "events", str(tmp_path / "logs" / "*.parquet"))
+    result = run("ingest", "events", str(tmp_path / "logs" / "*.parquet"), "--create-missing")
     assert result.returncode == 0 and "20,000 events" in result.stdout
     again = run("ingest", "events", str(tmp_path / "logs"))
     assert again.returncode == 0 and "skipped" in again.stdout

@@ -88,7 +88,17 @@ def test_horizon_beyond_recorded_years_projects_by_growth_rate():
     assert year4.streams["risk_reduction"] == pytest.approx(72e6)  # 40 x 1.8
     assert year4.streams["innovation_value"] == pytest.approx(90e6)  # 30 x 3.0
     assert year5.streams["innovation_value"] == pytest.approx(270e6)
-    assert year4.investment == 15e6  # the last recorded investment continues as run cost
+    assert year4.investment == 0  # no plan recorded for year 4 and no run cost in the scenario
+    with_run_cost = summarise([ledger({1: 30e6, 2: 20e6, 3: 15e6})], currency="MXN", horizon=5,
+                              scenario=Scenario("run", run_cost=12e6))
+    assert [row.investment for row in with_run_cost.years] == [30e6, 20e6, 15e6, 12e6, 12e6]
+
+
+def test_recorded_year_with_value_and_no_investment_counts_zero_and_is_named():
+    summary = summarise([ledger({1: 30e6})], currency="MXN")
+    assert summary.cumulative_investment == 30e6
+    assert summary.net_roi_pct == pytest.approx((250e6 - 30e6) / 30e6 * 100)  # 733%, not 178%
+    assert summary.uninvested_years == (2, 3)
 
 
 def test_scenario_scales_growth_increment_and_investment_and_caps_growth():
