@@ -69,7 +69,8 @@ previous = shift_quarter(year, quarter, -1)
 
 st.markdown(
     '<div class="kpi-subtitle">' + t(
-        "dash.subheading", lang, quarter=f"{year}-Q{quarter}",
+        "dash.subheading", lang, quarter=f"{year}-Q{quarter}" + (
+            f" ({t('card.quarter_to_date_short', lang)})" if any(c.in_progress for c in cells) else ""),
         region=html_text(region or t("filter.all_regions", lang)),
         department=html_text(department or t("filter.all_departments", lang)),
     ) + (" · " + t("dash.data_as_of", lang, period=format_day(max(c.last_period for c in cells if c.last_period), lang),

@@ -26,7 +26,8 @@ with st.sidebar:
 maturities = cached_maturity(year, quarter)
 units = [m.assessment.unit for m in maturities]
 with st.sidebar:
-    chosen = st.multiselect(t("maturity.units", lang), units, default=units[:1], key="mat_units")
+    # the whole organisation first: every assessed unit, overlaid
+    chosen = st.multiselect(t("maturity.units", lang), units, default=units, key="mat_units")
     scope_units = [ORGANISATION, *data_overview(*store_key())["regions"]]
     checklist_unit = st.selectbox(t("maturity.unit_scope", lang), scope_units, key="mat_checklist_unit")
 selected = [m for m in maturities if m.assessment.unit in chosen] or maturities[:1]

@@ -88,7 +88,27 @@ def test_tables_export_csv_and_xlsx_spreadsheet_safe(board):
     workbook = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame.assign(note=["=HYPERLINK(1)"] * len(frame)))))
     sheet = workbook.active
     assert sheet["A1"].font.bold
-    assert all(str(c.value).startswith("'=") for c in sheet["M"][1:])
+    header = [c.value for c in sheet[1]]
+    note = [row[header.index("note")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert all(str(v).startswith("'=") for v in note)
+
+
+def test_xlsx_numbers_are_numeric_cells_with_formats(board):
+    from kpis.tables import to_csv_bytes, to_xlsx_bytes
+
+    frame = render_table("scorecard", board)
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame, "scorecard"))).active
+    header = [c.value for c in sheet[1]]
+    actual, attainment, change = header.index("Actual") + 1, header.index("Attainment") + 1, header.index("Change") + 1
+    cells = [sheet.cell(row=r, column=actual) for r in range(2, sheet.max_row + 1)]
+    filled = [c for c in cells if c.value is not None]
+    assert filled and all(isinstance(c.value, int | float) for c in filled)
+    assert {c.number_format for c in filled} >= {"#,##0", '#,##0.0"%"'}
+    assert all(isinstance(sheet.cell(row=r, column=change).value, int | float | type(None))
+               for r in range(2, sheet.max_row + 1))  # no "'+573" text: the guard is for text only
+    assert sheet.cell(row=2, column=attainment).number_format == "0%"
+    csv_text = to_csv_bytes(frame).decode("utf-8-sig")
+    assert "'+" not in csv_text and "'-" not in csv_text
 
 
 @needs_chrome

@@ -156,6 +156,9 @@ def test_maturity_page_radar_has_current_target_and_previous(demo_store, monkeyp
     at.switch_page("pages/maturity.py").run()
     assert not at.exception and not at.error
     radar = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [trace["name"] for trace in radar["data"]] == ["Brazil", "Colombia", "Mexico", "USA"]  # all units
+    at.multiselect(key="mat_units").set_value(["Mexico"]).run()
+    radar = json.loads(at.get("plotly_chart")[0].proto.spec)
     names = [trace["name"] for trace in radar["data"]]
     assert names == ["Target", "Previous (2026-Q3)", "Current (2026-Q4)"]
     at.multiselect(key="mat_units").set_value(["Mexico", "USA", "Brazil"]).run()

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpis.catalog import Catalog
+from kpis.catalog import Catalog, Kpi
 from kpis.changes import Changes, what_changed
 from kpis.charts import (
     INK,
@@ -29,7 +29,6 @@ from kpis.charts import (
 )
 from kpis.errors import KpiError
 from kpis.escaping import html_text
-from kpis.formatting import format_attainment, format_change, format_value
 from kpis.fx import FxError
 from kpis.i18n import t
 from kpis.innovation import HORIZON_MIX, UseCase, funnel, horizon_mix, launches_by_quarter, load_use_cases
@@ -190,36 +189,64 @@ def _needs_cases(build: Callable[[BoardData], go.Figure]) -> Callable[[BoardData
     return checked
 
 
+def excel_format(kpi: Kpi) -> str:
+    """A spreadsheet number format for a KPI's values: the cell stays a number an analyst can sum."""
+    if kpi.unit == "percent":
+        return '#,##0.0##"%"' if kpi.error_budget else '#,##0.0"%"'
+    if kpi.unit == "ms":
+        return '#,##0" ms"'
+    if kpi.unit == "currency":
+        return f'#,##0.000" {kpi.currency}"' if kpi.direction == "lower_is_better" else f'#,##0" {kpi.currency}"'
+    if kpi.unit == "weeks":
+        return '#,##0.0" wk"'
+    if kpi.unit == "ratio":
+        return '#,##0.00'
+    return "#,##0"
+
+
 def scorecard_table(data: BoardData) -> pd.DataFrame:
+    """One row per KPI: actual, target, attainment and change as numbers (the XLSX gives each its
+    number format), status as icon + word, and the ids for machines."""
     lang = data.lang
-    rows = []
+    rows, formats = [], []
+    actual, target, attainment, change = (t("card.actual", lang), t("card.target", lang),
+                                          t("card.attainment", lang), t("card.change", lang))
     for record, cell in zip(scorecard_records(data.grid, data.cells, lang), data.cells):
         kpi = cell.kpi
         rows.append({
             t("table.kpi", lang): kpi.name(lang), t("table.family", lang): t(f"family.{kpi.family}", lang),
-            t("card.actual", lang): format_value(cell.actual, kpi, lang),
-            t("card.target", lang): format_value(cell.target_value, kpi, lang),
-            t("card.attainment", lang): format_attainment(cell.attainment),
-            t("table.status", lang): f"{STATUS_ICONS[cell.status]} {t('status.' + cell.status, lang)}",
-            t("card.change", lang): format_change(record["change"], kpi, lang),
-            "kpi_id": kpi.id, "actual_value": cell.actual, "target_value": cell.target_value,
-            "attainment_ratio": cell.attainment, "status_code": cell.status,
+            actual: cell.actual, target: cell.target_value, attainment: cell.attainment,
+            t("table.status", lang): f"{STATUS_ICONS[cell.status]} {_status_word(cell, lang)}",
+            change: record["change"], "kpi_id": kpi.id, "status_code": cell.status,
         })
-    return pd.DataFrame(rows)
+        formats.append(excel_format(kpi))
+    frame = pd.DataFrame(rows)
+    frame.attrs["row_formats"] = {actual: formats, target: formats, change: formats}
+    frame.attrs["column_formats"] = {attainment: "0%"}
+    return frame
+
+
+def _status_word(cell: Cell, lang: str) -> str:
+    """'No target' where a KPI has actuals and no target, on every surface (as the dashboard says)."""
+    return t("status.no_target" if cell.evaluation.rule == "no_target" else f"status.{cell.status}", lang)
 
 
 def quarter_table(data: BoardData) -> pd.DataFrame:
     lang = data.lang
-    rows = []
+    rows, formats = [], []
     for kpi in [k for k in (c.kpi for c in data.cells)]:
         row = {t("table.kpi", lang): kpi.name(lang)}
         for q in (1, 2, 3, 4):
             cell = data.grid.cell(kpi.id, data.year, q)
-            row[f"Q{q} {t('card.target', lang)}"] = format_value(cell.target_value, kpi, lang)
-            row[f"Q{q} {t('card.actual', lang)}"] = format_value(cell.actual, kpi, lang)
-            row[f"Q{q} {t('table.status', lang)}"] = t(f"status.{cell.status}", lang)
+            row[f"Q{q} {t('card.target', lang)}"] = cell.target_value
+            row[f"Q{q} {t('card.actual', lang)}"] = cell.actual
+            row[f"Q{q} {t('table.status', lang)}"] = f"{STATUS_ICONS[cell.status]} {_status_word(cell, lang)}"
         rows.append(row)
-    return pd.DataFrame(rows)
+        formats.append(excel_format(kpi))
+    frame = pd.DataFrame(rows)
+    frame.attrs["row_formats"] = {column: formats for column in frame.columns
+                                  if column.endswith((t("card.target", lang), t("card.actual", lang)))}
+    return frame
 
 
 def value_table(data: BoardData) -> pd.DataFrame:

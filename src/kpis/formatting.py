@@ -117,8 +117,12 @@ def format_number(value: float | None, lang: str = "en", digits: int = 0) -> str
 
 
 def format_percent(value: float | None, lang: str = "en", digits: int = 0) -> str:
-    """'354%', '1,173%'."""
-    return DASH if _missing(value) else format_number(value, lang, digits) + "%"
+    """'354%', '1,173%'; with `digits`, up to that many decimals as needed ('354.5%', '150%'), the
+    same digits a percent KPI shows (format_value), so one figure reads the same on every surface."""
+    if _missing(value):
+        return DASH
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=locale_for(lang)) + "%"
 
 
 def format_multiple(value: float | None, lang: str = "en") -> str:

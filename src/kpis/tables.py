@@ -46,7 +46,20 @@ def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
             cell.font = Font(bold=True, color="FFFFFF")
             cell.fill = PatternFill("solid", fgColor="1F2A37")
         worksheet.freeze_panes = "A2"
+        _number_formats(worksheet, frame)
         for column in worksheet.columns:
             width = max(len(str(cell.value or "")) for cell in column)
             worksheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
     return buffer.getvalue()
+
+
+def _number_formats(worksheet, frame: pd.DataFrame) -> None:
+    """Apply the frame's number formats: attrs["column_formats"] (column -> format) and
+    attrs["row_formats"] (column -> one format per row, for tables whose rows have different units)."""
+    positions = {name: index + 1 for index, name in enumerate(frame.columns)}
+    for column, fmt in frame.attrs.get("column_formats", {}).items():
+        for row in range(2, len(frame) + 2):
+            worksheet.cell(row=row, column=positions[column]).number_format = fmt
+    for column, formats in frame.attrs.get("row_formats", {}).items():
+        for row, fmt in enumerate(formats, start=2):
+            worksheet.cell(row=row, column=positions[column]).number_format = fmt

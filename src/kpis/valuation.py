@@ -123,7 +123,7 @@ def realised_lines(summary: ValueSummary, lang: str = "en") -> list[tuple[str, s
         lines += [
             (t("value.realised_value", lang, date=when), money(real.cumulative_value)),
             (t("value.realised_investment", lang, date=when), money(real.cumulative_investment)),
-            (t("value.realised_roi", lang, date=when), format_percent(real.net_roi_pct, lang)),
+            (t("value.realised_roi", lang, date=when), format_percent(real.net_roi_pct, lang, 1)),
             (t("value.realised_multiple", lang, date=when), format_multiple(real.benefit_cost_multiple, lang)),
         ]
     return lines

@@ -8,6 +8,8 @@ does the setup itself when app.py did not.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from kpis.errors import KpiError
@@ -18,12 +20,14 @@ from kpis_app.state import reporting_currency, save_language, saved_language
 from kpis_app.widgets import currency_selector, inject_css, language_selector
 
 _DONE = "_kpis_setup_done"
+FAVICON = Path(__file__).resolve().parents[2] / "static" / "favicon.png"
 
 
 def setup() -> str:
     """Configure the page and return the language; stops the run with a message if the store
     cannot be opened."""
-    st.set_page_config(page_title="AI Scaling KPI Dashboard", page_icon=":material/monitoring:", layout="wide")
+    # a local file: a Material icon as favicon is fetched from an outside font host (fails offline)
+    st.set_page_config(page_title="AI Scaling KPI Dashboard", page_icon=str(FAVICON), layout="wide")
     inject_css()
     actor = current_actor()
     try:

@@ -12,7 +12,7 @@ from kpis.changes import Changes, Move
 from kpis.charts import STATUS_COLORS
 from kpis.escaping import markdown_text
 from kpis.explain import explain_cell
-from kpis.formatting import format_attainment, format_change, format_day, format_value
+from kpis.formatting import format_attainment, format_change, format_value
 from kpis.i18n import t
 from kpis.scorecard import Cell, Grid
 from kpis.status import STATUS_ICONS, STATUSES
@@ -81,14 +81,11 @@ def render_card(cell: Cell, grid: Grid, lang: str, note: str | None = None) -> N
 
 
 def _to_date_lines(cell: Cell, lang: str) -> list[str]:
-    """'Quarter to date (data to Oct 31, 2026) · Pro-rated target 1,179 → ▲ Ahead' for a quarter in progress."""
-    if not cell.in_progress or cell.last_period is None:
+    """'Pro-rated target to date 1,179 → ▲ Ahead' for a flow KPI in the quarter in progress."""
+    if cell.prorated is None:  # the page's subtitle already says the quarter is in progress
         return []
-    line = t("card.quarter_to_date", lang, date=format_day(cell.last_period, lang))
-    if cell.prorated is not None:
-        line += (f" · {t('card.prorated', lang, target=format_value(cell.prorated_target, cell.kpi, lang))} → "
-                 f"{STATUS_ICONS[cell.prorated.status]} {t('status.' + cell.prorated.status, lang)}")
-    return [line]
+    return [f"{t('card.prorated', lang, target=format_value(cell.prorated_target, cell.kpi, lang))} → "
+            f"{STATUS_ICONS[cell.prorated.status]} {t('status.' + cell.prorated.status, lang)}"]
 
 
 def render_quarter_table(grid: Grid, catalog: Catalog, year: int, selected: int, lang: str,

@@ -38,8 +38,8 @@ def render_realised_cards(summary: ValueSummary, roi_flag: tuple[float | None, E
               t("status.no_target", lang))
     with columns[2]:
         target, evaluation = roi_flag if roi_flag else (None, None)
-        _card(t("value.net_roi", lang), format_percent(real.net_roi_pct, lang),
-              f"{t('card.target', lang)} {format_percent(target, lang)}" if target is not None else "",
+        _card(t("value.net_roi", lang), format_percent(real.net_roi_pct, lang, 1),  # as the roi_pct card
+              f"{t('card.target', lang)} {format_percent(target, lang, 1)}" if target is not None else "",
               evaluation.status if evaluation else "no_data", lang,
               None if target is not None else t("status.no_target", lang))
     with columns[3]:
