@@ -13,6 +13,7 @@ from kpis.formatting import format_day
 from kpis.i18n import t
 from kpis.periods import shift_quarter
 from kpis.readiness import ORGANISATION
+from kpis.reference import actor_label, label
 from kpis.verdict import gate_disagreement, verdict
 from kpis_app.boot import page_currency, page_language
 from kpis_app.dashboard_view import (
@@ -51,9 +52,11 @@ year = url_select(t("filter.year", lang), years, "year", default=latest[0], lang
 quarter = url_select(t("filter.quarter", lang), [1, 2, 3, 4], "quarter", format_func=lambda q: f"Q{q}",
                      default=latest[1] if year == latest[0] else 4, lang=lang)
 region = url_select(t("filter.region", lang), [None, *overview["regions"]], "region",
-                    format_func=lambda r: r or t("filter.all_regions", lang), lang=lang)
+                    format_func=lambda r: label("region", r, lang, overview["spanish"])
+                    or t("filter.all_regions", lang), lang=lang)
 department = url_select(t("filter.department", lang), [None, *overview["departments"]], "department",
-                        format_func=lambda d: d or t("filter.all_departments", lang), lang=lang)
+                        format_func=lambda d: label("department", d, lang, overview["spanish"])
+                        or t("filter.all_departments", lang), lang=lang)
 
 as_of = as_of_picker(lang)
 first = min(earliest, shift_quarter(year, quarter, -1))
@@ -71,18 +74,20 @@ st.markdown(
     '<div class="kpi-subtitle">' + t(
         "dash.subheading", lang, quarter=f"{year}-Q{quarter}" + (
             f" ({t('card.quarter_to_date_short', lang)})" if any(c.in_progress for c in cells) else ""),
-        region=html_text(region or t("filter.all_regions", lang)),
-        department=html_text(department or t("filter.all_departments", lang)),
+        region=html_text(label("region", region, lang, overview["spanish"]) or t("filter.all_regions", lang)),
+        department=html_text(label("department", department, lang, overview["spanish"])
+                             or t("filter.all_departments", lang)),
     ) + (" · " + t("dash.data_as_of", lang, period=format_day(max(c.last_period for c in cells if c.last_period), lang),
                    loaded=format_day(overview["loaded_at"].date(), lang))
          if any(c.last_period for c in cells) else "") + "</div>",
     unsafe_allow_html=True,
 )
 if frozen:
-    st.info(t("dash.frozen", lang, quarter=f"{year}-Q{quarter}", who=markdown_text(frozen["frozen_by"]),
-              when=f"{frozen['frozen_at']:%Y-%m-%d}"), icon=":material/verified:")
+    st.info(t("dash.frozen", lang, quarter=f"{year}-Q{quarter}",
+              who=markdown_text(actor_label(frozen["frozen_by"], lang)),
+              when=format_day(frozen["frozen_at"].date(), lang)), icon=":material/verified:")
 if as_of:
-    st.warning(t("dash.as_of_note", lang, when=f"{as_of:%Y-%m-%d %H:%M}"), icon=":material/history:")
+    st.warning(t("dash.as_of_note", lang, when=format_day(as_of.date(), lang)), icon=":material/history:")
 unit = region or department or ORGANISATION
 gate = cached_readiness(unit, year, quarter)[1]
 render_verdict(verdict(cells, gate), catalog, lang)
@@ -120,5 +125,5 @@ chart_downloads(trend, catalog.get(trend_kpi).name(lang), scope_text, lang, f"tr
 st.subheader(t("dash.changes", lang) + f" ({previous[0]}-Q{previous[1]} → {year}-Q{quarter})")
 render_changes(what_changed(grid, cells), lang)
 
-st.subheader(f"{t('maturity.gate', lang)} · {markdown_text(unit)}")
+st.subheader(f"{t('maturity.gate', lang)} · {markdown_text(label('region', unit, lang, overview['spanish']))}")
 render_gate(gate, lang, compact=True)

@@ -8,6 +8,7 @@ from kpis.charts import radar_figure
 from kpis.escaping import markdown_text
 from kpis.i18n import t
 from kpis.readiness import ORGANISATION
+from kpis.reference import label
 from kpis_app.boot import page_language
 from kpis_app.maturity_view import gaps_table, render_checklists, render_gate, render_growth, render_level_card
 from kpis_app.state import assessed_quarters, cached_growth, cached_maturity, cached_readiness, data_overview, store_key
@@ -27,33 +28,36 @@ maturities = cached_maturity(year, quarter)
 units = [m.assessment.unit for m in maturities]
 with st.sidebar:
     # the whole organisation first: every assessed unit, overlaid
-    chosen = st.multiselect(t("maturity.units", lang), units, default=units, key="mat_units")
-    scope_units = [ORGANISATION, *data_overview(*store_key())["regions"]]
-    checklist_unit = st.selectbox(t("maturity.unit_scope", lang), scope_units, key="mat_checklist_unit")
+    overview = data_overview(*store_key())
+    named = lambda unit: label("region", unit, lang, overview["spanish"])  # noqa: E731
+    chosen = st.multiselect(t("maturity.units", lang), units, default=units, key="mat_units", format_func=named)
+    scope_units = [ORGANISATION, *overview["regions"]]
+    checklist_unit = st.selectbox(t("maturity.unit_scope", lang), scope_units, key="mat_checklist_unit",
+                                  format_func=named)
 selected = [m for m in maturities if m.assessment.unit in chosen] or maturities[:1]
 
 for column, m in zip(st.columns(max(len(selected), 1)), selected):
     with column:
-        render_level_card(m, lang)
+        render_level_card(m, lang, named(m.assessment.unit))
 st.caption(t("maturity.rule", lang))
 
 left, right = st.columns([3, 2])
 with left:
-    radar = radar_figure(selected, lang)
+    radar = radar_figure(selected, lang, named)
     st.plotly_chart(radar, width="stretch", config={"displaylogo": False})
-    chart_downloads(radar, t("maturity.radar", lang), f"{year}-Q{quarter} · " + ", ".join(chosen), lang,
-                    f"maturity-radar-{year}-Q{quarter}")
+    chart_downloads(radar, t("maturity.radar", lang), f"{year}-Q{quarter} · " + ", ".join(named(u) for u in chosen),
+                    lang, f"maturity-radar-{year}-Q{quarter}")
 with right:
     st.subheader(t("maturity.gaps", lang))
     for m in selected:
         if len(selected) > 1:
-            st.markdown(f"**{markdown_text(m.assessment.unit)}**")
+            st.markdown(f"**{markdown_text(named(m.assessment.unit))}**")
         st.dataframe(gaps_table(m, lang), hide_index=True, width="stretch")
 
 checklists, gate = cached_readiness(checklist_unit, year, quarter)
-st.subheader(f"{t('maturity.gate', lang)} · {markdown_text(checklist_unit)}")
+st.subheader(f"{t('maturity.gate', lang)} · {markdown_text(named(checklist_unit))}")
 render_gate(gate, lang)
-st.subheader(f"{t('maturity.checklists', lang)} · {markdown_text(checklist_unit)}")
+st.subheader(f"{t('maturity.checklists', lang)} · {markdown_text(named(checklist_unit))}")
 render_checklists(checklists, lang)
 
 st.subheader(t("maturity.growth", lang))

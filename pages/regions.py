@@ -10,6 +10,7 @@ from kpis.errors import KpiError
 from kpis.escaping import markdown_text
 from kpis.formatting import format_day, format_value
 from kpis.i18n import t
+from kpis.reference import label
 from kpis.regions import REGION_COLUMNS, save_region
 from kpis.status import STATUS_ICONS
 from kpis_app.boot import page_actor, page_language
@@ -34,7 +35,8 @@ names = sorted(view["grids"], key=lambda r: view["first"].get(r) or pd.Timestamp
 cols = st.columns(len(names) or 1)
 for column, name in zip(cols, names):
     first = view["first"].get(name)
-    column.metric(markdown_text(name), format_day(first, lang) if first else t("regions.not_live", lang),
+    column.metric(markdown_text(label("region", name, lang, overview["spanish"])),
+                  format_day(first, lang) if first else t("regions.not_live", lang),
                   help=t("regions.live_since", lang))
 
 st.subheader(f"{t('regions.kpis', lang)} · {year}-Q{quarter}")
@@ -42,14 +44,15 @@ shown = ("new_users", "adoption_rate_pct", "availability_pct", "api_latency_p95_
 rows = []
 for name in names:
     grid = view["grids"][name]
-    row = {t("filter.region", lang): name}
+    row = {t("filter.region", lang): label("region", name, lang, overview["spanish"])}
     for kpi_id in shown:
         cell = grid.cell(kpi_id, year, quarter)
         row[catalog.get(kpi_id).name(lang)] = (f"{format_value(cell.actual, cell.kpi, lang)} "
                                                f"{STATUS_ICONS[cell.status]} {t('status.' + cell.status, lang)}")
     rows.append(row)
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-latency = [(name, view["grids"][name].cell("api_latency_p95_ms", year, quarter).actual) for name in names]
+latency = [(label("region", name, lang, overview["spanish"]),
+            view["grids"][name].cell("api_latency_p95_ms", year, quarter).actual) for name in names]
 st.plotly_chart(region_latency_figure(latency, 100, lang), width="stretch", config={"displaylogo": False})
 if view["from_logs"]:
     st.caption(t("regions.from_logs", lang))
@@ -58,7 +61,7 @@ st.subheader(t("regions.table", lang))
 table = view["regions"]
 if not table.empty:
     display = pd.DataFrame({
-        t("filter.region", lang): table["name"],
+        t("filter.region", lang): [label("region", n, lang, overview["spanish"]) for n in table["name"]],
         **{t(f"regions.col.{c}", lang): table[c] for c in ("language", "currency", "date_format", "regulators",
                                                           "ai_rules", "residency", "validation")},
         t("regions.residency_flag", lang): ["⚑ " + t("status.yes", lang) if v else "—"

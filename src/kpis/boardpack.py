@@ -45,7 +45,7 @@ from kpis.value import STREAMS, Simulation, ValueSummary, simulate
 from kpis.verdict import verdict, verdict_text
 
 __all__ = ["BoardData", "ExportItem", "board_figure", "chart_ids", "framed_figure", "gather", "render_chart",
-           "render_table", "table_ids"]
+           "render_table", "status_word", "table_ids"]
 
 
 @dataclass(frozen=True)
@@ -201,6 +201,8 @@ def excel_format(kpi: Kpi) -> str:
         return '#,##0.0" wk"'
     if kpi.unit == "ratio":
         return '#,##0.00'
+    if kpi.unit == "score":
+        return "#,##0.##"
     return "#,##0"
 
 
@@ -216,7 +218,7 @@ def scorecard_table(data: BoardData) -> pd.DataFrame:
         rows.append({
             t("table.kpi", lang): kpi.name(lang), t("table.family", lang): t(f"family.{kpi.family}", lang),
             actual: cell.actual, target: cell.target_value, attainment: cell.attainment,
-            t("table.status", lang): f"{STATUS_ICONS[cell.status]} {_status_word(cell, lang)}",
+            t("table.status", lang): f"{STATUS_ICONS[cell.status]} {status_word(cell, lang)}",
             change: record["change"], "kpi_id": kpi.id, "status_code": cell.status,
         })
         formats.append(excel_format(kpi))
@@ -226,7 +228,7 @@ def scorecard_table(data: BoardData) -> pd.DataFrame:
     return frame
 
 
-def _status_word(cell: Cell, lang: str) -> str:
+def status_word(cell: Cell, lang: str) -> str:
     """'No target' where a KPI has actuals and no target, on every surface (as the dashboard says)."""
     return t("status.no_target" if cell.evaluation.rule == "no_target" else f"status.{cell.status}", lang)
 
@@ -240,7 +242,7 @@ def quarter_table(data: BoardData) -> pd.DataFrame:
             cell = data.grid.cell(kpi.id, data.year, q)
             row[f"Q{q} {t('card.target', lang)}"] = cell.target_value
             row[f"Q{q} {t('card.actual', lang)}"] = cell.actual
-            row[f"Q{q} {t('table.status', lang)}"] = f"{STATUS_ICONS[cell.status]} {_status_word(cell, lang)}"
+            row[f"Q{q} {t('table.status', lang)}"] = f"{STATUS_ICONS[cell.status]} {status_word(cell, lang)}"
         rows.append(row)
         formats.append(excel_format(kpi))
     frame = pd.DataFrame(rows)

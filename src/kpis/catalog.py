@@ -24,7 +24,7 @@ DEFAULT_CATALOG_PATH = Path(__file__).resolve().parents[2] / "data" / "kpi_catal
 FAMILIES = ("adoption", "technical", "business", "innovation")
 
 Family = Literal["adoption", "technical", "business", "innovation"]
-Unit = Literal["count", "percent", "ms", "currency", "weeks", "ratio"]
+Unit = Literal["count", "percent", "ms", "currency", "weeks", "ratio", "score"]  # score: NPS, 1-5 ratings
 Direction = Literal["higher_is_better", "lower_is_better"]
 OverTime = Literal["sum", "last", "mean", "max", "min", "p95"]
 AcrossScope = Literal["sum", "mean", "max", "min"]

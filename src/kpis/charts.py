@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
 from kpis.escaping import html_text
-from kpis.formatting import format_money, format_value
+from kpis.formatting import format_compact, format_money, format_value
 from kpis.i18n import t
 from kpis.maturity import DIMENSIONS, LEVEL_KEYS, Maturity
 from kpis.scorecard import Grid
@@ -64,10 +67,10 @@ pio.templates[TEMPLATE_NAME] = go.layout.Template(
         colorway=["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"],
         paper_bgcolor="white",
         plot_bgcolor="white",
-        margin=dict(l=60, r=30, t=70, b=60),
+        margin=dict(l=70, r=30, t=70, b=110),
         xaxis=dict(showgrid=False, linecolor="#C9CED6", ticks="outside", tickcolor="#C9CED6"),
         yaxis=dict(gridcolor="#E6E9EE", zerolinecolor="#C9CED6", rangemode="tozero"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
         hoverlabel=dict(font_size=15),
     )
 )
@@ -107,6 +110,28 @@ def trend_figure(grid: Grid, kpi_id: str, lang: str = "en") -> go.Figure:
     )
     if kpi.lower_is_better:
         figure.update_yaxes(rangemode="tozero")
+    values = [v for c in cells for v in (c.actual, c.target_value) if v is not None]
+    return locale_ticks(figure, values, lambda v: format_value(v, kpi, lang))
+
+
+def _nice_step(span: float) -> float:
+    raw = span / 5 if span > 0 else 1.0
+    magnitude = 10 ** math.floor(math.log10(raw))
+    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+
+
+def locale_ticks(figure: go.Figure, values: list[float], label: Callable[[float], str],
+                 axis: str = "yaxis") -> go.Figure:
+    """Y ticks written by our own formatting (Babel: grouping, the language's compact forms, never
+    Plotly's "B", which reads as a billón, 10^12, in Spanish)."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    if not finite:
+        return figure
+    low, high = min(0.0, min(finite)), max(finite)
+    step = _nice_step(high - low)
+    first = math.floor(low / step) * step
+    ticks = [first + i * step for i in range(math.ceil((high - first) / step) + 1)]
+    figure.update_layout({axis: dict(tickmode="array", tickvals=ticks, ticktext=[label(v) for v in ticks])})
     return figure
 
 
@@ -144,7 +169,7 @@ def value_streams_figure(summary: ValueSummary, lang: str = "en") -> go.Figure:
     figure.update_layout(template=TEMPLATE_NAME, barmode="stack", height=440,
                          title=dict(text=t("chart.value_streams", lang)),
                          yaxis_title=summary.currency, xaxis_title=t("chart.projected_note", lang))
-    return figure
+    return locale_ticks(figure, [row.value for row in summary.years], lambda v: format_compact(v, lang))
 
 
 def cumulative_figure(summary: ValueSummary, lang: str = "en") -> go.Figure:
@@ -173,7 +198,8 @@ def cumulative_figure(summary: ValueSummary, lang: str = "en") -> go.Figure:
                          annotation_text=t("chart.projection", lang), annotation_position="top left")
     figure.update_layout(template=TEMPLATE_NAME, height=440, title=dict(text=t("chart.cumulative", lang)),
                          xaxis=dict(title=t("chart.program_year", lang), dtick=1), yaxis_title=summary.currency)
-    return figure
+    return locale_ticks(figure, [v for row in summary.years for v in (row.cumulative_value, row.cumulative_investment)],
+                        lambda v: format_compact(v, lang))
 
 
 def fan_figure(summary: ValueSummary, simulation: Simulation, lang: str = "en") -> go.Figure:
@@ -194,7 +220,9 @@ def fan_figure(summary: ValueSummary, simulation: Simulation, lang: str = "en") 
                                 line=dict(color=INVESTMENT_COLOR, width=2, dash="dash")))
     figure.update_layout(template=TEMPLATE_NAME, height=440, title=dict(text=t("chart.fan", lang)),
                          xaxis=dict(title=t("chart.program_year", lang), dtick=1), yaxis_title=summary.currency)
-    return figure
+    return locale_ticks(figure, [*simulation.p90, *simulation.cumulative_investment,
+                                 *(row.cumulative_value for row in summary.years)],
+                        lambda v: format_compact(v, lang))
 
 
 UNIT_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
@@ -204,7 +232,7 @@ def _closed(values: list[float | None]) -> list[float | None]:
     return [*values, values[0]]
 
 
-def radar_figure(maturities: list[Maturity], lang: str = "en") -> go.Figure:
+def radar_figure(maturities: list[Maturity], lang: str = "en", names: Callable[[str], str] | None = None) -> go.Figure:
     """Scores per dimension on a 0-5 scale labelled with level names. One unit: current vs target vs
     previous quarter; several units: their current scores overlaid."""
     dims = [d for d in DIMENSIONS if any(d in m.assessment.scores for m in maturities)]
@@ -229,7 +257,8 @@ def radar_figure(maturities: list[Maturity], lang: str = "en") -> go.Figure:
     else:
         for index, m in enumerate(maturities):
             figure.add_trace(go.Scatterpolar(
-                r=_closed([m.assessment.scores.get(d) for d in dims]), theta=theta, name=html_text(m.assessment.unit),
+                r=_closed([m.assessment.scores.get(d) for d in dims]), theta=theta,
+                name=html_text(names(m.assessment.unit) if names else m.assessment.unit),
                 line=dict(color=UNIT_COLORS[index % len(UNIT_COLORS)], width=3)))
     ticks = [f"{level} {t('level.' + LEVEL_KEYS[level], lang)}" for level in range(1, 6)]
     figure.update_layout(

@@ -13,10 +13,11 @@ from pathlib import Path
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.util import Emu, Inches, Pt
 
-from kpis.boardpack import BoardData
+from kpis.boardpack import BoardData, status_word
 from kpis.charts import STATUS_COLORS, STATUS_TEXT_COLORS, STREAM_COLORS
 from kpis.formatting import format_attainment, format_money, format_value
 from kpis.i18n import t
@@ -67,11 +68,14 @@ def _content_slide(prs, title: str, notes: str, subtitle: str = ""):
     return slide
 
 
-COMPACT_NUMBER = '[>=1000000]#,##0.0,,"M";[>=1000]#,##0,"K";#,##0.##'
+# Axis labels per language (a number format holds two conditions): thousands of millions as "B" in
+# English and "mil M" in Spanish (a "B" there reads as a billón, 10^12), millions as "M", else grouped.
+COMPACT_NUMBER = {"en": '[>=1000000000]#,##0.0,,,"B";[>=1000000]#,##0,,"M";#,##0.##',
+                  "es": '[>=1000000000]#,##0.0,,," mil M";[>=1000000]#,##0,," M";#,##0.##'}
 
 
-def _compact_axis(chart) -> None:
-    chart.value_axis.tick_labels.number_format = COMPACT_NUMBER
+def _compact_axis(chart, lang: str = "en") -> None:
+    chart.value_axis.tick_labels.number_format = COMPACT_NUMBER.get(lang, COMPACT_NUMBER["en"])
     chart.value_axis.tick_labels.number_format_is_linked = False
 
 
@@ -87,8 +91,10 @@ def _text(slide, left, top, width, height, lines: list[str], size: int = 16, bol
 
 
 def _table(slide, header: list[str], rows: list[list[str]], statuses: list[str | None],
-           widths: list[float] | None = None, top: int = TABLE_TOP) -> None:
-    """A native table; the status column (the last) is coloured and labelled."""
+           widths: list[float] | None = None, top: int = TABLE_TOP,
+           cell_statuses: list[list[str | None]] | None = None) -> None:
+    """A native table; the status column (the last) is coloured and labelled, or, with `cell_statuses`,
+    every cell that carries a status (their text has the icon and the word)."""
     height = Inches(0.42) * (len(rows) + 1)
     shape = slide.shapes.add_table(len(rows) + 1, len(header), MARGIN, top, WIDTH - 2 * MARGIN, height)
     table = shape.table
@@ -100,7 +106,7 @@ def _table(slide, header: list[str], rows: list[list[str]], statuses: list[str |
         cell.fill.solid()
         cell.fill.fore_color.rgb = INK
         cell.text_frame.paragraphs[0].font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
-        cell.text_frame.paragraphs[0].font.size, cell.text_frame.paragraphs[0].font.bold = Pt(13), True
+        cell.text_frame.paragraphs[0].font.size, cell.text_frame.paragraphs[0].font.bold = Pt(12), True
     for r, (values, status) in enumerate(zip(rows, statuses), start=1):
         for col, text in enumerate(values):
             cell = table.cell(r, col)
@@ -109,9 +115,10 @@ def _table(slide, header: list[str], rows: list[list[str]], statuses: list[str |
             paragraph.font.size, paragraph.font.color.rgb = Pt(12), INK
             cell.fill.solid()
             cell.fill.fore_color.rgb = RGBColor(0xFF, 0xFF, 0xFF) if r % 2 else RGBColor(0xF3, 0xF5, 0xF8)
-            if status and col == len(values) - 1:
-                cell.fill.fore_color.rgb = _tint(STATUS_COLORS[status])
-                paragraph.font.color.rgb, paragraph.font.bold = _rgb(STATUS_TEXT_COLORS[status]), True
+            colour = cell_statuses[r - 1][col] if cell_statuses else status if col == len(values) - 1 else None
+            if colour:
+                cell.fill.fore_color.rgb = _tint(STATUS_COLORS[colour])
+                paragraph.font.color.rgb, paragraph.font.bold = _rgb(STATUS_TEXT_COLORS[colour]), True
 
 
 def _table_at(slide, header: list[str], rows: list[list[str]], statuses: list[str], left: int, width: int) -> None:
@@ -208,14 +215,14 @@ def _scorecard(prs, data: BoardData) -> None:
     chunks = [data.cells[i:i + ROWS_PER_SLIDE] for i in range(0, len(data.cells), ROWS_PER_SLIDE)]
     for index, chunk in enumerate(chunks, start=1):
         rows = [[c.kpi.name(lang), format_value(c.actual, c.kpi, lang), format_value(c.target_value, c.kpi, lang),
-                 format_attainment(c.attainment), f"{STATUS_ICONS[c.status]} {t('status.' + c.status, lang)}"]
+                 format_attainment(c.attainment), f"{STATUS_ICONS[c.status]} {status_word(c, lang)}"]
                 for c in chunk]
         off = [c.kpi.name(lang) for c in chunk if c.status in ("at_risk", "off_track")]
         notes = t("deck.scorecard_notes", lang, part=index, parts=len(chunks),
                   flagged=", ".join(off) or t("dash.no_misses", lang))
         slide = _content_slide(prs, f"{t('export.table_scorecard', lang)} ({index}/{len(chunks)})", notes,
                                data.scope_text)
-        _table(slide, header, rows, [c.status for c in chunk], widths=[5.3, 1.8, 1.8, 1.6, 1.83])
+        _table(slide, header, rows, [c.status for c in chunk], widths=[4.7, 1.8, 1.8, 2.0, 2.03])
 
 
 def _trends(prs, data: BoardData) -> None:
@@ -234,7 +241,7 @@ def _trends(prs, data: BoardData) -> None:
         top = Inches(1.3) + height * (index // cols)
         chart = _chart(slide, XL_CHART_TYPE.LINE_MARKERS, chart_data, int(left), int(top), int(width), int(height),
                        title=cell.kpi.name(lang), colors=["#0072B2", "#4D4D4D"])
-        _compact_axis(chart)
+        _compact_axis(chart, lang)
         lines.append(f"{cell.kpi.name(lang)}: " + ", ".join(
             f"Q{q.quarter} {format_value(q.actual, q.kpi, lang)} / {format_value(q.target_value, q.kpi, lang)} "
             f"({t('status.' + q.status, lang)})" for q in quarters))
@@ -278,7 +285,9 @@ def _readiness(prs, data: BoardData) -> None:
     chart = _chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, chart_data, MARGIN, Inches(1.4), Inches(6.6), Inches(5.4),
                    title=t("maturity.checklists", lang), colors=["#0072B2"], legend=False)
     chart.value_axis.maximum_scale, chart.value_axis.minimum_scale = 100, 0
+    chart.value_axis.tick_labels.number_format, chart.value_axis.tick_labels.number_format_is_linked = '0"%"', False
     chart.plots[0].has_data_labels = True
+    chart.plots[0].data_labels.number_format, chart.plots[0].data_labels.number_format_is_linked = '0"%"', False
     lines = [f"{verdict}", "", *[f"{'✔' if r.met else '✖'} {r.item.label(lang)}" for r in data.gate.items]]
     _text(slide, Inches(7.4), Inches(1.4), Inches(5.4), Inches(5.6), lines, size=15, bold_first=True)
 
@@ -300,14 +309,16 @@ def _value(prs, data: BoardData) -> None:
     streams.categories = labels
     for stream in STREAMS:
         streams.add_series(t(f"stream.{stream}", lang), [r.streams[stream] for r in value.years])
-    _compact_axis(_chart(slide, XL_CHART_TYPE.COLUMN_STACKED, streams, MARGIN, Inches(1.3), Inches(6.1),
-                         Inches(4.6), title=t("chart.value_streams", lang), colors=[STREAM_COLORS[s] for s in STREAMS]))
+    streams_chart = _chart(slide, XL_CHART_TYPE.COLUMN_STACKED, streams, MARGIN, Inches(1.3), Inches(6.1),
+                           Inches(4.6), title=t("chart.value_streams", lang),
+                           colors=[STREAM_COLORS[s] for s in STREAMS])
+    _compact_axis(streams_chart, lang)
     cumulative = CategoryChartData()
     cumulative.categories = labels
     cumulative.add_series(t("value.cumulative_value", lang), [r.cumulative_value for r in value.years])
     cumulative.add_series(t("value.cumulative_investment", lang), [r.cumulative_investment for r in value.years])
     _compact_axis(_chart(slide, XL_CHART_TYPE.LINE_MARKERS, cumulative, Inches(6.8), Inches(1.3), Inches(6.0),
-                         Inches(4.6), title=t("chart.cumulative", lang), colors=["#0072B2", "#D55E00"]))
+                         Inches(4.6), title=t("chart.cumulative", lang), colors=["#0072B2", "#D55E00"]), lang)
     _text(slide, MARGIN, Inches(6.0), WIDTH - 2 * MARGIN, Inches(1.2),
           [" · ".join(headline[:2]), " · ".join(headline[2:]) + f" · {value.currency}",
            t("chart.projected_note", lang)], size=13)
@@ -348,20 +359,27 @@ def _regions(prs, data: BoardData) -> None:
     rows, statuses = [], []
     for name, grid in data.region_grids.items():
         cells = [grid.cell(kpi_id, data.year, data.quarter) for kpi_id in shown]
-        rows.append([name, *[f"{format_value(c.actual, c.kpi, lang)} {STATUS_ICONS[c.status]}" for c in cells]])
-        statuses.append(cells[2].status)
+        rows.append([name, *[f"{format_value(c.actual, c.kpi, lang)} {STATUS_ICONS[c.status]} "
+                             f"{t('status.' + c.status, lang)}" for c in cells]])
+        statuses.append([None, *[c.status for c in cells]])
         lines.append(f"{name}: " + "; ".join(f"{c.kpi.name(lang)} {format_value(c.actual, c.kpi, lang)} "
                                              f"({t('status.' + c.status, lang)})" for c in cells))
     slide = _content_slide(prs, t("regions.heading", lang), "\n".join(lines), data.scope_text)
     header = [t("filter.region", lang), *[data.grid.cell(k, data.year, data.quarter).kpi.name(lang) for k in shown]]
-    _table(slide, header, rows, [None] * len(rows), widths=[2.3, 2.6, 2.6, 2.6, 2.23])
+    _table(slide, header, rows, [None] * len(rows), widths=[2.3, 2.6, 2.6, 2.6, 2.23], cell_statuses=statuses)
     latency = CategoryChartData()
     latency.categories = list(data.region_grids)
+    latency_cells = [g.cell("api_latency_p95_ms", data.year, data.quarter) for g in data.region_grids.values()]
     latency.add_series(data.grid.cell("api_latency_p95_ms", data.year, data.quarter).kpi.name(lang),
-                       [g.cell("api_latency_p95_ms", data.year, data.quarter).actual
-                        for g in data.region_grids.values()])
-    _chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, latency, MARGIN, Inches(3.9), Inches(7.0), Inches(3.3),
-           title=t("regions.latency", lang), colors=["#0072B2"], legend=False)
+                       [c.actual for c in latency_cells])
+    latency.add_series(f"{t('chart.target', lang)} < 100 ms", [100.0] * len(latency_cells))
+    chart = _chart(slide, XL_CHART_TYPE.LINE_MARKERS, latency, MARGIN, Inches(3.9), Inches(7.0), Inches(3.3),
+                   title=t("regions.latency", lang), colors=["#0072B2", "#4D4D4D"])
+    actual, target = chart.plots[0].series
+    actual.format.line.fill.background()  # markers only: regions are categories, not a time line
+    actual.marker.size = 12
+    target.format.line.dash_style = MSO_LINE_DASH_STYLE.DASH
+    target.marker.style = XL_MARKER_STYLE.NONE
 
 
 def _appendix(prs, data: BoardData) -> None:

@@ -457,7 +457,11 @@ def demo_departments() -> pd.DataFrame:
     return pd.DataFrame([(name, spanish[name]) for name in DEMO_ELIGIBLE_DEPARTMENTS], columns=["name", "name_es"])
 
 
+REGION_NAMES_ES = {"Mexico": "México", "USA": "Estados Unidos", "Brazil": "Brasil", "Colombia": "Colombia"}
+
+
 def demo_regions() -> pd.DataFrame:
-    return pd.DataFrame(DEMO_REGULATIONS, columns=["name", "language", "currency", "date_format", "regulators",
-                                                   "ai_rules", "residency", "residency_required", "validation",
-                                                   "validation_required"])
+    frame = pd.DataFrame(DEMO_REGULATIONS, columns=["name", "language", "currency", "date_format", "regulators",
+                                                    "ai_rules", "residency", "residency_required", "validation",
+                                                    "validation_required"])
+    return frame.assign(name_es=frame["name"].map(REGION_NAMES_ES))

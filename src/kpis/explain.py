@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from kpis.formatting import format_attainment, format_value
+from kpis.formatting import format_attainment, format_day, format_value
 from kpis.i18n import t
+from kpis.reference import actor_label
 from kpis.scorecard import Cell
 
 __all__ = ["explain_cell"]
@@ -30,10 +31,10 @@ def explain_cell(cell: Cell, lang: str = "en") -> list[tuple[str, str]]:
         lines.append(("", t("explain.capped", lang, n=cell.capped_at,
                             entity=t(f"reference.{cell.kpi.counts[:-1]}", lang))))
     if cell.periods:
-        lines.append(("", t("explain.observations", lang, n=cell.periods, last=cell.last_period.isoformat())))
+        lines.append(("", t("explain.observations", lang, n=cell.periods, last=format_day(cell.last_period, lang))))
     if cell.target is not None:
-        source = t("explain.target_source", lang, who=cell.target.changed_by,
-                   when=cell.target.changed_at.strftime("%Y-%m-%d"))
+        source = t("explain.target_source", lang, who=actor_label(cell.target.changed_by, lang),
+                   when=format_day(cell.target.changed_at.date(), lang))
         if cell.target.reason:
             source += f": “{cell.target.reason}”"
         lines.append(("", source))

@@ -41,6 +41,12 @@ def _trim(text: str) -> str:
 def format_compact(value: float, lang: str = "en") -> str:
     """1234 -> '1,234'; 12_500 -> '12.5K' ('12.5 k' in Spanish); 4_491_600 -> '4.49M'."""
     magnitude, locale = abs(value), locale_for(lang)
+    if lang == "es" and magnitude >= 1_000_000:
+        # Babel's es_MX compact millions are "1209.1 M" (no grouping), and a "B" would read as a billón
+        # (10^12): millions as "M" with grouping, thousands of millions as "mil M" (mil millones)
+        scaled, suffix = (value / 1e9, "\u00a0mil\u00a0M") if magnitude >= 1e9 else (value / 1e6, "\u00a0M")
+        digits = "#,##0" if abs(scaled) >= 100 else "#,##0.#" if abs(scaled) >= 10 else "#,##0.##"
+        return format_decimal(scaled, format=digits, locale=locale) + suffix
     if magnitude >= 10_000:
         scale = 10 ** (3 * int(math.log10(magnitude) // 3))
         scaled = magnitude / scale
@@ -52,7 +58,8 @@ def format_compact(value: float, lang: str = "en") -> str:
 
 
 def _percent(value: float, precise: bool, lang: str = "en") -> str:
-    pattern = "#,##0.###" if precise and abs(value) >= 99 else "#,##0.#"
+    # near the 100% ceiling the digits carry the meaning (99.99% uptime is not "100%"), so keep them
+    pattern = "#,##0.###" if abs(value) >= 99 and (precise or value < 100) else "#,##0.#"
     return format_decimal(value, format=pattern, locale=locale_for(lang)) + "%"
 
 
@@ -81,6 +88,8 @@ def format_value(value: float | None, kpi: Kpi, lang: str = "en") -> str:
         return f"{_trim(f'{value:.1f}')} {_WEEKS.get(lang, 'wk')}"
     if kpi.unit == "ratio":
         return f"{_trim(f'{value:.2f}')}×"
+    if kpi.unit == "score":  # NPS, 1-5 ratings: a plain number, no unit sign
+        return format_decimal(round(value, 2), format="#,##0.##", locale=locale_for(lang))
     return format_compact(round(value, 2), lang)
 
 

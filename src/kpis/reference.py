@@ -15,15 +15,19 @@ from kpis.store import Session, Store, utc_now
 
 __all__ = [
     "KINDS",
+    "ORGANISATION_UNIT",
     "ReferenceNames",
+    "actor_label",
     "add_names",
     "add_reference",
     "check_names",
+    "label",
     "load_names",
     "program_starts",
     "rename",
     "require_known",
     "set_program_start",
+    "spanish_names",
     "unknown_reason",
 ]
 
@@ -41,6 +45,39 @@ _KEYS = {"observations": ("kpi_id", "period", "region", "department"),
          "value_streams": ("program", "stream", "year"), "investments": ("program", "year", "category"),
          "maturity_assessments": ("unit", "year", "quarter", "dimension"),
          "checklist_ticks": ("unit", "year", "quarter", "checklist", "item")}
+
+
+ORGANISATION_UNIT = "Organisation"
+
+
+def spanish_names(session: Session) -> dict[str, dict[str, str]]:
+    """Per kind, name -> its Spanish label where one is recorded (reference data carries both)."""
+    found: dict[str, dict[str, str]] = {}
+    for kind in ("region", "department"):
+        found[kind] = {name: label for name, label in session.con.execute(
+            f"SELECT name, name_es FROM {_TABLES[kind]} WHERE name_es IS NOT NULL AND name_es <> ''").fetchall()}
+    return found
+
+
+def label(kind: str, name: str | None, lang: str, spanish: dict[str, dict[str, str]]) -> str:
+    """How a page names a region, department or unit: the Spanish label in Spanish when there is one,
+    'Organisation' in the user's language, else the name as recorded."""
+    from kpis.i18n import t
+
+    if name is None:
+        return ""
+    if name == ORGANISATION_UNIT:
+        return t("unit.organisation", lang)
+    if lang == "es":
+        return spanish.get(kind, {}).get(name, name)
+    return name
+
+
+def actor_label(actor: str, lang: str) -> str:
+    """People by name; the program's own writes in words ('the system (demo setup)')."""
+    from kpis.i18n import t
+
+    return t(f"actor.{actor}", lang) if actor in ("system", "migration") else actor
 
 
 @dataclass(frozen=True)

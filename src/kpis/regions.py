@@ -12,7 +12,7 @@ from kpis.store import Store
 
 __all__ = ["REGION_COLUMNS", "RegionRecord", "save_region"]
 
-REGION_COLUMNS = ("language", "currency", "date_format", "regulators", "ai_rules", "residency",
+REGION_COLUMNS = ("name_es", "language", "currency", "date_format", "regulators", "ai_rules", "residency",
                   "residency_required", "validation", "validation_required")
 
 
@@ -20,6 +20,7 @@ class RegionRecord(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=100)
+    name_es: str | None = Field(default=None, max_length=100)
     language: str = Field(min_length=1, max_length=50)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     date_format: str = Field(min_length=1, max_length=20)

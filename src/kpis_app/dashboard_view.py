@@ -12,7 +12,7 @@ from kpis.changes import Changes, Move
 from kpis.charts import STATUS_COLORS
 from kpis.escaping import markdown_text
 from kpis.explain import explain_cell
-from kpis.formatting import format_attainment, format_change, format_value
+from kpis.formatting import format_attainment, format_change, format_day, format_value
 from kpis.i18n import t
 from kpis.scorecard import Cell, Grid
 from kpis.status import STATUS_ICONS, STATUSES
@@ -59,7 +59,7 @@ def render_card(cell: Cell, grid: Grid, lang: str, note: str | None = None) -> N
     inherited = f" ({t('card.inherited', lang)})" if cell.target is not None and cell.target.inherited else ""
     restated = ""
     if cell.restated_from is not None and cell.target is not None:
-        restated = t("card.restated", lang, when=f"{cell.target.changed_at:%Y-%m-%d}",
+        restated = t("card.restated", lang, when=format_day(cell.target.changed_at.date(), lang),
                      was=format_value(cell.restated_from.value, kpi, lang))
     change = ""
     if previous is not None:

@@ -20,7 +20,7 @@ def _level_name(level: int | None, lang: str) -> str:
     return "—" if level is None else t(f"level.{LEVEL_KEYS[level]}", lang)
 
 
-def render_level_card(m: Maturity, lang: str) -> None:
+def render_level_card(m: Maturity, lang: str, name: str | None = None) -> None:
     """Gated level with its name, the mean level labelled beside it, and why."""
     a = m.assessment
     status = ("no_data" if m.level is None else "on_track" if m.level >= 3
@@ -38,7 +38,7 @@ def render_level_card(m: Maturity, lang: str) -> None:
         lines.append(t("maturity.change", lang, quarter=f"{m.previous.year}-Q{m.previous.quarter}",
                        before=m.previous_level or "—", after=m.level or "—"))
     with st.container(border=True):
-        st.markdown(card_html(status, a.unit, title, lines), unsafe_allow_html=True)
+        st.markdown(card_html(status, name or a.unit, title, lines), unsafe_allow_html=True)
 
 
 def gaps_table(m: Maturity, lang: str) -> pd.DataFrame:

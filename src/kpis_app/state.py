@@ -15,7 +15,7 @@ from kpis.ledger import fx_table, load_ledgers, load_scenarios, program_starts
 from kpis.packs import full_catalog, load_checklists, load_growth_pack
 from kpis.periods import Quarter, shift_quarter
 from kpis.readiness import evaluate_checklists, maturity_for
-from kpis.reference import load_names
+from kpis.reference import load_names, spanish_names
 from kpis.scorecard import Grid, Scope, build_grid, convert_grid
 from kpis.setup import initialise
 from kpis.store import Store
@@ -49,6 +49,7 @@ def data_overview(db_path: str, version: float) -> dict:
         quarters = session.query("data_quarters")
         names = load_names(session)
         starts = program_starts(session)
+        spanish = spanish_names(session)
     return {
         "quarters": [(int(r.year), int(r.quarter)) for r in quarters.itertuples()],
         "loaded_at": None if quarters.empty else quarters["loaded_at"].max().to_pydatetime(),
@@ -56,6 +57,7 @@ def data_overview(db_path: str, version: float) -> dict:
         "departments": list(names.departments),
         "programs": list(names.programs),
         "program_starts": starts,
+        "spanish": spanish,
     }
 
 
