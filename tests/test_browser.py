@@ -98,3 +98,64 @@ def test_switching_language_shows_the_landing_page_in_spanish(browser, app_url):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-es.png"), full_page=True)
     page.close()
+
+
+PAGES = ["", "value", "innovation", "regions", "maturity", "export", "data"]
+
+
+def _settle(page) -> None:
+    page.wait_for_selector("h1", timeout=60_000)
+    page.wait_for_load_state("networkidle", timeout=60_000)
+    page.wait_for_timeout(1500)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_no_page_requests_anything_outside_the_app(browser, app_url, lang):
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    outside = []
+    page.on("request", lambda request: outside.append(request.url)
+            if not request.url.startswith((app_url, "data:", "blob:", "about:")) else None)
+    for path in PAGES:
+        page.goto(f"{app_url}/{path}?lang={lang}")
+        _settle(page)
+    page.close()
+    assert outside == []
+
+
+@pytest.mark.parametrize("lang, words", [("en", "Are we on track to scale AI?"),
+                                         ("es", "¿Vamos en camino de escalar la IA?")])
+def test_the_verdict_is_in_the_first_screen_at_1440x900(browser, app_url, lang, words):
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(f"{app_url}/?lang={lang}")
+    _settle(page)
+    box = page.locator(".kpi-verdict").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 900
+    assert words in page.locator(".kpi-verdict").inner_text()
+    page.close()
+
+
+def _overlaps(a: dict, b: dict) -> bool:
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1440, 900), (1920, 1080)])
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_chart_titles_never_overlap_their_legends(browser, app_url, lang, size):
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    checked = 0
+    for path in PAGES:
+        page.goto(f"{app_url}/{path}?lang={lang}")
+        _settle(page)
+        for chart in page.locator(".js-plotly-plot").all():
+            chart.scroll_into_view_if_needed()
+            title = chart.locator(".gtitle").first
+            legend = chart.locator(".legend").first
+            if title.count() == 0 or legend.count() == 0:
+                continue
+            title_box, legend_box = title.bounding_box(), legend.bounding_box()
+            if title_box and legend_box:
+                checked += 1
+                assert not _overlaps(title_box, legend_box), (path, title.inner_text())
+    page.close()
+    assert checked >= 5

@@ -79,10 +79,11 @@ def chart_downloads(figure, title: str, scope_text: str, lang: str, key: str, as
         st.caption(t("export.no_chrome", lang))
         return
     framed = framed_figure(figure, title, scope_text, as_of, lang)
-    columns = st.columns(len(FORMATS) + 3)
-    for column, fmt in zip(columns, FORMATS):
-        column.download_button(fmt.upper(), data=lambda fmt=fmt: figure_bytes(framed, fmt), key=f"{key}_{fmt}",
-                               file_name=f"{key}.{fmt}", icon=":material/download:",
+    # one row of buttons as wide as their labels (never squeezed to "P.." in a half-width column)
+    with st.container(horizontal=True):
+        for fmt in FORMATS:
+            st.download_button(fmt.upper(), data=lambda fmt=fmt: figure_bytes(framed, fmt), key=f"{key}_{fmt}",
+                               file_name=f"{key}.{fmt}", icon=":material/download:", width="content",
                                mime={"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}[fmt])
 
 
