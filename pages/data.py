@@ -7,7 +7,15 @@ import streamlit as st
 from kpis.i18n import t
 from kpis.readiness import ORGANISATION
 from kpis_app.boot import page_actor, page_language
-from kpis_app.data_forms import actual_form, fx_form, maturity_forms, money_forms, target_form, use_case_form
+from kpis_app.data_forms import (
+    actual_form,
+    fx_form,
+    maturity_forms,
+    money_forms,
+    show_flash,
+    target_form,
+    use_case_form,
+)
 from kpis_app.data_tabs import audit_tab, import_tab, quarters_tab, reference_tab
 from kpis_app.state import cached_use_cases, data_overview, get_catalog, get_store, store_key, value_options
 
@@ -17,6 +25,7 @@ store, catalog = get_store(), get_catalog()
 overview = data_overview(*store_key())
 
 st.title(t("data.heading", lang))
+show_flash()
 if not actor.can("editor"):
     st.info(t("data.viewer_note", lang))
 

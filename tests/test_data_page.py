@@ -46,7 +46,11 @@ def test_local_user_is_admin_and_can_change_a_target(demo_store, monkeypatch):
     pick_target(at)
     save_target(at, 3600, "Q3 overachievement, raise the bar")
     assert not at.exception
-    assert "3,500 → 3,600" in texts(at)
+    shown = texts(at).replace("\\", "")  # as rendered: Markdown escapes removed
+    assert "3,500 → 3,600" in shown
+    assert "New users onboarded · 2026-Q4 · All regions · All departments" in shown  # words, not ids
+    assert "In force: 3,600" in shown and "In force: 3,500" not in shown  # the line above refreshed
+    assert "new_users" not in shown and " * " not in shown
 
 
 def test_two_sessions_editing_the_same_target_one_wins_the_other_is_told(demo_store, monkeypatch):

@@ -20,9 +20,10 @@ from kpis.edits import (
 )
 from kpis.errors import ConflictError, KpiError, ValidationError
 from kpis.escaping import markdown_text
-from kpis.formatting import format_value
+from kpis.formatting import format_day, format_value
 from kpis.i18n import t
 from kpis.records import InvestmentRecord, ObservationRecord, TargetRecord, ValueRecord
+from kpis.reference import actor_label, label
 from kpis.roles import Actor
 from kpis.store import Store
 from kpis.value import STREAMS
@@ -50,20 +51,52 @@ def _show_field_error(errors: dict[str, str], field: str) -> None:
         st.error(errors[field], icon=":material/error:")
 
 
-def _confirm(change: Change, kpi_unit, lang: str) -> None:
+def _confirm(change: Change, kpi_unit, lang: str, what: str) -> None:
+    """Say what was saved (in words: the KPI's name, quarter and scope, old -> new in its unit), then
+    rerun so every line above the form (the target in force, the stored actual) shows the new state."""
     old = t("data.nothing", lang) if change.old is None else kpi_unit(change.old)
     new = t("data.deleted", lang) if change.new is None else kpi_unit(change.new)
     note = f" ({t('data.restatement', lang)})" if change.restatement else ""
-    st.success(t("data.saved", lang, key=markdown_text(change.key), old=old, new=new) + note,
-               icon=":material/check_circle:")
+    flash(t("data.saved", lang, key=markdown_text(what), old=old, new=new) + note)
+    st.rerun()
+
+
+def flash(text: str) -> None:
+    """A confirmation shown once, at the top of the next run (after the rerun that refreshes the page)."""
+    st.session_state["data_flash"] = text
+
+
+def show_flash() -> None:
+    text = st.session_state.pop("data_flash", None)
+    if text:
+        st.success(text, icon=":material/check_circle:")
+
+
+def _input_format(kpi) -> str:
+    """Values as people write them: whole numbers for counts, the digits a KPI is read with otherwise."""
+    if kpi.unit in ("count", "ms"):
+        return "%.0f"
+    if kpi.unit == "percent":
+        return "%.3f" if kpi.error_budget else "%.1f"
+    if kpi.unit == "currency" and kpi.lower_is_better:
+        return "%.4f"
+    return "%.2f"
+
+
+def _what(kpi, lang: str, when: str, region: str | None, department: str | None, overview: dict) -> str:
+    scope = [label("region", region, lang, overview["spanish"]) or t("filter.all_regions", lang),
+             label("department", department, lang, overview["spanish"]) or t("filter.all_departments", lang)]
+    return " · ".join([kpi.name(lang), when, *scope])
 
 
 def _scope_pickers(prefix: str, overview: dict, lang: str, columns) -> tuple[str | None, str | None]:
     region = columns[0].selectbox(t("filter.region", lang), [None, *overview["regions"]], key=f"{prefix}_region",
-                                  format_func=lambda r: r or t("filter.all_regions", lang))
+                                  format_func=lambda r: label("region", r, lang, overview["spanish"])
+                                  or t("filter.all_regions", lang))
     department = columns[1].selectbox(t("filter.department", lang), [None, *overview["departments"]],
                                       key=f"{prefix}_department",
-                                      format_func=lambda d: d or t("filter.all_departments", lang))
+                                      format_func=lambda d: label("department", d, lang, overview["spanish"])
+                                      or t("filter.all_departments", lang))
     return region, department
 
 
@@ -85,14 +118,15 @@ def target_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
     loaded.setdefault(key, current["version_id"] if current else None)
     if current:
         st.caption(t("data.target_in_force", lang, value=format_value(current["target"], kpi, lang),
-                     who=current["changed_by"], when=f"{current['changed_at']:%Y-%m-%d %H:%M}",
-                     reason=current["reason"] or "—"))
+                     who=markdown_text(actor_label(current["changed_by"], lang)),
+                     when=format_day(current["changed_at"].date(), lang),
+                     reason=markdown_text(current["reason"] or "—")))
     else:
         st.caption(t("data.no_target_yet", lang))
     errors = st.session_state.pop(f"{FIELD_ERRORS}_tf", {})
     with st.form("target_form"):
         target = st.number_input(t("card.target", lang), value=float(current["target"]) if current else 0.0,
-                                 format="%.4f", key=f"tf_value::{key}")
+                                 format=_input_format(kpi), key=f"tf_value::{key}")
         _show_field_error(errors, "target")
         reason = st.text_area(t("data.reason", lang), key=f"tf_reason::{key}",
                               help=t("data.reason_help", lang))
@@ -118,7 +152,8 @@ def target_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
     with store.session() as session:
         newest = current_target(session, *key)
     loaded[key] = newest["version_id"] if newest else None
-    _confirm(change, lambda v: format_value(v, kpi, lang), lang)
+    _confirm(change, lambda v: format_value(v, kpi, lang), lang,
+             _what(kpi, lang, f"{year}-Q{quarter}", region, department, overview))
 
 
 def actual_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, lang: str) -> None:
@@ -136,11 +171,12 @@ def actual_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
     loaded.setdefault(key, current["obs_id"] if current else None)
     if current:
         st.caption(t("data.actual_stored", lang, value=format_value(current["value"], kpi, lang),
-                     source=current["source"] or "—", when=f"{current['loaded_at']:%Y-%m-%d %H:%M}"))
+                     source=markdown_text(current["source"] or "—"),
+                     when=format_day(current["loaded_at"].date(), lang)))
     errors = st.session_state.pop(f"{FIELD_ERRORS}_af", {})
     with st.form("actual_form"):
         value = st.number_input(t("card.actual", lang), value=float(current["value"]) if current else 0.0,
-                                format="%.4f", key=f"af_value::{key}")
+                                format=_input_format(kpi), key=f"af_value::{key}")
         _show_field_error(errors, "value")
         source = st.text_input(t("data.source", lang), value=(current or {}).get("source") or "",
                                key=f"af_source::{key}")
@@ -160,7 +196,8 @@ def actual_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
             st.session_state[f"{FIELD_ERRORS}_af"] = _field_errors(exc, lang)
             st.rerun()
         loaded.pop(key, None)
-        _confirm(change, lambda v: format_value(v, kpi, lang), lang)
+        _confirm(change, lambda v: format_value(v, kpi, lang), lang,
+                 _what(kpi, lang, format_day(period, lang), region, department, overview))
     if current and actor.can("editor"):
         with st.expander(t("data.delete_actual", lang)):
             why = st.text_input(t("data.reason", lang), key=f"af_delete_reason::{key}")
@@ -171,7 +208,8 @@ def actual_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
                     st.error(message(exc, lang))
                 else:
                     loaded.pop(key, None)
-                    _confirm(change, lambda v: format_value(v, kpi, lang), lang)
+                    _confirm(change, lambda v: format_value(v, kpi, lang), lang,
+                             _what(kpi, lang, format_day(period, lang), region, department, overview))
 
 
 def money_forms(store: Store, actor: Actor, programs: list[str], lang: str) -> None:

@@ -26,6 +26,7 @@ from kpis.reference import KINDS, add_reference, rename, set_program_start
 from kpis.roles import Actor
 from kpis.store import Store
 from kpis.tables import to_csv_bytes
+from kpis_app.data_forms import flash
 from kpis_app.widgets import message
 
 
@@ -132,8 +133,9 @@ def quarters_tab(store: Store, actor: Actor, lang: str) -> None:
                 freeze_quarter(store, actor, int(year), quarter, note or None)
             except KpiError as exc:
                 st.error(message(exc, lang))
-            else:
-                st.success(t("data.frozen_ok", lang, quarter=f"{int(year)}-Q{quarter}"))
+            else:  # rerun: the list of frozen quarters above shows the new one at once
+                flash(t("data.frozen_ok", lang, quarter=f"{int(year)}-Q{quarter}"))
+                st.rerun()
 
 
 def reference_tab(store: Store, actor: Actor, overview: dict, lang: str) -> None:
@@ -177,4 +179,5 @@ def _saved(action, lang: str) -> None:
     except KpiError as exc:
         st.error(message(exc, lang))
     else:
-        st.success(t("data.saved_rows", lang, n=1), icon=":material/check_circle:")
+        flash(t("data.saved_rows", lang, n=1))
+        st.rerun()
