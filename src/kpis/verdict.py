@@ -12,7 +12,7 @@ from kpis.i18n import t
 from kpis.readiness import Gate, ItemResult
 from kpis.scorecard import Cell
 
-__all__ = ["Verdict", "gate_disagreement", "verdict", "verdict_text"]
+__all__ = ["Verdict", "criterion_text", "gate_disagreement", "verdict", "verdict_text"]
 
 _RISK_ORDER = {"off_track": 0, "at_risk": 1}
 
@@ -78,3 +78,25 @@ def gate_disagreement(cell: Cell, gate: Gate, catalog: Catalog, lang: str = "en"
             state = t("verdict.gate_met" if item.met else "verdict.gate_not_met", lang)
             return t("verdict.gate_differs", lang, item=item.item.label(lang), state=state)
     return None
+
+
+_NEEDS = {">": "verdict.needs_above", ">=": "verdict.needs_at_least", "<": "verdict.needs_below",
+          "<=": "verdict.needs_at_most", "months_live>": "verdict.needs_months"}
+
+
+def criterion_text(item: ItemResult, catalog: Catalog, lang: str = "en") -> str:
+    """A data-decided checklist item as a sentence with formatted numbers: 'From data: 81.8%, needs more
+    than 85%' (never '83.42 > 85')."""
+    criterion = item.item.criterion
+    if criterion is None:
+        return ""
+    if criterion.op == "months_live>":
+        actual = t("verdict.months", lang, n=f"{item.actual:.0f}") if item.actual is not None else "—"
+        needed = t("verdict.months", lang, n=f"{criterion.value:g}")
+    else:
+        kpi = catalog.get(criterion.kpi) if criterion.kpi in catalog else None
+        shown = (lambda v: format_value(v, kpi, lang)) if kpi else (lambda v: f"{v:g}")
+        actual = "—" if item.actual is None else shown(item.actual)
+        needed = shown(criterion.value)
+    return t("verdict.from_data", lang, actual=actual, needs=t(_NEEDS.get(criterion.op, "verdict.needs_above"),
+                                                               lang, value=needed))

@@ -7,6 +7,7 @@ from datetime import datetime, time
 import pandas as pd
 import streamlit as st
 
+from kpis.audit import readable_audit
 from kpis.catalog import Catalog
 from kpis.edits import freeze_quarter, frozen_quarters
 from kpis.errors import KpiError
@@ -98,15 +99,12 @@ def audit_tab(store: Store, catalog: Catalog, lang: str) -> None:
         frame = session.query("audit_log", actor=actor, kpi_id=kpi_id,
                               since=datetime.combine(since, time.min) if since else None,
                               until=datetime.combine(until, time.max) if until else None, max_rows=5000)
-    frame = frame.drop(columns=["audit_id"]).rename(columns={
-        "logged_at": t("audit.when", lang), "actor": t("audit.who", lang), "channel": t("audit.channel", lang),
-        "action": t("audit.action", lang), "entity": t("audit.entity", lang), "entity_key": t("audit.key", lang),
-        "kpi_id": t("table.kpi", lang), "old_value": t("audit.old", lang), "new_value": t("audit.new", lang),
-        "reason": t("data.reason", lang)})
+    shown = readable_audit(frame, catalog, lang)
     st.caption(t("audit.count", lang, n=len(frame)))
-    st.dataframe(frame, hide_index=True, width="stretch")
-    st.download_button(t("audit.download", lang), to_csv_bytes(frame), file_name="audit_log.csv",
-                       mime="text/csv", key="audit_download")
+    st.dataframe(shown, hide_index=True, width="stretch")
+    # the file keeps the stored values (ids, JSON) for machines; built only when clicked
+    st.download_button(t("audit.download", lang), lambda: to_csv_bytes(frame.drop(columns=["audit_id"])),
+                       file_name="audit_log.csv", mime="text/csv", key="audit_download")
 
 
 def quarters_tab(store: Store, actor: Actor, lang: str) -> None:

@@ -13,6 +13,9 @@ from kpis.growth import PhaseView, RiskResult
 from kpis.i18n import t
 from kpis.maturity import LEVEL_KEYS, Maturity
 from kpis.readiness import ChecklistResult, Gate, ItemResult
+from kpis.reference import actor_label
+from kpis.verdict import criterion_text
+from kpis_app.state import get_catalog
 from kpis_app.widgets import card_html, flag_html
 
 
@@ -57,12 +60,9 @@ def _item_line(result: ItemResult, lang: str) -> str:
     status = "on_track" if result.met else "no_data" if result.met is None else "off_track"
     icon = {"on_track": "✔", "off_track": "✖", "no_data": "○"}[status]
     if result.source == "data":
-        criterion = result.item.criterion
-        figure = "—" if result.actual is None else f"{result.actual:,.2f}".rstrip("0").rstrip(".")
-        op = criterion.op.replace("months_live>", ">")
-        how = f"{t('maturity.from_data', lang)}: {figure} {op} {criterion.value:g}"
+        how = criterion_text(result, get_catalog(), lang)
     else:
-        how = t("maturity.by_editor", lang) + (f" ({result.ticked_by})" if result.ticked_by else "")
+        how = t("maturity.by_editor", lang) + (f" ({actor_label(result.ticked_by, lang)})" if result.ticked_by else "")
     return (f'<div class="kpi-change"><span style="color:{STATUS_COLORS[status]};font-weight:700">{icon}</span> '
             f"{escape(result.item.label(lang))}<br><span class='family'>{escape(how)}</span></div>")
 
