@@ -9,11 +9,12 @@ from typing import Any
 from kpis.catalog import Catalog
 from kpis.fx import FxTable
 from kpis.periods import Quarter, last_complete_month_end, quarter_end, quarter_start
+from kpis.reference import program_starts
 from kpis.store import Session, utc_now
 from kpis.value import BUILT_IN_SCENARIOS, ProgramLedger, Realised, Scenario, realised
 
-__all__ = ["fx_table", "load_ledgers", "load_scenarios", "models_in_production", "program_starts",
-           "realised_cutoff", "realised_on", "realised_roi_by_quarter", "reporting_currency"]
+__all__ = ["fx_table", "load_ledgers", "load_scenarios", "models_in_production", "realised_cutoff", "realised_on",
+           "realised_roi_by_quarter", "reporting_currency"]
 
 
 def fx_table(session: Session) -> FxTable:
@@ -63,11 +64,6 @@ def load_ledgers(session: Session, *, program: str | None = None, currency: str 
         for name in programs
     ]
     return ledgers, currency
-
-
-def program_starts(session: Session) -> dict[str, date | None]:
-    """Each program's start date (program year 1 begins on it); None where not set."""
-    return dict(session.con.execute("SELECT name, started FROM programs").fetchall())
 
 
 def realised_cutoff(today: date | None = None) -> date:

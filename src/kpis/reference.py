@@ -238,5 +238,6 @@ def set_program_start(store: Store, actor: Actor, program: str, started: date | 
 
 
 def program_starts(session: Session) -> dict[str, date | None]:
+    """Each program's start date (program year 1 begins on it); None where not set."""
     return dict(session.con.execute("SELECT name, started FROM programs").fetchall())
 

@@ -11,11 +11,11 @@ from kpis.cli import default_db_path
 from kpis.edits import frozen_quarters
 from kpis.growth import evaluate_phases, evaluate_risks
 from kpis.innovation import load_use_cases
-from kpis.ledger import fx_table, load_ledgers, load_scenarios, program_starts
+from kpis.ledger import fx_table, load_ledgers, load_scenarios
 from kpis.packs import full_catalog, load_checklists, load_growth_pack
 from kpis.periods import Quarter, shift_quarter
 from kpis.readiness import evaluate_checklists, maturity_for
-from kpis.reference import load_names, spanish_names
+from kpis.reference import load_names, program_starts, spanish_names
 from kpis.scorecard import Grid, Scope, build_grid, convert_grid
 from kpis.setup import initialise
 from kpis.store import Store
