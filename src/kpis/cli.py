@@ -32,7 +32,7 @@ from kpis.readiness import (
     readiness_record,
     unit_scope,
 )
-from kpis.reference import load_names, require_known
+from kpis.reference import require_names
 from kpis.roles import Actor
 from kpis.scorecard import Scope, convert_grid, quarter_scorecard, scorecard_records
 from kpis.setup import initialise
@@ -217,15 +217,6 @@ def _print_rows(headers: list[str], lines: list[list[str]], left: tuple[int, ...
                         for i, (cell, w) in enumerate(zip(row, widths))).rstrip())
 
 
-def _check_filters(session, region: str | None = None, department: str | None = None,
-                   program: str | None = None) -> None:
-    """CLI filters name known reference data: a typo is an error with the closest name, exit 2."""
-    names = load_names(session)
-    require_known(names, "region", region)
-    require_known(names, "department", department)
-    require_known(names, "program", program)
-
-
 def _reporting(currency: str | None) -> str | None:
     """The `--currency` asked for (checked), or None: money then stays in the currency it was recorded in,
     each amount with its own unambiguous code (MXN 4.5M, US$0.05)."""
@@ -239,7 +230,7 @@ def _reporting(currency: str | None) -> str | None:
 def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     scope = Scope(region=args.region, department=args.department)
     with store.session() as session:
-        _check_filters(session, args.region, args.department)
+        require_names(session, region=args.region, department=args.department)
         currency = _reporting(args.currency)
         grid, cells = quarter_scorecard(session, catalog, args.year, args.quarter, scope, args.as_of)
         fx = fx_table(session)
@@ -280,7 +271,7 @@ def cmd_import(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
 
 def cmd_value(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     with store.session() as session:
-        _check_filters(session, program=args.program)
+        require_names(session, program=args.program)
         summary = value_summary(session, catalog, program=args.program, horizon=args.horizon,
                                 scenario=args.scenario, currency=args.currency, discount_rate=args.discount_rate)
     record = value_record(summary)
@@ -364,7 +355,7 @@ def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     if args.what in ("chart", "table") and not args.item:
         raise KpiError(f"Name the {args.what}: `python -m kpis export {args.what} ID ...` (see --list).")
     with store.session() as session:
-        _check_filters(session, args.region, args.department)
+        require_names(session, region=args.region, department=args.department)
         currency = _reporting(args.currency)
         year, quarter = args.year, args.quarter
         if year is None or quarter is None:

@@ -25,7 +25,7 @@ from kpis.records import (
     TickRecord,
     ValueRecord,
 )
-from kpis.reference import load_names, require_known
+from kpis.reference import require_names
 from kpis.roles import Actor, require
 from kpis.store import Session, Store, utc_now
 
@@ -86,13 +86,6 @@ def _check_kpi(record: Any, catalog: Catalog, field: str, value: float) -> None:
         raise ValidationError("; ".join(problems), tuple(RowError(1, p) for p in problems))
 
 
-def _check_scope(session: Session, region: str | None, department: str | None) -> None:
-    """Forms write only known regions and departments (the same rule as imports)."""
-    names = load_names(session)
-    require_known(names, "region", region)
-    require_known(names, "department", department)
-
-
 def _conflict(session: Session, entity: str, key: str, what: str) -> ConflictError:
     rows = session.rows("last_change", entity=entity, entity_key=key)
     who = f"{rows[0]['actor']} at {rows[0]['logged_at']:%Y-%m-%d %H:%M:%S} UTC" if rows else "someone else"
@@ -111,7 +104,7 @@ def set_target(store: Store, catalog: Catalog, actor: Actor, record: TargetRecor
     today = today or utc_now().date()
     key = f"{record.kpi_id} / {record.year}-Q{record.quarter} / {record.region or '*'} / {record.department or '*'}"
     with store.write_session() as session:
-        _check_scope(session, record.region, record.department)
+        require_names(session, region=record.region, department=record.department)
         current = current_target(session, record.kpi_id, record.year, record.quarter, record.region,
                                  record.department)
         if (current["version_id"] if current else None) != expected_version:
@@ -164,7 +157,7 @@ def record_actual(store: Store, catalog: Catalog, actor: Actor, record: Observat
     _check_kpi(record, catalog, "value", record.value)
     key = f"{record.kpi_id} / {record.period} / {record.region or '*'} / {record.department or '*'}"
     with store.write_session() as session:
-        _check_scope(session, record.region, record.department)
+        require_names(session, region=record.region, department=record.department)
         derived = derived_kpis(session)
         if record.kpi_id in derived:
             raise ValidationError(f"{record.kpi_id} is {derived[record.kpi_id]}.",

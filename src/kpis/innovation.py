@@ -41,7 +41,6 @@ REFERENCE_FUNNEL = {"idea": 100, "evaluation": 20, "experimentation": 10, "valid
 HORIZON_MIX = {"H1": 20.0, "H2": 30.0, "H3": 10.0, "operational_excellence": 40.0}  # % of investment
 PATTERN_ROI = {"replication": (3, 5), "adaptation": (2, 4), "evolution": (4, 6), "innovation": (5, 10),
                "platform": (10, 20)}
-DERIVED_KPIS = INNOVATION_KPIS
 
 
 @dataclass(frozen=True)
@@ -190,6 +189,6 @@ def refresh_derived(session: Session, actor: str, derived: pd.DataFrame) -> None
     session.delete_observations(
         "kpi_id IN (SELECT unnest(?::VARCHAR[])) AND region IS NULL AND department IS NULL "
         "AND kpi_id || '|' || period::VARCHAR NOT IN (SELECT unnest(?::VARCHAR[]))",
-        [list(DERIVED_KPIS), keep], actor=actor, channel="derived",
+        [list(INNOVATION_KPIS), keep], actor=actor, channel="derived",
         reason="no longer derived from the use-case records")
     session.upsert_observations(derived, actor=actor, channel="derived")

@@ -9,6 +9,7 @@ from kpis.catalog import Catalog
 from kpis.maturity import Assessment, Maturity, assess
 from kpis.packs import Checklist, ChecklistItem
 from kpis.periods import quarter_end
+from kpis.reference import ORGANISATION_UNIT
 from kpis.scorecard import Scope, build_grid
 from kpis.store import Session
 
@@ -25,7 +26,7 @@ __all__ = [
     "unit_scope",
 ]
 
-ORGANISATION = "Organisation"
+ORGANISATION = ORGANISATION_UNIT  # the fixed unit for the whole organisation (reference data names it)
 GATE_ID = "prerequisites"
 
 

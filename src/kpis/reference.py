@@ -26,6 +26,7 @@ __all__ = [
     "program_starts",
     "rename",
     "require_known",
+    "require_names",
     "set_program_start",
     "spanish_names",
     "unknown_reason",
@@ -141,6 +142,14 @@ def require_known(names: ReferenceNames, kind: str, name: str | None) -> None:
     if name is not None and name not in names.of(kind):
         reason = unknown_reason(kind, name, names.of(kind))
         raise ValidationError(reason[0].upper() + reason[1:] + ".")
+
+
+def require_names(session: Session, *, region: str | None = None, department: str | None = None,
+                  program: str | None = None) -> None:
+    """The names a filter or form gives must be known (None = "all"): a ValidationError with the closest one."""
+    names = load_names(session)
+    for kind, name in (("region", region), ("department", department), ("program", program)):
+        require_known(names, kind, name)
 
 
 def add_names(session: Session, missing: dict[str, tuple[str, ...]], *, actor: str, channel: str) -> int:

@@ -181,13 +181,14 @@ def _entity_limits(session: Session, catalog: Catalog) -> dict[str, int]:
 def _realised_roi(session: Session, quarters: tuple[Quarter, ...], scope: Scope) -> dict:
     """Where a value ledger exists, `roi_pct` is the net ROI realised from it (the value page's figure),
     for the organisation; the ledger is program-wide, so a region or department has no ROI of its own."""
+    from kpis.derived import derived_kpis
     from kpis.ledger import realised_roi_by_quarter  # the ledger reads FX and scenarios: only when needed
 
-    found = realised_roi_by_quarter(session, quarters)
-    organisation = scope.region is None and scope.department is None
-    return {("roi_pct", year, quarter): {"actual": roi if organisation else None,
-                                         "periods": int(on is not None and organisation), "last_period": on}
-            for (year, quarter), (roi, on) in found.items()}
+    if scope.region is not None or scope.department is not None:  # no ledger read for a scope without ROI
+        none = {"actual": None, "periods": 0, "last_period": None}
+        return {("roi_pct", *q): dict(none) for q in quarters} if "roi_pct" in derived_kpis(session) else {}
+    return {("roi_pct", year, quarter): {"actual": roi, "periods": int(on is not None), "last_period": on}
+            for (year, quarter), (roi, on) in realised_roi_by_quarter(session, quarters).items()}
 
 
 def _approved_targets(session: Session, catalog: Catalog, first: Quarter, last: Quarter, scope: Scope,
