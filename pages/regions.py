@@ -11,7 +11,7 @@ from kpis.escaping import markdown_text
 from kpis.formatting import format_day, format_value
 from kpis.i18n import t
 from kpis.reference import label
-from kpis.regions import REGION_COLUMNS, save_region
+from kpis.regions import REGION_COLUMNS, regulation_table, save_region
 from kpis.status import STATUS_ICONS
 from kpis_app.boot import page_actor, page_language
 from kpis_app.state import cached_regions_view, data_overview, get_catalog, get_store, store_key
@@ -60,16 +60,20 @@ if view["from_logs"]:
 st.subheader(t("regions.table", lang))
 table = view["regions"]
 if not table.empty:
+    texts = regulation_table(table, lang)
+    date_formats = texts["date_format"].str.replace("YYYY", "AAAA") if lang == "es" else texts["date_format"]
     display = pd.DataFrame({
         t("filter.region", lang): [label("region", n, lang, overview["spanish"]) for n in table["name"]],
-        **{t(f"regions.col.{c}", lang): table[c] for c in ("language", "currency", "date_format", "regulators",
-                                                          "ai_rules", "residency", "validation")},
+        **{t(f"regions.col.{c}", lang): texts[c] for c in ("language", "currency")},
+        t("regions.col.date_format", lang): date_formats,
+        **{t(f"regions.col.{c}", lang): texts[c] for c in ("regulators", "ai_rules", "residency", "validation")},
         t("regions.residency_flag", lang): ["⚑ " + t("status.yes", lang) if v else "—"
                                             for v in table["residency_required"]],
         t("regions.validation_flag", lang): ["⚑ " + t("status.yes", lang) if v else "—"
                                              for v in table["validation_required"]],
     })
-    st.dataframe(display, hide_index=True, width="stretch")
+    # a static table wraps long texts, so nothing is cut at any width (a data grid would truncate)
+    st.table(display.set_index(display.columns[0]))
 if actor.can("admin"):
     with st.expander(t("regions.edit", lang)), st.form("region_form"):
         current = table.set_index("name").to_dict("index") if not table.empty else {}

@@ -7,6 +7,7 @@ import streamlit as st
 from kpis.charts import cumulative_figure, fan_figure, value_streams_figure
 from kpis.escaping import markdown_text
 from kpis.i18n import MESSAGES, t
+from kpis.reference import actor_label
 from kpis.valuation import chance_text
 from kpis.value import Scenario
 from kpis_app.boot import page_currency, page_language
@@ -47,13 +48,14 @@ except Exception as exc:  # a KpiError (e.g. a missing FX rate) reads as a messa
     st.stop()
 built_in = f"scenario.{scenario_name}.note" in MESSAGES
 note = t(f"scenario.{scenario_name}.note", lang) if built_in else base["note"] or ""
+scenario_label = t(f"scenario.{scenario_name}", lang) if built_in else scenario_name
 st.caption(t("value.caption", lang, programs=markdown_text(", ".join(summary.programs)),
-             scenario=t(f"scenario.{scenario_name}", lang) if built_in else markdown_text(scenario_name),
-             currency=summary.currency, note=markdown_text(note), who=markdown_text(base["created_by"])))
+             scenario=markdown_text(scenario_label), currency=summary.currency, note=markdown_text(note),
+             who=markdown_text(actor_label(base["created_by"], lang))))
 render_realised_cards(summary, roi_flag, lang)
 render_value_cards(summary, lang)
 
-scope_text = f"{', '.join(summary.programs)} · {scenario_name} · {summary.currency}"
+scope_text = f"{', '.join(summary.programs)} · {scenario_label} · {summary.currency}"
 left, right = st.columns(2)
 with left:
     streams_chart = value_streams_figure(summary, lang)

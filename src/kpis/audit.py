@@ -13,7 +13,7 @@ from babel.dates import format_datetime
 from kpis.catalog import Catalog
 from kpis.formatting import DASH, format_day, format_number, format_value, locale_for
 from kpis.i18n import MESSAGES, t
-from kpis.reference import actor_label
+from kpis.reference import actor_label, reason_label
 
 __all__ = ["readable_audit"]
 
@@ -78,7 +78,7 @@ def readable_audit(frame: pd.DataFrame, catalog: Catalog, lang: str = "en") -> p
         t("audit.what", lang): _what(row.entity, row.entity_key, row.kpi_id, catalog, lang),
         t("audit.old", lang): _values(row.old_value, row.kpi_id, catalog, lang),
         t("audit.new", lang): _values(row.new_value, row.kpi_id, catalog, lang),
-        t("data.reason", lang): row.reason if isinstance(row.reason, str) and row.reason else DASH,
+        t("data.reason", lang): reason_label(row.reason, lang) if isinstance(row.reason, str) and row.reason else DASH,
     } for row in frame.itertuples()]
     return pd.DataFrame(rows, columns=[t(k, lang) for k in ("audit.when", "audit.who", "audit.channel",
                                                              "audit.action", "audit.what", "audit.old",

@@ -9,7 +9,7 @@ from typing import Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kpis.errors import CatalogError
+from kpis.errors import CatalogError, Reason, Words
 
 __all__ = [
     "DEFAULT_CATALOG_PATH",
@@ -89,6 +89,11 @@ class Kpi(BaseModel):
     def name(self, lang: str = "en") -> str:
         return self.name_es if lang == "es" else self.name_en
 
+    @property
+    def words(self) -> Words:
+        """The KPI's name in every language (for messages rendered later in the reader's)."""
+        return Words(en=self.name_en, es=self.name_es)
+
     def description(self, lang: str = "en") -> str:
         return self.description_es if lang == "es" else self.description_en
 
@@ -123,13 +128,15 @@ class Catalog(BaseModel):
         """Why `value` cannot be recorded for `kpi_id` (unknown KPI, outside its range); empty if it can.
         Each problem reads 'field: reason', the form imports and forms report it in."""
         if kpi_id not in self:
-            return [f"kpi_id: unknown KPI '{kpi_id}'"]
+            return [Reason("field", field="kpi_id", reason=Reason("unknown_kpi", kpi=kpi_id))]
         kpi = self.get(kpi_id)
         problems = []
         if kpi.min_value is not None and value < kpi.min_value:
-            problems.append(f"{field}: {value:g} is below the minimum {kpi.min_value:g} for {kpi.id}")
+            problems.append(Reason("field", field=field, reason=Reason(
+                "below_min", value=f"{value:g}", limit=f"{kpi.min_value:g}", kpi=kpi.words)))
         if kpi.max_value is not None and value > kpi.max_value:
-            problems.append(f"{field}: {value:g} is above the maximum {kpi.max_value:g} for {kpi.id}")
+            problems.append(Reason("field", field=field, reason=Reason(
+                "above_max", value=f"{value:g}", limit=f"{kpi.max_value:g}", kpi=kpi.words)))
         return problems
 
 

@@ -80,6 +80,12 @@ def _quarter(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _default_lang() -> str:
+    """`KPIS_LANG` (en or es) if set, else English: the language of tables and messages."""
+    lang = os.environ.get("KPIS_LANG", "en").strip().lower()[:2]
+    return lang if lang in ("en", "es") else "en"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kpis", description="AI Scaling KPI Dashboard command line.")
     parser.add_argument("--db", type=Path, default=None, help="DuckDB file (default: $KPIS_DB or data/kpis.duckdb)")
@@ -103,21 +109,21 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--department", default=None)
     score.add_argument("--as-of", type=parse_as_of, default=None, help="targets in force at this ISO date or date-time")
     score.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    score.add_argument("--lang", choices=("en", "es"), default="en")
+    score.add_argument("--lang", choices=("en", "es"), default=_default_lang())
     score.add_argument("--currency", default=None, help="money KPIs in this currency (default: the store's)")
     maturity = commands.add_parser("maturity", help="CoE maturity level per unit")
     maturity.add_argument("--year", type=int, required=True)
     maturity.add_argument("--quarter", type=_quarter, required=True)
     maturity.add_argument("--unit", default=None)
     maturity.add_argument("--format", choices=("table", "json"), default="table")
-    maturity.add_argument("--lang", choices=("en", "es"), default="en")
+    maturity.add_argument("--lang", choices=("en", "es"), default=_default_lang())
 
     readiness = commands.add_parser("readiness", help="the readiness-to-scale gate and success checklists")
     readiness.add_argument("--year", type=int, required=True)
     readiness.add_argument("--quarter", type=_quarter, required=True)
     readiness.add_argument("--unit", default=ORGANISATION, help=f"default: {ORGANISATION}")
     readiness.add_argument("--format", choices=("table", "json"), default="table")
-    readiness.add_argument("--lang", choices=("en", "es"), default="en")
+    readiness.add_argument("--lang", choices=("en", "es"), default=_default_lang())
 
     export = commands.add_parser("export", help="charts (PNG/SVG/PDF), tables (CSV/XLSX) and the board deck (PPTX)")
     export.add_argument("what", nargs="?", choices=("deck", "chart", "table"))
@@ -127,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--quarter", type=_quarter, default=None)
     export.add_argument("--region", default=None)
     export.add_argument("--department", default=None)
-    export.add_argument("--lang", choices=("en", "es"), default="en")
+    export.add_argument("--lang", choices=("en", "es"), default=_default_lang())
     export.add_argument("--format", default=None, help="png|svg|pdf for charts, csv|xlsx for tables")
     export.add_argument("--sections", default=None, help="deck sections, comma-separated (see --list)")
     export.add_argument("--pdf", action="store_true", help="also write a PDF of the deck (needs LibreOffice)")
@@ -158,7 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     value.add_argument("--currency", default=None, help="reporting currency (default: the store's, e.g. MXN)")
     value.add_argument("--discount-rate", type=float, default=0.10, help="for NPV (default 0.10)")
     value.add_argument("--format", choices=("table", "json"), default="table")
-    value.add_argument("--lang", choices=("en", "es"), default="en")
+    value.add_argument("--lang", choices=("en", "es"), default=_default_lang())
+    for command in commands.choices.values():  # every command speaks both languages
+        if not any("--lang" in action.option_strings for action in command._actions):
+            command.add_argument("--lang", choices=("en", "es"), default=_default_lang(),
+                                 help="language of messages (default: $KPIS_LANG or en)")
     return parser
 
 
@@ -257,15 +267,16 @@ def cmd_import(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     everything = full_catalog(catalog, load_growth_pack())  # growth-pack KPIs can be imported too
     result = import_file(store, args.kind, args.file, everything, actor=actor, dry_run=args.dry_run,
                          create_missing=args.create_missing)
+    lang = args.lang
     for kind, names in result.added.items():
-        verb = "would add" if result.dry_run else "added"
-        print(f"{verb} new {kind}(s): {', '.join(names)}")
+        print(t("cli.would_add" if result.dry_run else "cli.added", lang, kind=t(f"reference.{kind}", lang),
+                names=", ".join(names)))
+    kind = t(f"kind.{result.kind}", lang).lower()
     if result.dry_run:
-        print(f"{args.file.name}: {result.rows} valid {result.kind} row(s); dry run, nothing written.")
+        print(t("cli.dry_run", lang, file=args.file.name, rows=result.rows, kind=kind))
     else:
-        unchanged = result.rows - result.written
-        print(f"{args.file.name}: imported {result.rows} {result.kind} row(s) "
-              f"({result.written} written, {unchanged} unchanged).")
+        print(t("cli.imported", lang, file=args.file.name, rows=result.rows, kind=kind, written=result.written,
+                unchanged=result.rows - result.written))
     return 0
 
 
@@ -462,13 +473,15 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse, run, and turn every failure into one clear line on stderr and an exit code."""
     args = build_parser().parse_args(argv)
+    lang = getattr(args, "lang", "en")
+    label = t("cli.error", lang)
     try:
         return run(args)
     except ValidationError as exc:
-        print(f"error: {exc.report()}", file=sys.stderr)
+        print(f"{label}: {exc.report(lang)}", file=sys.stderr)
         return EXIT_INVALID
     except KpiError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"{label}: {exc.localized(lang)}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         sys.stderr.close()

@@ -460,8 +460,20 @@ def demo_departments() -> pd.DataFrame:
 REGION_NAMES_ES = {"Mexico": "México", "USA": "Estados Unidos", "Brazil": "Brasil", "Colombia": "Colombia"}
 
 
+# The same table's texts in Spanish (names of regulators and rules stay as they are officially written).
+DEMO_REGULATIONS_ES = {
+    "Mexico": ("Español", "Circular 13/2023", "Obligatoria para datos financieros",
+               "Obligatoria para modelos de riesgo"),
+    "USA": ("Inglés", "SR 11-7, Fair Lending", "Varía por estado", "Obligatoria para decisiones de crédito"),
+    "Brazil": ("Portugués", "Resolución 4,658", "Obligatoria para datos personales", "Para modelos materiales"),
+    "Colombia": ("Español", "Circular Externa 025", "Recomendada", "Basada en riesgo"),
+}
+
+
 def demo_regions() -> pd.DataFrame:
     frame = pd.DataFrame(DEMO_REGULATIONS, columns=["name", "language", "currency", "date_format", "regulators",
                                                     "ai_rules", "residency", "residency_required", "validation",
                                                     "validation_required"])
-    return frame.assign(name_es=frame["name"].map(REGION_NAMES_ES))
+    spanish = pd.DataFrame.from_dict(DEMO_REGULATIONS_ES, orient="index",
+                                     columns=["language_es", "ai_rules_es", "residency_es", "validation_es"])
+    return frame.assign(name_es=frame["name"].map(REGION_NAMES_ES)).join(spanish, on="name")

@@ -3,6 +3,7 @@ from the value ledger, the innovation KPIs from the use-case records."""
 
 from __future__ import annotations
 
+from kpis.errors import Reason
 from kpis.store import Session
 
 __all__ = ["derived_kpis"]
@@ -14,9 +15,8 @@ def derived_kpis(session: Session) -> dict[str, str]:
     """KPI id -> why an observation of it is refused (where the figure comes from instead)."""
     found = {}
     if session.scalar("SELECT (SELECT count(*) FROM value_streams) + (SELECT count(*) FROM investments)"):
-        found["roi_pct"] = ("derived from the value ledger (value streams and investments accrued to each "
-                            "quarter's end); record value and investment instead")
+        found["roi_pct"] = Reason("derived_roi")
     if session.scalar("SELECT count(*) FROM use_cases"):
         for kpi_id in INNOVATION_KPIS:
-            found[kpi_id] = "derived from the use-case records; record or update use cases instead"
+            found[kpi_id] = Reason("derived_use_cases")
     return found

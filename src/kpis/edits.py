@@ -15,7 +15,7 @@ import pandas as pd
 
 from kpis.catalog import Catalog
 from kpis.derived import derived_kpis
-from kpis.errors import ConflictError, RowError, ValidationError
+from kpis.errors import ConflictError, Reason, RowError, ValidationError
 from kpis.periods import quarter_start
 from kpis.records import (
     InvestmentRecord,
@@ -88,7 +88,7 @@ def _check_kpi(record: Any, catalog: Catalog, field: str, value: float) -> None:
 
 def _conflict(session: Session, entity: str, key: str, what: str) -> ConflictError:
     rows = session.rows("last_change", entity=entity, entity_key=key)
-    who = f"{rows[0]['actor']} at {rows[0]['logged_at']:%Y-%m-%d %H:%M:%S} UTC" if rows else "someone else"
+    who = Reason("by_at", actor=rows[0]["actor"], at=rows[0]["logged_at"]) if rows else Reason("someone")
     return ConflictError(f"{what} was changed by {who} after you opened it. Nothing was saved; "
                          "your input is still in the form: review the new value and save again.",
                          key="error.conflict", who=who)
@@ -114,7 +114,7 @@ def set_target(store: Store, catalog: Catalog, actor: Actor, record: TargetRecor
             return Change("target", key, old, record.target)
         frame, errors = apply_target_rule(session, pd.DataFrame([record.model_dump()]), (1,), today)
         if errors:
-            raise ValidationError(f"A reason is required: {errors[0].reason.removeprefix('reason: ')}.", errors,
+            raise ValidationError(f"A reason is required: {errors[0].reason.params['reason']}.", errors,
                                   key="error.reason_required", quarter=f"{record.year}-Q{record.quarter}")
         session.append_targets(frame, actor=actor.name, channel="form")
         frozen = (record.year, record.quarter) in frozen_quarters(session)
@@ -137,8 +137,9 @@ def apply_target_rule(session: Session, frame: pd.DataFrame, lines: tuple[int, .
         started = quarter_start(int(row.year), int(row.quarter)) <= today
         changes = _target_changes(session, row)
         if changes and (started or is_frozen) and not reason:
-            why = "is frozen (board-approved): a change is a restatement" if is_frozen else "has already started"
-            errors.append(RowError(line, f"reason: required because {int(row.year)}-Q{int(row.quarter)} {why}"))
+            why = Reason("needs_reason_frozen" if is_frozen else "needs_reason_started",
+                         quarter=f"{int(row.year)}-Q{int(row.quarter)}")
+            errors.append(RowError(line, Reason("field", field="reason", reason=why)))
         reasons.append(f"[restatement] {reason}" if changes and is_frozen and reason else reason)
     return frame.assign(reason=reasons), tuple(errors)
 
@@ -160,8 +161,9 @@ def record_actual(store: Store, catalog: Catalog, actor: Actor, record: Observat
         require_names(session, region=record.region, department=record.department)
         derived = derived_kpis(session)
         if record.kpi_id in derived:
-            raise ValidationError(f"{record.kpi_id} is {derived[record.kpi_id]}.",
-                                  (RowError(1, f"kpi_id: {derived[record.kpi_id]}"),))
+            raise ValidationError.keyed("error.derived", (RowError(1, Reason("field", field="kpi_id",
+                                                                           reason=derived[record.kpi_id])),),
+                                        kpi=catalog.get(record.kpi_id).words, reason=derived[record.kpi_id])
         current = current_observation(session, record.kpi_id, record.period, record.region, record.department)
         if (current["obs_id"] if current else None) != expected_obs_id:
             raise _conflict(session, "observation", key, f"The actual {key}")

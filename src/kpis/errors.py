@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 __all__ = [
     "CatalogError",
     "ConflictError",
     "KpiError",
+    "Reason",
     "RowError",
     "SchemaVersionError",
     "StoreBusyError",
     "ValidationError",
+    "Words",
+    "joined",
+    "localize",
 ]
 
 
@@ -26,17 +31,102 @@ class KpiError(Exception):
         self.key = key
         self.params = params
 
+    @classmethod
+    def keyed(cls, key: str, /, *args: object, **params: object) -> KpiError:
+        """The error whose message is kpis.i18n's `key` (English text, translatable on a page)."""
+        from kpis.i18n import t
+
+        return cls(_sentence(key, t(key, "en", **params)), *args, key=key, **params)
+
     def localized(self, lang: str) -> str:
         """The message in `lang` when it has a translation key, else the English text."""
         if self.key is None:
             return str(self)
         from kpis.i18n import t
 
-        return t(self.key, lang, **self.params)
+        return _sentence(self.key, t(self.key, lang, **{k: localize(v, lang) for k, v in self.params.items()}))
+
+
+def _sentence(key: str, text: str) -> str:
+    """A row reason shown as a whole message ("error.sentence") starts with a capital letter."""
+    return text[:1].upper() + text[1:] if key == "error.sentence" else text
 
 
 class CatalogError(KpiError):
     """The KPI catalog file is missing, malformed or has an invalid entry."""
+
+
+class Reason(str):
+    """Why a value or row was refused, as data: a kpis.i18n key (`reason.<key>`) and its fields.
+
+    It *is* its English text (so logs, the CLI in English and `str` comparisons keep working), and
+    `text(lang)` renders it in another language; fields that are Reasons are rendered too."""
+
+    key: str
+    params: dict[str, object]
+
+    def __new__(cls, key: str, /, **params: object) -> Reason:
+        obj = super().__new__(cls, _render(key, "en", params))
+        obj.key, obj.params = key, params
+        return obj
+
+    def text(self, lang: str) -> str:
+        return _render(self.key, lang, self.params)
+
+    def __reduce__(self):  # pickles (Streamlit caches) as what it is
+        return (_rebuild, (self.key, self.params))
+
+
+def _rebuild(key: str, params: dict[str, object]) -> Reason:
+    return Reason(key, **params)
+
+
+def _render(key: str, lang: str, params: dict[str, object]) -> str:
+    if key == "join":
+        return "; ".join(localize(p, lang) for p in params["parts"])  # type: ignore[attr-defined]
+    from kpis.i18n import t
+
+    return t(f"reason.{key}", lang, **{k: localize(v, lang) for k, v in params.items()})
+
+
+class Words(str):
+    """A name given in several languages (a KPI's name, a region's): its English text as a str."""
+
+    texts: dict[str, str]
+
+    def __new__(cls, **texts: str) -> Words:
+        obj = super().__new__(cls, texts["en"])
+        obj.texts = texts
+        return obj
+
+    def text(self, lang: str) -> str:
+        return self.texts.get(lang) or self.texts["en"]
+
+    def __reduce__(self):
+        return (_words, (self.texts,))
+
+
+def _words(texts: dict[str, str]) -> Words:
+    return Words(**texts)
+
+
+def localize(text: object, lang: str) -> str:
+    """`text` in `lang` if it is a Reason or Words, a date or date-time in the language's locale,
+    else as it is."""
+    if isinstance(text, (Reason, Words)):
+        return text.text(lang)
+    if isinstance(text, date):
+        from kpis.formatting import format_day
+
+        if isinstance(text, datetime):
+            return f"{format_day(text.date(), lang)} {text:%H:%M} UTC"
+        return format_day(text, lang)
+    return str(text)
+
+
+def joined(parts: list[str]) -> str:
+    """Several reasons for one row as one (each still translatable)."""
+    return parts[0] if len(parts) == 1 else Reason("join", parts=tuple(parts))
 
 
 @dataclass(frozen=True)
@@ -49,6 +139,12 @@ class RowError:
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
 
+    def text(self, lang: str) -> str:
+        """'line N: reason' in `lang`."""
+        from kpis.i18n import t
+
+        return t("reason.line", lang, line=self.line, reason=localize(self.reason, lang))
+
 
 class ValidationError(KpiError):
     """Input was rejected; `rows` lists every bad row, nothing was written."""
@@ -58,9 +154,9 @@ class ValidationError(KpiError):
         super().__init__(message, key=key, **params)
         self.rows = tuple(rows)
 
-    def report(self) -> str:
+    def report(self, lang: str = "en") -> str:
         """The message followed by one line per bad row."""
-        return "\n".join([str(self), *(f"  {row}" for row in self.rows)])
+        return "\n".join([self.localized(lang), *(f"  {row.text(lang)}" for row in self.rows)])
 
 
 class ConflictError(KpiError):

@@ -13,7 +13,7 @@ import pandas as pd
 import pydantic
 
 from kpis.catalog import Catalog
-from kpis.errors import RowError, ValidationError
+from kpis.errors import Reason, RowError, ValidationError, joined, localize
 from kpis.records import (
     InvestmentRecord,
     MaturityRecord,
@@ -122,14 +122,14 @@ def _read_csv(data: bytes) -> tuple[list[str], list[Row]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValidationError(f"The file is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8.") from None
+        raise ValidationError.keyed("error.not_utf8", byte=exc.start) from None
     # strict: a quote opened and never closed is an error, not a field that swallows the rest of the file
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     try:
         header = next(reader, None)
         if header is None:
-            raise ValidationError("The file is empty: expected a header row.")
+            raise ValidationError.keyed("error.empty_file")
         _check_width(len(header), 1)
         body = []
         start = reader.line_num + 1
@@ -139,26 +139,26 @@ def _read_csv(data: bytes) -> tuple[list[str], list[Row]]:
             start = reader.line_num + 1
     except csv.Error as exc:
         if "end of data" in str(exc) or "EOF" in str(exc):
-            raise ValidationError(f"Line {start}: a quoted field starts here and is never closed; nothing was "
-                                  "imported. Close the quote (or remove it) and import again.",
-                                  (RowError(start, "quoted field never closed"),)) from None
-        raise ValidationError(f"Not a readable CSV file (line {reader.line_num}): {exc}",
-                              (RowError(reader.line_num, str(exc)),)) from None
+            raise ValidationError.keyed("error.open_quote", (RowError(start, Reason("open_quote")),),
+                                        line=start) from None
+        raise ValidationError.keyed("error.bad_csv", (RowError(reader.line_num, str(exc)),),
+                                    line=reader.line_num, detail=str(exc)) from None
     return _rows_from_header(header, body)
 
 
 def _check_width(columns: int, line: int) -> None:
     if columns > MAX_COLUMNS:
-        raise ValidationError(f"Line {line} has {columns:,} columns; the limit is {MAX_COLUMNS}.",
-                              (RowError(line, f"more than {MAX_COLUMNS} columns"),))
+        raise ValidationError.keyed("error.too_wide", (RowError(line, Reason("too_wide", limit=MAX_COLUMNS)),),
+                                    line=line, columns=f"{columns:,}", limit=MAX_COLUMNS)
 
 
 def _check_size(rows: int, columns: int, line: int) -> None:
     """Stop reading as soon as a file passes the row or column limit (bounded memory and time)."""
     _check_width(columns, line)
     if rows > MAX_ROWS:
-        raise ValidationError(f"The file has more than {MAX_ROWS:,} data rows; split it into smaller files.",
-                              (RowError(line, f"more than {MAX_ROWS:,} data rows"),))
+        raise ValidationError.keyed("error.too_many_rows",
+                                    (RowError(line, Reason("too_many_rows", limit=f"{MAX_ROWS:,}")),),
+                                    limit=f"{MAX_ROWS:,}")
 
 
 def _check_zip(data: bytes) -> None:
@@ -169,10 +169,10 @@ def _check_zip(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unzipped = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise ValidationError("Not a readable XLSX workbook (damaged zip).") from None
+        raise ValidationError.keyed("error.damaged_zip") from None
     if unzipped > MAX_UNZIPPED_BYTES:
-        raise ValidationError(f"The workbook unpacks to {unzipped / 1e6:,.0f} MB; the limit is "
-                              f"{MAX_UNZIPPED_BYTES // 1_000_000} MB. Save the data as CSV or split it.")
+        raise ValidationError.keyed("error.xlsx_too_big", size=f"{unzipped / 1e6:,.0f}",
+                                    limit=MAX_UNZIPPED_BYTES // 1_000_000)
 
 
 def _read_xlsx(data: bytes) -> tuple[list[str], list[Row]]:
@@ -182,7 +182,7 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[Row]]:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise ValidationError(f"Not a readable XLSX workbook: {exc.__class__.__name__}") from None
+        raise ValidationError.keyed("error.bad_xlsx", detail=exc.__class__.__name__) from None
     try:
         sheet = workbook.worksheets[0]
         # the sheet's own dimension claim (e.g. A1:XFD1048576) is ignored: rows are streamed as stored
@@ -190,7 +190,7 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[Row]]:
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
-            raise ValidationError("The first sheet is empty: expected a header row.")
+            raise ValidationError.keyed("error.empty_sheet")
         header = _trim(list(header))
         _check_width(len(header), 1)
         body = []
@@ -201,7 +201,7 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[Row]]:
     except ValidationError:
         raise
     except Exception as exc:  # a damaged part inside the workbook (bad date cell, broken XML)
-        raise ValidationError(f"Not a readable XLSX workbook: {exc.__class__.__name__}: {exc}"[:300]) from None
+        raise ValidationError.keyed("error.bad_xlsx", detail=f"{exc.__class__.__name__}: {exc}"[:300]) from None
     finally:
         workbook.close()
     return _rows_from_header(header, body)
@@ -217,41 +217,83 @@ def _trim(values: list[Any]) -> list[Any]:
 def read_table(data: bytes, filename: str) -> tuple[list[str], list[Row]]:
     """Header names and (line, row) pairs of a CSV or XLSX file, judged by content and name."""
     if len(data) > MAX_FILE_BYTES:
-        raise ValidationError(f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES // 1_000_000} MB.")
+        raise ValidationError.keyed("error.file_too_big", size=f"{len(data) / 1e6:.1f}",
+                                    limit=MAX_FILE_BYTES // 1_000_000)
     is_zip = data[:4] == b"PK\x03\x04"
     suffix = Path(filename).suffix.lower()
     if suffix == ".xlsx" or (is_zip and suffix != ".csv"):
         if not is_zip:
-            raise ValidationError(f"{filename} is named .xlsx but is not an XLSX workbook.")
+            raise ValidationError.keyed("error.not_xlsx", file=filename)
         return _read_xlsx(data)
     if suffix not in (".csv", ".txt", ""):
-        raise ValidationError(f"{filename}: unsupported file type '{suffix}' (use .csv or .xlsx).")
+        raise ValidationError.keyed("error.file_type", file=filename, suffix=suffix)
     if is_zip or b"\x00" in data[:4096]:
-        raise ValidationError(f"{filename} is not a text CSV file.")
+        raise ValidationError.keyed("error.not_text", file=filename)
     return _read_csv(data)
 
 
 def _header_errors(kind: str, names: list[str]) -> list[RowError]:
     required, optional = COLUMNS[kind]
     present = [n for n in names if n]
-    errors = [RowError(1, f"missing required column '{c}'") for c in required if c not in present]
+    errors = [RowError(1, Reason("missing_column", column=c)) for c in required if c not in present]
     errors += [
-        RowError(1, f"unknown column '{c}' (expected {', '.join(required + optional)})")
+        RowError(1, Reason("unknown_column", column=c, expected=", ".join(required + optional)))
         for c in present if c not in required + optional
     ]
-    errors += [RowError(1, f"column '{c}' appears twice") for c in sorted({c for c in present if present.count(c) > 1})]
+    errors += [RowError(1, Reason("twice_column", column=c))
+               for c in sorted({c for c in present if present.count(c) > 1})]
     return errors
 
 
 def _pydantic_reason(exc: pydantic.ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "row"
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            message = "is required"
-        parts.append(f"{field}: {message}")
-    return "; ".join(parts)
+    """Every problem pydantic found, as 'field: reason' Reasons (translatable)."""
+    return joined([Reason("field", field=".".join(str(p) for p in err["loc"]) or "row", reason=reason_of(err))
+                   for err in exc.errors()])
+
+
+# pydantic error type -> (our reason key, the ctx field that holds its limit)
+_PYDANTIC_REASONS = {
+    "missing": ("required", None),
+    "greater_than_equal": ("at_least", "ge"),
+    "less_than_equal": ("at_most", "le"),
+    "greater_than": ("above", "gt"),
+    "less_than": ("below", "lt"),
+    "string_too_long": ("too_long", "max_length"),
+    "string_too_short": ("empty", None),
+    "literal_error": ("one_of", "expected"),
+    "extra_forbidden": ("unknown_field", None),
+    "bool_parsing": ("not_yes_no", None),
+    "bool_type": ("not_yes_no", None),
+    "int_parsing": ("expected_number", None),
+    "int_type": ("expected_number", None),
+    "float_parsing": ("expected_number", None),
+    "float_type": ("expected_number", None),
+    "date_parsing": ("expected_period", None),
+    "date_type": ("expected_period", None),
+    "date_from_datetime_parsing": ("expected_period", None),
+}
+
+
+def reason_of(err: Any) -> str:
+    """One pydantic error (an item of `exc.errors()`) as a Reason: our own validators raise Reasons;
+    pydantic's built-in checks map to ours; anything else keeps pydantic's words, marked as such."""
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "value_error" and isinstance(ctx.get("error"), ValueError) and ctx["error"].args:
+        first = ctx["error"].args[0]
+        if isinstance(first, Reason):
+            return first
+    if kind == "string_pattern_mismatch":
+        return Reason("currency_code" if "[A-Z]{3}" in str(ctx.get("pattern", "")) else "bad_format")
+    if kind in _PYDANTIC_REASONS:
+        key, limit = _PYDANTIC_REASONS[kind]
+        if limit is None:
+            return Reason(key)
+        value = ctx.get(limit)
+        if key == "one_of":
+            return Reason(key, expected=str(value).replace("'", "").replace(" or ", ", "))
+        return Reason(key, limit=f"{value:g}" if isinstance(value, float) else value)
+    return Reason("invalid", detail=err["msg"].removeprefix("Value error, "))
 
 
 def _domain_errors(kind: str, record: Any, catalog: Catalog) -> list[str]:
@@ -268,8 +310,7 @@ def parse_rows(kind: str, names: list[str], rows: list[Row], catalog: Catalog,
     """Validate every row (pydantic model, catalog, ranges, duplicate keys, known reference names,
     KPIs the store derives itself); collect all errors. Without `reference` names are not checked."""
     if kind not in SUPPORTED_KINDS:
-        raise ValidationError(f"Importing '{kind}' files is not available in this version "
-                              f"(available: {', '.join(SUPPORTED_KINDS)}).")
+        raise ValidationError.keyed("error.kind_unavailable", kind=kind, available=", ".join(SUPPORTED_KINDS))
     errors = _header_errors(kind, names)
     if errors:
         return Parsed(kind, pd.DataFrame(), tuple(errors), ())
@@ -277,7 +318,7 @@ def parse_rows(kind: str, names: list[str], rows: list[Row], catalog: Catalog,
     records, lines, seen = [], [], {}
     for line, raw in rows:
         if raw.pop("__extra__", False):
-            errors.append(RowError(line, "more cells than header columns"))
+            errors.append(RowError(line, Reason("extra_cells")))
             continue
         try:
             record = model.model_validate({k: v for k, v in raw.items() if v is not None})
@@ -287,15 +328,15 @@ def parse_rows(kind: str, names: list[str], rows: list[Row], catalog: Catalog,
         problems = _domain_errors(kind, record, catalog)
         key = tuple(getattr(record, k) for k in KEYS[kind])
         if key in seen:
-            problems.append(f"duplicate of line {seen[key]} (same {', '.join(KEYS[kind])})")
+            problems.append(Reason("duplicate", line=seen[key], key=", ".join(KEYS[kind])))
         seen.setdefault(key, line)
         if problems:
-            errors.append(RowError(line, "; ".join(problems)))
+            errors.append(RowError(line, joined(problems)))
             continue
         records.append(record.model_dump())
         lines.append(line)
     if not rows:
-        errors.append(RowError(1, "the file has a header but no data rows"))
+        errors.append(RowError(1, Reason("no_rows")))
     frame = pd.DataFrame(records, columns=list(model.model_fields))
     missing: dict[str, tuple[str, ...]] = {}
     if reference is not None and kind in NAME_COLUMNS:
@@ -304,7 +345,7 @@ def parse_rows(kind: str, names: list[str], rows: list[Row], catalog: Catalog,
     if reference is not None and kind == "observations":
         errors += _count_errors(frame, tuple(lines), catalog, reference, missing)
     if derived and kind == "observations":
-        errors += [RowError(line, f"{kpi_id}: {derived[kpi_id]}")
+        errors += [RowError(line, Reason("field", field=kpi_id, reason=derived[kpi_id]))
                    for line, kpi_id in zip(lines, frame["kpi_id"]) if kpi_id in derived]
     return Parsed(kind, frame, tuple(sorted(errors, key=lambda e: e.line)), tuple(lines), missing)
 
@@ -319,16 +360,17 @@ def _count_errors(frame: pd.DataFrame, lines: tuple[int, ...], catalog: Catalog,
             continue
         known = len(reference.of(entity[:-1])) + len(missing.get(entity[:-1], ()))
         if known and value > known:
-            errors.append(RowError(line, f"value: {value:g} {entity} is more than the {known} {entity} known "
-                                         f"(add the missing {entity} first)"))
+            errors.append(RowError(line, Reason("field", field="value", reason=Reason(
+                "too_many", value=f"{value:g}", entity=Reason(f"entity.{entity}"), known=known))))
     return errors
 
 
-def preview(names: list[str], rows: list[Row], parsed: Parsed) -> pd.DataFrame:
-    """Every row as read, with its line and either 'ok' or the reason it was rejected."""
+def preview(names: list[str], rows: list[Row], parsed: Parsed, lang: str = "en") -> pd.DataFrame:
+    """Every row as read, with its line and either nothing or why it was rejected (in `lang`).
+    The columns stay `line`, `problem` and the file's own names; pages label them for people."""
     problems: dict[int, list[str]] = {}
     for error in parsed.errors:
-        problems.setdefault(error.line, []).append(error.reason)
+        problems.setdefault(error.line, []).append(localize(error.reason, lang))
     records = [
         {"line": line, "problem": "; ".join(problems.get(line, [])),
          **{n: raw.get(n) for n in names if n and n != "__extra__"}}
@@ -360,7 +402,7 @@ def write_parsed(store: Store, parsed: Parsed, *, actor: Actor, channel: str, dr
     checks everything and writes nothing (returns 0)."""
     require(actor, "editor", f"import {parsed.kind}")
     if parsed.errors:
-        raise ValidationError(f"{len(parsed.errors)} bad row(s); nothing was written.", parsed.errors)
+        raise ValidationError.keyed("error.rows_rejected", parsed.errors, bad=len(parsed.errors))
     with store.write_session() as session, session.transaction():
         frame = parsed.frame
         if parsed.kind == "targets":  # the same reason rule as the form, row by row
@@ -368,7 +410,7 @@ def write_parsed(store: Store, parsed: Parsed, *, actor: Actor, channel: str, dr
 
             frame, errors = apply_target_rule(session, frame, parsed.lines)
             if errors:
-                raise ValidationError(f"{len(errors)} bad row(s); nothing was written.", errors)
+                raise ValidationError.keyed("error.rows_rejected", errors, bad=len(errors))
         if dry_run:
             return 0
         add_names(session, parsed.missing, actor=actor.name, channel=channel)
@@ -408,11 +450,11 @@ def import_file(store: Store, kind: str, path: Path | str, catalog: Catalog, *, 
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ValidationError(f"Cannot read {path}: {exc.strerror}") from None
+        raise ValidationError.keyed("error.cannot_read", path=path, detail=exc.strerror) from None
     names, rows = read_table(data, path.name)
     reference, derived = reference_context(store)
     parsed = parse_rows(kind, names, rows, catalog, reference, create_missing, derived)
     if parsed.errors:
-        raise ValidationError(f"{path.name}: {len(parsed.errors)} bad row(s); nothing was written.", parsed.errors)
+        raise ValidationError.keyed("error.file_rows_rejected", parsed.errors, file=path.name, bad=len(parsed.errors))
     written = write_parsed(store, parsed, actor=actor, channel=channel, dry_run=dry_run)
     return ImportResult(kind, len(parsed.frame), written, dry_run, parsed.missing)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kpis.formatting import format_attainment, format_day, format_value
 from kpis.i18n import t
-from kpis.reference import actor_label
+from kpis.reference import actor_label, reason_label
 from kpis.scorecard import Cell
 
 __all__ = ["explain_cell"]
@@ -36,7 +36,7 @@ def explain_cell(cell: Cell, lang: str = "en") -> list[tuple[str, str]]:
         source = t("explain.target_source", lang, who=actor_label(cell.target.changed_by, lang),
                    when=format_day(cell.target.changed_at.date(), lang))
         if cell.target.reason:
-            source += f": “{cell.target.reason}”"
+            source += f": “{reason_label(cell.target.reason, lang)}”"
         lines.append(("", source))
         if cell.target.inherited:
             lines.append(("", t("explain.target_inherited", lang)))

@@ -6,6 +6,8 @@ import calendar
 import re
 from datetime import date, timedelta
 
+from kpis.errors import Reason
+
 __all__ = [
     "Quarter",
     "last_complete_month_end",
@@ -28,15 +30,18 @@ def parse_period(text: str) -> date:
     """`YYYY-MM-DD`, `YYYY-MM` (the month's last day) or `YYYY-Qn` (the quarter's last day)."""
     text = text.strip()
     if m := _DAY.match(text):
-        return date(int(m[1]), int(m[2]), int(m[3]))
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:  # 2026-02-30
+            raise ValueError(Reason("not_date", value=text[:40])) from None
     if m := _MONTH.match(text):
         year, month = int(m[1]), int(m[2])
         if not 1 <= month <= 12:
-            raise ValueError(f"month {month} is not 1-12")
+            raise ValueError(Reason("bad_month", month=month))
         return date(year, month, calendar.monthrange(year, month)[1])
     if m := _QUARTER.match(text):
         return quarter_end(int(m[1]), int(m[2]))
-    raise ValueError(f"'{text}' is not a period (use YYYY-MM-DD, YYYY-MM or YYYY-Qn)")
+    raise ValueError(Reason("not_period", value=text[:40]))
 
 
 def parse_quarter(text: str | int) -> int:
@@ -46,7 +51,7 @@ def parse_quarter(text: str | int) -> int:
         return int(raw)
     if raw in {"1.0", "2.0", "3.0", "4.0"}:  # spreadsheets store 2 as 2.0
         return int(float(raw))
-    raise ValueError(f"'{text}' is not a quarter (use Q1-Q4 or 1-4)")
+    raise ValueError(Reason("not_quarter", value=str(text)[:40]))
 
 
 def quarter_of(day: date) -> Quarter:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kpis.errors import Reason
 from kpis.periods import parse_period, parse_quarter
 
 __all__ = [
@@ -46,8 +47,8 @@ def latest_date() -> date:
 def check_date(value: date) -> date:
     """`value` if it lies in the accepted window, else a ValueError that names the window."""
     if not EARLIEST_DATE <= value <= latest_date():
-        raise ValueError(f"{value.isoformat()} is outside the accepted dates "
-                         f"({EARLIEST_DATE.isoformat()} to {latest_date().isoformat()})")
+        raise ValueError(Reason("date_window", value=value.isoformat(), first=EARLIEST_DATE.isoformat(),
+                                last=latest_date().isoformat()))
     return value
 
 
@@ -59,29 +60,29 @@ def _blank_to_none(value: Any) -> Any:
 
 def _number(value: Any) -> float:
     if isinstance(value, bool):
-        raise ValueError("expected a number")
+        raise ValueError(Reason("expected_number"))
     if isinstance(value, str):
         try:
             value = float(value.strip())
         except ValueError:
-            raise ValueError(f"'{value[:40]}' is not a number") from None
+            raise ValueError(Reason("not_number", value=value[:40])) from None
     if not isinstance(value, (int, float)):
-        raise ValueError("expected a number")
+        raise ValueError(Reason("expected_number"))
     try:
         number = float(value)
     except OverflowError:  # a 400-digit integer from a spreadsheet
-        raise ValueError("is too large (more than 1e15 in size)") from None
+        raise ValueError(Reason("too_large")) from None
     if not math.isfinite(number):
-        raise ValueError("must be a finite number")
+        raise ValueError(Reason("not_finite"))
     if abs(number) > MAX_MAGNITUDE:
-        raise ValueError("is too large (more than 1e15 in size)")
+        raise ValueError(Reason("too_large"))
     return number
 
 
 def _whole(value: Any, what: str) -> int:
     number = _number(value)
     if number != int(number):
-        raise ValueError(f"'{value}' is not a whole {what}")
+        raise ValueError(Reason("not_whole", value=value, what=Reason(f"what.{what.replace(' ', '_')}")))
     return int(number)
 
 
@@ -133,7 +134,7 @@ class ObservationRecord(_Scoped):
             return check_date(value)
         if isinstance(value, str):
             return check_date(parse_period(value))
-        raise ValueError("expected a period (YYYY-MM-DD, YYYY-MM or YYYY-Qn)")
+        raise ValueError(Reason("expected_period"))
 
     @field_validator("value", mode="before")
     @classmethod
@@ -316,6 +317,6 @@ class UseCaseRecord(BaseModel):
         try:
             return _date(value)
         except ValueError as exc:
-            if "outside the accepted dates" in str(exc):
+            if getattr(exc.args[0] if exc.args else None, "key", None) == "date_window":
                 raise
-            raise ValueError(f"'{str(value)[:40]}' is not a date (YYYY-MM-DD)") from None
+            raise ValueError(Reason("not_date", value=str(value)[:40])) from None

@@ -9,7 +9,7 @@ from datetime import date
 
 import pandas as pd
 
-from kpis.errors import RowError, ValidationError
+from kpis.errors import Reason, RowError, ValidationError
 from kpis.roles import Actor, require
 from kpis.store import Session, Store, utc_now
 
@@ -81,6 +81,32 @@ def actor_label(actor: str, lang: str) -> str:
     return t(f"actor.{actor}", lang) if actor in ("system", "migration") else actor
 
 
+# Reasons the program itself writes (demo setup, upgrades, ingest), shown in the reader's language;
+# people's own reasons are shown as they wrote them.
+SYSTEM_REASONS = {
+    "Approved plan (demo program)": "sysreason.demo_plan",
+    "Regional split of the approved plan (demo program)": "sysreason.demo_split",
+    "added as new reference data": "sysreason.added_reference",
+    "event log file rewritten": "sysreason.log_rewritten",
+    "no longer derived from the use-case records": "sysreason.no_longer_derived",
+}
+RESTATEMENT = "[restatement] "
+
+
+def reason_label(reason: str | None, lang: str) -> str | None:
+    """A stored reason for people: the program's own reasons translated, the restatement mark in
+    words, a person's text as written."""
+    if reason is None:
+        return None
+    from kpis.i18n import t
+
+    restated = reason.startswith(RESTATEMENT)
+    text = reason.removeprefix(RESTATEMENT)
+    text = t(SYSTEM_REASONS[text], lang) if text in SYSTEM_REASONS else text
+    mark = t("data.restatement", lang)
+    return f"{mark[:1].upper()}{mark[1:]}: {text}" if restated else text
+
+
 @dataclass(frozen=True)
 class ReferenceNames:
     """The names a store knows, per kind."""
@@ -108,14 +134,17 @@ def closest(name: str, known: tuple[str, ...]) -> str | None:
     return folded[match[0]] if match else None
 
 
-def unknown_reason(kind: str, name: str, known: tuple[str, ...], line: int | None = None) -> str:
-    """`unknown region 'Mexcio' on line 2: did you mean 'Mexico'?`"""
-    where = f" on line {line}" if line is not None else ""
+def unknown_reason(kind: str, name: str, known: tuple[str, ...], line: int | None = None) -> Reason:
+    """`unknown region 'Mexcio' on line 2: did you mean 'Mexico'?` (a Reason: translatable)."""
+    where = Reason("on_line", line=line) if line is not None else ""
+    what = Reason(f"kind.{kind}")
     suggestion = closest(name, known)
     if suggestion:
-        return f"unknown {kind} '{name}'{where}: did you mean '{suggestion}'?"
+        return Reason("unknown_name", kind=what, name=name, where=where, suggestion=suggestion)
+    if not known:
+        return Reason("unknown_name_none", kind=what, name=name, where=where)
     listed = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
-    return f"unknown {kind} '{name}'{where}" + (f" (known: {listed})" if known else " (none recorded yet)")
+    return Reason("unknown_name_listed", kind=what, name=name, where=where, known=listed)
 
 
 def check_names(frame: pd.DataFrame, lines: tuple[int, ...], columns: dict[str, str], names: ReferenceNames,
@@ -141,7 +170,7 @@ def require_known(names: ReferenceNames, kind: str, name: str | None) -> None:
     """Raise a ValidationError for an unknown name (CLI filters, forms); None means "all"."""
     if name is not None and name not in names.of(kind):
         reason = unknown_reason(kind, name, names.of(kind))
-        raise ValidationError(reason[0].upper() + reason[1:] + ".")
+        raise ValidationError.keyed("error.sentence", reason=reason)
 
 
 def require_names(session: Session, *, region: str | None = None, department: str | None = None,

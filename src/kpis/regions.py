@@ -10,10 +10,25 @@ from pydantic import BaseModel, ConfigDict, Field
 from kpis.roles import Actor, require
 from kpis.store import Store
 
-__all__ = ["REGION_COLUMNS", "RegionRecord", "save_region"]
+__all__ = ["REGION_COLUMNS", "RegionRecord", "regulation_table", "save_region"]
 
-REGION_COLUMNS = ("name_es", "language", "currency", "date_format", "regulators", "ai_rules", "residency",
-                  "residency_required", "validation", "validation_required")
+REGION_COLUMNS = ("name_es", "language", "language_es", "currency", "date_format", "regulators", "ai_rules",
+                  "ai_rules_es", "residency", "residency_required", "residency_es", "validation",
+                  "validation_required", "validation_es")
+TRANSLATED = ("language", "ai_rules", "residency", "validation")  # columns with a Spanish twin (<name>_es)
+
+
+def regulation_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The regulation table's texts in `lang`: in Spanish each translated column takes its `_es`
+    twin where one was recorded, else the English text (names of laws are not translated)."""
+    shown = table.copy()
+    if lang == "es":
+        for column in TRANSLATED:
+            if f"{column}_es" in shown:
+                spanish = shown[f"{column}_es"]
+                shown[column] = spanish.where(spanish.notna() & (spanish.astype("string").str.strip() != ""),
+                                              shown[column])
+    return shown
 
 
 class RegionRecord(BaseModel):
@@ -22,6 +37,10 @@ class RegionRecord(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     name_es: str | None = Field(default=None, max_length=100)
     language: str = Field(min_length=1, max_length=50)
+    language_es: str | None = Field(default=None, max_length=50)
+    ai_rules_es: str | None = Field(default=None, max_length=300)
+    residency_es: str | None = Field(default=None, max_length=300)
+    validation_es: str | None = Field(default=None, max_length=300)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     date_format: str = Field(min_length=1, max_length=20)
     regulators: str = Field(min_length=1, max_length=300)

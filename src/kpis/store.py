@@ -463,10 +463,10 @@ class Session:
 
     def upsert_regions(self, rows: pd.DataFrame, *, actor: str, channel: str) -> int:
         """Insert or replace rows of the regions' localisation and regulation table."""
-        return self.upsert_keyed("regions", ("name",), ("name_es", "language", "currency", "date_format",
-                                                        "regulators",
-                                                        "ai_rules", "residency", "residency_required", "validation",
-                                                        "validation_required"), rows, entity="region", actor=actor,
+        from kpis.regions import REGION_COLUMNS
+
+        columns = tuple(c for c in REGION_COLUMNS if c in rows.columns)
+        return self.upsert_keyed("regions", ("name",), columns, rows, entity="region", actor=actor,
                                  channel=channel, stamps={"updated_by": "actor", "updated_at": "now"})
 
     def append_targets(self, rows: pd.DataFrame, *, actor: str, channel: str,

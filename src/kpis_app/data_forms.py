@@ -18,12 +18,13 @@ from kpis.edits import (
     save_value_stream,
     set_target,
 )
-from kpis.errors import ConflictError, KpiError, ValidationError
+from kpis.errors import ConflictError, KpiError, Reason, ValidationError, localize
 from kpis.escaping import markdown_text
+from kpis.exchange import reason_of
 from kpis.formatting import format_day, format_value
 from kpis.i18n import t
 from kpis.records import InvestmentRecord, ObservationRecord, TargetRecord, ValueRecord
-from kpis.reference import actor_label, label
+from kpis.reference import actor_label, label, reason_label
 from kpis.roles import Actor
 from kpis.store import Store
 from kpis.value import STREAMS
@@ -36,12 +37,16 @@ def _field_errors(exc: Exception, lang: str) -> dict[str, str]:
     """Field name -> message, from a pydantic error or our ValidationError rows ('field: reason');
     a library message with a translation key is shown in the user's language."""
     if isinstance(exc, pydantic.ValidationError):
-        return {str(e["loc"][0]) if e["loc"] else "form": e["msg"].removeprefix("Value error, ") for e in exc.errors()}
+        return {str(e["loc"][0]) if e["loc"] else "form": localize(reason_of(e), lang) for e in exc.errors()}
     if isinstance(exc, ValidationError) and exc.rows:
         found = {}
         for row in exc.rows:
-            field, _, text = row.reason.partition(": ")
-            found[field if text else "form"] = exc.localized(lang) if exc.key else (text or row.reason)
+            reason = row.reason
+            if isinstance(reason, Reason) and reason.key == "field":
+                found[str(reason.params["field"])] = (exc.localized(lang) if exc.key
+                                                      else localize(reason.params["reason"], lang))
+            else:
+                found["form"] = exc.localized(lang) if exc.key else localize(reason, lang)
         return found
     return {"form": message(exc, lang)}
 
@@ -120,7 +125,7 @@ def target_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
         st.caption(t("data.target_in_force", lang, value=format_value(current["target"], kpi, lang),
                      who=markdown_text(actor_label(current["changed_by"], lang)),
                      when=format_day(current["changed_at"].date(), lang),
-                     reason=markdown_text(current["reason"] or "—")))
+                     reason=markdown_text(reason_label(current["reason"], lang) or "—")))
     else:
         st.caption(t("data.no_target_yet", lang))
     errors = st.session_state.pop(f"{FIELD_ERRORS}_tf", {})

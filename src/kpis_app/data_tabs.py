@@ -51,26 +51,28 @@ def import_tab(store: Store, catalog: Catalog, actor: Actor, lang: str) -> None:
         st.error(message(exc, lang))
         return
     # adding new names is explicit: the preview lists them and the user confirms
-    unknown_names = any(e.reason.startswith(("unknown region", "unknown department", "unknown program"))
-                        for e in parsed.errors)
+    unknown_names = any(getattr(e.reason, "key", "").startswith("unknown_name") for e in parsed.errors)
     if unknown_names and st.checkbox(t("data.import_create_missing", lang), key="imp_create"):
         parsed = parse_rows(kind, names, rows, catalog, reference, True, derived)
         for name_kind, new in parsed.missing.items():
             st.info(t("data.import_new_names", lang, kind=t(f"reference.{name_kind}", lang),
                       names=markdown_text(", ".join(new))), icon=":material/add_circle:")
-    table = preview(names, rows, parsed)
+    table = preview(names, rows, parsed, lang)
     bad = int((table["problem"].fillna("") != "").sum()) + sum(1 for e in parsed.errors if e.line == 1)
     if parsed.errors:
         st.error(t("data.import_bad", lang, bad=len(parsed.errors), total=len(rows)))
         for error in [e for e in parsed.errors if e.line == 1]:
-            st.error(str(error))
+            st.error(error.text(lang))
     else:
         st.success(t("data.import_ok", lang, total=len(rows)))
     shown = preview_page(table)
     if len(shown) < len(table):
         st.caption(t("data.import_preview_page", lang, shown=len(shown), total=len(table)))
+    # the file's own column names stay as written (they are what the user typed); ours are translated
     st.dataframe(shown.style.apply(lambda r: ["background-color: #FBE3D6" if r["problem"] else "" for _ in r],
-                                   axis=1), hide_index=True, width="stretch")
+                                   axis=1), hide_index=True, width="stretch",
+                 column_config={"line": st.column_config.NumberColumn(t("data.preview_line", lang), format="%d"),
+                                "problem": st.column_config.TextColumn(t("data.preview_problem", lang))})
     if st.button(t("data.import_commit", lang, total=len(parsed.frame)), type="primary", key="imp_commit",
                  disabled=bool(parsed.errors) or bad > 0 or not actor.can("editor")):
         try:
