@@ -52,7 +52,8 @@ with right:
     for m in selected:
         if len(selected) > 1:
             st.markdown(f"**{markdown_text(named(m.assessment.unit))}**")
-        st.dataframe(gaps_table(m, lang), hide_index=True, width="stretch")
+        gaps = gaps_table(m, lang)  # static: wraps in the half-width column, so the last column is never cut
+        st.table(gaps.set_index(gaps.columns[0]))
 
 checklists, gate = cached_readiness(checklist_unit, year, quarter)
 st.subheader(f"{t('maturity.gate', lang)} · {markdown_text(named(checklist_unit))}")

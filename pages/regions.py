@@ -50,7 +50,9 @@ for name in names:
         row[catalog.get(kpi_id).name(lang)] = (f"{format_value(cell.actual, cell.kpi, lang)} "
                                                f"{STATUS_ICONS[cell.status]} {t('status.' + cell.status, lang)}")
     rows.append(row)
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+if rows:  # a static table wraps the KPI names, so no column is cut at 1366 px
+    frame = pd.DataFrame(rows)
+    st.table(frame.set_index(frame.columns[0]))
 latency = [(label("region", name, lang, overview["spanish"]),
             view["grids"][name].cell("api_latency_p95_ms", year, quarter).actual) for name in names]
 st.plotly_chart(region_latency_figure(latency, 100, lang), width="stretch", config={"displaylogo": False})

@@ -295,7 +295,8 @@ def funnel_figure(rows: list[tuple[str, int, float | None]], year: int, lang: st
 
 def horizon_figure(mix: dict[str, tuple[int, float]], target: dict[str, float], lang: str = "en") -> go.Figure:
     """Share of the active pipeline per horizon against the target investment mix."""
-    labels = [t(f"horizon.{h}", lang) for h in target]
+    # two lines per label ("H1" / "core optimisation"): four long names fit a half-width chart unrotated
+    labels = ["<br>".join(t(f"horizon.{h}", lang).split(" ", 1)) for h in target]
     figure = go.Figure()
     figure.add_trace(go.Bar(x=labels, y=[mix[h][1] for h in target], name=t("innovation.pipeline_share", lang),
                             marker_color="#0072B2", text=[f"{mix[h][0]}" for h in target], textposition="outside"))
@@ -326,7 +327,9 @@ def region_latency_figure(rows: list[tuple[str, float | None]], limit: float, la
     colors = [STATUS_COLORS["no_data"] if v is None else STATUS_COLORS["on_track"] if v <= limit
               else STATUS_COLORS["off_track"] for _, v in rows]
     figure = go.Figure(go.Bar(x=[html_text(r) for r, _ in rows], y=[v for _, v in rows], marker_color=colors,
-                              text=[("—" if v is None else f"{v:.0f} ms") for _, v in rows], textposition="outside"))
+                              text=[("—" if v is None else f"{v:.0f} ms") for _, v in rows],
+                              # inside the bar's top: a label above a bar near the limit would sit on the line
+                              textposition="inside", insidetextanchor="end", textfont=dict(color="white")))
     figure.add_hline(y=limit, line=dict(color=TARGET_COLOR, dash="dash", width=2),
                      annotation_text=f"{t('chart.target', lang)} < {limit:.0f} ms", annotation_position="top left")
     figure.update_layout(template=TEMPLATE_NAME, height=380, title=dict(text=t("regions.latency", lang)),

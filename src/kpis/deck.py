@@ -4,6 +4,7 @@ notes written from the data. A PDF copy when LibreOffice is installed."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import tempfile
@@ -36,6 +37,11 @@ MUTED = RGBColor(0x5B, 0x66, 0x75)
 ROWS_PER_SLIDE = 11
 TABLE_TOP = Inches(1.4)
 LAYOUT_TITLE, LAYOUT_CONTENT, LAYOUT_TITLE_ONLY = 0, 1, 5
+
+
+def _plain(title: str) -> str:
+    """A chart title written for Plotly ("Title<br><sup>subtitle</sup>") as one line of slide text."""
+    return re.sub(r"</?sup>", "", title.replace("<br>", " · "))
 
 
 def _rgb(hex_color: str) -> RGBColor:
@@ -339,7 +345,7 @@ def _innovation(prs, data: BoardData) -> None:
     stages.categories = [t(f"stage.{stage}", lang) for stage, _, _ in rows]
     stages.add_series(t("innovation.count", lang), [count for _, count, _ in rows])
     chart = _chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, stages, MARGIN, Inches(1.4), Inches(6.1), Inches(5.4),
-                   title=t("innovation.funnel", lang, year=data.year), colors=["#0072B2"], legend=False)
+                   title=_plain(t("innovation.funnel", lang, year=data.year)), colors=["#0072B2"], legend=False)
     chart.plots[0].has_data_labels = True
     chart.category_axis.reverse_order = True
     quarters = CategoryChartData()

@@ -64,8 +64,10 @@ def _percent(value: float, precise: bool, lang: str = "en") -> str:
 
 
 def _currency(value: float, code: str, lang: str) -> str:
-    if abs(value) < 1:
-        digits = 3 if abs(value) < 0.1 and value != 0 else 2
+    if value == 0:
+        amount = "0"
+    elif abs(value) < 1:
+        digits = 3 if abs(value) < 0.1 else 2
         amount = f"{value:.{digits}f}"
     else:
         amount = format_compact(value, lang)

@@ -478,7 +478,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "innovation.empty": {"en": "No use cases recorded yet. Add them on the Targets & data page or import a use-cases file.",
                          "es": "Aún no hay casos de uso. Agréguelos en Metas y datos o importe un archivo de casos de uso."},
     "innovation.year": {"en": "Cohort year (use cases started in)", "es": "Año de la cohorte (casos iniciados en)"},
-    "innovation.funnel": {"en": "Funnel of use cases started in {year} (conversion from the stage before)", "es": "Embudo de casos iniciados en {year} (conversión desde la etapa anterior)"},
+    "innovation.funnel": {"en": "Funnel of use cases started in {year}<br><sup>conversion from the stage before</sup>", "es": "Embudo de casos iniciados en {year}<br><sup>conversión desde la etapa anterior</sup>"},
     "innovation.reference": {"en": "Seeds' reference funnel (100 / 20 / 10 / 5 / 2-3)", "es": "Embudo de referencia (100 / 20 / 10 / 5 / 2-3)"},
     "innovation.horizons": {"en": "Active pipeline by horizon vs target investment mix", "es": "Pipeline activo por horizonte vs mezcla de inversión meta"},
     "innovation.pipeline_share": {"en": "Share of active use cases", "es": "Porcentaje de casos activos"},
