@@ -5,7 +5,7 @@ PORT ?= 8501
 # 127.0.0.1: only this machine. Serving the network needs sign-in (README, "Security").
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test install install-dev chromium lint bench
+.PHONY: run test install install-dev chromium lint bench bench-quick
 
 install:
 	$(PIP) install -r requirements.txt -e .
@@ -30,5 +30,8 @@ lint:
 test: install-dev chromium lint
 	$(PYTHON) -m pytest -q
 
-bench: install
-	$(PYTHON) bench/scorecard.py
+bench: install  # full sizes (minutes; builds stores up to 1000x the demo)
+	for script in scorecard pages cli export montecarlo ingest; do $(PYTHON) bench/$$script.py || exit 1; done
+
+bench-quick: install  # the --quick sizes; the test suite runs these too (tests/test_bench.py)
+	for script in scorecard pages cli export montecarlo ingest; do $(PYTHON) bench/$$script.py --quick || exit 1; done

@@ -1,6 +1,7 @@
 """Benchmark: the seeded Monte Carlo of cumulative value (vectorised numpy) vs a plain Python loop.
 
-Usage: python bench/montecarlo.py [--draws 10000] [--horizon 10] [--repeat 5]
+Usage: python bench/montecarlo.py [--quick] [--draws 10000] [--horizon 10] [--repeat 5]
+(interleaved: each round runs both variants, one after the other; medians)
 """
 
 from __future__ import annotations
@@ -8,7 +9,12 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine
 
 from kpis.demo import DEMO_INVESTMENTS, DEMO_STREAMS
 from kpis.value import STREAMS, ProgramLedger, Scenario, simulate
@@ -39,10 +45,14 @@ def python_loop(ledger: ProgramLedger, horizon: int, draws: int, sigma: float) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--draws", type=int, default=10_000)
+    parser.add_argument("--quick", action="store_true", help="2,000 draws, 2 rounds (CI)")
+    parser.add_argument("--draws", type=int, default=None)
     parser.add_argument("--horizon", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=None)
     args = parser.parse_args()
+    args.draws = args.draws or (2_000 if args.quick else 10_000)
+    args.repeat = args.repeat or (2 if args.quick else 5)
+    print(f"machine: {machine()}")
     ledger = demo_ledger()
     timings: dict[str, list[float]] = {"numpy": [], "python": []}
     results = {}

@@ -11,7 +11,7 @@ import pytest
 
 from kpis.catalog import Catalog, load_catalog
 from kpis.setup import initialise
-from kpis.store import Store
+from kpis.store import Store, keep_open
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,6 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def _raise_app_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pages re-raise unexpected exceptions under KPIS_DEBUG, so AppTest sees them."""
     monkeypatch.setenv("KPIS_DEBUG", "1")
+
+
+@pytest.fixture(autouse=True)
+def _release_files():
+    """A page run in a test keeps its file open for a moment (kpis.store.keep_open), as the app
+    does; each test ends with every file released, so the next one starts like a new process."""
+    yield
+    keep_open(0)
 
 
 @pytest.fixture(scope="session")

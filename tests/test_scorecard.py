@@ -215,3 +215,24 @@ def test_demo_program_is_deterministic():
     pd.testing.assert_frame_equal(first, second)
     assert len(first) > 2000
     assert set(first["region"].dropna()) == {"Mexico", "USA", "Brazil", "Colombia"}
+
+
+def test_region_grids_read_once_and_equal_one_grid_per_region(demo_store):
+    """The grouped query (every region in one scan) gives exactly what one build_grid per region gives."""
+    from kpis.catalog import load_catalog
+    from kpis.scorecard import Scope, build_grid, region_grids
+
+    catalog = load_catalog()
+    with demo_store.session() as session:
+        session.con.execute("INSERT INTO observations (kpi_id, period, region, department, value, source, loaded_at) "
+                            "VALUES ('new_users', DATE '2026-03-31', 'Mexico', 'Collections', 7, 'test', now()), "
+                            "('availability_pct', DATE '2026-03-31', 'USA', 'Finance', 99.1, 'test', now())")
+        regions = ["Brazil", "Colombia", "Mexico", "USA", "Nowhere"]
+        grouped = region_grids(session, catalog, (2025, 4), (2026, 2), regions)
+        for region in regions:
+            one = build_grid(session, catalog, (2025, 4), (2026, 2), Scope(region=region))
+            assert grouped[region].scope == one.scope
+            for key, cell in one.cells.items():
+                other = grouped[region].cells[key]
+                assert (other.actual, other.target_value, other.status, other.periods, other.last_period) == (
+                    cell.actual, cell.target_value, cell.status, cell.periods, cell.last_period), (region, key)

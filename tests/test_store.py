@@ -89,3 +89,98 @@ def test_unchanged_rows_are_not_rewritten_or_audited(store: Store):
         assert session.upsert_observations(frame, actor="a", channel="test") == 1
         assert session.upsert_observations(frame, actor="a", channel="test") == 0
         assert session.scalar("SELECT count(*) FROM audit_log WHERE entity = 'observation'") == 1
+
+
+def test_app_shares_one_open_file_and_releases_it_when_idle(tmp_path: Path):
+    """keep_open (the app): reads in a burst share one open and check of the file; once idle for the
+    linger time the file is free, so another process opens it and writes."""
+    from kpis import store as store_module
+    from kpis.store import keep_open
+
+    path = tmp_path / "shared.duckdb"
+    with Store(path).session():
+        pass
+    opened = []
+    real_connect = Store._connect
+    keep_open(0.3)
+    try:
+        Store._connect = lambda self: opened.append(1) or real_connect(self)  # count real opens
+        for _ in range(5):
+            with Store(path).session() as session:
+                assert session.scalar("SELECT count(*) FROM observations") == 0
+        assert len(opened) == 1
+        time.sleep(0.6)  # idle past the linger time: released
+        other = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb
+            con = duckdb.connect({str(path)!r})
+            con.execute("CREATE TABLE from_elsewhere AS SELECT 1 AS x")
+            con.close()
+        """)], capture_output=True, text=True, timeout=60)
+        assert other.returncode == 0, other.stderr
+        with Store(path).session() as session:  # reopened, and sees the other process's write
+            assert session.scalar("SELECT count(*) FROM from_elsewhere") == 1
+        assert len(opened) == 2
+    finally:
+        Store._connect = real_connect
+        keep_open(0)
+    assert all(shared.con is None for shared in store_module._SHARED.values())
+
+
+def test_cli_write_waits_for_the_app_to_release_the_file(tmp_path: Path, catalog):
+    """While this process (as the app) reads in a burst, a CLI import waits and then succeeds."""
+    from kpis.setup import initialise
+    from kpis.store import keep_open
+
+    path = tmp_path / "busy.duckdb"
+    initialise(Store(path), catalog)
+    data = tmp_path / "obs.csv"
+    data.write_text("kpi_id,period,value\nnew_users,2026-01,5\n", encoding="utf-8")
+    keep_open(0.5)
+    try:
+        with Store(path).session():
+            pass  # the file stays open for 0.5 s after this
+        result = subprocess.run([sys.executable, "-m", "kpis", "--db", str(path), "import", "observations", str(data)],
+                                capture_output=True, text=True, timeout=120)
+    finally:
+        keep_open(0)
+    assert result.returncode == 0, result.stderr
+    with Store(path).session() as session:
+        assert session.scalar("SELECT count(*) FROM observations") == 1
+
+
+def test_read_only_commands_never_write_the_file(tmp_path: Path, catalog):
+    from kpis.setup import initialise
+
+    path = tmp_path / "report.duckdb"
+    initialise(Store(path), catalog, demo=True)
+    before = (path.stat().st_mtime_ns, path.read_bytes())
+    quarter = ["--year", "2026", "--quarter", "1"]
+    for command in (["scorecard", *quarter], ["value"], ["maturity", *quarter], ["readiness", *quarter]):
+        result = subprocess.run([sys.executable, "-m", "kpis", "--db", str(path), *command], capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 0, (command, result.stderr)
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == before
+    assert not path.with_name(path.name + ".wal").exists()
+
+
+def test_read_only_session_refuses_an_old_file_and_uses_a_changed_catalog_without_writing(tmp_path: Path,
+                                                                                          catalog):
+    from kpis.errors import KpiError
+
+    old = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(old))
+    con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    con.execute(MIGRATIONS[0].read_text(encoding="utf-8"))
+    con.execute("INSERT INTO schema_version VALUES (1, now())")
+    con.close()
+    with pytest.raises(KpiError, match="python -m kpis init"), Store(old, read_only=True).session():
+        pass
+    path = tmp_path / "current.duckdb"
+    with Store(path).session() as session:
+        session.sync_catalog(catalog)
+    changed = catalog.__class__(kpis=tuple(k.model_copy(update={"over_time": "max"}) if k.id == "new_users" else k
+                                           for k in catalog))
+    with Store(path, read_only=True, catalog=changed).session() as session:
+        assert session.scalar("SELECT over_time FROM kpis WHERE kpi_id = 'new_users'") == "max"
+    with Store(path).session() as session:  # the file still has the stored rule
+        assert session.scalar("SELECT over_time FROM kpis WHERE kpi_id = 'new_users'") == "sum"

@@ -37,7 +37,7 @@ from kpis.maturity import Maturity
 from kpis.packs import load_checklists
 from kpis.periods import shift_quarter
 from kpis.readiness import ORGANISATION, ChecklistResult, Gate, evaluate_checklists, maturity_for
-from kpis.scorecard import Cell, Grid, Scope, build_grid, convert_grid, scorecard_records
+from kpis.scorecard import Cell, Grid, Scope, build_grid, convert_grid, region_grids, scorecard_records
 from kpis.status import STATUS_ICONS
 from kpis.store import Session
 from kpis.valuation import value_summary
@@ -104,10 +104,9 @@ def gather(session: Session, catalog: Catalog, year: int, quarter: int, scope: S
     unit = scope.region or scope.department or ORGANISATION
     checklists, gate = evaluate_checklists(session, catalog, load_checklists(), unit, year, quarter)
     regions = [r["region"] for r in session.rows("scopes") if r["region"] and r["department"] is None]
-    region_grids = {name: build_grid(session, catalog, (year, quarter), (year, quarter), Scope(region=name))
-                    for name in sorted(set(regions))}
+    by_region = region_grids(session, catalog, (year, quarter), (year, quarter), sorted(set(regions)))
     return BoardData(year, quarter, scope, lang, grid, cells, what_changed(grid, cells), last, value, simulation,
-                     maturity_for(session, year, quarter), checklists, gate, load_use_cases(session), region_grids,
+                     maturity_for(session, year, quarter), checklists, gate, load_use_cases(session), by_region,
                      verdict_text(verdict(cells, gate), catalog, lang))
 
 

@@ -12,35 +12,20 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kpis.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
+# Only light modules at the top: each command imports what it needs (a scorecard never loads
+# pandas, plotly or the exchange readers), so the process starts fast.
 from kpis.errors import KpiError, ValidationError
-from kpis.exchange import IMPORT_KINDS, import_file
-from kpis.formatting import format_attainment, format_change, format_money, format_value
 from kpis.fx import CURRENCIES
 from kpis.i18n import t
-from kpis.ledger import fx_table
-from kpis.maturity import DIMENSIONS
-from kpis.packs import full_catalog, load_checklists, load_growth_pack
+from kpis.kinds import IMPORT_KINDS
+from kpis.kinds import ORGANISATION_UNIT as ORGANISATION
 from kpis.periods import parse_quarter
-from kpis.readiness import (
-    ORGANISATION,
-    evaluate_checklists,
-    maturity_for,
-    maturity_record,
-    readiness_record,
-    unit_scope,
-)
-from kpis.reference import require_names
-from kpis.roles import Actor
-from kpis.scorecard import Scope, convert_grid, quarter_scorecard, scorecard_records
-from kpis.setup import initialise
-from kpis.status import STATUS_ICONS
-from kpis.store import Store
-from kpis.valuation import value_headline, value_record, value_summary
-from kpis.value import STREAMS
-from kpis.verdict import verdict, verdict_text
+
+if TYPE_CHECKING:
+    from kpis.catalog import Catalog
+    from kpis.store import Store
 
 __all__ = ["default_db_path", "main"]
 
@@ -205,6 +190,9 @@ def _print_json(data: Any) -> None:
 
 
 def _print_table(records: list[dict[str, Any]], catalog: Catalog, lang: str) -> None:
+    from kpis.formatting import format_attainment, format_change, format_value
+    from kpis.status import STATUS_ICONS
+
     headers = [t("table.kpi", lang), t("card.actual", lang), t("card.target", lang),
                t("card.attainment", lang), t("table.status", lang), t("card.change", lang)]
     lines = []
@@ -238,6 +226,10 @@ def _reporting(currency: str | None) -> str | None:
 
 
 def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
+    from kpis.ledger import fx_table
+    from kpis.reference import require_names
+    from kpis.scorecard import Scope, convert_grid, quarter_scorecard, scorecard_records
+
     scope = Scope(region=args.region, department=args.department)
     with store.session() as session:
         require_names(session, region=args.region, department=args.department)
@@ -263,6 +255,10 @@ def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> i
 
 
 def cmd_import(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
+    from kpis.exchange import import_file
+    from kpis.packs import full_catalog, load_growth_pack
+    from kpis.roles import Actor
+
     actor = Actor(current_actor(), "admin")  # whoever can run the CLI can already write the file
     everything = full_catalog(catalog, load_growth_pack())  # growth-pack KPIs can be imported too
     result = import_file(store, args.kind, args.file, everything, actor=actor, dry_run=args.dry_run,
@@ -281,6 +277,11 @@ def cmd_import(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
 
 
 def cmd_value(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
+    from kpis.formatting import format_money
+    from kpis.reference import require_names
+    from kpis.valuation import value_headline, value_record, value_summary
+    from kpis.value import STREAMS
+
     with store.session() as session:
         require_names(session, program=args.program)
         summary = value_summary(session, catalog, program=args.program, horizon=args.horizon,
@@ -306,6 +307,9 @@ def cmd_value(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
 
 
 def cmd_maturity(args: argparse.Namespace, store: Store) -> int:
+    from kpis.maturity import DIMENSIONS
+    from kpis.readiness import maturity_for, maturity_record
+
     with store.session() as session:
         found = maturity_for(session, args.year, args.quarter, args.unit)
     if args.unit and not found:
@@ -328,6 +332,11 @@ def cmd_maturity(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_readiness(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
+    from kpis.packs import load_checklists
+    from kpis.readiness import evaluate_checklists, readiness_record, unit_scope
+    from kpis.scorecard import quarter_scorecard
+    from kpis.verdict import verdict, verdict_text
+
     with store.session() as session:
         checklists, gate = evaluate_checklists(session, catalog, load_checklists(), args.unit, args.year,
                                                args.quarter)
@@ -354,6 +363,8 @@ def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     from kpis.boardpack import chart_ids, gather, render_chart, render_table, table_ids
     from kpis.deck import build_deck, deck_to_pdf
     from kpis.images import figure_bytes
+    from kpis.reference import require_names
+    from kpis.scorecard import Scope
     from kpis.tables import to_csv_bytes, to_xlsx_bytes
 
     if args.list or args.what is None:
@@ -402,6 +413,7 @@ def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, store: Store) -> int:
+    from kpis.roles import Actor
     from kpis.telemetry import ingest_events
 
     actor = Actor(current_actor(), "admin")
@@ -438,8 +450,14 @@ def cmd_restore(args: argparse.Namespace, store: Store) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from kpis.catalog import DEFAULT_CATALOG_PATH, load_catalog
+    from kpis.store import Store
+
     catalog = load_catalog(args.catalog or DEFAULT_CATALOG_PATH)
-    store = Store(args.db or default_db_path(), busy_timeout=float(os.environ.get("KPIS_BUSY_TIMEOUT") or 5))
+    # reporting commands open the file read-only: they never write it (not even a catalog sync)
+    read_only = args.command in READ_ONLY
+    store = Store(args.db or default_db_path(), busy_timeout=float(os.environ.get("KPIS_BUSY_TIMEOUT") or 5),
+                  read_only=read_only, catalog=catalog if read_only else None)
     if args.command == "demo-events":
         return cmd_demo_events(args)
     if args.command == "restore":
@@ -451,7 +469,10 @@ def run(args: argparse.Namespace) -> int:
     if args.command in READ_ONLY and not store.path.exists():
         raise KpiError(f"No database at {store.path}: check --db (or KPIS_DB), or create one with "
                        "`python -m kpis init`.")
-    loaded = initialise(store, catalog, demo=getattr(args, "demo", False), actor=current_actor())
+    if not read_only:
+        from kpis.setup import initialise
+
+        loaded = initialise(store, catalog, demo=getattr(args, "demo", False), actor=current_actor())
     if args.command == "init":
         print(f"{store.path}: schema ready" + ("; demo program loaded." if loaded else "."))
         return 0

@@ -14,6 +14,7 @@ import pydantic
 
 from kpis.catalog import Catalog
 from kpis.errors import Reason, RowError, ValidationError, joined, localize
+from kpis.kinds import IMPORT_KINDS
 from kpis.records import (
     InvestmentRecord,
     MaturityRecord,
@@ -37,8 +38,7 @@ __all__ = [
     "read_table",
 ]
 
-IMPORT_KINDS = ("observations", "targets", "maturity", "value", "investments", "use-cases")
-SUPPORTED_KINDS = ("observations", "targets", "maturity", "value", "investments", "use-cases")
+SUPPORTED_KINDS = IMPORT_KINDS
 MAX_FILE_BYTES = 50 * 1024 * 1024  # the upload and file limit
 MAX_ROWS = 200_000  # data rows per file
 MAX_COLUMNS = 30  # the widest kind has 8 columns; a few spare for notes

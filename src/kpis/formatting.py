@@ -5,9 +5,11 @@ hand-written patterns."""
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import date
 
+from babel import Locale
 from babel.dates import format_date as babel_date
 from babel.numbers import format_compact_decimal, format_decimal
 
@@ -21,10 +23,14 @@ LOCALES = {"en": "en_US", "es": "es_MX"}
 _WEEKS = {"en": "wk", "es": "sem"}
 
 
-def locale_for(lang: str) -> str:
-    return LOCALES.get(lang, "en_US")
+@functools.cache
+def locale_for(lang: str) -> Locale:
+    """The language's Babel locale, parsed once per process (parsing it per call cost more than
+    the formatting itself on a page of a few thousand figures)."""
+    return Locale.parse(LOCALES.get(lang, "en_US"))
 
 
+@functools.lru_cache(maxsize=4096)
 def format_day(day: date | None, lang: str = "en") -> str:
     """A date for people in the language's locale: 'Nov 23, 2026' / '23 nov 2026'."""
     return DASH if day is None else babel_date(day, "medium", locale=locale_for(lang))

@@ -646,6 +646,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sysreason.log_rewritten": {"en": "event log file rewritten", "es": "archivo de registro reescrito"},
     "sysreason.no_longer_derived": {"en": "no longer derived from the use-case records",
                                     "es": "ya no se calcula de los casos de uso"},
+    "audit.latest": {"en": "The newest {n} are shown; the CSV has them all.",
+                     "es": "Se muestran los {n} más recientes; el CSV los tiene todos."},
     "error.sentence": {"en": "{reason}.", "es": "{reason}."},
     "error.derived": {"en": "{kpi} is {reason}.", "es": "{kpi}: {reason}."},
     "reason.by_at": {"en": "{actor} at {at}", "es": "{actor} el {at}"},

@@ -80,21 +80,23 @@ def figure_bytes(figure: go.Figure, fmt: str = "png", *, width: int = BOARD_WIDT
         return kaleido.calc_fig_sync(figure, opts=options)
 
 
+def stop_shared() -> None:
+    """Stop the shared export browser (the next figure_bytes starts it again)."""
+    with _LOCK:
+        _stop()
+
+
 def oneshot_bytes(figure: go.Figure, fmt: str = "png") -> bytes:
-    """The slow path (a fresh browser per call), for the benchmark's comparison only."""
+    """The slow path (a fresh browser per call), for the benchmark's comparison only. Call it with
+    the shared browser stopped (stop_shared): while it runs, kaleido would hand the call to it."""
     import kaleido
 
     if chrome_path() is None:
         raise ExportUnavailable("No Chrome/Chromium installed.")
     os.environ.setdefault("BROWSER_PATH", chrome_path() or "")
     with _LOCK:
-        was_running = _STARTED
-        if was_running:
-            _stop()
-        try:
-            return kaleido.calc_fig_sync(figure, opts={"format": fmt, "width": BOARD_WIDTH, "height": BOARD_HEIGHT,
-                                                       "scale": 2 if fmt == "png" else 1},
-                                         kopts={"mathjax": False})
-        finally:
-            if was_running:
-                _ensure_started()
+        if _STARTED:
+            raise RuntimeError("stop the shared export browser first (images.stop_shared())")
+        return kaleido.calc_fig_sync(figure, opts={"format": fmt, "width": BOARD_WIDTH, "height": BOARD_HEIGHT,
+                                                   "scale": 2 if fmt == "png" else 1},
+                                     kopts={"mathjax": False})

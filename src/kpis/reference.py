@@ -6,12 +6,15 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import date
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from kpis.errors import Reason, RowError, ValidationError
+from kpis.kinds import ORGANISATION_UNIT
 from kpis.roles import Actor, require
 from kpis.store import Session, Store, utc_now
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "KINDS",
@@ -46,9 +49,6 @@ _KEYS = {"observations": ("kpi_id", "period", "region", "department"),
          "value_streams": ("program", "stream", "year"), "investments": ("program", "year", "category"),
          "maturity_assessments": ("unit", "year", "quarter", "dimension"),
          "checklist_ticks": ("unit", "year", "quarter", "checklist", "item")}
-
-
-ORGANISATION_UNIT = "Organisation"
 
 
 def spanish_names(session: Session) -> dict[str, dict[str, str]]:
@@ -157,7 +157,7 @@ def check_names(frame: pd.DataFrame, lines: tuple[int, ...], columns: dict[str, 
             continue
         known = set(names.of(kind))
         for line, value in zip(lines, frame[column]):
-            if value is None or pd.isna(value) or value in known:
+            if value is None or value != value or value in known:  # value != value: NaN
                 continue
             if create_missing:
                 missing.setdefault(kind, set()).add(value)

@@ -11,15 +11,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from kpis.catalog import Catalog
 from kpis.errors import ConflictError, KpiError, SchemaVersionError, StoreBusyError
 
-__all__ = ["SCHEMA_VERSION", "Session", "Store", "utc_now"]
+if TYPE_CHECKING:  # pandas loads only where a DataFrame is made (a CLI report does not need it)
+    import pandas as pd
+
+__all__ = ["SCHEMA_VERSION", "Session", "Store", "keep_open", "utc_now"]
 
 SQL_DIR = Path(__file__).with_name("sql")
 MIGRATIONS = tuple(sorted((SQL_DIR / "migrations").glob("*.sql")))
@@ -29,6 +31,93 @@ _TARGET_KEY = (
     "t.kpi_id = i.kpi_id AND t.year = i.year AND t.quarter = i.quarter "
     "AND t.region IS NOT DISTINCT FROM i.region AND t.department IS NOT DISTINCT FROM i.department"
 )
+
+
+def _catalog_rows(catalog: Catalog) -> list[tuple]:
+    """The kpis table's rows for a catalog (the SQL aggregation rules read them)."""
+    now = utc_now()
+    return [(k.id, k.family, k.unit, k.direction, k.over_time, k.across_scope, k.error_budget,
+             k.model_dump_json(), now) for k in catalog]
+
+
+_LINGER = [0.0]  # seconds a shared connection stays open after its last use; 0 = no sharing (CLI)
+
+
+def keep_open(seconds: float) -> None:
+    """In this process, share one connection per database file and keep it open `seconds` after
+    its last use (the app: many short reads per page). 0 (the default, the CLI) opens and closes
+    the file for every unit of work."""
+    _LINGER[0] = max(0.0, float(seconds))
+    if not _LINGER[0]:
+        for shared in list(_SHARED.values()):
+            shared.close_if_idle()
+
+
+class _Shared:
+    """One DuckDB connection to one file, handed out as cursors, closed when idle."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.users = 0
+        self.timer: threading.Timer | None = None
+
+    def acquire(self, store: Store) -> duckdb.DuckDBPyConnection:
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+            if self.con is None:
+                con = store._connect()
+                try:
+                    Session(con).migrate()  # once per open: no other process can change the file meanwhile
+                except BaseException:
+                    con.close()
+                    raise
+                self.con = con
+            self.users += 1
+            try:
+                cursor = self.con.cursor()
+                cursor.execute("SET TimeZone = 'UTC'")
+            except BaseException:
+                self.users -= 1
+                raise
+        return cursor
+
+    def release(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        try:
+            cursor.close()
+        finally:
+            with self.lock:
+                self.users -= 1
+                if self.users == 0 and self.con is not None:
+                    self.timer = threading.Timer(_LINGER[0], self.close_if_idle)
+                    self.timer.daemon = True
+                    self.timer.start()
+
+    def close_if_idle(self) -> None:
+        with self.lock:
+            if self.users == 0 and self.con is not None:
+                self.con.close()
+                self.con = None
+
+    def discard(self) -> None:
+        with self.lock:
+            if self.con is not None:
+                try:
+                    self.con.close()
+                finally:
+                    self.con = None
+
+
+_SHARED: dict[str, _Shared] = {}
+_SHARED_GUARD = threading.Lock()
+
+
+def _shared_for(path: Path) -> _Shared:
+    key = str(path.resolve())
+    with _SHARED_GUARD:
+        return _SHARED.setdefault(key, _Shared())
 
 
 _WRITE_LOCKS: dict[str, threading.Lock] = {}
@@ -112,9 +201,15 @@ class Store:
     """A DuckDB file. Open a short-lived `session()` per unit of work so that other
     processes (the CLI next to the app) can get the file between them."""
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0, read_only: bool = False,
+                 catalog: Catalog | None = None) -> None:
+        """`read_only`: sessions open the file read-only and never write it (the CLI's reporting
+        commands); the file must be at this program's schema version, and if `catalog` differs
+        from the one stored, its rules are used for the session without touching the file."""
         self.path = Path(path)
         self.busy_timeout = busy_timeout
+        self.read_only = read_only
+        self.catalog = catalog
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -126,7 +221,7 @@ class Store:
         delay = 0.05
         while True:
             try:
-                con = duckdb.connect(str(self.path), config=_CONFIG)
+                con = duckdb.connect(str(self.path), read_only=self.read_only, config=_CONFIG)
                 con.execute("SET TimeZone = 'UTC'")  # dates and months never depend on the machine's TZ
                 return con
             except duckdb.IOException as exc:
@@ -141,11 +236,21 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A migrated connection, closed on exit. duckdb errors surface as KpiError."""
+        """A migrated connection, closed on exit (or, in a process that called keep_open(), a cursor
+        of the file's shared connection). duckdb errors surface as KpiError."""
+        if _LINGER[0] > 0 and not self.read_only:
+            with self._shared_session() as session:
+                yield session
+            return
         con = self._connect()
         try:
             session = Session(con)
-            session.migrate()
+            if self.read_only:
+                session.check_version(self.path)
+                if self.catalog is not None:
+                    session.use_catalog(self.catalog)
+            else:
+                session.migrate()
             yield session
         except duckdb.TransactionException as exc:
             if _is_conflict(exc):
@@ -155,6 +260,28 @@ class Store:
             raise KpiError(_io_message(self.path, exc)) from None
         finally:
             con.close()
+
+    @contextmanager
+    def _shared_session(self) -> Iterator[Session]:
+        """A cursor (its own DuckDB connection, one per thread) of one connection per file that
+        this process keeps open while it is in use and for keep_open()'s seconds after: a page's
+        several reads open and check the file once, not once each. Idle for that long, the file is
+        released, so the CLI (which waits up to its busy timeout) can write between a user's clicks."""
+        shared = _shared_for(self.path)
+        cursor = shared.acquire(self)
+        try:
+            yield Session(cursor)
+        except duckdb.TransactionException as exc:
+            if _is_conflict(exc):
+                raise ConflictError(f"Another write changed the same records at the same time: {exc}") from None
+            raise KpiError(_io_message(self.path, exc)) from None
+        except duckdb.FatalException as exc:  # the database instance is unusable: drop it
+            shared.discard()
+            raise KpiError(_io_message(self.path, exc)) from None
+        except duckdb.Error as exc:
+            raise KpiError(_io_message(self.path, exc)) from None
+        finally:
+            shared.release(cursor)
 
     @contextmanager
     def write_session(self) -> Iterator[Session]:
@@ -290,12 +417,35 @@ class Session:
 
     # -- schema -----------------------------------------------------------------------------
     def schema_version(self) -> int:
-        exists = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-        ).fetchone()[0]
-        if not exists:
+        try:
+            return int(self.con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0])
+        except duckdb.CatalogException:  # a new, empty file
             return 0
-        return int(self.con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0])
+
+    def check_version(self, path: Path) -> None:
+        """For a read-only session: the file must be at SCHEMA_VERSION (an older one needs `init`)."""
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"This database uses schema version {current}, but this program only knows up to "
+                f"version {SCHEMA_VERSION}. Upgrade the program, or open a different file."
+            )
+        if current < SCHEMA_VERSION:
+            raise KpiError(f"{path} was made by an earlier version (schema {current} of {SCHEMA_VERSION}): run "
+                           "`python -m kpis init` once to upgrade it, then run this command again.")
+
+    def use_catalog(self, catalog: Catalog) -> None:
+        """In a read-only session, read with `catalog`'s aggregation rules: if they differ from the
+        stored ones, a temporary `kpis` table (this connection only, in memory) takes their place."""
+        wanted = _catalog_rows(catalog)
+        stored = dict(self.con.execute("SELECT kpi_id, definition FROM kpis").fetchall())
+        if all(stored.get(row[0]) == row[7] for row in wanted):
+            return
+        from kpis.packs import full_catalog, load_growth_pack
+
+        self.con.execute("CREATE TEMP TABLE kpis AS SELECT * FROM main.kpis LIMIT 0")
+        self.con.executemany("INSERT INTO temp.kpis VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             _catalog_rows(full_catalog(catalog, load_growth_pack())))
 
     def migrate(self) -> None:
         """Bring the file to SCHEMA_VERSION; refuse a file written by a newer program."""
@@ -367,11 +517,7 @@ class Session:
 
     def sync_catalog(self, catalog: Catalog) -> None:
         """Make the kpis table equal to the catalog (the SQL aggregation rules read it)."""
-        rows = [
-            (k.id, k.family, k.unit, k.direction, k.over_time, k.across_scope, k.error_budget,
-             k.model_dump_json(), utc_now())
-            for k in catalog
-        ]
+        rows = _catalog_rows(catalog)
         stored = self.con.execute("SELECT kpi_id, definition FROM kpis ORDER BY kpi_id").fetchall()
         if stored == sorted((row[0], row[7]) for row in rows):
             return  # unchanged: do not touch the file

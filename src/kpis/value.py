@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads only for the Monte Carlo (a report that reads the ledger does not)
+    import numpy as np
 
 __all__ = [
     "STREAMS",
@@ -288,6 +290,8 @@ class Simulation:
 
 def _cumulative_at_month(cumulative: np.ndarray, month: float) -> np.ndarray:
     """Interpolate cumulative year-end columns (draws x years) at a month (even accrual)."""
+    import numpy as np
+
     padded = np.concatenate([np.zeros((cumulative.shape[0], 1)), cumulative], axis=1)
     position = min(month / 12, cumulative.shape[1])
     low = int(np.floor(position))
@@ -298,6 +302,8 @@ def _cumulative_at_month(cumulative: np.ndarray, month: float) -> np.ndarray:
 
 def _payback_by(values: np.ndarray, investment: np.ndarray, month: float) -> float:
     """Share of draws whose cumulative value reaches cumulative investment by `month`."""
+    import numpy as np
+
     cumulative_value = _cumulative_at_month(np.cumsum(values, axis=1), month)
     cumulative_investment = _cumulative_at_month(np.cumsum(investment)[None, :], month)
     return float(np.mean(cumulative_value >= cumulative_investment))
@@ -308,6 +314,8 @@ def simulate(ledgers: list[ProgramLedger], *, horizon: int, scenario: Scenario =
              ) -> Simulation:
     """Each projected year's growth increment is multiplied by a lognormal factor (median 1, so the
     P50 path stays near the deterministic one); recorded years are fixed. Vectorised: draws x years."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     values = np.zeros((draws, horizon))
     investment = np.zeros(horizon)

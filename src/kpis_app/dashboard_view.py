@@ -73,11 +73,12 @@ def render_card(cell: Cell, grid: Grid, lang: str, note: str | None = None) -> N
                               after + ([f"⚑ {note}"] if note else [])),
                     unsafe_allow_html=True)
         with st.popover(t("dash.explain", lang), width="stretch"):
-            st.markdown(f"**{markdown_text(kpi.name(lang))}** — {markdown_text(kpi.description(lang))}")
-            if note:
-                st.markdown(f"⚑ {markdown_text(note)}")
-            for label, text in explain_cell(cell, lang):
-                st.markdown(f"**{markdown_text(label)}:** {markdown_text(text)}" if label else markdown_text(text))
+            # one Markdown element (paragraphs), not one per line: ~26 cards x 8 lines per rerun add up
+            lines = [f"**{markdown_text(kpi.name(lang))}** — {markdown_text(kpi.description(lang))}"]
+            lines += [f"⚑ {markdown_text(note)}"] if note else []
+            lines += [f"**{markdown_text(label)}:** {markdown_text(text)}" if label else markdown_text(text)
+                      for label, text in explain_cell(cell, lang)]
+            st.markdown("\n\n".join(lines))
 
 
 def _to_date_lines(cell: Cell, lang: str) -> list[str]:

@@ -7,7 +7,6 @@ from datetime import datetime, time
 import pandas as pd
 import streamlit as st
 
-from kpis.audit import readable_audit
 from kpis.catalog import Catalog
 from kpis.edits import freeze_quarter, frozen_quarters
 from kpis.errors import KpiError
@@ -28,6 +27,7 @@ from kpis.roles import Actor
 from kpis.store import Store
 from kpis.tables import to_csv_bytes
 from kpis_app.data_forms import flash
+from kpis_app.state import cached_audit
 from kpis_app.widgets import message
 
 
@@ -97,12 +97,10 @@ def audit_tab(store: Store, catalog: Catalog, lang: str) -> None:
     span = columns[2].date_input(t("audit.dates", lang), value=((first or datetime.now()).date(), today),
                                  key="audit_dates")
     since, until = (span if isinstance(span, tuple) and len(span) == 2 else (span, span)) if span else (None, None)
-    with store.session() as session:
-        frame = session.query("audit_log", actor=actor, kpi_id=kpi_id,
-                              since=datetime.combine(since, time.min) if since else None,
-                              until=datetime.combine(until, time.max) if until else None, max_rows=5000)
-    shown = readable_audit(frame, catalog, lang)
-    st.caption(t("audit.count", lang, n=len(frame)))
+    frame, shown = cached_audit(actor, kpi_id, datetime.combine(since, time.min) if since else None,
+                                datetime.combine(until, time.max) if until else None, lang)
+    st.caption(t("audit.count", lang, n=len(frame)) + (
+        " " + t("audit.latest", lang, n=len(shown)) if len(shown) < len(frame) else ""))
     st.dataframe(shown, hide_index=True, width="stretch")
     # the file keeps the stored values (ids, JSON) for machines; built only when clicked
     st.download_button(t("audit.download", lang), lambda: to_csv_bytes(frame.drop(columns=["audit_id"])),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 import streamlit as st
@@ -16,9 +17,9 @@ from kpis.packs import full_catalog, load_checklists, load_growth_pack
 from kpis.periods import Quarter, shift_quarter
 from kpis.readiness import evaluate_checklists, maturity_for
 from kpis.reference import load_names, program_starts, spanish_names
-from kpis.scorecard import Grid, Scope, build_grid, convert_grid
+from kpis.scorecard import Grid, Scope, build_grid, convert_grid, region_grids
 from kpis.setup import initialise
-from kpis.store import Store
+from kpis.store import Store, keep_open
 from kpis.valuation import realised_flag, value_summary
 from kpis.value import Scenario, Simulation, ValueSummary, simulate
 
@@ -26,6 +27,14 @@ from kpis.value import Scenario, Simulation, ValueSummary, simulate
 @st.cache_resource(show_spinner=False)
 def get_catalog() -> Catalog:
     return load_catalog(DEFAULT_CATALOG_PATH)
+
+
+def keep_open_seconds() -> float:
+    """`KPIS_KEEP_OPEN`: how long the app keeps the database open after its last read (seconds)."""
+    try:
+        return max(0.0, float(os.environ.get("KPIS_KEEP_OPEN") or 0.5))
+    except ValueError:
+        return 0.5
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
@@ -37,7 +46,8 @@ def _open_store(path: str) -> Store:
 
 def get_store() -> Store:
     """The app's store ($KPIS_DB or data/kpis.duckdb); on the very first run (no file yet) it is
-    created with the demo program."""
+    created with the demo program. The app shares one open file between its reads (keep_open)."""
+    keep_open(keep_open_seconds())
     return _open_store(str(default_db_path()))
 
 
@@ -194,13 +204,31 @@ def _regions_view(db_path: str, version: float, year: int, quarter: int) -> dict
         last_seen = dict(session.con.execute(
             "SELECT region, max(period) FROM observations WHERE region IS NOT NULL GROUP BY region").fetchall())
         from_logs = bool(session.scalar("SELECT count(*) FROM observations WHERE source = 'events'"))
-        grids = {name: build_grid(session, get_catalog(), (year, quarter), (year, quarter), Scope(region=name))
-                 for name in sorted(set(regions["name"]) | set(first_seen))}
+        grids = region_grids(session, get_catalog(), (year, quarter), (year, quarter),
+                             sorted(set(regions["name"]) | set(first_seen)))
     return {"regions": regions, "first": first_seen, "last": last_seen, "grids": grids, "from_logs": from_logs}
 
 
 def cached_regions_view(year: int, quarter: int) -> dict:
     return _regions_view(*store_key(), year, quarter)
+
+
+AUDIT_SHOWN = 500  # rows formatted for the page; the CSV download has every matching row
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def _audit(db_path: str, version: float, actor: str | None, kpi_id: str | None, since, until, lang: str):
+    from kpis.audit import readable_audit
+
+    with Store(db_path).session() as session:
+        frame = session.query("audit_log", actor=actor, kpi_id=kpi_id, since=since, until=until, max_rows=5000)
+    return frame, readable_audit(frame.head(AUDIT_SHOWN), get_catalog(), lang)
+
+
+def cached_audit(actor: str | None, kpi_id: str | None, since, until, lang: str):
+    """(the matching audit rows, newest first, up to 5,000; the newest AUDIT_SHOWN formatted for people),
+    computed once per file version and filter, not on every rerun of the page."""
+    return _audit(*store_key(), actor, kpi_id, since, until, lang)
 
 
 @st.cache_data(ttl=600, max_entries=256, show_spinner=False)

@@ -78,11 +78,12 @@ def chart_downloads(figure, title: str, scope_text: str, lang: str, key: str, as
     if chrome_path() is None:
         st.caption(t("export.no_chrome", lang))
         return
-    framed = framed_figure(figure, title, scope_text, as_of, lang)
+    # framed (title, scope, source line) only when a button is clicked, not on every rerun
+    framed = lambda: framed_figure(figure, title, scope_text, as_of, lang)  # noqa: E731
     # one row of buttons as wide as their labels (never squeezed to "P.." in a half-width column)
     with st.container(horizontal=True):
         for fmt in FORMATS:
-            st.download_button(fmt.upper(), data=lambda fmt=fmt: figure_bytes(framed, fmt), key=f"{key}_{fmt}",
+            st.download_button(fmt.upper(), data=lambda fmt=fmt: figure_bytes(framed(), fmt), key=f"{key}_{fmt}",
                                file_name=f"{key}.{fmt}", icon=":material/download:", width="content",
                                mime={"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}[fmt])
 

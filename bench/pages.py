@@ -1,0 +1,181 @@
+"""Benchmark: every page's server-side time, at 1x, 100x and 1000x the demo (Streamlit AppTest).
+
+For each page and store size, in one process:
+
+  cold      the first render with empty caches (st.cache_data and st.cache_resource cleared: the
+            store is opened and checked as after a server start); module imports are done already,
+            as in a running server
+  rerun     a filter change: the page's main filter moved to a value not seen before (so the
+            caches miss, as when a user picks another region or quarter); median of --repeat
+  throughput  landing-page reruns per second with 1, 2 and 4 sessions rerunning at once in
+            threads of this process (filters cycling over a few values, so mostly cache hits:
+            the per-rerun overhead every viewer pays)
+
+What the figures leave out: the browser (network, rendering, websocket), which AppTest skips.
+
+Usage: python bench/pages.py [--quick] [--scales 1,100,1000] [--repeat 5] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, store_for
+
+ROOT = Path(__file__).resolve().parents[1]
+BUDGET_RERUN_MS, BUDGET_COLD_MS = 150, 600
+
+
+# page -> (file, how to move its main filter to choice i)
+def _select_index(key: str):
+    def change(at, i: int) -> None:
+        widget = at.selectbox(key=key)
+        widget.select_index((i + 1) % len(widget.options))  # by index: labels are formatted, values not
+    return change
+
+
+def _quarter(key: str):
+    """A quarter picker (its values are (year, quarter) pairs): step through the store's quarters."""
+    def change(at, i: int) -> None:
+        from kpis.store import Store
+
+        with Store(os.environ["KPIS_DB"]).session() as session:
+            quarters = [(int(r["year"]), int(r["quarter"])) for r in session.rows("data_quarters")]
+        at.selectbox(key=key).set_value(quarters[(i + 1) % len(quarters)])
+    return change
+
+
+def _number(key: str, values: list[int]):
+    def change(at, i: int) -> None:
+        at.number_input(key=key).set_value(values[i % len(values)])
+    return change
+
+
+def _slider(key: str, values: list[int]):
+    def change(at, i: int) -> None:
+        at.slider(key=key).set_value(values[i % len(values)])
+    return change
+
+
+PAGES = {
+    "dashboard": ("app.py", _select_index("filter_region_en")),
+    "value": ("pages/value.py", _slider("value_horizon", [3, 4, 5, 6, 7, 8, 9, 10])),
+    "innovation": ("pages/innovation.py", _number("inn_days", [30, 45, 60, 90, 120, 180, 240, 365])),
+    "regions": ("pages/regions.py", _quarter("reg_quarter")),
+    "maturity": ("pages/maturity.py", _select_index("mat_checklist_unit")),
+    "data": ("pages/data.py", _select_index("tf_region")),
+    "export": ("pages/export.py", _select_index("ex_region")),
+}
+
+
+def _fresh_caches() -> None:
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _app(page: str):
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(ROOT / PAGES[page][0]), default_timeout=600)
+
+
+def measure_page(page: str, repeat: int) -> tuple[float, float]:
+    """(cold ms, median rerun ms after a filter change)."""
+    _fresh_caches()
+    at = _app(page)
+    started = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - started
+    if at.exception:
+        raise SystemExit(f"{page}: {at.exception[0].message}")
+    change = PAGES[page][1]
+    times = []
+    for i in range(repeat):
+        change(at, i)
+        started = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - started)
+        if at.exception:
+            raise SystemExit(f"{page}: {at.exception[0].message}")
+    return cold * 1000, statistics.median(times) * 1000
+
+
+def throughput(sessions: int, seconds: float) -> tuple[float, float]:
+    """(reruns per second over all sessions, median rerun ms) for the landing page."""
+    apps = [_app("dashboard") for _ in range(sessions)]
+    for at in apps:
+        at.run()
+    change = PAGES["dashboard"][1]
+    done: list[float] = []
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def work(at) -> None:
+        i = 0
+        while time.perf_counter() < stop:
+            change(at, i % 3)  # three scopes: after the first round, cache hits
+            started = time.perf_counter()
+            at.run()
+            with lock:
+                done.append(time.perf_counter() - started)
+            i += 1
+
+    threads = [threading.Thread(target=work, args=(at,)) for at in apps]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    return len(done) / elapsed, statistics.median(done) * 1000 if done else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="1x and 10x, 2 reruns, 2 s of throughput (CI)")
+    parser.add_argument("--scales", default=None, help="comma-separated multiples of the demo (1, 10, 100, 1000)")
+    parser.add_argument("--repeat", type=int, default=None)
+    parser.add_argument("--seconds", type=float, default=None, help="throughput run length per session count")
+    parser.add_argument("--pages", default=",".join(PAGES))
+    parser.add_argument("--keep", type=Path, default=None, help="build (or reuse) the stores in this directory")
+    args = parser.parse_args()
+    scales = [int(s) for s in (args.scales or ("1,10" if args.quick else "1,100,1000")).split(",")]
+    repeat = args.repeat or (2 if args.quick else 5)
+    seconds = args.seconds or (2.0 if args.quick else 10.0)
+    pages = args.pages.split(",")
+
+    import logging
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    print(f"machine: {machine()}")
+    workdir = tempfile.TemporaryDirectory()
+    worst = {"rerun": 0.0, "cold": 0.0}
+    for scale in scales:
+        os.environ["KPIS_DB"] = str(store_for(scale, args.keep, Path(workdir.name)))
+        print(f"\n{scale}x the demo: page, cold first render, median rerun after a filter change (of {repeat})")
+        for page in pages:
+            cold, rerun = measure_page(page, repeat)
+            flag = "" if rerun <= BUDGET_RERUN_MS and cold <= BUDGET_COLD_MS else "  over budget"
+            print(f"  {page:<11} cold {cold:8.1f} ms   rerun {rerun:8.1f} ms{flag}")
+            if scale == max(scales):
+                worst = {"rerun": max(worst["rerun"], rerun), "cold": max(worst["cold"], cold)}
+        print(f"  landing-page throughput ({seconds:.0f} s per row)")
+        for sessions in (1, 2, 4):
+            rate, median = throughput(sessions, seconds)
+            print(f"  {sessions} session(s): {rate:6.1f} reruns/s, median rerun {median:7.1f} ms")
+    print(f"\nat {max(scales)}x: slowest rerun {worst['rerun']:.1f} ms (budget {BUDGET_RERUN_MS}), "
+          f"slowest cold render {worst['cold']:.1f} ms (budget {BUDGET_COLD_MS})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,9 @@
+"""Names the command line needs before anything heavy loads: the exchange-file kinds and the unit
+that stands for the whole organisation."""
+
+from __future__ import annotations
+
+__all__ = ["IMPORT_KINDS", "ORGANISATION_UNIT"]
+
+IMPORT_KINDS = ("observations", "targets", "maturity", "value", "investments", "use-cases")
+ORGANISATION_UNIT = "Organisation"  # reference data names it for people ("Organización")
