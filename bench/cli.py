@@ -32,7 +32,7 @@ import sys, datetime, duckdb
 con = duckdb.connect(sys.argv[1], read_only=True)
 sql = open(sys.argv[2]).read()
 rows = con.execute(sql, {"start": datetime.date(2026, 4, 1), "end": datetime.date(2026, 9, 30),
-                         "region": None, "department": None}).fetchall()
+                         "region": None, "department": None, "kpi": None}).fetchall()
 print(len(rows))
 """
 

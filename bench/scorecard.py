@@ -40,7 +40,7 @@ def bare(session) -> list[tuple]:
     """The floor: the aggregation query executed and fetched as plain tuples, nothing else."""
     return session.con.execute(
         (Path(kpis_sql.__file__).parent / "sql" / "quarter_values.sql").read_text(),
-        {"start": quarter_start(*FIRST), "end": quarter_end(*LAST), "region": None, "department": None},
+        {"start": quarter_start(*FIRST), "end": quarter_end(*LAST), "region": None, "department": None, "kpi": None},
     ).fetchall()
 
 

@@ -25,6 +25,7 @@ from kpis_app.dashboard_view import (
 )
 from kpis_app.maturity_view import render_gate
 from kpis_app.state import (
+    cached_figure,
     cached_frozen,
     cached_grid,
     cached_readiness,
@@ -116,7 +117,8 @@ st.subheader(t("dash.trend", lang))
 kpi_ids = [k.id for k in catalog]
 trend_kpi = st.selectbox(t("dash.trend_kpi", lang), kpi_ids, format_func=lambda k: catalog.get(k).name(lang),
                          index=kpi_ids.index(headline[0].kpi.id) if headline else 0)
-trend = trend_figure(grid, trend_kpi, lang)
+trend = cached_figure(("trend", first, last, region, department, as_of, page_currency(), trend_kpi, lang),
+                      lambda: trend_figure(grid, trend_kpi, lang))
 st.plotly_chart(trend, width="stretch", config={"displaylogo": False})
 scope_text = " · ".join([f"{year}-Q{quarter}", region or t("filter.all_regions", lang),
                          department or t("filter.all_departments", lang)])

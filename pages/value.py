@@ -11,7 +11,7 @@ from kpis.reference import actor_label
 from kpis.valuation import chance_text
 from kpis.value import Scenario
 from kpis_app.boot import page_currency, page_language
-from kpis_app.state import cached_simulation, cached_value, value_options
+from kpis_app.state import cached_figure, cached_simulation, cached_value, value_options
 from kpis_app.value_view import render_realised_cards, render_value_cards, years_table
 from kpis_app.widgets import chart_downloads, show_error
 
@@ -58,11 +58,12 @@ render_value_cards(summary, lang)
 scope_text = f"{', '.join(summary.programs)} · {scenario_label} · {summary.currency}"
 left, right = st.columns(2)
 with left:
-    streams_chart = value_streams_figure(summary, lang)
+    figure_key = (program, horizon, scenario, currency, lang)
+    streams_chart = cached_figure(("streams", *figure_key), lambda: value_streams_figure(summary, lang))
     st.plotly_chart(streams_chart, width="stretch", config={"displaylogo": False})
     chart_downloads(streams_chart, t("chart.value_streams", lang), scope_text, lang, "value-streams")
 with right:
-    cumulative_chart = cumulative_figure(summary, lang)
+    cumulative_chart = cached_figure(("cumulative", *figure_key), lambda: cumulative_figure(summary, lang))
     st.plotly_chart(cumulative_chart, width="stretch", config={"displaylogo": False})
     chart_downloads(cumulative_chart, t("chart.cumulative", lang), scope_text, lang, "cumulative-value")
 
@@ -70,7 +71,8 @@ simulation = cached_simulation(program, horizon, scenario, currency, sigma, floa
 st.subheader(t("value.uncertainty", lang))
 left, right = st.columns([3, 2])
 with left:
-    fan_chart = fan_figure(summary, simulation, lang)
+    fan_chart = cached_figure(("fan", *figure_key, sigma, float(payback_by)),
+                              lambda: fan_figure(summary, simulation, lang))
     st.plotly_chart(fan_chart, width="stretch", config={"displaylogo": False})
     chart_downloads(fan_chart, t("chart.fan", lang), scope_text, lang, "value-fan")
 with right:

@@ -220,9 +220,20 @@ def test_demo_program_is_deterministic():
 def test_region_grids_read_once_and_equal_one_grid_per_region(demo_store):
     """The grouped query (every region in one scan) gives exactly what one build_grid per region gives."""
     from kpis.catalog import load_catalog
+    from kpis.edits import current_target, freeze_quarter, set_target
+    from kpis.records import TargetRecord
+    from kpis.roles import Actor
     from kpis.scorecard import Scope, build_grid, region_grids
 
     catalog = load_catalog()
+    admin = Actor("ana@bank.mx", "admin")
+    freeze_quarter(demo_store, admin, 2026, 1)  # then restate a regional and an organisation target
+    for region, kpi_id, value in (("Mexico", "adoption_rate_pct", 61.0), (None, "availability_pct", 99.5)):
+        with demo_store.session() as session:
+            current = current_target(session, kpi_id, 2026, 1, region, None)
+        set_target(demo_store, catalog, admin, TargetRecord(kpi_id=kpi_id, year=2026, quarter=1, region=region,
+                                                            target=value, reason="restated"),
+                   expected_version=current["version_id"] if current else None)
     with demo_store.session() as session:
         session.con.execute("INSERT INTO observations (kpi_id, period, region, department, value, source, loaded_at) "
                             "VALUES ('new_users', DATE '2026-03-31', 'Mexico', 'Collections', 7, 'test', now()), "
@@ -234,5 +245,8 @@ def test_region_grids_read_once_and_equal_one_grid_per_region(demo_store):
             assert grouped[region].scope == one.scope
             for key, cell in one.cells.items():
                 other = grouped[region].cells[key]
-                assert (other.actual, other.target_value, other.status, other.periods, other.last_period) == (
-                    cell.actual, cell.target_value, cell.status, cell.periods, cell.last_period), (region, key)
+                assert (other.actual, other.target_value, other.status, other.periods, other.last_period,
+                        other.restated_from, other.target) == (
+                    cell.actual, cell.target_value, cell.status, cell.periods, cell.last_period,
+                    cell.restated_from, cell.target), (region, key)
+        assert any(c.restated_from is not None for c in grouped["Mexico"].cells.values())

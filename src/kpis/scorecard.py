@@ -118,7 +118,7 @@ def quarter_values(session: Session, first: Quarter, last: Quarter, scope: Scope
     rows = session.rows(
         "quarter_values",
         start=quarter_start(*first), end=quarter_end(*last),
-        region=scope.region, department=scope.department,
+        region=scope.region, department=scope.department, kpi=None,
     )
     return {
         (row["kpi_id"], int(row["year"]), int(row["quarter"])): {
@@ -141,15 +141,21 @@ def _specificity(row: dict[str, Any], scope: Scope) -> int:
     return score
 
 
+def _target_rows(session: Session, first: Quarter, last: Quarter, scope: Scope, as_of: datetime | None,
+                 all_regions: bool = False) -> list[dict[str, Any]]:
+    return session.rows("targets_as_of", y0=first[0], q0=first[1], y1=last[0], q1=last[1], region=scope.region,
+                        department=scope.department, as_of=as_of or utc_now(), all_regions=all_regions)
+
+
 def targets_in_force(session: Session, catalog: Catalog, first: Quarter, last: Quarter, scope: Scope,
-                     as_of: datetime | None = None) -> dict[tuple[str, int, int], Target]:
+                     as_of: datetime | None = None,
+                     rows: list[dict[str, Any]] | None = None) -> dict[tuple[str, int, int], Target]:
     """The target in force at `as_of` (default now) per (kpi_id, year, quarter). A scope without its
     own target inherits the closest broader one only for KPIs that do not add up across scope
     (percentages, latency): a region's share of a sum target is not knowable."""
-    rows = session.rows(
-        "targets_as_of", y0=first[0], q0=first[1], y1=last[0], q1=last[1],
-        region=scope.region, department=scope.department, as_of=as_of or utc_now(),
-    )
+    rows = _target_rows(session, first, last, scope, as_of) if rows is None else [
+        r for r in rows if (r["region"] is None or r["region"] == scope.region)
+        and (r["department"] is None or r["department"] == scope.department)]
     full = (2 if scope.region is not None else 0) + (1 if scope.department is not None else 0)
     best: dict[tuple[str, int, int], tuple[int, Target]] = {}
     for row in rows:
@@ -192,15 +198,21 @@ def _realised_roi(session: Session, quarters: tuple[Quarter, ...], scope: Scope)
             for (year, quarter), (roi, on) in realised_roi_by_quarter(session, quarters).items()}
 
 
-def _approved_targets(session: Session, catalog: Catalog, first: Quarter, last: Quarter, scope: Scope,
-                      as_of: datetime | None) -> dict[tuple[str, int, int], Target]:
-    """For frozen quarters in the range, the targets in force when they were frozen."""
-    approved: dict[tuple[str, int, int], Target] = {}
+def _frozen_in_range(session: Session, first: Quarter, last: Quarter, as_of: datetime | None) -> list[tuple]:
     low, high = first[0] * 4 + first[1], last[0] * 4 + last[1]
-    for row in session.rows("frozen_quarters"):
-        year, quarter, frozen_at = row["year"], row["quarter"], row["frozen_at"]
-        if low <= year * 4 + quarter <= high and (as_of is None or frozen_at <= as_of):
-            approved |= targets_in_force(session, catalog, (year, quarter), (year, quarter), scope, frozen_at)
+    return [(row["year"], row["quarter"], row["frozen_at"]) for row in session.rows("frozen_quarters")
+            if low <= row["year"] * 4 + row["quarter"] <= high and (as_of is None or row["frozen_at"] <= as_of)]
+
+
+def _approved_targets(session: Session, catalog: Catalog, first: Quarter, last: Quarter, scope: Scope,
+                      as_of: datetime | None, frozen: list[tuple] | None = None) -> dict[tuple[str, int, int], Target]:
+    """For frozen quarters in the range, the targets in force when they were frozen. `frozen`:
+    (year, quarter, frozen_at, target rows or None) already read (see region_grids)."""
+    approved: dict[tuple[str, int, int], Target] = {}
+    if frozen is None:
+        frozen = [(*item, None) for item in _frozen_in_range(session, first, last, as_of)]
+    for year, quarter, frozen_at, rows in frozen:
+        approved |= targets_in_force(session, catalog, (year, quarter), (year, quarter), scope, frozen_at, rows)
     return approved
 
 
@@ -218,15 +230,16 @@ def _quarters(first: Quarter, last: Quarter) -> tuple[Quarter, ...]:
 def build_grid(session: Session, catalog: Catalog, first: Quarter, last: Quarter,
                scope: Scope = Scope(), as_of: datetime | None = None, *,
                values: dict[tuple[str, int, int], dict] | None = None,
-               limits: dict[str, int] | None = None) -> Grid:
-    """Every catalog KPI x every quarter from `first` to `last`, evaluated. `values` and `limits`
-    (already read for several scopes at once, see region_grids) save reading them again."""
+               limits: dict[str, int] | None = None, shared: dict[str, Any] | None = None) -> Grid:
+    """Every catalog KPI x every quarter from `first` to `last`, evaluated. `values`, `limits` and
+    `shared` (reads done once for several scopes, see region_grids) save reading them again."""
+    shared = shared or {}
     values = dict(quarter_values(session, first, last, scope) if values is None else values)
     if "roi_pct" in catalog:
-        values.update(_realised_roi(session, _quarters(first, last), scope))
+        values.update(shared["roi"] if "roi" in shared else _realised_roi(session, _quarters(first, last), scope))
     limits = _entity_limits(session, catalog) if limits is None else limits
-    targets = targets_in_force(session, catalog, first, last, scope, as_of)
-    approved = _approved_targets(session, catalog, first, last, scope, as_of)
+    targets = targets_in_force(session, catalog, first, last, scope, as_of, shared.get("targets"))
+    approved = _approved_targets(session, catalog, first, last, scope, as_of, shared.get("frozen"))
     cells = {}
     today = utc_now().date()
     for kpi in catalog:
@@ -262,8 +275,16 @@ def region_grids(session: Session, catalog: Catalog, first: Quarter, last: Quart
                 "actual": _nullable(row["actual"]), "periods": int(row["periods"]),
                 "last_period": row["last_period"]}
     limits = _entity_limits(session, catalog)
+    # every region's targets, frozen-quarter targets and (absent) ROI, each read once for all of them
+    shared: dict[str, Any] = {
+        "targets": _target_rows(session, first, last, Scope(), as_of, all_regions=True),
+        "frozen": [(y, q, at, _target_rows(session, (y, q), (y, q), Scope(), at, all_regions=True))
+                   for y, q, at in _frozen_in_range(session, first, last, as_of)],
+    }
+    if "roi_pct" in catalog:
+        shared["roi"] = _realised_roi(session, _quarters(first, last), Scope(region=regions[0] if regions else ""))
     return {name: build_grid(session, catalog, first, last, Scope(region=name), as_of, values=by_region[name],
-                             limits=limits) for name in regions}
+                             limits=limits, shared=shared) for name in regions}
 
 
 def _prorate(cell: Cell) -> Cell:

@@ -213,6 +213,18 @@ def cached_regions_view(year: int, quarter: int) -> dict:
     return _regions_view(*store_key(), year, quarter)
 
 
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _figure(key: tuple, _build):
+    return _build()
+
+
+def cached_figure(key: tuple, build):
+    """A chart built once per file version and `key` (everything the chart depends on) and shared
+    by every session: Plotly figures cost 30-60 ms each to build and pages only read them (downloads
+    frame a copy)."""
+    return _figure((*store_key(), *key), build)
+
+
 AUDIT_SHOWN = 500  # rows formatted for the page; the CSV download has every matching row
 
 

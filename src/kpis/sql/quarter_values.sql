@@ -1,4 +1,5 @@
--- Quarter values per KPI for one scope ($region / $department NULL = all) between $start and $end.
+-- Quarter values per KPI for one scope ($region / $department NULL = all) between $start and $end
+-- ($kpi: one KPI only, or NULL for every KPI).
 -- Per period: an observation at the scope itself (depth 0) wins; otherwise the shallowest level of
 -- children (region-level before department-level before both) rolls up by the KPI's across-scope
 -- rule. Then each quarter's periods aggregate by the KPI's over-time rule. Sums and means add
@@ -14,6 +15,7 @@ WITH scoped AS (
     WHERE o.period BETWEEN $start AND $end
       AND ($region IS NULL OR o.region = $region)
       AND ($department IS NULL OR o.department = $department)
+      AND ($kpi IS NULL OR o.kpi_id = $kpi)
 ),
 by_depth AS (
     SELECT kpi_id, period, depth,
