@@ -212,6 +212,25 @@ def test_event_offsets_are_converted_to_utc_whatever_the_machine_time_zone(store
     assert result.months == ("2026-02",)
 
 
+@pytest.mark.parametrize("column", ["TIMESTAMPTZ", "VARCHAR", "TIMESTAMP"])
+def test_parquet_time_columns_of_every_type_land_in_utc_months(store, tmp_path, monkeypatch, column):
+    """Zoned and text times are converted to UTC, naive ones read as UTC (the fast path for the
+    common naive TIMESTAMP column must not change any month)."""
+    import duckdb
+
+    monkeypatch.setenv("TZ", "America/Mexico_City")
+    path = tmp_path / f"e-{column}.parquet"
+    first = "2026-01-31 23:30:00-06:00" if column != "TIMESTAMP" else "2026-02-01 05:30:00"
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"""COPY (SELECT CAST(t AS {column}) AS timestamp, 'Mexico' AS region, 't' AS tenant, 'm1' AS model_id,
+                               50.0 AS latency_ms, 'ok' AS status, 0.01 AS cost_usd
+                        FROM (VALUES ('{first}'), ('2026-02-01 03:00:00')) AS v(t)) TO '{path}'""")
+    con.close()
+    result = ingest_events(store, [str(path)], actor=ADMIN, create_missing=True)
+    assert result.months == ("2026-02",)
+
+
 @pytest.mark.parametrize("cell, reason", [("inf", "cost_usd"), ("-1", "cost_usd")])
 def test_non_finite_or_negative_event_values_are_bad_rows(store, tmp_path, cell, reason):
     path = tmp_path / "e.csv"

@@ -144,14 +144,14 @@ def _trend(kpi_id: str) -> Callable[[BoardData], go.Figure]:
 def _needs_value(build: Callable[[BoardData], go.Figure]) -> Callable[[BoardData], go.Figure]:
     def checked(data: BoardData) -> go.Figure:
         if data.value is None:
-            raise KpiError("No value ledger recorded: import value streams and investments first.")
+            raise KpiError.keyed("error.deck_no_ledger")
         return build(data)
     return checked
 
 
 def _radar(data: BoardData) -> go.Figure:
     if not data.maturities:
-        raise KpiError(f"No maturity assessment for {data.year}-Q{data.quarter}.")
+        raise KpiError.keyed("error.no_maturity_quarter", quarter=f"{data.year}-Q{data.quarter}")
     return radar_figure(data.maturities, data.lang)
 
 
@@ -183,7 +183,7 @@ def region_latency(data: BoardData) -> list[tuple[str, float | None]]:
 def _needs_cases(build: Callable[[BoardData], go.Figure]) -> Callable[[BoardData], go.Figure]:
     def checked(data: BoardData) -> go.Figure:
         if not data.use_cases:
-            raise KpiError("No use cases recorded: add or import use cases first.")
+            raise KpiError.keyed("error.no_use_cases")
         return build(data)
     return checked
 
@@ -252,7 +252,7 @@ def quarter_table(data: BoardData) -> pd.DataFrame:
 
 def value_table(data: BoardData) -> pd.DataFrame:
     if data.value is None:
-        raise KpiError("No value ledger recorded.")
+        raise KpiError.keyed("error.deck_no_ledger")
     return pd.DataFrame([{"year": r.year, **{s: r.streams[s] for s in STREAMS}, "value": r.value,
                           "investment": r.investment, "cumulative_value": r.cumulative_value,
                           "cumulative_investment": r.cumulative_investment, "projected": r.projected,
@@ -301,12 +301,12 @@ def render_chart(chart_id: str, data: BoardData, catalog: Catalog) -> go.Figure:
     """The board version of a chart (the same builder the page uses)."""
     registry = chart_registry(catalog)
     if chart_id not in registry:
-        raise KpiError(f"Unknown chart '{chart_id}'. `python -m kpis export --list` shows the ids.")
+        raise KpiError.keyed("error.unknown_chart", item=chart_id)
     item = registry[chart_id]
     return board_figure(item.build(data), data, chart_title(item, data, catalog))
 
 
 def render_table(table_id: str, data: BoardData) -> pd.DataFrame:
     if table_id not in TABLES:
-        raise KpiError(f"Unknown table '{table_id}'. `python -m kpis export --list` shows the ids.")
+        raise KpiError.keyed("error.unknown_table", item=table_id)
     return TABLES[table_id].build(data)

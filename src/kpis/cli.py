@@ -221,7 +221,7 @@ def _reporting(currency: str | None) -> str | None:
     if currency is None:
         return None
     if currency.upper() not in CURRENCIES:
-        raise ValidationError(f"Unknown currency '{currency}' (use {', '.join(CURRENCIES)}).")
+        raise ValidationError.keyed("error.unknown_currency", currency=currency, known=", ".join(CURRENCIES))
     return currency.upper()
 
 
@@ -313,7 +313,7 @@ def cmd_maturity(args: argparse.Namespace, store: Store) -> int:
     with store.session() as session:
         found = maturity_for(session, args.year, args.quarter, args.unit)
     if args.unit and not found:
-        raise KpiError(f"No maturity assessment for '{args.unit}' in {args.year}-Q{args.quarter}.")
+        raise KpiError.keyed("error.no_maturity_unit", unit=args.unit, quarter=f"{args.year}-Q{args.quarter}")
     records = [maturity_record(m, args.lang) for m in found]
     if args.format == "json":
         _print_json(records)
@@ -373,9 +373,9 @@ def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
         print("deck sections: summary, scorecard, trends, maturity, readiness, value, innovation, regions, appendix")
         return 0
     if args.out is None:
-        raise KpiError("--out FILE is required.")
+        raise KpiError.keyed("error.out_required")
     if args.what in ("chart", "table") and not args.item:
-        raise KpiError(f"Name the {args.what}: `python -m kpis export {args.what} ID ...` (see --list).")
+        raise KpiError.keyed("error.name_item", what=args.what)
     with store.session() as session:
         require_names(session, region=args.region, department=args.department)
         currency = _reporting(args.currency)
@@ -383,7 +383,7 @@ def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
         if year is None or quarter is None:
             latest = session.rows("data_quarters")
             if not latest:
-                raise KpiError("There is no data to export yet.")
+                raise KpiError.keyed("error.nothing_to_export")
             year, quarter = year or latest[0]["year"], quarter or latest[0]["quarter"]
         data = gather(session, catalog, year, quarter, Scope(args.region, args.department), args.lang, currency)
         program = session.get_setting("program_name", "AI program")
@@ -395,7 +395,7 @@ def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
         if args.pdf:
             pdf = deck_to_pdf(content)
             if pdf is None:
-                raise KpiError("PDF needs LibreOffice (`apt-get install libreoffice-impress`); the PPTX was written.")
+                raise KpiError.keyed("error.pdf_needs_libreoffice")
             args.out.with_suffix(".pdf").write_bytes(pdf)
             print(f"{args.out.with_suffix('.pdf')}: PDF copy")
     elif args.what == "chart":
@@ -406,7 +406,7 @@ def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
         frame = render_table(args.item, data)
         fmt = args.format or "csv"
         if fmt not in ("csv", "xlsx"):
-            raise KpiError(f"Tables export as csv or xlsx, not '{fmt}'.")
+            raise KpiError.keyed("error.table_format", fmt=fmt)
         args.out.write_bytes(to_csv_bytes(frame) if fmt == "csv" else to_xlsx_bytes(frame, args.item))
         print(f"{args.out}: {args.item} ({len(frame)} rows) as {fmt}")
     return 0
@@ -464,11 +464,10 @@ def run(args: argparse.Namespace) -> int:
         return cmd_restore(args, store)
     if args.command == "backup":
         if not store.path.exists():
-            raise KpiError(f"No database at {store.path} to back up.")
+            raise KpiError.keyed("error.no_db_backup", path=store.path)
         return cmd_backup(args, store)
     if args.command in READ_ONLY and not store.path.exists():
-        raise KpiError(f"No database at {store.path}: check --db (or KPIS_DB), or create one with "
-                       "`python -m kpis init`.")
+        raise KpiError.keyed("error.no_db", path=store.path)
     if not read_only:
         from kpis.setup import initialise
 

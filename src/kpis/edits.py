@@ -15,7 +15,7 @@ import pandas as pd
 
 from kpis.catalog import Catalog
 from kpis.derived import derived_kpis
-from kpis.errors import ConflictError, Reason, RowError, ValidationError
+from kpis.errors import ConflictError, Reason, RowError, ValidationError, joined
 from kpis.periods import quarter_start
 from kpis.records import (
     InvestmentRecord,
@@ -83,7 +83,7 @@ def _check_kpi(record: Any, catalog: Catalog, field: str, value: float) -> None:
     """The same catalog checks as imports (Catalog.value_problems), raised as one ValidationError."""
     problems = catalog.value_problems(record.kpi_id, field, value)
     if problems:
-        raise ValidationError("; ".join(problems), tuple(RowError(1, p) for p in problems))
+        raise ValidationError.keyed("error.sentence", tuple(RowError(1, p) for p in problems), reason=joined(problems))
 
 
 def _conflict(session: Session, entity: str, key: str, what: str) -> ConflictError:
@@ -175,8 +175,8 @@ def delete_actual(store: Store, actor: Actor, *, obs_id: int, reason: str | None
     """Delete a mistaken observation (kept in deleted_observations and the audit log)."""
     require(actor, "editor", "delete actuals")
     if not reason or not reason.strip():
-        raise ValidationError("A reason is required to delete an actual.",
-                              (RowError(1, "reason: required to delete an actual"),))
+        raise ValidationError.keyed("error.delete_reason",
+                                    (RowError(1, Reason("field", field="reason", reason=Reason("delete_reason"))),))
     with store.write_session() as session:
         row = session.con.execute(
             "SELECT kpi_id, period, region, department, value FROM observations WHERE obs_id = ?", [obs_id]
@@ -231,8 +231,8 @@ def save_fx_rate(store: Store, actor: Actor, base: str, quote: str, day: date, r
     """Insert or replace a dated exchange rate (1 base = rate quote), audited; editors and admins."""
     require(actor, "editor", "change FX rates")
     if rate <= 0 or base == quote:
-        raise ValidationError("A rate must be above 0 and between two different currencies.",
-                              (RowError(1, "rate: must be above 0 and between two currencies"),))
+        raise ValidationError.keyed("error.bad_rate",
+                                    (RowError(1, Reason("field", field="rate", reason=Reason("bad_rate"))),))
     with store.write_session() as session:
         return session.upsert_fx_rates(pd.DataFrame([(base, quote, day, rate)],
                                                     columns=["base", "quote", "day", "rate"]),

@@ -71,7 +71,7 @@ def figure_bytes(figure: go.Figure, fmt: str = "png", *, width: int = BOARD_WIDT
                  scale: float | None = None) -> bytes:
     """Render a figure; PNG at 2x scale by default (crisp on a projector), SVG/PDF as vectors."""
     if fmt not in FORMATS:
-        raise KpiError(f"Unknown image format '{fmt}' (use {', '.join(FORMATS)}).")
+        raise KpiError.keyed("error.image_format", fmt=fmt, known=", ".join(FORMATS))
     import kaleido
 
     options = {"format": fmt, "width": width, "height": height, "scale": scale or (2 if fmt == "png" else 1)}

@@ -222,7 +222,7 @@ def rename(store: Store, actor: Actor, kind: str, old: str, new: str) -> dict[st
     require(actor, "admin", f"rename a {kind}")
     new = new.strip()
     if not new or new == old:
-        raise ValidationError(f"Give the {kind} a different, non-empty name.")
+        raise ValidationError.keyed("error.rename_empty", kind=Reason(f"kind.{kind}"))
     with store.write_session() as session, session.transaction():
         names = load_names(session)
         require_known(names, kind, old)
@@ -230,8 +230,8 @@ def rename(store: Store, actor: Actor, kind: str, old: str, new: str) -> dict[st
         if merging:
             conflicts = _merge_conflicts(session, kind, old, new)
             if conflicts:
-                raise ValidationError(f"Cannot merge {kind} '{old}' into '{new}': both have data for the same "
-                                      f"keys in {', '.join(conflicts)}. Delete or correct one side first.")
+                raise ValidationError.keyed("error.merge_conflict", kind=Reason(f"kind.{kind}"), old=old, new=new,
+                                            tables=", ".join(conflicts))
         moved = {}
         for table, column in _USES[kind]:
             moved[f"{table}.{column}"] = int(session.con.execute(
@@ -254,12 +254,12 @@ def add_reference(store: Store, actor: Actor, kind: str, name: str) -> None:
     require(actor, "admin", f"add a {kind}")
     name = " ".join(name.split())
     if not name or len(name) > 100:
-        raise ValidationError(f"A {kind} name has 1 to 100 characters.")
+        raise ValidationError.keyed("error.name_length", kind=Reason(f"kind.{kind}"))
     with store.write_session() as session, session.transaction():
         known = load_names(session).of(kind)
         twin = next((k for k in known if k.casefold() == name.casefold()), None)
         if twin is not None:
-            raise ValidationError(f"The {kind} '{twin}' exists already.")
+            raise ValidationError.keyed("error.name_exists", kind=Reason(f"kind.{kind}"), name=twin)
         add_names(session, {kind: (name,)}, actor=actor.name, channel="form")
 
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from kpis.catalog import Catalog, Kpi
-from kpis.errors import KpiError
+from kpis.errors import KpiError, Reason
 from kpis.formatting import DASH, format_day, format_money, format_multiple, format_number, format_percent
 from kpis.i18n import t
 from kpis.ledger import load_ledgers, load_scenarios, models_in_production, realised_on
@@ -36,7 +36,7 @@ MAX_HORIZON = 50
 def resolve_scenario(session: Session, name: str) -> Scenario:
     scenarios = load_scenarios(session)
     if name not in scenarios:
-        raise KpiError(f"Unknown scenario '{name}' (saved: {', '.join(scenarios)}).")
+        raise KpiError.keyed("error.unknown_scenario", name=name, saved=", ".join(scenarios))
     return scenarios[name][0]
 
 
@@ -46,12 +46,11 @@ def value_summary(session: Session, catalog: Catalog, *, program: str | None = N
     """Cumulative value for one program or all, in the reporting currency, under a scenario."""
     ledgers, currency = load_ledgers(session, program=program, currency=currency)
     if not ledgers:
-        where = f" for program '{program}'" if program else ""
-        raise KpiError(f"No value streams or investments recorded{where}. Import a value file first "
-                       "(`python -m kpis import value FILE`).")
+        where = Reason("for_program", program=program) if program else ""
+        raise KpiError.keyed("error.no_ledger", where=where)
     chosen = scenario if isinstance(scenario, Scenario) else resolve_scenario(session, scenario)
     if horizon is not None and not 1 <= horizon <= MAX_HORIZON:
-        raise KpiError(f"The horizon must be 1 to {MAX_HORIZON} program years.")
+        raise KpiError.keyed("error.horizon", limit=MAX_HORIZON)
     summary = summarise(ledgers, currency=currency, horizon=horizon, scenario=chosen, discount_rate=discount_rate,
                         models_in_production=models_in_production(session, catalog))
     return replace(summary, realised=realised_on(session, program=program, currency=currency))
