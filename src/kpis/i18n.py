@@ -670,7 +670,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "es": "Escenario desconocido '{name}' (guardados: {saved})."},
     "error.no_ledger": {"en": "No value streams or investments recorded{where}. Import a value file first (`python -m kpis import value FILE`).",
                         "es": "No hay flujos de valor ni inversiones registrados{where}. Importe primero un archivo de valor (`python -m kpis import value ARCHIVO`)."},
-    "error.for_program": {"en": " for program '{program}'",
+    "reason.for_program": {"en": " for program '{program}'",
                           "es": " para el programa '{program}'"},
     "error.horizon": {"en": "The horizon must be 1 to {limit} program years.",
                       "es": "El horizonte debe ser de 1 a {limit} años del programa."},
