@@ -176,3 +176,24 @@ def test_row_errors_are_still_plain_text_for_logs():
     error = RowError(3, Reason("field", field="value", reason=Reason("not_number", value="x")))
     assert str(error) == "line 3: value: 'x' is not a number"
     assert error.text("es") == "línea 3: value: 'x' no es un número"
+
+
+def test_spanish_deck_names_regions_and_the_organisation_in_spanish(demo_store: Store, catalog: Catalog):
+    """Slide texts, tables and chart categories of a Spanish deck: 'Brasil', 'Estados Unidos',
+    'Organización' — never the English names stored as keys."""
+    import io
+    import zipfile
+
+    from kpis.boardpack import gather
+    from kpis.deck import build_deck
+
+    with demo_store.session() as session:
+        latest = session.rows("data_quarters")[0]
+        data = gather(session, catalog, latest["year"], latest["quarter"], lang="es")
+    content = build_deck(data, program="Banco Demo")
+    with zipfile.ZipFile(io.BytesIO(content)) as pptx:
+        text = " ".join(pptx.read(name).decode("utf-8") for name in pptx.namelist()
+                        if name.endswith(".xml") and ("slides/slide" in name or "charts/chart" in name))
+    for english in (">Brazil<", ">USA<", ">Mexico<", "Organisation", "Portuguese"):
+        assert english not in text, english
+    assert "Brasil" in text and "Estados Unidos" in text and "Organización" in text

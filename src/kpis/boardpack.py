@@ -37,6 +37,7 @@ from kpis.maturity import Maturity
 from kpis.packs import load_checklists
 from kpis.periods import shift_quarter
 from kpis.readiness import ORGANISATION, ChecklistResult, Gate, evaluate_checklists, maturity_for
+from kpis.reference import label, spanish_names
 from kpis.scorecard import Cell, Grid, Scope, build_grid, convert_grid, region_grids, scorecard_records
 from kpis.status import STATUS_ICONS
 from kpis.store import Session
@@ -68,11 +69,17 @@ class BoardData:
     use_cases: list[UseCase] = field(default_factory=list)
     region_grids: dict[str, Grid] = field(default_factory=dict)
     verdict: str = ""  # the dashboard's first line (kpis.verdict), the executive summary's headline
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # reference data's Spanish names
+
+    def named(self, kind: str, name: str | None) -> str:
+        """A region, department or unit as the pages name it in this language ('Brasil', 'Organización')."""
+        return label(kind, name, self.lang, self.names)
 
     @property
     def scope_text(self) -> str:
-        return " · ".join([f"{self.year}-Q{self.quarter}", self.scope.region or t("filter.all_regions", self.lang),
-                           self.scope.department or t("filter.all_departments", self.lang)])
+        return " · ".join([f"{self.year}-Q{self.quarter}",
+                           self.named("region", self.scope.region) or t("filter.all_regions", self.lang),
+                           self.named("department", self.scope.department) or t("filter.all_departments", self.lang)])
 
     @property
     def unit(self) -> str:
@@ -107,7 +114,7 @@ def gather(session: Session, catalog: Catalog, year: int, quarter: int, scope: S
     by_region = region_grids(session, catalog, (year, quarter), (year, quarter), sorted(set(regions)))
     return BoardData(year, quarter, scope, lang, grid, cells, what_changed(grid, cells), last, value, simulation,
                      maturity_for(session, year, quarter), checklists, gate, load_use_cases(session), by_region,
-                     verdict_text(verdict(cells, gate), catalog, lang))
+                     verdict_text(verdict(cells, gate), catalog, lang), spanish_names(session))
 
 
 def board_figure(figure: go.Figure, data: BoardData, title: str) -> go.Figure:
@@ -152,7 +159,7 @@ def _needs_value(build: Callable[[BoardData], go.Figure]) -> Callable[[BoardData
 def _radar(data: BoardData) -> go.Figure:
     if not data.maturities:
         raise KpiError.keyed("error.no_maturity_quarter", quarter=f"{data.year}-Q{data.quarter}")
-    return radar_figure(data.maturities, data.lang)
+    return radar_figure(data.maturities, data.lang, lambda unit: data.named("region", unit))
 
 
 def chart_registry(catalog: Catalog) -> dict[str, ExportItem]:
@@ -176,7 +183,7 @@ def chart_registry(catalog: Catalog) -> dict[str, ExportItem]:
 
 
 def region_latency(data: BoardData) -> list[tuple[str, float | None]]:
-    return [(name, grid.cell("api_latency_p95_ms", data.year, data.quarter).actual)
+    return [(data.named("region", name), grid.cell("api_latency_p95_ms", data.year, data.quarter).actual)
             for name, grid in data.region_grids.items()]
 
 

@@ -260,19 +260,20 @@ def _maturity(prs, data: BoardData) -> None:
         return
     dims = [d for d in DIMENSIONS if any(d in m.assessment.scores for m in data.maturities)]
     notes = "\n".join(
-        t("deck.maturity_line", lang, unit=m.assessment.unit, level=m.level or "—",
+        t("deck.maturity_line", lang, unit=data.named("region", m.assessment.unit), level=m.level or "—",
           name=t(f"level.{LEVEL_KEYS[m.level]}", lang) if m.level else "—",
           weakest=", ".join(t(f"dim.{d}", lang) for d in m.weakest)) for m in data.maturities)
     slide = _content_slide(prs, t("maturity.heading", lang), t("maturity.rule", lang) + "\n" + notes)
     chart_data = CategoryChartData()
     chart_data.categories = [t(f"dim.{d}", lang) for d in dims]
     for m in data.maturities:
-        chart_data.add_series(m.assessment.unit, [m.assessment.scores.get(d) for d in dims])
+        chart_data.add_series(data.named("region", m.assessment.unit), [m.assessment.scores.get(d) for d in dims])
     chart = _chart(slide, XL_CHART_TYPE.RADAR_MARKERS, chart_data, MARGIN, Inches(1.3), Inches(6.6), Inches(5.8),
                    colors=["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"])
     chart.value_axis.maximum_scale, chart.value_axis.minimum_scale = 5, 0
     header = [t("maturity.units", lang), t("maturity.level", lang), t("maturity.mean_level", lang)]
-    rows = [[m.assessment.unit, f"{m.level} {t('level.' + LEVEL_KEYS[m.level], lang)}" if m.level else "—",
+    rows = [[data.named("region", m.assessment.unit),
+             f"{m.level} {t('level.' + LEVEL_KEYS[m.level], lang)}" if m.level else "—",
              f"{m.mean_level} ({m.mean_score:.2f})"] for m in data.maturities]
     levels = [m.level for m in data.maturities]
     _table_at(slide, header, rows, ["on_track" if (lv or 0) >= 3 else "at_risk" for lv in levels],
@@ -283,7 +284,7 @@ def _readiness(prs, data: BoardData) -> None:
     lang = data.lang
     verdict = t("readiness.ready" if data.gate.ready else "readiness.not_yet", lang)
     missing = "; ".join(r.item.label(lang) for r in data.gate.missing) or "—"
-    slide = _content_slide(prs, f"{t('maturity.gate', lang)} · {data.unit}",
+    slide = _content_slide(prs, f"{t('maturity.gate', lang)} · {data.named('region', data.unit)}",
                            t("deck.readiness_notes", lang, verdict=verdict, missing=missing))
     chart_data = CategoryChartData()
     chart_data.categories = [c.checklist.name(lang) for c in data.checklists]
@@ -365,16 +366,17 @@ def _regions(prs, data: BoardData) -> None:
     rows, statuses = [], []
     for name, grid in data.region_grids.items():
         cells = [grid.cell(kpi_id, data.year, data.quarter) for kpi_id in shown]
-        rows.append([name, *[f"{format_value(c.actual, c.kpi, lang)} {STATUS_ICONS[c.status]} "
+        rows.append([data.named("region", name), *[f"{format_value(c.actual, c.kpi, lang)} {STATUS_ICONS[c.status]} "
                              f"{t('status.' + c.status, lang)}" for c in cells]])
         statuses.append([None, *[c.status for c in cells]])
-        lines.append(f"{name}: " + "; ".join(f"{c.kpi.name(lang)} {format_value(c.actual, c.kpi, lang)} "
-                                             f"({t('status.' + c.status, lang)})" for c in cells))
+        lines.append(f"{data.named('region', name)}: " + "; ".join(
+            f"{c.kpi.name(lang)} {format_value(c.actual, c.kpi, lang)} ({t('status.' + c.status, lang)})"
+            for c in cells))
     slide = _content_slide(prs, t("regions.heading", lang), "\n".join(lines), data.scope_text)
     header = [t("filter.region", lang), *[data.grid.cell(k, data.year, data.quarter).kpi.name(lang) for k in shown]]
     _table(slide, header, rows, [None] * len(rows), widths=[2.3, 2.6, 2.6, 2.6, 2.23], cell_statuses=statuses)
     latency = CategoryChartData()
-    latency.categories = list(data.region_grids)
+    latency.categories = [data.named("region", name) for name in data.region_grids]
     latency_cells = [g.cell("api_latency_p95_ms", data.year, data.quarter) for g in data.region_grids.values()]
     latency.add_series(data.grid.cell("api_latency_p95_ms", data.year, data.quarter).kpi.name(lang),
                        [c.actual for c in latency_cells])
