@@ -188,12 +188,10 @@ def _entity_limits(session: Session, catalog: Catalog) -> dict[str, int]:
 def _realised_roi(session: Session, quarters: tuple[Quarter, ...], scope: Scope) -> dict:
     """Where a value ledger exists, `roi_pct` is the net ROI realised from it (the value page's figure),
     for the organisation; the ledger is program-wide, so a region or department has no ROI of its own."""
-    from kpis.derived import derived_kpis
     from kpis.ledger import realised_roi_by_quarter  # the ledger reads FX and scenarios: only when needed
 
     if scope.region is not None or scope.department is not None:  # no ledger read for a scope without ROI
-        none = {"actual": None, "periods": 0, "last_period": None}
-        return {("roi_pct", *q): dict(none) for q in quarters} if "roi_pct" in derived_kpis(session) else {}
+        return _no_roi(session, quarters)
     return {("roi_pct", year, quarter): {"actual": roi, "periods": int(on is not None), "last_period": on}
             for (year, quarter), (roi, on) in realised_roi_by_quarter(session, quarters).items()}
 
@@ -202,6 +200,15 @@ def _frozen_in_range(session: Session, first: Quarter, last: Quarter, as_of: dat
     low, high = first[0] * 4 + first[1], last[0] * 4 + last[1]
     return [(row["year"], row["quarter"], row["frozen_at"]) for row in session.rows("frozen_quarters")
             if low <= row["year"] * 4 + row["quarter"] <= high and (as_of is None or row["frozen_at"] <= as_of)]
+
+
+def _no_roi(session: Session, quarters: tuple[Quarter, ...]) -> dict:
+    """A region's or department's roi_pct: none of its own where the ledger defines ROI (shown as
+    no data, never as an observation someone recorded for that scope)."""
+    from kpis.derived import derived_kpis
+
+    none = {"actual": None, "periods": 0, "last_period": None}
+    return {("roi_pct", *q): dict(none) for q in quarters} if "roi_pct" in derived_kpis(session) else {}
 
 
 def _approved_targets(session: Session, catalog: Catalog, first: Quarter, last: Quarter, scope: Scope,
@@ -282,7 +289,7 @@ def region_grids(session: Session, catalog: Catalog, first: Quarter, last: Quart
                    for y, q, at in _frozen_in_range(session, first, last, as_of)],
     }
     if "roi_pct" in catalog:
-        shared["roi"] = _realised_roi(session, _quarters(first, last), Scope(region=regions[0] if regions else ""))
+        shared["roi"] = _no_roi(session, _quarters(first, last))
     return {name: build_grid(session, catalog, first, last, Scope(region=name), as_of, values=by_region[name],
                              limits=limits, shared=shared) for name in regions}
 
