@@ -37,7 +37,7 @@ from kpis.maturity import Maturity
 from kpis.packs import load_checklists
 from kpis.periods import shift_quarter
 from kpis.readiness import ORGANISATION, ChecklistResult, Gate, evaluate_checklists, maturity_for
-from kpis.reference import label, spanish_names
+from kpis.reference import label, load_names, spanish_names
 from kpis.scorecard import Cell, Grid, Scope, build_grid, convert_grid, region_grids, scorecard_records
 from kpis.status import STATUS_ICONS
 from kpis.store import Session
@@ -110,8 +110,8 @@ def gather(session: Session, catalog: Catalog, year: int, quarter: int, scope: S
         value, simulation = None, None
     unit = scope.region or scope.department or ORGANISATION
     checklists, gate = evaluate_checklists(session, catalog, load_checklists(), unit, year, quarter)
-    regions = [r["region"] for r in session.rows("scopes") if r["region"] and r["department"] is None]
-    by_region = region_grids(session, catalog, (year, quarter), (year, quarter), sorted(set(regions)))
+    # every known region (reference data), not a scan of the observations for the names in use
+    by_region = region_grids(session, catalog, (year, quarter), (year, quarter), list(load_names(session).regions))
     return BoardData(year, quarter, scope, lang, grid, cells, what_changed(grid, cells), last, value, simulation,
                      maturity_for(session, year, quarter), checklists, gate, load_use_cases(session), by_region,
                      verdict_text(verdict(cells, gate), catalog, lang), spanish_names(session))

@@ -70,11 +70,14 @@ class Gate:
 
 
 def unit_scope(session: Session, unit: str) -> Scope:
-    """A unit named like a region or department in the data reads that scope; else the organisation."""
-    scopes = session.rows("scopes")
-    if any(r["region"] == unit for r in scopes):
+    """A unit named like a known region or department (reference data: every name the data uses)
+    reads that scope; else the organisation. Reads the small reference tables, not the observations."""
+    from kpis.reference import load_names
+
+    names = load_names(session)
+    if unit in names.regions:
         return Scope(region=unit)
-    if any(r["department"] == unit for r in scopes):
+    if unit in names.departments:
         return Scope(department=unit)
     return Scope()
 

@@ -195,18 +195,26 @@ def cached_use_cases():
     return _use_cases(*store_key())
 
 
-@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def _regions_view(db_path: str, version: float, year: int, quarter: int) -> dict:
+@st.cache_data(ttl=600, max_entries=4, show_spinner=False)
+def _regions_facts(db_path: str, version: float) -> dict:
+    """What does not depend on the quarter (read once per file version, not on every quarter change):
+    the regulation table, each region's first and last month with data, whether logs fed the data."""
     with Store(db_path).session() as session:
         regions = session.con.execute("SELECT * FROM regions ORDER BY name").df()
-        first_seen = dict(session.con.execute(
-            "SELECT region, min(period) FROM observations WHERE region IS NOT NULL GROUP BY region").fetchall())
-        last_seen = dict(session.con.execute(
-            "SELECT region, max(period) FROM observations WHERE region IS NOT NULL GROUP BY region").fetchall())
-        from_logs = bool(session.scalar("SELECT count(*) FROM observations WHERE source = 'events'"))
+        spans = session.con.execute("SELECT region, min(period), max(period) FROM observations "
+                                    "WHERE region IS NOT NULL GROUP BY region").fetchall()
+        from_logs = session.scalar("SELECT EXISTS (SELECT 1 FROM observations WHERE source = 'events')")
+    return {"regions": regions, "first": {r: first for r, first, _ in spans},
+            "last": {r: last for r, _, last in spans}, "from_logs": bool(from_logs)}
+
+
+@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
+def _regions_view(db_path: str, version: float, year: int, quarter: int) -> dict:
+    facts = _regions_facts(db_path, version)
+    with Store(db_path).session() as session:
         grids = region_grids(session, get_catalog(), (year, quarter), (year, quarter),
-                             sorted(set(regions["name"]) | set(first_seen)))
-    return {"regions": regions, "first": first_seen, "last": last_seen, "grids": grids, "from_logs": from_logs}
+                             sorted(set(facts["regions"]["name"]) | set(facts["first"])))
+    return {**facts, "grids": grids}
 
 
 def cached_regions_view(year: int, quarter: int) -> dict:
