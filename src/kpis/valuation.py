@@ -33,6 +33,8 @@ __all__ = [
 MAX_HORIZON = 50
 
 
+_READ = object()  # value_summary reads the models in production itself
+
 def resolve_scenario(session: Session, name: str) -> Scenario:
     scenarios = load_scenarios(session)
     if name not in scenarios:
@@ -42,8 +44,9 @@ def resolve_scenario(session: Session, name: str) -> Scenario:
 
 def value_summary(session: Session, catalog: Catalog, *, program: str | None = None, horizon: int | None = None,
                   scenario: str | Scenario = "base", currency: str | None = None,
-                  discount_rate: float = 0.10) -> ValueSummary:
-    """Cumulative value for one program or all, in the reporting currency, under a scenario."""
+                  discount_rate: float = 0.10, models: float | object | None = _READ) -> ValueSummary:
+    """Cumulative value for one program or all, in the reporting currency, under a scenario.
+    `models`: the models in production if already known (it does not depend on the scenario)."""
     ledgers, currency = load_ledgers(session, program=program, currency=currency)
     if not ledgers:
         where = Reason("for_program", program=program) if program else ""
@@ -52,7 +55,7 @@ def value_summary(session: Session, catalog: Catalog, *, program: str | None = N
     if horizon is not None and not 1 <= horizon <= MAX_HORIZON:
         raise KpiError.keyed("error.horizon", limit=MAX_HORIZON)
     summary = summarise(ledgers, currency=currency, horizon=horizon, scenario=chosen, discount_rate=discount_rate,
-                        models_in_production=models_in_production(session, catalog))
+                        models_in_production=models_in_production(session, catalog) if models is _READ else models)
     return replace(summary, realised=realised_on(session, program=program, currency=currency))
 
 

@@ -12,7 +12,7 @@ from kpis.cli import default_db_path
 from kpis.edits import frozen_quarters
 from kpis.growth import evaluate_phases, evaluate_risks
 from kpis.innovation import load_use_cases
-from kpis.ledger import fx_table, load_ledgers, load_scenarios
+from kpis.ledger import fx_table, load_ledgers, load_scenarios, models_in_production
 from kpis.packs import full_catalog, load_checklists, load_growth_pack
 from kpis.periods import Quarter, shift_quarter
 from kpis.readiness import evaluate_checklists, maturity_for
@@ -108,12 +108,21 @@ def value_options() -> dict:
     return _value_options(*store_key())
 
 
+@st.cache_data(ttl=600, max_entries=4, show_spinner=False)
+def _models(db_path: str, version: float) -> float | None:
+    """Models in production (latest quarter, organisation): read once per file version, not on every
+    horizon or scenario change (a scan of that KPI's observations)."""
+    with Store(db_path).session() as session:
+        return models_in_production(session, get_catalog())
+
+
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def _value(db_path: str, version: float, program: str | None, horizon: int, scenario: Scenario,
            currency: str) -> tuple[ValueSummary, tuple | None]:
+    models = _models(db_path, version)
     with Store(db_path).session() as session:
         summary = value_summary(session, get_catalog(), program=program, horizon=horizon, scenario=scenario,
-                                currency=currency)
+                                currency=currency, models=models)
         flag = None if summary.realised is None else realised_flag(session, get_catalog(), summary.realised)
     return summary, flag
 
