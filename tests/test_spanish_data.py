@@ -137,8 +137,7 @@ def test_cli_speaks_spanish_with_lang_or_kpis_lang(demo_db: Path, tmp_path: Path
                              "--region", "Mexcio"], capture_output=True, text=True, cwd=ROOT, timeout=120,
                             env=env | {"KPIS_LANG": "es"})
     assert result.returncode == 2
-    assert "Región desconocido(a) 'Mexcio': ¿quiso decir 'Mexico'?" in result.stderr or \
-        "región desconocido(a)" in result.stderr.lower()
+    assert "Nombre de región desconocido: 'Mexcio'; ¿quiso decir 'Mexico'?" in result.stderr
 
 
 def test_regulation_table_is_in_spanish_on_a_spanish_page(demo_store: Store):

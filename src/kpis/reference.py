@@ -162,7 +162,7 @@ def check_names(frame: pd.DataFrame, lines: tuple[int, ...], columns: dict[str, 
             if create_missing:
                 missing.setdefault(kind, set()).add(value)
             else:
-                errors.append(RowError(line, unknown_reason(kind, value, names.of(kind), line)))
+                errors.append(RowError(line, unknown_reason(kind, value, names.of(kind))))  # the row has its line
     return tuple(sorted(errors, key=lambda e: e.line)), {k: tuple(sorted(v)) for k, v in missing.items()}
 
 
