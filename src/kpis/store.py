@@ -244,22 +244,30 @@ class Store:
             return
         con = self._connect()
         try:
-            session = Session(con)
-            if self.read_only:
-                session.check_version(self.path)
-                if self.catalog is not None:
-                    session.use_catalog(self.catalog)
-            else:
-                session.migrate()
-            yield session
+            with self._as_kpi_errors():
+                session = Session(con)
+                if self.read_only:
+                    session.check_version(self.path)
+                    if self.catalog is not None:
+                        session.use_catalog(self.catalog)
+                else:
+                    session.migrate()
+                yield session
+        finally:
+            con.close()
+
+    @contextmanager
+    def _as_kpi_errors(self) -> Iterator[None]:
+        """duckdb errors inside a session as the library's own: a write conflict, else a message
+        that names the file and what happened."""
+        try:
+            yield
         except duckdb.TransactionException as exc:
             if _is_conflict(exc):
                 raise ConflictError(f"Another write changed the same records at the same time: {exc}") from None
             raise KpiError(_io_message(self.path, exc)) from None
         except duckdb.Error as exc:
             raise KpiError(_io_message(self.path, exc)) from None
-        finally:
-            con.close()
 
     @contextmanager
     def _shared_session(self) -> Iterator[Session]:
@@ -270,16 +278,12 @@ class Store:
         shared = _shared_for(self.path)
         cursor = shared.acquire(self)
         try:
-            yield Session(cursor)
-        except duckdb.TransactionException as exc:
-            if _is_conflict(exc):
-                raise ConflictError(f"Another write changed the same records at the same time: {exc}") from None
-            raise KpiError(_io_message(self.path, exc)) from None
-        except duckdb.FatalException as exc:  # the database instance is unusable: drop it
-            shared.discard()
-            raise KpiError(_io_message(self.path, exc)) from None
-        except duckdb.Error as exc:
-            raise KpiError(_io_message(self.path, exc)) from None
+            with self._as_kpi_errors():
+                try:
+                    yield Session(cursor)
+                except duckdb.FatalException:  # the database instance is unusable: drop it
+                    shared.discard()
+                    raise
         finally:
             shared.release(cursor)
 
@@ -422,14 +426,19 @@ class Session:
         except duckdb.CatalogException:  # a new, empty file
             return 0
 
-    def check_version(self, path: Path) -> None:
-        """For a read-only session: the file must be at SCHEMA_VERSION (an older one needs `init`)."""
+    def _known_version(self) -> int:
+        """The file's schema version; a file written by a newer program is refused."""
         current = self.schema_version()
         if current > SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"This database uses schema version {current}, but this program only knows up to "
                 f"version {SCHEMA_VERSION}. Upgrade the program, or open a different file."
             )
+        return current
+
+    def check_version(self, path: Path) -> None:
+        """For a read-only session: the file must be at SCHEMA_VERSION (an older one needs `init`)."""
+        current = self._known_version()
         if current < SCHEMA_VERSION:
             raise KpiError(f"{path} was made by an earlier version (schema {current} of {SCHEMA_VERSION}): run "
                            "`python -m kpis init` once to upgrade it, then run this command again.")
@@ -449,12 +458,7 @@ class Session:
 
     def migrate(self) -> None:
         """Bring the file to SCHEMA_VERSION; refuse a file written by a newer program."""
-        current = self.schema_version()
-        if current > SCHEMA_VERSION:
-            raise SchemaVersionError(
-                f"This database uses schema version {current}, but this program only knows up to "
-                f"version {SCHEMA_VERSION}. Upgrade the program, or open a different file."
-            )
+        current = self._known_version()
         for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
             with self.transaction():
                 self.con.execute(
