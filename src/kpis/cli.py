@@ -94,21 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--department", default=None)
     score.add_argument("--as-of", type=parse_as_of, default=None, help="targets in force at this ISO date or date-time")
     score.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    score.add_argument("--lang", choices=("en", "es"), default=_default_lang())
     score.add_argument("--currency", default=None, help="money KPIs in this currency (default: the store's)")
     maturity = commands.add_parser("maturity", help="CoE maturity level per unit")
     maturity.add_argument("--year", type=int, required=True)
     maturity.add_argument("--quarter", type=_quarter, required=True)
     maturity.add_argument("--unit", default=None)
     maturity.add_argument("--format", choices=("table", "json"), default="table")
-    maturity.add_argument("--lang", choices=("en", "es"), default=_default_lang())
 
     readiness = commands.add_parser("readiness", help="the readiness-to-scale gate and success checklists")
     readiness.add_argument("--year", type=int, required=True)
     readiness.add_argument("--quarter", type=_quarter, required=True)
     readiness.add_argument("--unit", default=ORGANISATION, help=f"default: {ORGANISATION}")
     readiness.add_argument("--format", choices=("table", "json"), default="table")
-    readiness.add_argument("--lang", choices=("en", "es"), default=_default_lang())
 
     export = commands.add_parser("export", help="charts (PNG/SVG/PDF), tables (CSV/XLSX) and the board deck (PPTX)")
     export.add_argument("what", nargs="?", choices=("deck", "chart", "table"))
@@ -118,7 +115,6 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--quarter", type=_quarter, default=None)
     export.add_argument("--region", default=None)
     export.add_argument("--department", default=None)
-    export.add_argument("--lang", choices=("en", "es"), default=_default_lang())
     export.add_argument("--format", default=None, help="png|svg|pdf for charts, csv|xlsx for tables")
     export.add_argument("--sections", default=None, help="deck sections, comma-separated (see --list)")
     export.add_argument("--pdf", action="store_true", help="also write a PDF of the deck (needs LibreOffice)")
@@ -149,11 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     value.add_argument("--currency", default=None, help="reporting currency (default: the store's, e.g. MXN)")
     value.add_argument("--discount-rate", type=float, default=0.10, help="for NPV (default 0.10)")
     value.add_argument("--format", choices=("table", "json"), default="table")
-    value.add_argument("--lang", choices=("en", "es"), default=_default_lang())
     for command in commands.choices.values():  # every command speaks both languages
-        if not any("--lang" in action.option_strings for action in command._actions):
-            command.add_argument("--lang", choices=("en", "es"), default=_default_lang(),
-                                 help="language of messages (default: $KPIS_LANG or en)")
+        command.add_argument("--lang", choices=("en", "es"), default=_default_lang(),
+                             help="language of tables and messages (default: $KPIS_LANG or en)")
     return parser
 
 
