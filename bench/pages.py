@@ -2,7 +2,7 @@
 
 For each page and store size, in one process:
 
-  cold      the first render with empty caches (st.cache_data and st.cache_resource cleared: the
+  cold      median of 3 first renders, each with empty caches (st.cache_data and st.cache_resource cleared: the
             store is opened and checked as after a server start); module imports are done already,
             as in a running server
   rerun     a filter change: the page's main filter moved to a value not seen before (so the
@@ -12,6 +12,10 @@ For each page and store size, in one process:
             the per-rerun overhead every viewer pays)
 
 What the figures leave out: the browser (network, rendering, websocket), which AppTest skips.
+A served app compiles each page script once per process (the Runtime's ScriptCache); AppTest makes a
+new cache on every run and so compiles app.py and the page again each time (~14 ms at 1x). Here one
+cache is shared between runs, as in the server; it is emptied with the other caches before a cold
+render, so "cold" includes compiling.
 
 Usage: python bench/pages.py [--quick] [--scales 1,100,1000] [--repeat 5] [--keep DIR]
 """
@@ -32,6 +36,7 @@ from common import machine, store_for
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET_RERUN_MS, BUDGET_COLD_MS = 150, 600
+COLD_RUNS = 3  # a single cold render varies by +-30 % here (page cache, CPU frequency): median of 3
 
 
 # page -> (file, how to move its main filter to choice i)
@@ -76,11 +81,47 @@ PAGES = {
 }
 
 
+def _share_script_cache():
+    """One bytecode cache for every AppTest run, as one served process has (see the docstring)."""
+    import streamlit.testing.v1.app_test as app_test
+    import streamlit.testing.v1.local_script_runner as runner
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    shared = ScriptCache()
+    runner.ScriptCache = app_test.ScriptCache = lambda: shared
+    return shared
+
+
+def _keep_runtime_between_runs() -> None:
+    """AppTest puts a mock Runtime in a global before each run and sets it to None after; with
+    sessions in threads, one session's teardown would pull it from under another's running script
+    ("Runtime hasn't been created!", a lost rerun). Keep the latest mock in place instead, as a
+    served process keeps its one Runtime."""
+    from streamlit.runtime import Runtime
+
+    latest: dict = {}
+
+    def instance(cls):
+        if cls._instance is not None:
+            latest["runtime"] = cls._instance
+        if "runtime" not in latest:
+            raise RuntimeError("Runtime hasn't been created!")
+        return latest["runtime"]
+
+    Runtime.instance = classmethod(instance)
+    Runtime.exists = classmethod(lambda cls: cls._instance is not None or "runtime" in latest)
+
+
+_SCRIPTS = None
+
+
 def _fresh_caches() -> None:
     import streamlit as st
 
     st.cache_data.clear()
     st.cache_resource.clear()
+    if _SCRIPTS is not None:
+        _SCRIPTS.clear()
 
 
 def _app(page: str):
@@ -91,13 +132,16 @@ def _app(page: str):
 
 def measure_page(page: str, repeat: int) -> tuple[float, float]:
     """(cold ms, median rerun ms after a filter change)."""
-    _fresh_caches()
-    at = _app(page)
-    started = time.perf_counter()
-    at.run()
-    cold = time.perf_counter() - started
-    if at.exception:
-        raise SystemExit(f"{page}: {at.exception[0].message}")
+    colds = []
+    for _ in range(COLD_RUNS):
+        _fresh_caches()
+        at = _app(page)
+        started = time.perf_counter()
+        at.run()
+        colds.append(time.perf_counter() - started)
+        if at.exception:
+            raise SystemExit(f"{page}: {at.exception[0].message}")
+    cold = statistics.median(colds)
     change = PAGES[page][1]
     times = []
     for i in range(repeat):
@@ -120,7 +164,15 @@ def throughput(sessions: int, seconds: float) -> tuple[float, float]:
     lock = threading.Lock()
     stop = time.perf_counter() + seconds
 
+    failures: list[BaseException] = []
+
     def work(at) -> None:
+        try:
+            _work(at)
+        except BaseException as exc:  # a session that fails would silently lower the figure
+            failures.append(exc)
+
+    def _work(at) -> None:
         i = 0
         while time.perf_counter() < stop:
             change(at, i % 3)  # three scopes: after the first round, cache hits
@@ -128,6 +180,8 @@ def throughput(sessions: int, seconds: float) -> tuple[float, float]:
             at.run()
             with lock:
                 done.append(time.perf_counter() - started)
+            if at.exception:
+                raise RuntimeError(at.exception[0].message)
             i += 1
 
     threads = [threading.Thread(target=work, args=(at,)) for at in apps]
@@ -137,6 +191,8 @@ def throughput(sessions: int, seconds: float) -> tuple[float, float]:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
+    if failures:
+        raise SystemExit(f"throughput with {sessions} sessions: a session failed: {failures[0]!r}")
     return len(done) / elapsed, statistics.median(done) * 1000 if done else float("nan")
 
 
@@ -156,6 +212,9 @@ def main() -> None:
 
     import logging
 
+    global _SCRIPTS
+    _SCRIPTS = _share_script_cache()
+    _keep_runtime_between_runs()
     os.chdir(ROOT)  # the app's .streamlit/config.toml applies, as when it is served with `make run`
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     print(f"machine: {machine()}")

@@ -63,6 +63,7 @@ as_of = as_of_picker(lang)
 first = min(earliest, shift_quarter(year, quarter, -1))
 last = max(latest, (year, 4))
 grid = cached_grid(db_path, version, first, last, region, department, as_of)
+recorded = grid  # in the currency the data was recorded in (the gate's thresholds are)
 try:
     grid = in_currency(grid, page_currency())
 except KpiError as exc:  # a missing FX rate: say so and show amounts as recorded, never a wrong number
@@ -90,7 +91,7 @@ if frozen:
 if as_of:
     st.warning(t("dash.as_of_note", lang, when=format_day(as_of.date(), lang)), icon=":material/history:")
 unit = region or department or ORGANISATION
-gate = cached_readiness(unit, year, quarter)[1]
+gate = cached_readiness(unit, year, quarter, None if as_of else recorded)[1]
 render_verdict(verdict(cells, gate), catalog, lang)
 render_summary(cells, lang)
 

@@ -10,7 +10,7 @@ from kpis.maturity import Assessment, Maturity, assess
 from kpis.packs import Checklist, ChecklistItem
 from kpis.periods import quarter_end
 from kpis.reference import ORGANISATION_UNIT
-from kpis.scorecard import Scope, build_grid
+from kpis.scorecard import Grid, Scope, build_grid
 from kpis.store import Session
 
 __all__ = [
@@ -92,10 +92,13 @@ def _months_live(session: Session, kpi_id: str, scope: Scope, year: int, quarter
 
 
 def evaluate_checklists(session: Session, catalog: Catalog, checklists: tuple[Checklist, ...], unit: str,
-                        year: int, quarter: int) -> tuple[list[ChecklistResult], Gate]:
-    """Every checklist with % complete, and the gate. Data items use the unit's quarter values."""
+                        year: int, quarter: int, grid: Grid | None = None) -> tuple[list[ChecklistResult], Gate]:
+    """Every checklist with % complete, and the gate. Data items use the unit's quarter values: from
+    `grid` when it is that unit's scope (current targets) and holds the quarter (the dashboard's own
+    grid, so its cards and its gate read one computation), else from a grid built here."""
     scope = unit_scope(session, unit)
-    grid = build_grid(session, catalog, (year, quarter), (year, quarter), scope)
+    if grid is None or grid.scope != scope or (year, quarter) not in grid.quarters:
+        grid = build_grid(session, catalog, (year, quarter), (year, quarter), scope)
     ticks = {(r["checklist"], r["item"]): r for r in session.rows("checklist_ticks", unit=unit, year=year,
                                                                    quarter=quarter)}
     results, gate = [], Gate(())

@@ -170,14 +170,16 @@ def assessed_quarters() -> list[tuple[int, int]]:
 
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def _readiness(db_path: str, version: float, unit: str, year: int, quarter: int):
+def _readiness(db_path: str, version: float, unit: str, year: int, quarter: int, _grid: Grid | None = None):
+    # _grid is not part of the key: it only saves recomputing the values the key already determines
     with Store(db_path).session() as session:
-        return evaluate_checklists(session, get_catalog(), load_checklists(), unit, year, quarter)
+        return evaluate_checklists(session, get_catalog(), load_checklists(), unit, year, quarter, _grid)
 
 
-def cached_readiness(unit: str, year: int, quarter: int):
-    """(checklist results, gate) for a unit and quarter."""
-    return _readiness(*store_key(), unit, year, quarter)
+def cached_readiness(unit: str, year: int, quarter: int, grid: Grid | None = None):
+    """(checklist results, gate) for a unit and quarter. `grid`: this store version's grid with current
+    targets, when the caller has one (used if its scope is the unit's)."""
+    return _readiness(*store_key(), unit, year, quarter, grid)
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
