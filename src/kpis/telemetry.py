@@ -31,13 +31,15 @@ from kpis.reference import add_names, load_names, unknown_reason
 from kpis.roles import Actor, require
 from kpis.store import Store, utc_now
 
-__all__ = ["EVENT_COLUMNS", "EVENT_KPIS", "IngestResult", "expand_paths", "ingest_events", "monthly_kpis_sql"]
+__all__ = ["ENGINES", "EVENT_COLUMNS", "EVENT_KPIS", "DuckDBEngine", "IngestResult", "expand_paths", "ingest_events",
+           "monthly_kpis_sql", "rollup", "rollup_to_file"]
 
 EVENT_COLUMNS = ("timestamp", "region", "tenant", "model_id", "latency_ms", "status")
 OPTIONAL_COLUMNS = ("cost_usd",)
 EVENT_KPIS = ("api_latency_p95_ms", "availability_pct", "transactions_per_day", "cost_per_prediction_usd",
               "concurrent_models")
 MAX_REPORTED_ERRORS = 50
+ENGINES = ("duckdb", "spark")
 
 
 @dataclass(frozen=True)
@@ -73,34 +75,57 @@ def expand_paths(patterns: list[str]) -> list[Path]:
 
 
 def _literal_list(paths: list[Path]) -> str:
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+    return "[" + ", ".join(_literal(str(p)) for p in paths) + "]"
 
 
-def _source(paths: list[Path], has_cost: bool, with_filename: bool = False) -> str:
-    """A relation of typed events (bad values become NULL via TRY_CAST) from Parquet or CSV files."""
-    names = ", filename = true" if with_filename else ""
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def file_kind(paths: list[Path]) -> str:
+    """'parquet' or 'csv': one kind per run."""
     if all(p.suffix.lower() == ".parquet" for p in paths):
-        reader = f"read_parquet({_literal_list(paths)}, union_by_name = true{names})"
-        typed = "{}"
-    elif all(p.suffix.lower() == ".csv" for p in paths):
-        reader = f"read_csv({_literal_list(paths)}, header = true, all_varchar = true, union_by_name = true{names})"
-        # nullif() keeps DuckDB from pushing the cast into the CSV reader, which would raise on a
-        # bad value instead of turning it into NULL (and so into a reported bad row)
-        typed = "nullif({}, '')"
-    else:
-        raise ValidationError("Ingest Parquet and CSV files in separate runs.")
+        return "parquet"
+    if all(p.suffix.lower() == ".csv" for p in paths):
+        return "csv"
+    raise ValidationError("Ingest Parquet and CSV files in separate runs.")
+
+
+# ---------------------------------------------------------------------------------------------
+# The rollup, written once in DuckDB's SQL. Each query reads a relation `events` (ts, region,
+# model_id, latency_ms, status, cost_usd) or `numbered_events` (the same with filename and n, the
+# row's number in its file). An engine (DuckDBEngine here, kpis.spark.SparkEngine) defines those
+# relations over the files and runs these texts; Spark gets them through sqlglot (kpis.spark.to_spark).
+# ---------------------------------------------------------------------------------------------
+
+def typed_sql(relation: str, kind: str, has_cost: bool, engine: str = "duckdb", numbered: bool = False) -> str:
+    """Typed events from a relation of raw file rows (bad values become NULL via TRY_CAST, so they
+    are reported as bad rows rather than failing the run)."""
+    # CSV: nullif() keeps DuckDB from pushing the cast into the CSV reader, which would raise on a
+    # bad value instead of turning it into NULL (and so into a reported bad row)
+    typed = "nullif({}, '')" if kind == "csv" else "{}"
     cost = f"TRY_CAST({typed.format('cost_usd')} AS DOUBLE)" if has_cost else "CAST(NULL AS DOUBLE)"
-    # to UTC: an offset is applied, a naive time is read as UTC (the session's time zone is UTC).
-    # Text goes through TIMESTAMPTZ (the only cast that applies an offset written in the text); a
-    # typed column is cast to TIMESTAMP, which converts a zoned value to UTC and leaves a naive one
-    # as it is, without the per-row time-zone arithmetic that cost 5x the whole ingest (bench/ingest.py)
-    text = f"timezone('UTC', TRY_CAST({typed.format('timestamp')} AS TIMESTAMPTZ))"
-    utc = (f"CASE WHEN typeof(timestamp) = 'VARCHAR' THEN {text} "
-           f"ELSE TRY_CAST({typed.format('timestamp')} AS TIMESTAMP) END")
-    return (f"SELECT {'filename, ' if with_filename else ''}{utc} AS ts, "
+    if engine == "duckdb":
+        # to UTC: an offset is applied, a naive time is read as UTC (the session's time zone is UTC).
+        # Text goes through TIMESTAMPTZ (the only cast that applies an offset written in the text); a
+        # typed column is cast to TIMESTAMP, which converts a zoned value to UTC and leaves a naive
+        # one as it is, without the per-row time-zone arithmetic that cost 5x the whole ingest
+        text = f"timezone('UTC', TRY_CAST({typed.format('timestamp')} AS TIMESTAMPTZ))"
+        utc = (f"CASE WHEN typeof(timestamp) = 'VARCHAR' THEN {text} "
+               f"ELSE TRY_CAST({typed.format('timestamp')} AS TIMESTAMP) END")
+    else:  # Spark's TIMESTAMP is an instant: text with an offset, naive text (session zone UTC) and typed columns alike
+        utc = f"TRY_CAST({typed.format('timestamp')} AS TIMESTAMPTZ)"
+    return (f"SELECT {'filename, n, ' if numbered else ''}{utc} AS ts, "
             f"CAST(region AS VARCHAR) AS region, CAST(model_id AS VARCHAR) AS model_id, "
             f"TRY_CAST({typed.format('latency_ms')} AS DOUBLE) AS latency_ms, CAST(status AS VARCHAR) AS status, "
-            f"{cost} AS cost_usd FROM {reader}")
+            f"{cost} AS cost_usd FROM {relation}")
+
+
+def _reader(paths: list[Path], with_filename: bool = False) -> str:
+    names = ", filename = true" if with_filename else ""
+    if file_kind(paths) == "parquet":
+        return f"read_parquet({_literal_list(paths)}, union_by_name = true{names})"
+    return f"read_csv({_literal_list(paths)}, header = true, all_varchar = true, union_by_name = true{names})"
 
 
 # One test per reason in _REASONS (same order); NaN and infinities are bad values, never dropped silently.
@@ -125,20 +150,22 @@ def _bad_row() -> str:
     return "coalesce(" + " OR ".join(f"({check.format(latest=latest)})" for check in _CHECKS) + ", true)"
 
 
-def monthly_kpis_sql(source: str, month_filter: str = "") -> str:
+def monthly_kpis_sql(month_filter: str = "") -> str:
     """Per (month, region) and per month over all events (GROUPING SETS): the five KPIs, and the
     bad rows of each group, so validation and computation are one pass over the files. Bad rows
-    are counted, never used; the pooled groups' bad counts add up to the file's."""
+    are counted, never used; the pooled groups' bad counts add up to the file's. Ratios divide
+    DOUBLEs, so both engines round the same exact quotient the same way."""
     where = f"WHERE {month_filter}" if month_filter else ""
     return f"""
-        WITH flagged AS (SELECT *, ({_bad_row()}) AS bad FROM ({source}))
+        WITH flagged AS (SELECT *, ({_bad_row()}) AS bad FROM events)
         SELECT strftime(date_trunc('month', ts), '%Y-%m') AS month,
                region,
                GROUPING(region) = 1 AS pooled,
                quantile_cont(latency_ms, 0.95) FILTER (WHERE NOT bad) AS api_latency_p95_ms,
-               100.0 * count(*) FILTER (WHERE NOT bad AND status = 'ok') / count(*) FILTER (WHERE NOT bad)
-                   AS availability_pct,
-               count(*) FILTER (WHERE NOT bad) / day(last_day(min(ts))) AS transactions_per_day,
+               CAST(100 * count(*) FILTER (WHERE NOT bad AND status = 'ok') AS DOUBLE)
+                   / CAST(count(*) FILTER (WHERE NOT bad) AS DOUBLE) AS availability_pct,
+               CAST(count(*) FILTER (WHERE NOT bad) AS DOUBLE) / CAST(day(last_day(min(ts))) AS DOUBLE)
+                   AS transactions_per_day,
                avg(cost_usd) FILTER (WHERE NOT bad) AS cost_per_prediction_usd,
                count(*) FILTER (WHERE NOT bad) AS events,
                count(*) FILTER (WHERE bad) AS bad_rows
@@ -147,7 +174,7 @@ def monthly_kpis_sql(source: str, month_filter: str = "") -> str:
     """
 
 
-def models_sql(source: str, month_filter: str = "") -> str:
+def models_sql(month_filter: str = "") -> str:
     """Distinct models per (month, region) and per month. A separate, narrow query: reducing to
     distinct (month, region, model) triples first is much cheaper than a DISTINCT aggregate inside
     the wide one (measured: 1.6 s -> 0.86 s + 0.33 s at 10M events)."""
@@ -155,8 +182,8 @@ def models_sql(source: str, month_filter: str = "") -> str:
     return f"""
         WITH pairs AS (
             SELECT date_trunc('month', ts) AS m, region, model_id
-            FROM ({source}) WHERE NOT ({_bad_row()}) {where}
-            GROUP BY ALL)
+            FROM events WHERE NOT ({_bad_row()}) {where}
+            GROUP BY date_trunc('month', ts), region, model_id)
         SELECT strftime(m, '%Y-%m') AS month, region, GROUPING(region) = 1 AS pooled,
                count(DISTINCT model_id) AS concurrent_models
         FROM pairs
@@ -164,34 +191,109 @@ def models_sql(source: str, month_filter: str = "") -> str:
     """
 
 
-def _with_models(session, frame: pd.DataFrame, source: str, month_filter: str = "") -> pd.DataFrame:
-    models = session.con.execute(models_sql(source, month_filter)).df()
+def bad_rows_sql() -> str:
+    """The first bad rows, with one flag per check, in file and row order (numbered_events)."""
+    latest = latest_date().isoformat()
+    flags = ", ".join(f"coalesce({check.format(latest=latest)}, false) AS c{i}" for i, check in enumerate(_CHECKS))
+    return f"""SELECT filename, n, {flags} FROM numbered_events WHERE {_bad_row()}
+               ORDER BY filename, n LIMIT {MAX_REPORTED_ERRORS}"""
+
+
+def first_rows_sql(regions: list[str]) -> str:
+    """Per region in `regions`: the file and row of its first appearance (numbered_events)."""
+    names = ", ".join(_literal(r) for r in regions)
+    return f"""SELECT region, arg_min(filename, n), min(n) FROM numbered_events
+               WHERE region IN ({names}) GROUP BY region ORDER BY region"""
+
+
+class DuckDBEngine:
+    """The rollup on DuckDB (a store's connection, or an in-memory one for `rollup`)."""
+
+    name = "duckdb"
+
+    def __init__(self, con) -> None:
+        self.con = con
+
+    def columns(self, paths: list[Path]) -> set[str]:
+        query = f"DESCRIBE SELECT * FROM {_reader(paths)}"
+        return {row[0].lower() for row in self.con.execute(query).fetchall()}
+
+    def define(self, paths: list[Path], has_cost: bool) -> None:
+        """`events` over these files (a temporary view: nothing is written to the store)."""
+        self.con.execute("CREATE OR REPLACE TEMP VIEW events AS "
+                         + typed_sql(_reader(paths), file_kind(paths), has_cost))
+
+    def define_numbered(self, paths: list[Path], has_cost: bool) -> None:
+        raw = f"(SELECT *, row_number() OVER (PARTITION BY filename) AS n FROM {_reader(paths, True)})"
+        self.con.execute("CREATE OR REPLACE TEMP VIEW numbered_events AS "
+                         + typed_sql(raw, file_kind(paths), has_cost, numbered=True))
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        return self.con.execute(sql).df()
+
+    def rows(self, sql: str) -> list[tuple]:
+        return self.con.execute(sql).fetchall()
+
+    def file_rows(self, paths: list[Path]) -> dict[str, int]:
+        """Rows per file: from Parquet metadata (no scan); CSV files are counted."""
+        if file_kind(paths) == "parquet":
+            rows = self.con.execute(
+                f"SELECT file_name, num_rows FROM parquet_file_metadata({_literal_list(paths)})").fetchall()
+        else:
+            rows = self.con.execute(
+                f"SELECT filename, count(*) FROM read_csv({_literal_list(paths)}, header = true, all_varchar = true, "
+                "filename = true) GROUP BY filename").fetchall()
+        return {str(Path(name).resolve()): int(count) for name, count in rows}
+
+
+def _monthly(engine, month_filter: str = "") -> pd.DataFrame:
+    """The five KPIs per (month, region) and pooled, for the files `engine` has defined as events."""
+    frame = engine.frame(monthly_kpis_sql(month_filter))
+    frame = frame.assign(events=frame["events"].astype("int64"), bad_rows=frame["bad_rows"].astype("int64"),
+                         pooled=frame["pooled"].astype(bool))
+    return frame
+
+
+def _with_models(engine, frame: pd.DataFrame, month_filter: str = "") -> pd.DataFrame:
+    models = engine.frame(models_sql(month_filter))
+    models = models.assign(pooled=models["pooled"].astype(bool))
     frame = frame.assign(region=frame["region"].fillna("*"))
     models = models.assign(region=models["region"].fillna("*"))
     merged = frame.merge(models, on=["month", "region", "pooled"], how="left")
     return merged.assign(region=merged["region"].where(merged["region"] != "*", None))
 
 
-def _columns(session, paths: list[Path]) -> set[str]:
-    path = paths[0]
-    reader = "read_parquet" if path.suffix.lower() == ".parquet" else "read_csv"
-    query = f"DESCRIBE SELECT * FROM {reader}({_literal_list(paths)}, union_by_name = true)"
-    return {row[0].lower() for row in session.con.execute(query).fetchall()}
-
-
-def _bad_rows(session, source: str, csv: bool) -> tuple[RowError, ...]:
-    latest = latest_date().isoformat()
-    flags = ", ".join(f"coalesce({check.format(latest=latest)}, false)" for check in _CHECKS)
-    rows = session.con.execute(f"""
-        WITH events AS (SELECT *, row_number() OVER (PARTITION BY filename) AS n FROM ({source}))
-        SELECT filename, n, {flags}
-        FROM events WHERE {_bad_row()} ORDER BY filename, n LIMIT {MAX_REPORTED_ERRORS}""").fetchall()
+def _bad_rows(engine, paths: list[Path], has_cost: bool) -> tuple[RowError, ...]:
+    engine.define_numbered(paths, has_cost)
+    csv = file_kind(paths) == "csv"
     errors = []
-    for filename, n, *found in rows:
+    for filename, n, *found in engine.rows(bad_rows_sql()):
         why = "; ".join(r for r, flag in zip(_REASONS, found) if flag)
         line = n + 1 if csv else n  # CSV: the header is line 1; Parquet: row number
         errors.append(RowError(line, f"{Path(filename).name}: {why}"))
     return tuple(errors)
+
+
+def rollup(engine, paths: list[Path]) -> tuple[pd.DataFrame, bool]:
+    """Validate and roll up event files: (monthly KPIs with models, has_cost). Any bad row: a
+    ValidationError listing the first MAX_REPORTED_ERRORS with file and line (row for Parquet)."""
+    columns = engine.columns(paths)
+    missing = [c for c in EVENT_COLUMNS if c not in columns]
+    if missing:
+        raise ValidationError(f"{paths[0].name}: missing column(s) {', '.join(missing)}; expected "
+                              f"{', '.join(EVENT_COLUMNS)} (and optionally cost_usd).",
+                              (RowError(1, f"missing column(s): {', '.join(missing)}"),))
+    has_cost = "cost_usd" in columns
+    engine.define(paths, has_cost)
+    frame = _monthly(engine)
+    bad = int(frame.loc[frame["pooled"], "bad_rows"].sum())
+    frame = frame[frame["events"] > 0]
+    if bad or frame.empty:
+        errors = _bad_rows(engine, paths, has_cost) if bad else ()
+        raise ValidationError(f"{bad:,} bad event row(s) in {len(paths)} file(s); nothing was written"
+                              + (f" (first {len(errors)} shown)" if bad > len(errors) else "") + "."
+                              if bad else "No events in the given files; nothing was written.", errors)
+    return frame, has_cost
 
 
 def _observations(frame: pd.DataFrame) -> pd.DataFrame:
@@ -208,10 +310,13 @@ def _observations(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: bool = False,
-                  create_missing: bool = False) -> IngestResult:
+                  create_missing: bool = False, engine: str = "duckdb", spark_master: str | None = None
+                  ) -> IngestResult:
     """Validate new event files (every bad row reported, nothing written on any), compute the
     affected months and write their observations with an audit entry for the run. A region the
-    store does not know is refused with the closest known name, unless `create_missing` adds it."""
+    store does not know is refused with the closest known name, unless `create_missing` adds it.
+    `engine`: "duckdb" (in this process) or "spark" (kpis.spark: local mode, or `spark_master`)."""
+    engine_name = _engine_name(engine)
     require(actor, "editor", "ingest event logs")
     paths = expand_paths(patterns)
     with store.write_session() as session:
@@ -235,40 +340,26 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
             return IngestResult((), skipped, 0, (), 0)
         # a file rewritten in place: the months of its earlier version are recomputed too
         replaced = {m for p in new for m in known.get(str(p), (None, []))[1]}
-        columns = _columns(session, new)
-        missing = [c for c in EVENT_COLUMNS if c not in columns]
-        if missing:
-            raise ValidationError(f"{new[0].name}: missing column(s) {', '.join(missing)}; expected "
-                                  f"{', '.join(EVENT_COLUMNS)} (and optionally cost_usd).",
-                                  (RowError(1, f"missing column(s): {', '.join(missing)}"),))
-        source = _source(new, "cost_usd" in columns)
-        frame = session.con.execute(monthly_kpis_sql(source)).df()
-        bad = int(frame.loc[frame["pooled"], "bad_rows"].sum())
-        frame = frame[frame["events"] > 0]
-        if bad or frame.empty:
-            errors = _bad_rows(session, _source(new, "cost_usd" in columns, with_filename=True),
-                               csv=new[0].suffix.lower() == ".csv") if bad else ()
-            raise ValidationError(f"{bad:,} bad event row(s) in {len(new)} file(s); nothing was written"
-                                  + (f" (first {len(errors)} shown)" if bad > len(errors) else "") + "."
-                                  if bad else "No events in the given files; nothing was written.", errors)
-        added = _check_regions(session, frame, new, "cost_usd" in columns, create_missing)
+        engine = DuckDBEngine(session.con) if engine_name == "duckdb" else _spark_engine(spark_master)
+        frame, has_cost = rollup(engine, new)
+        added = _check_regions(session, engine, frame, new, has_cost, create_missing)
         months = sorted(set(frame["month"]) | replaced)
         rows = int(frame.loc[frame["pooled"], "events"].sum())
-        frame = _with_models(session, frame, source)
-        per_file = _file_rows(session, new)
+        frame = _with_models(engine, frame)
+        per_file = engine.file_rows(new)
         overlapping = _one_path_per_content(known, new, digests, set(months))
         if overlapping or replaced:  # a month shared with earlier files: recompute it from all of them
             missing_files = [p for p in overlapping if not p.exists()]
             if missing_files:
                 raise KpiError(f"{missing_files[0]} was ingested earlier and shares a month with the new files, but "
                                "it is no longer there; restore it (raw logs must stay where they were ingested from).")
-            has_cost = "cost_usd" in columns and all("cost_usd" in _columns(session, [p]) for p in overlapping)
+            has_cost = has_cost and all("cost_usd" in engine.columns([p]) for p in overlapping)
             emptied = set(months)
-            union = _source(new + overlapping, has_cost)
+            engine.define(new + overlapping, has_cost)
             month_list = ", ".join(f"'{m}'" for m in months)
             month_filter = f"strftime(date_trunc('month', ts), '%Y-%m') IN ({month_list})"
-            frame = session.con.execute(monthly_kpis_sql(union, month_filter)).df()
-            frame = _with_models(session, frame[frame["events"] > 0], union, month_filter)
+            frame = _monthly(engine, month_filter)
+            frame = _with_models(engine, frame[frame["events"] > 0], month_filter)
             emptied -= set(frame["month"])
         else:
             emptied = set()
@@ -294,7 +385,7 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
     return IngestResult(tuple(str(p) for p in new), skipped, rows, tuple(months), written, added)
 
 
-def _check_regions(session, frame: pd.DataFrame, new: list[Path], has_cost: bool,
+def _check_regions(session, engine, frame: pd.DataFrame, new: list[Path], has_cost: bool,
                    create_missing: bool) -> tuple[str, ...]:
     """Regions in the logs that the store does not know: a ValidationError naming each with its file,
     first line and the closest known region; or, with `create_missing`, the names to add."""
@@ -302,16 +393,52 @@ def _check_regions(session, frame: pd.DataFrame, new: list[Path], has_cost: bool
     unknown = sorted(set(frame.loc[~frame["pooled"], "region"].dropna()) - set(known.regions))
     if not unknown or create_missing:
         return tuple(unknown)
-    source = _source(new, has_cost, with_filename=True)
-    firsts = session.con.execute(f"""
-        WITH events AS (SELECT *, row_number() OVER (PARTITION BY filename) AS n FROM ({source}))
-        SELECT region, arg_min(filename, n), min(n) FROM events
-        WHERE region IN (SELECT unnest(?::VARCHAR[])) GROUP BY region ORDER BY region""", [unknown]).fetchall()
-    csv = new[0].suffix.lower() == ".csv"
+    engine.define_numbered(new, has_cost)
+    csv = file_kind(new) == "csv"
+    firsts = engine.rows(first_rows_sql(unknown))
     errors = tuple(RowError(n + 1 if csv else n, f"{Path(name).name}: " + unknown_reason(
         "region", region, known.regions, n + 1 if csv else n)) for region, name, n in firsts)
     raise ValidationError(f"{len(unknown)} unknown region(s) in the logs; nothing was written. Add them with "
                           "--create-missing if they are new.", errors)
+
+
+def _engine_name(engine: str) -> str:
+    if engine not in ENGINES:
+        raise KpiError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}.")
+    return engine
+
+
+def _spark_engine(master: str | None):
+    from kpis.spark import SparkEngine  # deferred: pyspark (and a JVM) only when asked for
+
+    return SparkEngine.get(master)
+
+
+def rollup_to_file(patterns: list[str], out: Path | str, *, engine: str = "duckdb",
+                   spark_master: str | None = None) -> tuple[int, tuple[str, ...], int]:
+    """The monthly KPIs of event files written as an observations exchange file (Parquet), without a
+    store: for a job that runs where the logs are. Returns (events, months, observations)."""
+    engine_name = _engine_name(engine)
+    paths = expand_paths(patterns)
+    out = Path(out)
+    if out.suffix.lower() != ".parquet":
+        raise ValidationError(f"{out}: the rollup is written as Parquet (.parquet).")
+    if engine_name == "duckdb":
+        import duckdb
+
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        runner = DuckDBEngine(con)
+    else:
+        runner = _spark_engine(spark_master)
+    frame, _ = rollup(runner, paths)
+    events = int(frame.loc[frame["pooled"], "events"].sum())
+    observations = _observations(_with_models(runner, frame))
+    observations = observations.assign(period=pd.to_datetime(observations["period"]).dt.date)
+    tmp = out.with_name(out.name + ".tmp")
+    observations.to_parquet(tmp, index=False)
+    tmp.replace(out)  # never a half-written file under the final name
+    return events, tuple(sorted(set(frame["month"]))), len(observations)
 
 
 def _one_path_per_content(known: dict[str, tuple[str, list[str]]], new: list[Path], digests: dict[Path, str],
@@ -333,15 +460,3 @@ def content_digest(path: Path) -> str:
     """SHA-256 of a file's bytes, read in 1 MiB blocks: a log file's identity, whatever its name or time."""
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def _file_rows(session, paths: list[Path]) -> dict[str, int]:
-    """Rows per file: from Parquet metadata (no scan); CSV files are counted."""
-    if all(p.suffix.lower() == ".parquet" for p in paths):
-        rows = session.con.execute(
-            f"SELECT file_name, num_rows FROM parquet_file_metadata({_literal_list(paths)})").fetchall()
-    else:
-        rows = session.con.execute(
-            f"SELECT filename, count(*) FROM read_csv({_literal_list(paths)}, header = true, all_varchar = true, "
-            "filename = true) GROUP BY filename").fetchall()
-    return {str(Path(name).resolve()): int(count) for name, count in rows}
