@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", help="create or upgrade the schema (idempotent)")
     init.add_argument("--demo", action="store_true", help="load the demo program if the store is empty")
 
-    imp = commands.add_parser("import", help="import a CSV or XLSX exchange file, all rows or none")
+    imp = commands.add_parser("import", help="import a CSV, XLSX or Parquet exchange file, all rows or none")
     imp.add_argument("kind", choices=IMPORT_KINDS)
     imp.add_argument("file", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
@@ -126,6 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+", help="Parquet or CSV files, globs or directories")
     ingest.add_argument("--create-missing", action="store_true",
                         help="add unknown region names from the logs as new reference data (same write)")
+    _engine_options(ingest)
+
+    rollup = commands.add_parser("rollup", help="monthly platform KPIs from request logs to a Parquet file (no store)")
+    rollup.add_argument("kind", choices=("events",))
+    rollup.add_argument("paths", nargs="+",
+                        help="Parquet or CSV files, globs or directories (with --engine spark also URIs: s3a://..., hdfs://...)")
+    _engine_options(rollup)
+    rollup.add_argument("--out", type=Path, required=True, help="the monthly KPIs as an observations file (.parquet)")
 
     generate = commands.add_parser("demo-events", help="write a realistic synthetic request log")
     generate.add_argument("--events", type=_bounded(1, 2_000_000_000, "a number of events"), required=True)
@@ -412,7 +420,7 @@ def cmd_ingest(args: argparse.Namespace, store: Store) -> int:
 
     actor = Actor(current_actor(), "admin")
     result = ingest_events(store, args.paths, actor=actor, progress=sys.stderr.isatty(),
-                           create_missing=args.create_missing)
+                           create_missing=args.create_missing, engine=args.engine, spark_master=args.spark_master)
     if result.added:
         print(f"added new region(s): {', '.join(result.added)}")
     for path in result.skipped:
@@ -420,6 +428,15 @@ def cmd_ingest(args: argparse.Namespace, store: Store) -> int:
     if result.files:
         print(f"{len(result.files)} file(s), {result.rows:,} events -> months {', '.join(result.months)}; "
               f"{result.observations} observation(s) written.")
+    return 0
+
+
+def cmd_rollup(args: argparse.Namespace) -> int:
+    from kpis.telemetry import rollup_to_file
+
+    events, months, written = rollup_to_file(args.paths, args.out, engine=args.engine, spark_master=args.spark_master)
+    print(f"{args.out}: {written} observation(s) for months {', '.join(months)} from {events:,} events "
+          f"({args.engine}); load it with: python -m kpis import observations {args.out}")
     return 0
 
 
@@ -443,6 +460,14 @@ def cmd_restore(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def _engine_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                         help="where the rollup runs: duckdb (this process) or spark (local mode, or --spark-master)")
+    command.add_argument("--spark-master", default=None, metavar="URL",
+                         help="a Spark cluster (spark://host:7077, yarn, k8s://...); default: Spark's configuration, "
+                              "else local[*]")
+
+
 def run(args: argparse.Namespace) -> int:
     from kpis.catalog import DEFAULT_CATALOG_PATH, load_catalog
     from kpis.store import Store
@@ -454,6 +479,8 @@ def run(args: argparse.Namespace) -> int:
                   read_only=read_only, catalog=catalog if read_only else None)
     if args.command == "demo-events":
         return cmd_demo_events(args)
+    if args.command == "rollup":
+        return cmd_rollup(args)
     if args.command == "restore":
         return cmd_restore(args, store)
     if args.command == "backup":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -207,6 +208,30 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[Row]]:
     return _rows_from_header(header, body)
 
 
+def _read_parquet(data: bytes) -> tuple[list[str], list[Row]]:
+    """A Parquet file (e.g. from `rollup events --out monthly.parquet`): its column names are the
+    header and its rows are numbered from 2, as they would be in the same table saved as CSV, so a
+    reported line reads the same whichever format was exported. Sizes are checked from the footer
+    before any row is read."""
+    import pyarrow.parquet as pq
+
+    try:
+        table_file = pq.ParquetFile(io.BytesIO(data))
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise ValidationError.keyed("error.bad_parquet", detail=exc.__class__.__name__) from None
+    header = list(table_file.schema_arrow.names)
+    _check_width(len(header), 1)
+    _check_size(table_file.metadata.num_rows, len(header), table_file.metadata.num_rows + 1)
+    body = []
+    try:
+        for batch in table_file.iter_batches(batch_size=10_000):
+            for values in zip(*(column.to_pylist() for column in batch.columns)):
+                body.append((len(body) + 2, [None if isinstance(v, float) and math.isnan(v) else v for v in values]))
+    except Exception as exc:
+        raise ValidationError.keyed("error.bad_parquet", detail=f"{exc.__class__.__name__}: {exc}"[:300]) from None
+    return _rows_from_header(header, body)
+
+
 def _trim(values: list[Any]) -> list[Any]:
     """Drop trailing empty cells (spreadsheets keep formatted but empty cells at a row's end)."""
     while values and (values[-1] is None or (isinstance(values[-1], str) and not values[-1].strip())):
@@ -215,12 +240,16 @@ def _trim(values: list[Any]) -> list[Any]:
 
 
 def read_table(data: bytes, filename: str) -> tuple[list[str], list[Row]]:
-    """Header names and (line, row) pairs of a CSV or XLSX file, judged by content and name."""
+    """Header names and (line, row) pairs of a CSV, XLSX or Parquet file, judged by content and name."""
     if len(data) > MAX_FILE_BYTES:
         raise ValidationError.keyed("error.file_too_big", size=f"{len(data) / 1e6:.1f}",
                                     limit=MAX_FILE_BYTES // 1_000_000)
     is_zip = data[:4] == b"PK\x03\x04"
     suffix = Path(filename).suffix.lower()
+    if suffix == ".parquet" or data[:4] == b"PAR1":
+        if data[:4] != b"PAR1":
+            raise ValidationError.keyed("error.not_parquet", file=filename)
+        return _read_parquet(data)
     if suffix == ".xlsx" or (is_zip and suffix != ".csv"):
         if not is_zip:
             raise ValidationError.keyed("error.not_xlsx", file=filename)

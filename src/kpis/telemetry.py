@@ -52,10 +52,33 @@ class IngestResult:
     added: tuple[str, ...] = ()  # regions added as new reference data (create_missing)
 
 
-def expand_paths(patterns: list[str]) -> list[Path]:
-    """Files named directly, by glob, or inside a directory (*.parquet, *.csv), sorted, unique."""
+class Uri(str):
+    """A file (or glob) in a data lake, for Spark to read where it is: s3a://bucket/logs/*.parquet."""
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.rsplit("/", 1)[-1]).suffix
+
+    @property
+    def name(self) -> str:
+        return self.rsplit("/", 1)[-1]
+
+    def resolve(self) -> Uri:
+        return self
+
+
+def is_uri(pattern: str) -> bool:
+    return "://" in pattern and not pattern.startswith("file://")
+
+
+def expand_paths(patterns: list[str], uris: bool = False) -> list[Path]:
+    """Files named directly, by glob, or inside a directory (*.parquet, *.csv), sorted, unique.
+    With `uris` (Spark), a URI such as s3a://bucket/logs/*.parquet is passed on as it is."""
     found: list[Path] = []
     for pattern in patterns:
+        if uris and is_uri(pattern):
+            found.append(Uri(pattern))
+            continue
         path = Path(pattern)
         if path.is_dir():
             found += sorted(p for p in path.iterdir() if p.suffix.lower() in (".parquet", ".csv"))
@@ -419,7 +442,7 @@ def rollup_to_file(patterns: list[str], out: Path | str, *, engine: str = "duckd
     """The monthly KPIs of event files written as an observations exchange file (Parquet), without a
     store: for a job that runs where the logs are. Returns (events, months, observations)."""
     engine_name = _engine_name(engine)
-    paths = expand_paths(patterns)
+    paths = expand_paths(patterns, uris=engine_name == "spark")
     out = Path(out)
     if out.suffix.lower() != ".parquet":
         raise ValidationError(f"{out}: the rollup is written as Parquet (.parquet).")

@@ -39,7 +39,7 @@ def import_tab(store: Store, catalog: Catalog, actor: Actor, lang: str) -> None:
         return
     kind = st.selectbox(t("data.import_kind", lang), SUPPORTED_KINDS, key="imp_kind",
                         format_func=lambda k: t(f"kind.{k}", lang))
-    upload = st.file_uploader(t("data.import_file", lang), type=["csv", "xlsx"], key="imp_file")
+    upload = st.file_uploader(t("data.import_file", lang), type=["csv", "xlsx", "parquet"], key="imp_file")
     if upload is None:
         st.caption(t("data.import_help", lang))
         return
