@@ -9,12 +9,17 @@ Compared in one run, each variant in its own process so its peak memory is its o
   naive   the same figures as one straightforward DuckDB query (DISTINCT inside the wide aggregate)
   pandas  pandas/pyarrow reading the file in batches (row groups), the same figures; exact p95
           needs every latency of a group, so latencies are kept per (month, region) group
+  spark   ours with --engine spark: the same ingest (validation, figures, writes) with the rollup
+          run by Spark in local mode on this machine's cores. Its time is the work after the Spark
+          session is up; the session start (JVM launch) is reported beside it, and its peak memory
+          is the Python process plus the JVM's (VmHWM). Left out when pyspark or Java is missing.
 
 Each variant runs --repeat times, alternated (floor, naive, ours, pandas, then again), in a fresh
 child process each time; the figures are medians. The time is the work only (each child times its
 own reading and computing; interpreter start and imports are left out of every variant alike).
 
 Usage: python bench/ingest.py [--quick] [--events 20000000] [--repeat 3] [--file PATH] [--skip-pandas]
+                              [--skip-spark]
 """
 
 from __future__ import annotations
@@ -81,6 +86,39 @@ def run_ours(path: str) -> dict:
             values = {f"{k}|{p}|{r}": v for k, p, r, v in session.con.execute(
                 "SELECT kpi_id, strftime(period, '%Y-%m'), coalesce(region, '*'), value FROM observations").fetchall()}
     return {"seconds": seconds, "rows": result.rows, "values": values}
+
+
+def run_spark(path: str) -> dict:
+    from kpis.catalog import load_catalog
+    from kpis.roles import Actor
+    from kpis.setup import initialise
+    from kpis.spark import SparkEngine
+    from kpis.store import Store
+    from kpis.telemetry import ingest_events
+
+    started = time.perf_counter()
+    engine = SparkEngine.get()
+    startup = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(Path(folder) / "ingest.duckdb")
+        initialise(store, load_catalog())
+        started = time.perf_counter()
+        result = ingest_events(store, [path], actor=Actor("bench", "admin"), create_missing=True, engine="spark")
+        seconds = time.perf_counter() - started
+        with store.session() as session:
+            values = {f"{k}|{p}|{r}": v for k, p, r, v in session.con.execute(
+                "SELECT kpi_id, strftime(period, '%Y-%m'), coalesce(region, '*'), value FROM observations").fetchall()}
+    jvm = engine.spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()
+    return {"seconds": seconds, "startup": startup, "rows": result.rows, "values": values,
+            "jvm_peak_mb": _peak_of(int(jvm))}
+
+
+def _peak_of(pid: int) -> float:
+    """A process's peak resident memory (VmHWM, Linux) in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def run_floor(path: str) -> dict:
@@ -159,12 +197,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=None)
     parser.add_argument("--file", default=None, help="reuse (or create) the event file at this path")
     parser.add_argument("--skip-pandas", action="store_true")
-    parser.add_argument("--variant", choices=("ours", "floor", "naive", "pandas"), help=argparse.SUPPRESS)
+    parser.add_argument("--skip-spark", action="store_true")
+    parser.add_argument("--variant", choices=("ours", "floor", "naive", "pandas", "spark"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.variant:  # child process: run one variant, report time, peak memory and figures
-        outcome = {"ours": run_ours, "floor": run_floor, "naive": run_naive, "pandas": run_pandas}[args.variant](
-            args.file)
-        outcome["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        outcome = {"ours": run_ours, "floor": run_floor, "naive": run_naive, "pandas": run_pandas,
+                   "spark": run_spark}[args.variant](args.file)
+        outcome["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + outcome.get("jvm_peak_mb", 0)
         print(json.dumps(outcome))
         return
     args.events = args.events or (1_000_000 if args.quick else 20_000_000)
@@ -178,7 +217,13 @@ def main() -> None:
         print(f"generated {args.events:,} events in {time.perf_counter() - started:.0f} s -> {path} "
               f"({os.path.getsize(path) / 2**20:,.0f} MiB)")
     print(f"machine: {machine()}; file {path}")
-    variants = ("floor", "naive", "ours") + (() if args.skip_pandas else ("pandas",))
+    from kpis.spark import spark_available
+
+    missing = None if args.skip_spark else spark_available()
+    if missing:
+        print(f"spark variant left out: {missing}")
+    variants = (("floor", "naive", "ours") + (() if args.skip_pandas else ("pandas",))
+                + (() if args.skip_spark or missing else ("spark",)))
     runs: dict[str, list[dict]] = {variant: [] for variant in variants}
     for _ in range(repeat):  # alternated: every round runs every variant once
         for variant in variants:
@@ -190,8 +235,10 @@ def main() -> None:
     print(f"medians of {repeat} alternated run(s)")
     events = results["ours"]["rows"]
     for variant, outcome in results.items():
+        start = (f"  (+ {statistics.median(o['startup'] for o in runs[variant]):.1f} s Spark session start)"
+                 if "startup" in outcome else "")
         print(f"  {variant:6s} {outcome['seconds']:8.1f} s  {events / outcome['seconds'] / 1e6:7.2f} M events/s  "
-              f"peak {outcome['peak_mb']:,.0f} MiB")
+              f"peak {outcome['peak_mb']:,.0f} MiB{start}")
     print(f"ratio ours / floor  = {results['ours']['seconds'] / results['floor']['seconds']:.2f}x  (aim <= 1.3x)")
     print(f"ratio naive / ours  = {results['naive']['seconds'] / results['ours']['seconds']:.2f}x")
     if "pandas" in results:
@@ -201,6 +248,13 @@ def main() -> None:
     naive = results["naive"]["values"]
     agree = agree and all(abs(naive[k] - floor[k]) <= 1e-9 * max(1, abs(floor[k])) for k in floor)
     print(f"ours, floor and naive agree on all {len(floor)} figures: {agree}")
+    if "spark" in results:
+        print(f"ratio spark / ours  = {results['spark']['seconds'] / results['ours']['seconds']:.1f}x "
+              "(work only; add the session start for a one-off run)")
+        other = results["spark"]["values"]
+        close = set(other) == set(floor) and all(
+            abs(other[k] - floor[k]) <= 1e-9 * max(1, abs(floor[k])) for k in floor)
+        print(f"spark agrees with floor on all {len(floor)} figures (1e-9): {close}")
     if "pandas" in results:
         other = results["pandas"]["values"]
         close = all(abs(other[k] - floor[k]) <= 1e-6 * max(1, abs(floor[k])) for k in floor)

@@ -25,6 +25,7 @@ from kpis_app.dashboard_view import (
 )
 from kpis_app.maturity_view import render_gate
 from kpis_app.state import (
+    cached_checkins,
     cached_figure,
     cached_frozen,
     cached_grid,
@@ -96,10 +97,11 @@ render_verdict(verdict(cells, gate), catalog, lang)
 render_summary(cells, lang)
 
 notes = {c.kpi.id: note for c in cells if (note := gate_disagreement(c, gate, catalog, lang))}
+checkins = cached_checkins(year, quarter, region, department)
 headline = [c for c in cells if c.kpi.headline]
 for column, cell in zip(st.columns(len(headline)), headline):
     with column:
-        render_card(cell, grid, lang, notes.get(cell.kpi.id))
+        render_card(cell, grid, lang, notes.get(cell.kpi.id), checkins.get(cell.kpi.id))
 
 st.subheader(t("dash.cards", lang))
 for tab, family in zip(st.tabs([t(f"family.{f}", lang) for f in FAMILIES]), FAMILIES):
@@ -108,7 +110,7 @@ for tab, family in zip(st.tabs([t(f"family.{f}", lang) for f in FAMILIES]), FAMI
         for start in range(0, len(family_cells), 4):
             for column, cell in zip(st.columns(4), family_cells[start:start + 4]):
                 with column:
-                    render_card(cell, grid, lang, notes.get(cell.kpi.id))
+                    render_card(cell, grid, lang, notes.get(cell.kpi.id), checkins.get(cell.kpi.id))
 
 st.subheader(t("dash.table", lang))
 headline_only = st.toggle(t("filter.headline_only", lang), value=True)
@@ -118,8 +120,8 @@ st.subheader(t("dash.trend", lang))
 kpi_ids = [k.id for k in catalog]
 trend_kpi = st.selectbox(t("dash.trend_kpi", lang), kpi_ids, format_func=lambda k: catalog.get(k).name(lang),
                          index=kpi_ids.index(headline[0].kpi.id) if headline else 0)
-trend = cached_figure(("trend", first, last, region, department, as_of, page_currency(), trend_kpi, lang),
-                      lambda: trend_figure(grid, trend_kpi, lang))
+trend = cached_figure(("trend", first, last, region, department, as_of, page_currency(), trend_kpi, lang,
+                       year, quarter), lambda: trend_figure(grid, trend_kpi, lang, as_of=(year, quarter)))
 st.plotly_chart(trend, width="stretch", config={"displaylogo": False})
 scope_text = " · ".join([f"{year}-Q{quarter}", region or t("filter.all_regions", lang),
                          department or t("filter.all_departments", lang)])

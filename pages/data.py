@@ -9,6 +9,7 @@ from kpis.readiness import ORGANISATION
 from kpis_app.boot import page_actor, page_language
 from kpis_app.data_forms import (
     actual_form,
+    checkin_form,
     fx_form,
     maturity_forms,
     money_forms,
@@ -29,25 +30,28 @@ show_flash()
 if not actor.can("editor"):
     st.info(t("data.viewer_note", lang))
 
-tabs = st.tabs([t(f"data.tab_{name}", lang) for name in ("targets", "actuals", "value", "maturity", "use_cases",
-                                                            "fx", "reference", "import", "audit", "quarters")])
+tabs = st.tabs([t(f"data.tab_{name}", lang) for name in ("targets", "actuals", "checkins", "value", "maturity",
+                                                            "use_cases", "fx", "reference", "import", "audit",
+                                                            "quarters")])
 with tabs[0]:
     target_form(store, catalog, actor, overview, lang)
 with tabs[1]:
     actual_form(store, catalog, actor, overview, lang)
 with tabs[2]:
-    money_forms(store, actor, value_options()["programs"], lang)
+    checkin_form(store, catalog, actor, overview, lang)
 with tabs[3]:
-    maturity_forms(store, actor, [ORGANISATION, *overview["regions"]], lang)
+    money_forms(store, actor, value_options()["programs"], lang)
 with tabs[4]:
-    use_case_form(store, actor, cached_use_cases(), overview, lang)
+    maturity_forms(store, actor, [ORGANISATION, *overview["regions"]], lang)
 with tabs[5]:
-    fx_form(store, actor, lang)
+    use_case_form(store, actor, cached_use_cases(), overview, lang)
 with tabs[6]:
-    reference_tab(store, actor, overview, lang)
+    fx_form(store, actor, lang)
 with tabs[7]:
-    import_tab(store, catalog, actor, lang)
+    reference_tab(store, actor, overview, lang)
 with tabs[8]:
-    audit_tab(store, catalog, lang)
+    import_tab(store, catalog, actor, lang)
 with tabs[9]:
+    audit_tab(store, catalog, lang)
+with tabs[10]:
     quarters_tab(store, actor, lang)

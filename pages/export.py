@@ -7,13 +7,17 @@ import streamlit as st
 from kpis.deck import SECTIONS, libreoffice
 from kpis.i18n import t
 from kpis.images import FORMATS, chrome_path
+from kpis.reference import label
 from kpis.scorecard import Scope
-from kpis_app.boot import page_language
+from kpis_app.boot import page_actor, page_language
+from kpis_app.data_forms import show_flash
 from kpis_app.exports import chart_choices, chart_file, deck_file, deck_pdf_file, table_choices, table_file
-from kpis_app.state import data_overview, store_key
+from kpis_app.notify_view import render_subscriptions
+from kpis_app.state import data_overview, get_store, store_key
 
 lang = page_language()
 st.title(t("export.heading", lang))
+show_flash()
 overview = data_overview(*store_key())
 if not overview["quarters"]:
     st.info(t("dash.no_data_anywhere", lang))
@@ -23,9 +27,11 @@ columns = st.columns(5)
 year, quarter = columns[0].selectbox(t("filter.quarter", lang), overview["quarters"], key="ex_quarter",
                                      format_func=lambda q: f"{q[0]}-Q{q[1]}")
 region = columns[1].selectbox(t("filter.region", lang), [None, *overview["regions"]], key="ex_region",
-                              format_func=lambda r: r or t("filter.all_regions", lang))
+                              format_func=lambda r: label("region", r, lang, overview["spanish"])
+                              or t("filter.all_regions", lang))
 department = columns[2].selectbox(t("filter.department", lang), [None, *overview["departments"]], key="ex_department",
-                                  format_func=lambda d: d or t("filter.all_departments", lang))
+                                  format_func=lambda d: label("department", d, lang, overview["spanish"])
+                                  or t("filter.all_departments", lang))
 deck_lang = columns[3].selectbox(t("export.language", lang), ["en", "es"], key="ex_lang",
                                  index=["en", "es"].index(lang), format_func={"en": "English", "es": "Español"}.get)
 scope = Scope(region, department)
@@ -67,3 +73,5 @@ table_fmt = columns[1].selectbox(t("export.format", lang), ["csv", "xlsx"], key=
 columns[2].download_button(t("export.download_table", lang), key="ex_table_download",
                            data=lambda: table_file(table_id, table_fmt, year, quarter, scope, deck_lang),
                            file_name=f"{table_id}-{name}.{table_fmt}")
+
+render_subscriptions(get_store(), page_actor(), overview, lang)

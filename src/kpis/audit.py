@@ -42,6 +42,8 @@ def _values(raw: Any, kpi_id: str | None, catalog: Catalog, lang: str) -> str:
             shown = format_value(float(value), kpi, lang)
         elif isinstance(value, bool):
             shown = t("status.yes", lang) if value else t("status.no", lang)
+        elif key in ("confidence", "kind") and isinstance(value, str):
+            shown = _word(key, value, lang)
         elif isinstance(value, int | float):
             shown = format_number(value, lang, 0 if float(value).is_integer() else 2)
         else:

@@ -27,6 +27,7 @@ from kpis.charts import (
     trend_figure,
     value_streams_figure,
 )
+from kpis.checkins import Checkin, latest_checkins
 from kpis.errors import KpiError
 from kpis.escaping import html_text
 from kpis.fx import FxError
@@ -70,6 +71,11 @@ class BoardData:
     region_grids: dict[str, Grid] = field(default_factory=dict)
     verdict: str = ""  # the dashboard's first line (kpis.verdict), the executive summary's headline
     names: dict[str, dict[str, str]] = field(default_factory=dict)  # reference data's Spanish names
+    checkins: dict[str, Checkin] = field(default_factory=dict)  # the latest per KPI, this quarter and scope
+
+    @property
+    def cells_by_id(self) -> dict[str, Cell]:
+        return {cell.kpi.id: cell for cell in self.cells}
 
     def named(self, kind: str, name: str | None) -> str:
         """A region, department or unit as the pages name it in this language ('Brasil', 'Organización')."""
@@ -114,7 +120,8 @@ def gather(session: Session, catalog: Catalog, year: int, quarter: int, scope: S
     by_region = region_grids(session, catalog, (year, quarter), (year, quarter), list(load_names(session).regions))
     return BoardData(year, quarter, scope, lang, grid, cells, what_changed(grid, cells), last, value, simulation,
                      maturity_for(session, year, quarter), checklists, gate, load_use_cases(session), by_region,
-                     verdict_text(verdict(cells, gate), catalog, lang), spanish_names(session))
+                     verdict_text(verdict(cells, gate), catalog, lang), spanish_names(session),
+                     latest_checkins(session, year, quarter, scope.region, scope.department))
 
 
 def board_figure(figure: go.Figure, data: BoardData, title: str) -> go.Figure:

@@ -76,8 +76,10 @@ pio.templates[TEMPLATE_NAME] = go.layout.Template(
 )
 
 
-def trend_figure(grid: Grid, kpi_id: str, lang: str = "en") -> go.Figure:
-    """Quarterly actuals (markers shaped and coloured by status) against the target line."""
+def trend_figure(grid: Grid, kpi_id: str, lang: str = "en", as_of: tuple[int, int] | None = None) -> go.Figure:
+    """Quarterly actuals (markers shaped and coloured by status) against the target line; with
+    `as_of` (the quarter being looked at), the run-rate forecast of that year's Q4 as a dotted line
+    from that quarter to Q4, labelled as a forecast (kpis.forecast)."""
     cells = [grid.cell(kpi_id, y, q) for y, q in grid.quarters]
     kpi = cells[0].kpi
     labels = [f"{c.year}-Q{c.quarter}" for c in cells]
@@ -101,6 +103,7 @@ def trend_figure(grid: Grid, kpi_id: str, lang: str = "en") -> go.Figure:
                     for c in cells],
         hovertemplate="%{x}: %{customdata[0]} · %{customdata[1]}<extra></extra>",
     ))
+    forecast_values = _forecast_trace(figure, grid, kpi_id, as_of, lang)
     figure.update_layout(
         template=TEMPLATE_NAME,
         title=dict(text=kpi.name(lang)),
@@ -110,8 +113,36 @@ def trend_figure(grid: Grid, kpi_id: str, lang: str = "en") -> go.Figure:
     )
     if kpi.lower_is_better:
         figure.update_yaxes(rangemode="tozero")
-    values = [v for c in cells for v in (c.actual, c.target_value) if v is not None]
+    values = [v for c in cells for v in (c.actual, c.target_value) if v is not None] + forecast_values
     return locale_ticks(figure, values, lambda v: format_value(v, kpi, lang))
+
+
+def _forecast_trace(figure: go.Figure, grid: Grid, kpi_id: str, as_of: tuple[int, int] | None,
+                    lang: str) -> list[float]:
+    """A dotted line from the last quarter the forecast used to the projected Q4 value, with a
+    hollow marker and a 'Forecast Q4' label: never drawn like an actual."""
+    if as_of is None or (as_of[0], 4) not in grid.quarters:
+        return []
+    cell = grid.cells.get((kpi_id, *as_of))
+    if cell is None or cell.forecast is None:
+        return []
+    forecast, kpi = cell.forecast, cell.kpi
+    last_q, last_value = forecast.basis[-1]
+    start = grid.cell(kpi_id, forecast.year, last_q)
+    x = [f"{forecast.year}-Q{last_q}", f"{forecast.year}-Q4"]
+    y = [start.actual if start.actual is not None else last_value, forecast.value]
+    verdict = t(f"forecast.{forecast.status}", lang)
+    label = t("forecast.label", lang)
+    figure.add_trace(go.Scatter(
+        x=x, y=y, name=t("forecast.series", lang), mode="lines+markers",
+        line=dict(color=FORECAST_COLOR, dash="dot", width=2.5),
+        marker=dict(size=[0, 15], symbol="circle-open", line=dict(width=2.5, color=FORECAST_COLOR)),
+        customdata=[None, f"{label}: {format_value(forecast.value, kpi, lang)} · {verdict}"],
+        hovertemplate="%{customdata}<extra></extra>",
+    ))
+    figure.add_annotation(x=x[1], y=forecast.value, text=f"{label}<br>{format_value(forecast.value, kpi, lang)}",
+                          showarrow=False, yshift=30, font=dict(color=FORECAST_COLOR, size=13))
+    return [forecast.value]
 
 
 def _nice_step(span: float) -> float:
@@ -138,6 +169,8 @@ def locale_ticks(figure: go.Figure, values: list[float], label: Callable[[float]
 def _axis_title(unit: str, currency: str | None, lang: str) -> str:
     return currency or "" if unit == "currency" else t(f"unit.{unit}", lang)
 
+
+FORECAST_COLOR = "#6B4FA0"  # not a status colour: a forecast is not judged like an actual on the chart
 
 STREAM_COLORS = {
     "direct_savings": "#0072B2",

@@ -95,6 +95,30 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--as-of", type=parse_as_of, default=None, help="targets in force at this ISO date or date-time")
     score.add_argument("--format", choices=("table", "csv", "json"), default="table")
     score.add_argument("--currency", default=None, help="money KPIs in this currency (default: the store's)")
+    checkin = commands.add_parser("checkin", help="record a check-in on a KPI for a quarter (note, owner, confidence)")
+    checkin.add_argument("kpi_id")
+    checkin.add_argument("--year", type=int, required=True)
+    checkin.add_argument("--quarter", type=_quarter, required=True, help="Q1-Q4 or 1-4")
+    checkin.add_argument("--region", default=None)
+    checkin.add_argument("--department", default=None)
+    checkin.add_argument("--note", required=True, help="what happened, next step")
+    checkin.add_argument("--owner", default=None)
+    checkin.add_argument("--confidence", choices=("high", "medium", "low"), default="medium")
+
+    sub = commands.add_parser("subscribe", help="email someone the quarterly digest and/or alerts")
+    sub.add_argument("email")
+    sub.add_argument("--kind", choices=("digest", "alerts", "both"), default="both")
+    sub.add_argument("--region", default=None)
+    sub.add_argument("--department", default=None)
+    unsub = commands.add_parser("unsubscribe", help="stop emailing someone")
+    unsub.add_argument("email")
+    digest = commands.add_parser("digest", help="the quarterly digest to every digest subscriber")
+    digest.add_argument("--year", type=int, default=None, help="default: the latest quarter with data")
+    digest.add_argument("--quarter", type=_quarter, default=None)
+    _delivery_options(digest)
+    alerts = commands.add_parser("alerts", help="new status changes and forecast misses to every alert subscriber")
+    _delivery_options(alerts)
+
     maturity = commands.add_parser("maturity", help="CoE maturity level per unit")
     maturity.add_argument("--year", type=int, required=True)
     maturity.add_argument("--quarter", type=_quarter, required=True)
@@ -228,6 +252,7 @@ def _reporting(currency: str | None) -> str | None:
 
 
 def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
+    from kpis.checkins import latest_checkins
     from kpis.ledger import fx_table
     from kpis.reference import require_names
     from kpis.scorecard import Scope, convert_grid, quarter_scorecard, scorecard_records
@@ -238,10 +263,11 @@ def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> i
         currency = _reporting(args.currency)
         grid, cells = quarter_scorecard(session, catalog, args.year, args.quarter, scope, args.as_of)
         fx = fx_table(session)
+        checkins = latest_checkins(session, args.year, args.quarter, args.region, args.department)
     if currency:
         grid = convert_grid(grid, lambda amount, source, on: fx.convert(amount, source, currency, on), currency)
         cells = [grid.cell(cell.kpi.id, cell.year, cell.quarter) for cell in cells]
-    records = scorecard_records(grid, cells, args.lang)
+    records = scorecard_records(grid, cells, args.lang, checkins)
     if args.format == "json":
         _print_json(records)
     elif args.format == "csv":
@@ -254,6 +280,58 @@ def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> i
         print(f"{t('dash.heading', args.lang)}: {where}\n")
         _print_table(records, catalog, args.lang)
     return 0
+
+
+def cmd_checkin(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
+    from kpis.checkins import add_checkin
+    from kpis.roles import Actor
+
+    done = add_checkin(store, catalog, actor=Actor(current_actor(), "admin"), kpi_id=args.kpi_id, year=args.year,
+                       quarter=args.quarter, note=args.note, owner=args.owner, confidence=args.confidence,
+                       region=args.region, department=args.department)
+    where = " · ".join([f"{done.year}-Q{done.quarter}", done.region or t("filter.all_regions", args.lang),
+                        done.department or t("filter.all_departments", args.lang)])
+    print(t("cli.checkin_done", args.lang, kpi=catalog.get(done.kpi_id).name(args.lang), where=where,
+            confidence=t(f"confidence.{done.confidence}", args.lang)))
+    return 0
+
+
+def cmd_subscribe(args: argparse.Namespace, store: Store) -> int:
+    from kpis.notify import subscribe, unsubscribe
+    from kpis.roles import Actor
+
+    actor = Actor(current_actor(), "admin")  # whoever can run the CLI can already write the file
+    if args.command == "unsubscribe":
+        removed = unsubscribe(store, actor, args.email)
+        print(t("cli.unsubscribed" if removed else "cli.not_subscribed", args.lang, email=args.email.strip().lower()))
+        return 0
+    done = subscribe(store, actor, args.email, args.kind, args.region, args.department, args.lang)
+    print(t("cli.subscribed", args.lang, email=done.email, kind=t(f"kind.{done.kind}", args.lang),
+            scope=" · ".join([done.region or t("filter.all_regions", args.lang),
+                              done.department or t("filter.all_departments", args.lang)]),
+            lang=done.lang))
+    return 0
+
+
+def cmd_notify(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
+    from kpis.notify import run_alerts, run_digest
+
+    if args.command == "digest":
+        outcome = run_digest(store, catalog, year=args.year, quarter=args.quarter, send=args.send, out=args.out)
+    else:
+        outcome = run_alerts(store, catalog, send=args.send, out=args.out)
+    year, quarter = outcome.quarter
+    what = t(f"cli.{args.command}_word", args.lang)
+    for path in outcome.written:
+        print(t("cli.written", args.lang, path=path))
+    if args.send:
+        print(t("cli.sent", args.lang, what=what, quarter=f"{year}-Q{quarter}", n=len(outcome.sent),
+                emails=", ".join(outcome.sent) or "—"))
+    if args.command == "alerts" and outcome.skipped:
+        print(t("cli.nothing_new", args.lang, n=len(outcome.skipped)))
+    for email, error in outcome.failed.items():
+        print(t("cli.delivery_failed", args.lang, email=email, error=error), file=sys.stderr)
+    return EXIT_ERROR if outcome.failed else 0
 
 
 def cmd_import(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
@@ -460,6 +538,13 @@ def cmd_restore(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def _delivery_options(command: argparse.ArgumentParser) -> None:
+    how = command.add_mutually_exclusive_group(required=True)
+    how.add_argument("--send", action="store_true", help="send over SMTP (KPIS_SMTP_URL, KPIS_MAIL_FROM)")
+    how.add_argument("--dry-run", action="store_true", help="write the messages as .eml files instead (see --out)")
+    command.add_argument("--out", type=Path, default=Path("outbox"), help="folder for --dry-run (default: outbox)")
+
+
 def _engine_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
                          help="where the rollup runs: duckdb (this process) or spark (local mode, or --spark-master)")
@@ -498,6 +583,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "import":
         return cmd_import(args, store, catalog)
+    if args.command == "checkin":
+        return cmd_checkin(args, store, catalog)
+    if args.command in ("subscribe", "unsubscribe"):
+        return cmd_subscribe(args, store)
+    if args.command in ("digest", "alerts"):
+        return cmd_notify(args, store, catalog)
     if args.command == "value":
         return cmd_value(args, store, catalog)
     if args.command == "ingest":

@@ -19,7 +19,8 @@ from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.util import Emu, Inches, Pt
 
 from kpis.boardpack import BoardData, status_word
-from kpis.charts import STATUS_COLORS, STATUS_TEXT_COLORS, STREAM_COLORS
+from kpis.charts import FORECAST_COLOR, STATUS_COLORS, STATUS_TEXT_COLORS, STREAM_COLORS
+from kpis.explain import FORECAST_ICONS, checkin_lines, forecast_lines
 from kpis.formatting import format_attainment, format_money, format_value
 from kpis.i18n import t
 from kpis.maturity import DIMENSIONS, LEVEL_KEYS
@@ -190,11 +191,19 @@ def _summary(prs, data: BoardData) -> None:
     misses = [f"{m.cell.kpi.name(lang)} ({format_attainment(m.cell.attainment)})" for m in data.changes.biggest_misses]
     gate = t("readiness.ready", lang) if data.gate.ready else \
         f"{t('readiness.not_yet', lang)}: " + "; ".join(r.item.label(lang) for r in data.gate.missing)
+    will_miss = [c for c in data.cells if c.forecast is not None and c.forecast.status == "will_miss"]
+    forecasts = [f"{c.kpi.name(lang)}: {format_value(c.forecast.value, c.kpi, lang)} / "
+                 f"{format_value(c.forecast.target, c.kpi, lang)}" for c in will_miss]
+    by_id = data.cells_by_id
+    said = [(by_id[kpi_id], checkin) for kpi_id, checkin in data.checkins.items() if kpi_id in by_id]
     notes = data.verdict + "\n\n" + t("deck.summary_notes", lang, quarter=f"{data.year}-Q{data.quarter}",
                                        n=len(data.cells),
               ahead=counts["ahead"], on_track=counts["on_track"], at_risk=counts["at_risk"],
               off_track=counts["off_track"], no_data=counts["no_data"],
               misses=", ".join(misses) or "—", gate=gate)
+    notes += "\n\n" + t("deck.forecast_misses", lang) + ": " + ("; ".join(forecasts) or "—")
+    notes += "".join(f"\n\n{t('checkin.label', lang)} · {cell.kpi.name(lang)}: " + " — ".join(checkin_lines(c, lang))
+                     for cell, c in said)
     slide = _content_slide(prs, t("deck.section.summary", lang), notes, data.scope_text)
     chart_data = CategoryChartData()
     present = [s for s in STATUSES if counts[s]]
@@ -208,27 +217,48 @@ def _summary(prs, data: BoardData) -> None:
     chart.plots[0].has_data_labels = True
     chart.plots[0].data_labels.font.size = Pt(14)
     _text(slide, MARGIN, Inches(1.25), WIDTH - 2 * MARGIN, Inches(0.9), [data.verdict], size=17, bold_first=True)
-    lines = [t("dash.changes", lang), *(moves or [t("dash.no_moves", lang)]), "",
+    lines = [t("dash.changes", lang), *(moves[:3] or [t("dash.no_moves", lang)]), "",
              t("deck.top_risks", lang), *(misses or [t("dash.no_misses", lang)]), "",
-             t("maturity.gate", lang), gate]
-    _text(slide, Inches(6.2), Inches(2.2), Inches(6.6), Inches(4.9), lines, size=14)
+             t("deck.forecast_misses", lang), *(forecasts[:3] or [t("deck.no_forecast_misses", lang)]), ""]
+    if said:
+        lines += [t("deck.checkins", lang), *(f"{cell.kpi.name(lang)}: {_short(c.note)}" for cell, c in said[:3]), ""]
+    lines += [t("maturity.gate", lang), gate]
+    _text(slide, Inches(6.2), Inches(2.2), Inches(6.6), Inches(4.9), lines, size=12 if said else 13)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _forecast_cell(cell, lang: str) -> str:
+    """'83% ✖' (the projected Q4 value and whether it reaches the Q4 target), '—' without one."""
+    if cell.forecast is None:
+        return "—"
+    return f"{format_value(cell.forecast.value, cell.kpi, lang)} {FORECAST_ICONS[cell.forecast.status]}"
 
 
 def _scorecard(prs, data: BoardData) -> None:
     lang = data.lang
     header = [t("table.kpi", lang), t("card.actual", lang), t("card.target", lang), t("card.attainment", lang),
-              t("table.status", lang)]
+              t("table.status", lang), t("forecast.label", lang)]
     chunks = [data.cells[i:i + ROWS_PER_SLIDE] for i in range(0, len(data.cells), ROWS_PER_SLIDE)]
     for index, chunk in enumerate(chunks, start=1):
         rows = [[c.kpi.name(lang), format_value(c.actual, c.kpi, lang), format_value(c.target_value, c.kpi, lang),
-                 format_attainment(c.attainment), f"{STATUS_ICONS[c.status]} {status_word(c, lang)}"]
+                 format_attainment(c.attainment), f"{STATUS_ICONS[c.status]} {status_word(c, lang)}",
+                 _forecast_cell(c, lang)]
                 for c in chunk]
         off = [c.kpi.name(lang) for c in chunk if c.status in ("at_risk", "off_track")]
         notes = t("deck.scorecard_notes", lang, part=index, parts=len(chunks),
                   flagged=", ".join(off) or t("dash.no_misses", lang))
+        notes += "".join(f"\n{c.kpi.name(lang)} — {line}" for c in chunk if c.forecast is not None
+                         and c.forecast.status == "will_miss" for line in forecast_lines(c, lang)[:1])
+        notes += "".join(f"\n\n{t('checkin.label', lang)} · {c.kpi.name(lang)}: "
+                         + " — ".join(checkin_lines(data.checkins[c.kpi.id], lang))
+                         for c in chunk if c.kpi.id in data.checkins)
         slide = _content_slide(prs, f"{t('export.table_scorecard', lang)} ({index}/{len(chunks)})", notes,
                                data.scope_text)
-        _table(slide, header, rows, [c.status for c in chunk], widths=[4.7, 1.8, 1.8, 2.0, 2.03])
+        _table(slide, header, rows, [c.status for c in chunk], widths=[4.0, 1.6, 1.6, 1.6, 1.93, 1.6])
 
 
 def _trends(prs, data: BoardData) -> None:
@@ -243,14 +273,26 @@ def _trends(prs, data: BoardData) -> None:
         chart_data.categories = [f"Q{q}" for q in (1, 2, 3, 4)]
         chart_data.add_series(t("chart.actual", lang), [q.actual for q in quarters])
         chart_data.add_series(t("chart.target", lang), [q.target_value for q in quarters])
+        forecast = cell.forecast
+        if forecast is not None:  # dotted, from the last quarter it used to Q4: a forecast, not an actual
+            last_q = forecast.basis[-1][0]
+            chart_data.add_series(t("forecast.series", lang), [
+                (quarters[q - 1].actual if q == last_q else forecast.value if q == 4 else None) for q in (1, 2, 3, 4)])
         left = MARGIN + width * (index % cols)
         top = Inches(1.3) + height * (index // cols)
         chart = _chart(slide, XL_CHART_TYPE.LINE_MARKERS, chart_data, int(left), int(top), int(width), int(height),
-                       title=cell.kpi.name(lang), colors=["#0072B2", "#4D4D4D"])
+                       title=cell.kpi.name(lang), colors=["#0072B2", "#4D4D4D", FORECAST_COLOR])
+        if forecast is not None:
+            series = chart.plots[0].series[2]
+            series.format.line.dash_style = MSO_LINE_DASH_STYLE.ROUND_DOT
+            series.marker.style = XL_MARKER_STYLE.CIRCLE
+            series.marker.format.fill.background()
+            series.marker.format.line.color.rgb = _rgb(FORECAST_COLOR)
         _compact_axis(chart, lang)
         lines.append(f"{cell.kpi.name(lang)}: " + ", ".join(
             f"Q{q.quarter} {format_value(q.actual, q.kpi, lang)} / {format_value(q.target_value, q.kpi, lang)} "
-            f"({t('status.' + q.status, lang)})" for q in quarters))
+            f"({t('status.' + q.status, lang)})" for q in quarters)
+            + ("" if forecast is None else ". " + " ".join(forecast_lines(cell, lang))))
     slide.notes_slide.notes_text_frame.text = t("deck.trends_notes", lang, year=data.year) + "\n" + "\n".join(lines)
 
 

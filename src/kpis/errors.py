@@ -48,8 +48,12 @@ class KpiError(Exception):
 
 
 def _sentence(key: str, text: str) -> str:
-    """A row reason shown as a whole message ("error.sentence") starts with a capital letter."""
-    return text[:1].upper() + text[1:] if key == "error.sentence" else text
+    """A row reason shown as a whole message ("error.sentence") starts with a capital letter and
+    ends with one stop ("did you mean 'Mexico'?" is not followed by a full stop)."""
+    if key != "error.sentence":
+        return text
+    text = text[:-1] if text.endswith(("?.", "!.")) else text
+    return text[:1].upper() + text[1:]
 
 
 class CatalogError(KpiError):

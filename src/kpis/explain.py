@@ -7,7 +7,31 @@ from kpis.i18n import t
 from kpis.reference import actor_label, reason_label
 from kpis.scorecard import Cell
 
-__all__ = ["explain_cell"]
+__all__ = ["checkin_lines", "explain_cell", "forecast_lines"]
+
+FORECAST_ICONS = {"will_reach": "▲", "will_miss": "✖", "no_data": "○"}
+
+
+def forecast_lines(cell: Cell, lang: str = "en") -> list[str]:
+    """The forecast in words: value against the Q4 target, the verdict, and how it was made."""
+    forecast = cell.forecast
+    if forecast is None:
+        return []
+    kpi = cell.kpi
+    verdict = f"{FORECAST_ICONS[forecast.status]} {t(f'forecast.{forecast.status}', lang)}"
+    basis = ", ".join(f"Q{q} {format_value(v, kpi, lang)}" for q, v in forecast.basis)
+    return [t("forecast.line", lang, value=format_value(forecast.value, kpi, lang),
+              target=format_value(forecast.target, kpi, lang), verdict=verdict),
+            t(f"forecast.method.{forecast.method}", lang, basis=basis) + ". " + t("forecast.not_actual", lang)]
+
+
+def checkin_lines(checkin, lang: str = "en") -> list[str]:
+    """The latest check-in: its note, then owner, confidence, who and when."""
+    if checkin is None:
+        return []
+    owner = t("checkin.owner", lang, owner=checkin.owner) if checkin.owner else ""
+    return [checkin.note, t("checkin.meta", lang, owner=owner, confidence=t(f"confidence.{checkin.confidence}", lang),
+                            by=actor_label(checkin.by, lang), when=format_day(checkin.at.date(), lang))]
 
 
 def explain_cell(cell: Cell, lang: str = "en") -> list[tuple[str, str]]:

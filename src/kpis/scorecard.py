@@ -6,12 +6,16 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpis.catalog import Catalog, Kpi
+from kpis.forecast import Forecast, project_q4
 from kpis.periods import Quarter, quarter_end, quarter_start, shift_quarter
 from kpis.status import Evaluation, Status, evaluate
 from kpis.store import Session, utc_now
+
+if TYPE_CHECKING:
+    from kpis.checkins import Checkin
 
 __all__ = [
     "Cell",
@@ -67,6 +71,9 @@ class Cell:
     prorated_target: float | None = None
     prorated: Evaluation | None = None
     capped_at: int | None = None  # a count KPI held to the number of departments/regions the store knows
+    # the run-rate projection of this KPI's Q4 value from the year's quarters up to this one (kpis.forecast);
+    # None when the grid does not reach Q4, no quarter has data yet, or Q4 is complete
+    forecast: Forecast | None = None
 
     @property
     def target_value(self) -> float | None:
@@ -267,7 +274,29 @@ def build_grid(session: Session, catalog: Catalog, first: Quarter, last: Quarter
                 capped_at=limit if capped else None,
             )
             cells[key] = _prorate(cell)
-    return Grid(scope=scope, quarters=_quarters(first, last), cells=cells)
+    return Grid(scope=scope, quarters=_quarters(first, last),
+                cells=_with_forecasts(cells, _quarters(first, last), limits))
+
+
+def _with_forecasts(cells: dict[tuple[str, int, int], Cell], quarters: tuple[Quarter, ...],
+                    limits: dict[str, int] | None = None, only: set[str] | None = None
+                    ) -> dict[tuple[str, int, int], Cell]:
+    """Each cell of a year whose Q4 is in the grid gets the forecast as of its quarter (`only`:
+    just these KPIs; the others keep theirs)."""
+    years = {year for year, quarter in quarters if quarter == 4}
+    limits = limits or {}
+    out = dict(cells)
+    for (kpi_id, year, quarter), cell in cells.items():
+        if year not in years or (only is not None and kpi_id not in only):
+            continue
+        q4 = cells.get((kpi_id, year, 4))
+        seen = {q: (c.actual, c.last_period, c.in_progress) for q in range(1, quarter + 1)
+                if (c := cells.get((kpi_id, year, q))) is not None}
+        forecast = project_q4(cell.kpi, year, quarter, seen, None if q4 is None else q4.target_value,
+                              limits.get(kpi_id))
+        if forecast is not None:
+            out[(kpi_id, year, quarter)] = replace(cell, forecast=forecast)
+    return out
 
 
 def region_grids(session: Session, catalog: Catalog, first: Quarter, last: Quarter, regions: list[str],
@@ -308,13 +337,15 @@ def _prorate(cell: Cell) -> Cell:
 def quarter_scorecard(session: Session, catalog: Catalog, year: int, quarter: int,
                       scope: Scope = Scope(), as_of: datetime | None = None) -> tuple[Grid, list[Cell]]:
     """The selected quarter's cells (catalog order) and the grid they came from, which also
-    holds the previous quarter for the change columns."""
-    grid = build_grid(session, catalog, shift_quarter(year, quarter, -1), (year, quarter), scope, as_of)
+    holds the previous quarter for the change columns and the year's quarters to Q4 (forecast)."""
+    grid = build_grid(session, catalog, min(shift_quarter(year, quarter, -1), (year, 1)), (year, 4), scope, as_of)
     return grid, [grid.cell(kpi.id, year, quarter) for kpi in catalog]
 
 
-def scorecard_records(grid: Grid, cells: list[Cell], lang: str = "en") -> list[dict[str, Any]]:
-    """Plain records (the CLI's JSON/CSV): SPEC section 8 fields first, then the explanation."""
+def scorecard_records(grid: Grid, cells: list[Cell], lang: str = "en",
+                      checkins: dict[str, Checkin] | None = None) -> list[dict[str, Any]]:
+    """Plain records (the CLI's JSON/CSV): SPEC section 8 fields first, then the explanation,
+    the forecast and the latest check-in (`checkins`: per KPI id, for the cells' quarter and scope)."""
     records = []
     for cell in cells:
         previous = grid.previous(cell)
@@ -346,6 +377,11 @@ def scorecard_records(grid: Grid, cells: list[Cell], lang: str = "en") -> list[d
             "data_to": cell.last_period,
             "prorated_target": cell.prorated_target,
             "prorated_status": None if cell.prorated is None else cell.prorated.status,
+            "forecast_q4": None if cell.forecast is None else cell.forecast.value,
+            "forecast_status": None if cell.forecast is None else cell.forecast.status,
+            "forecast_target": None if cell.forecast is None else cell.forecast.target,
+            "forecast_method": None if cell.forecast is None else cell.forecast.method,
+            "checkin": None if checkins is None or cell.kpi.id not in checkins else checkins[cell.kpi.id].record(),
         })
     return records
 
@@ -354,12 +390,13 @@ def convert_grid(grid: Grid, convert: Callable[[float, str, date], float], curre
     """The same grid with every money KPI's actual and target in `currency`, converted with the
     rate in force at each quarter's end (attainment and status do not change: both sides move
     with the same rate). `convert(amount, from_currency, on)` raises when a rate is missing."""
-    cells = {}
+    cells, converted = {}, set()
     for key, cell in grid.cells.items():
         kpi = cell.kpi
         if kpi.unit != "currency" or kpi.currency == currency:
             cells[key] = cell
             continue
+        converted.add(kpi.id)
         on = quarter_end(cell.year, cell.quarter)
         moved = kpi.model_copy(update={"currency": currency})
 
@@ -373,5 +410,5 @@ def convert_grid(grid: Grid, convert: Callable[[float, str, date], float], curre
         if restated is not None:
             restated = replace(restated, value=money(restated.value))
         cells[key] = _prorate(replace(cell, kpi=moved, actual=money(cell.actual), target=target,
-                                      restated_from=restated, prorated_target=None, prorated=None))
-    return Grid(scope=grid.scope, quarters=grid.quarters, cells=cells)
+                                      restated_from=restated, prorated_target=None, prorated=None, forecast=None))
+    return Grid(scope=grid.scope, quarters=grid.quarters, cells=_with_forecasts(cells, grid.quarters, only=converted))

@@ -189,6 +189,9 @@ class SparkEngine:
 
 
 LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")
+# Spark is configured already: launched by spark-submit (its JVM is up: PYSPARK_GATEWAY_PORT), or
+# pointed at a configuration directory or submit arguments; then master and memory are its own
+_SPARK_CONFIGURED = ("PYSPARK_GATEWAY_PORT", "PYSPARK_SUBMIT_ARGS", "SPARK_CONF_DIR")
 
 
 def _session(master: str | None):
@@ -201,7 +204,7 @@ def _session(master: str | None):
     builder = SparkSession.builder.appName("kpis-rollup")
     if master:
         builder = builder.master(master)
-    elif not os.environ.get("PYSPARK_SUBMIT_ARGS") and not os.environ.get("SPARK_CONF_DIR"):
+    elif not any(os.environ.get(name) for name in _SPARK_CONFIGURED):
         # local mode on this machine: the driver does the work, so give it room (a p95 keeps every
         # value of its group), listen on loopback only, and log errors only; Spark's own
         # configuration, when present, decides all of this instead

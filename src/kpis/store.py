@@ -137,6 +137,14 @@ def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def scratch_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection in UTC, for work that reads files and writes no store
+    (`rollup events ... --out`)."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
 def utc_now() -> datetime:
     """Naive UTC timestamp, the form every stored time takes."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -398,7 +406,7 @@ def _load_backup(con: duckdb.DuckDBPyConnection, directory: Path, manifest: dict
 
 
 _SEQUENCES = {"observation_ids": ("observations", "obs_id"), "target_version_ids": ("target_versions", "version_id"),
-              "audit_ids": ("audit_log", "audit_id")}
+              "audit_ids": ("audit_log", "audit_id"), "checkin_ids": ("checkins", "checkin_id")}
 
 
 def _sequence_starts(con: duckdb.DuckDBPyConnection, directory: Path, expected: dict[str, int]) -> dict[str, int]:

@@ -447,11 +447,9 @@ def rollup_to_file(patterns: list[str], out: Path | str, *, engine: str = "duckd
     if out.suffix.lower() != ".parquet":
         raise ValidationError(f"{out}: the rollup is written as Parquet (.parquet).")
     if engine_name == "duckdb":
-        import duckdb
+        from kpis.store import scratch_connection
 
-        con = duckdb.connect()
-        con.execute("SET TimeZone = 'UTC'")
-        runner = DuckDBEngine(con)
+        runner = DuckDBEngine(scratch_connection())
     else:
         runner = _spark_engine(spark_master)
     frame, _ = rollup(runner, paths)

@@ -11,7 +11,7 @@ from kpis.catalog import Catalog
 from kpis.changes import Changes, Move
 from kpis.charts import STATUS_COLORS
 from kpis.escaping import markdown_text
-from kpis.explain import explain_cell
+from kpis.explain import FORECAST_ICONS, checkin_lines, explain_cell, forecast_lines
 from kpis.formatting import format_attainment, format_change, format_day, format_value
 from kpis.i18n import t
 from kpis.scorecard import Cell, Grid
@@ -48,10 +48,10 @@ def _status_label(cell: Cell, lang: str) -> str | None:
     return t("status.no_target", lang) if cell.evaluation.rule == "no_target" else None
 
 
-def render_card(cell: Cell, grid: Grid, lang: str, note: str | None = None) -> None:
-    """A KPI card: name, actual, target and attainment, flag, change; 'why' on demand. A quarter in
-    progress says so, with the pro-rated comparison; `note` says where the readiness gate judges the
-    same measure differently."""
+def render_card(cell: Cell, grid: Grid, lang: str, note: str | None = None, checkin=None) -> None:
+    """A KPI card: name, actual, target and attainment, flag, change; the Q4 forecast and the latest
+    check-in; 'why' on demand. A quarter in progress says so, with the pro-rated comparison; `note`
+    says where the readiness gate judges the same measure differently."""
     kpi = cell.kpi
     previous = grid.previous(cell)
     delta = grid.change(cell)
@@ -64,7 +64,9 @@ def render_card(cell: Cell, grid: Grid, lang: str, note: str | None = None) -> N
     change = ""
     if previous is not None:
         change = f"{format_change(delta, kpi, lang)} " + t("dash.vs_previous", lang, quarter=f"Q{previous.quarter}")
-    after = [change] + ([f"⟲ {restated}"] if restated else []) + _to_date_lines(cell, lang)
+    after = [change] + ([f"⟲ {restated}"] if restated else []) + _to_date_lines(cell, lang) + _forecast_line(cell, lang)
+    if checkin is not None:
+        after.append("💬 " + t("checkin.card", lang, note=_short(checkin.note)))
     with st.container(border=True):
         meta = f"{t('card.target', lang)} {target}{inherited} · {t('card.attainment', lang)} " \
                f"{format_attainment(cell.attainment)}"
@@ -78,7 +80,29 @@ def render_card(cell: Cell, grid: Grid, lang: str, note: str | None = None) -> N
             lines += [f"⚑ {markdown_text(note)}"] if note else []
             lines += [f"**{markdown_text(label)}:** {markdown_text(text)}" if label else markdown_text(text)
                       for label, text in explain_cell(cell, lang)]
+            forecast = forecast_lines(cell, lang)
+            if forecast:
+                lines += [f"**{markdown_text(t('forecast.label', lang))}:** {markdown_text(forecast[0])}",
+                          f"_{markdown_text(forecast[1])}_"]
+            said = checkin_lines(checkin, lang)
+            if said:
+                lines += [f"**{markdown_text(t('checkin.label', lang))}:** {markdown_text(said[0])}",
+                          f"_{markdown_text(said[1])}_"]
             st.markdown("\n\n".join(lines))
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _forecast_line(cell: Cell, lang: str) -> list[str]:
+    """'Forecast Q4 83% → ✖ will miss target' (hollow, never drawn like the actual)."""
+    forecast = cell.forecast
+    if forecast is None or forecast.status == "no_data":
+        return []
+    verdict = f"{FORECAST_ICONS[forecast.status]} {t(f'forecast.short.{forecast.status}', lang)}"
+    return [t("forecast.card", lang, value=format_value(forecast.value, cell.kpi, lang), verdict=verdict)]
 
 
 def _to_date_lines(cell: Cell, lang: str) -> list[str]:

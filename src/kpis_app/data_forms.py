@@ -371,3 +371,45 @@ def fx_form(store: Store, actor: Actor, lang: str) -> None:
                               if reporting in CURRENCIES else 0)
         if st.form_submit_button(t("data.save", lang), disabled=not actor.can("admin")):
             _save(lambda: set_reporting_currency(store, actor, chosen) or 1, lang)
+
+
+def checkin_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, lang: str) -> None:
+    """Record a check-in on a KPI for a quarter and scope (note, owner, confidence); every one is kept
+    and listed below, newest first. The latest shows on the dashboard card and in the deck."""
+    from kpis.checkins import CONFIDENCES, add_checkin, checkin_history
+    from kpis.explain import checkin_lines
+
+    columns = st.columns([3, 1, 1, 2, 2])
+    kpi_id = columns[0].selectbox(t("table.kpi", lang), catalog.ids, key="ci_kpi",
+                                  format_func=lambda k: catalog.get(k).name(lang))
+    years = sorted({y for y, _ in overview["quarters"]} | {date.today().year})
+    year = columns[1].selectbox(t("filter.year", lang), years, key="ci_year", index=years.index(date.today().year))
+    today_quarter = (date.today().month - 1) // 3 + 1
+    quarter = columns[2].selectbox(t("filter.quarter", lang), [1, 2, 3, 4], key="ci_quarter",
+                                   index=today_quarter - 1, format_func=lambda q: f"Q{q}")
+    region, department = _scope_pickers("ci", overview, lang, columns[3:])
+    with st.form("checkin_form", clear_on_submit=True):
+        note = st.text_area(t("checkin.note", lang), max_chars=2000, key="ci_note",
+                            placeholder=t("checkin.note_help", lang))
+        left, right = st.columns(2)
+        owner = left.text_input(t("checkin.owner_field", lang), max_chars=200, key="ci_owner")
+        confidence = right.radio(t("checkin.confidence", lang), CONFIDENCES, index=1, horizontal=True,
+                                 format_func=lambda c: t(f"confidence.{c}", lang), key="ci_confidence")
+        submitted = st.form_submit_button(t("checkin.save", lang), type="primary", disabled=not actor.can("editor"))
+    if submitted:
+        try:
+            add_checkin(store, catalog, actor=actor, kpi_id=kpi_id, year=year, quarter=quarter, note=note,
+                        owner=owner, confidence=confidence, region=region, department=department, channel="app")
+        except KpiError as exc:
+            st.error(message(exc, lang))
+        else:
+            flash(t("checkin.saved", lang, kpi=catalog.get(kpi_id).name(lang), quarter=f"{year}-Q{quarter}"))
+            st.rerun()
+    with store.session() as session:
+        history = checkin_history(session, kpi_id, year, quarter, region, department)
+    st.markdown(f"**{t('checkin.history', lang)}**")
+    if not history:
+        st.caption(t("checkin.none", lang))
+    for item in history:
+        note_line, meta = checkin_lines(item, lang)
+        st.markdown(f"{markdown_text(note_line)}  \n_{markdown_text(meta)}_")

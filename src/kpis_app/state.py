@@ -182,6 +182,19 @@ def cached_readiness(unit: str, year: int, quarter: int, grid: Grid | None = Non
     return _readiness(*store_key(), unit, year, quarter, grid)
 
 
+@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+def _checkins(db_path: str, version: float, year: int, quarter: int, region: str | None, department: str | None):
+    from kpis.checkins import latest_checkins
+
+    with Store(db_path).session() as session:
+        return latest_checkins(session, year, quarter, region, department)
+
+
+def cached_checkins(year: int, quarter: int, region: str | None, department: str | None) -> dict:
+    """Per KPI id, the latest check-in for this quarter and scope."""
+    return _checkins(*store_key(), year, quarter, region, department)
+
+
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def _growth(db_path: str, version: float, year: int, quarter: int):
     pack = load_growth_pack()

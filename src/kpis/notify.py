@@ -1,0 +1,503 @@
+"""Telling people before they ask: email subscriptions, the quarterly digest and alerts.
+
+- A subscription is one person (email) with a kind (`digest`, `alerts` or `both`), a scope (all,
+  or one region and/or department) and a language.
+- The digest (`digest --send`): per digest subscriber, one HTML message with a plain-text part, in
+  their language and scope: the verdict, the status counts, what changed, the forecast misses,
+  the latest check-ins, and the scorecard as an inline PNG chart.
+- Alerts (`alerts --send`): per alert subscriber, the status changes and forecast misses in their
+  scope that they have not been told about yet. What was told is recorded (notifications_sent),
+  so a change is sent once; a failed delivery records nothing as told, is logged
+  (notification_failures) and is retried on the next run.
+- Delivery: SMTP from KPIS_SMTP_URL (smtp://host:port, smtps:// for TLS, optional user:password@)
+  and KPIS_MAIL_FROM. `--dry-run` writes the messages as .eml files instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from html import escape
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlparse
+
+from kpis.catalog import Catalog
+from kpis.errors import KpiError, Reason, ValidationError
+from kpis.reference import require_names
+from kpis.roles import Actor, require
+from kpis.scorecard import Cell, Scope
+from kpis.store import Session, Store, utc_now
+
+__all__ = ["KINDS", "Subscription", "load_subscriptions", "run_alerts", "run_digest", "smtp_settings", "subscribe",
+           "unsubscribe"]
+
+Kind = Literal["digest", "alerts", "both"]
+KINDS: tuple[Kind, ...] = ("digest", "alerts", "both")
+LANGS = ("en", "es")
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+
+
+# -- subscriptions ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Subscription:
+    email: str
+    kind: Kind
+    region: str | None
+    department: str | None
+    lang: str
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.region, self.department)
+
+    def wants(self, what: Literal["digest", "alerts"]) -> bool:
+        return self.kind in (what, "both")
+
+
+def _email(address: str) -> str:
+    address = (address or "").strip()
+    if len(address) > 254 or not _EMAIL.match(address):
+        raise ValidationError.keyed("error.sentence", reason=Reason("bad_email", value=address[:80]))
+    return address.lower()
+
+
+def subscribe(store: Store, actor: Actor, email: str, kind: str = "both", region: str | None = None,
+              department: str | None = None, lang: str = "en", channel: str = "cli") -> Subscription:
+    """Add or change a subscription. A viewer may subscribe only their own address; an admin anyone."""
+    address = _email(email)
+    if address != actor.name.strip().lower():
+        require(actor, "admin", "manage other people's email subscriptions")
+    if kind not in KINDS:
+        raise ValidationError.keyed("error.sentence", reason=Reason("one_of", expected=", ".join(KINDS)))
+    if lang not in LANGS:
+        raise ValidationError.keyed("error.sentence", reason=Reason("one_of", expected=", ".join(LANGS)))
+    with store.write_session() as session:
+        require_names(session, region=region, department=department)
+        with session.transaction():
+            old = session.con.execute("SELECT kind, region, department, lang FROM subscriptions WHERE email = ?",
+                                      [address]).fetchone()
+            session.con.execute("INSERT OR REPLACE INTO subscriptions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                [address, kind, region, department, lang, actor.name, utc_now()])
+            _audit(session, actor, channel, "update" if old else "create", address,
+                   None if old is None else dict(zip(("kind", "region", "department", "lang"), old)),
+                   {"kind": kind, "region": region, "department": department, "lang": lang})
+    return Subscription(address, kind, region, department, lang)  # type: ignore[arg-type]
+
+
+def unsubscribe(store: Store, actor: Actor, email: str, channel: str = "cli") -> bool:
+    """Remove a subscription (and what it was told); False when there was none."""
+    address = _email(email)
+    if address != actor.name.strip().lower():
+        require(actor, "admin", "manage other people's email subscriptions")
+    with store.write_session() as session, session.transaction():
+        old = session.con.execute("SELECT kind, region, department, lang FROM subscriptions WHERE email = ?",
+                                  [address]).fetchone()
+        if old is None:
+            return False
+        session.con.execute("DELETE FROM subscriptions WHERE email = ?", [address])
+        session.con.execute("DELETE FROM notifications_sent WHERE email = ?", [address])
+        _audit(session, actor, channel, "delete", address, dict(zip(("kind", "region", "department", "lang"), old)),
+               None)
+    return True
+
+
+def _audit(session: Session, actor: Actor, channel: str, action: str, email: str, old, new) -> None:
+    session.con.execute(
+        "INSERT INTO audit_log (logged_at, actor, channel, action, entity, entity_key, old_value, new_value) "
+        "VALUES (?, ?, ?, ?, 'subscription', ?, ?, ?)",
+        [utc_now(), actor.name, channel, action, email, None if old is None else json.dumps(old),
+         None if new is None else json.dumps(new)])
+
+
+def load_subscriptions(session: Session) -> list[Subscription]:
+    rows = session.con.execute("SELECT email, kind, region, department, lang FROM subscriptions ORDER BY email"
+                               ).fetchall()
+    return [Subscription(*row) for row in rows]
+
+
+# -- delivery --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    tls: bool
+    user: str | None
+    password: str | None
+    sender: str
+
+
+def smtp_settings(url: str | None = None, sender: str | None = None) -> SmtpSettings:
+    """KPIS_SMTP_URL (smtp://[user:password@]host[:port], smtps:// for TLS) and KPIS_MAIL_FROM."""
+    url = url if url is not None else os.environ.get("KPIS_SMTP_URL", "")
+    sender = sender if sender is not None else os.environ.get("KPIS_MAIL_FROM", "")
+    if not url:
+        raise KpiError.keyed("error.no_smtp")
+    parsed = urlparse(url)
+    if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
+        raise KpiError.keyed("error.bad_smtp", url=_redacted(url))
+    if not sender:
+        raise KpiError.keyed("error.no_mail_from")
+    try:
+        port = parsed.port or (465 if parsed.scheme == "smtps" else 25)
+    except ValueError:
+        raise KpiError.keyed("error.bad_smtp", url=_redacted(url)) from None
+    return SmtpSettings(parsed.hostname, port, parsed.scheme == "smtps",
+                        unquote(parsed.username) if parsed.username else None,
+                        unquote(parsed.password) if parsed.password else None, sender)
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password (messages and logs never show it)."""
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+def _deliver(settings: SmtpSettings, messages: list[tuple[str, EmailMessage]]) -> dict[str, str]:
+    """Send each (recipient, message) over one SMTP connection; {recipient: error} for those that failed."""
+    failed: dict[str, str] = {}
+    if not messages:
+        return failed
+    try:
+        if settings.tls:
+            server = smtplib.SMTP_SSL(settings.host, settings.port, timeout=30, context=ssl.create_default_context())
+        else:
+            server = smtplib.SMTP(settings.host, settings.port, timeout=30)
+        with server:
+            if settings.user:
+                server.login(settings.user, settings.password or "")
+            for recipient, message in messages:
+                try:
+                    refused = server.send_message(message, from_addr=settings.sender, to_addrs=[recipient])
+                    if refused:
+                        failed[recipient] = f"refused: {refused}"
+                except smtplib.SMTPException as exc:
+                    failed[recipient] = f"{exc.__class__.__name__}: {exc}"
+    except (OSError, smtplib.SMTPException) as exc:  # no server, TLS or login failure: every message failed
+        for recipient, _ in messages:
+            failed.setdefault(recipient, f"{exc.__class__.__name__}: {exc}")
+    return failed
+
+
+def _write_files(folder: Path, messages: list[tuple[str, EmailMessage]], kind: str) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for recipient, message in messages:
+        path = folder / f"{kind}-{re.sub(r'[^a-z0-9.@_-]', '_', recipient)}.eml"
+        path.write_bytes(bytes(message))
+        written.append(path)
+    return written
+
+
+def _log_failures(store: Store, failed: dict[str, str], kind: str) -> None:
+    if not failed:
+        return
+    with store.write_session() as session, session.transaction():
+        for email, error in failed.items():
+            session.con.execute("INSERT INTO notification_failures VALUES (?, ?, ?, ?)",
+                                [utc_now(), email, kind, error[:1000]])
+
+
+# -- content ---------------------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    """What a run did: messages sent or written, recipients that failed (logged, retried next run)."""
+
+    quarter: tuple[int, int] | None
+    sent: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    told: int = 0  # alert items recorded as told
+    skipped: list[str] = field(default_factory=list)  # subscribers with nothing new
+
+
+def latest_quarter(session: Session) -> tuple[int, int] | None:
+    rows = session.rows("data_quarters")
+    return None if not rows else max((int(r["year"]), int(r["quarter"])) for r in rows)
+
+
+def _scope_text(sub: Subscription, names: dict, lang: str) -> str:
+    from kpis.i18n import t
+    from kpis.reference import label
+
+    return " · ".join([label("region", sub.region, lang, names) or t("filter.all_regions", lang),
+                       label("department", sub.department, lang, names) or t("filter.all_departments", lang)])
+
+
+def _message(sender: str, recipient: str, subject: str, text: str, html: str,
+             images: dict[str, bytes] | None = None) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = subject, sender, recipient
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="kpis.local")
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to a report
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    if images:
+        html_part = message.get_payload()[1]
+        for cid, png in images.items():
+            html_part.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>", filename=f"{cid}.png")
+    return message
+
+
+_HTML_HEAD = ("<!doctype html><html><head><meta charset='utf-8'></head><body style=\"font-family:Segoe UI,"
+              "Helvetica,Arial,sans-serif;color:#1F2937;max-width:760px\">")
+_STATUS_CSS = {"ahead": "#1B7A3E", "on_track": "#0F6E5B", "at_risk": "#8A5300", "off_track": "#B42318",
+               "no_data": "#5B6472"}
+
+
+def _flag(status: str, lang: str) -> str:
+    from kpis.i18n import t
+    from kpis.status import STATUS_ICONS
+
+    return f"{STATUS_ICONS[status]} {t('status.' + status, lang)}"
+
+
+def _scorecard_chart(cells: list[Cell], lang: str, title: str) -> bytes:
+    """The scorecard as one image: attainment per KPI, bars coloured by status with icon + word."""
+    import plotly.graph_objects as go
+
+    from kpis.charts import STATUS_COLORS, TEMPLATE_NAME
+    from kpis.formatting import format_attainment
+    from kpis.images import figure_bytes
+
+    judged = [c for c in cells if c.attainment is not None]
+    judged.sort(key=lambda c: c.attainment)
+    figure = go.Figure(go.Bar(
+        x=[min(c.attainment, 2.0) for c in judged], y=[c.kpi.name(lang) for c in judged], orientation="h",
+        marker_color=[STATUS_COLORS[c.status] for c in judged],
+        text=[f"{format_attainment(c.attainment)} · {_flag(c.status, lang)}" for c in judged],
+        textposition="outside", cliponaxis=False))
+    figure.add_vline(x=1.0, line_dash="dot", line_color="#4D4D4D")
+    figure.update_layout(template=TEMPLATE_NAME, title=dict(text=title), height=max(420, 34 * len(judged) + 140),
+                         margin=dict(l=20, r=190, t=70, b=40), showlegend=False,
+                         xaxis=dict(tickformat=".0%", range=[0, 2.05]), yaxis=dict(automargin=True))
+    return figure_bytes(figure, "png", width=1100, height=max(420, 34 * len(judged) + 140), scale=1)
+
+
+def _digest(session: Session, catalog: Catalog, sub: Subscription, year: int, quarter: int, sender: str,
+            names: dict, with_chart: bool) -> EmailMessage:
+    from collections import Counter
+
+    from kpis.changes import what_changed
+    from kpis.checkins import latest_checkins
+    from kpis.explain import checkin_lines, forecast_lines
+    from kpis.formatting import format_attainment, format_value
+    from kpis.i18n import t
+    from kpis.packs import load_checklists
+    from kpis.readiness import ORGANISATION, evaluate_checklists
+    from kpis.scorecard import quarter_scorecard
+    from kpis.status import STATUSES
+    from kpis.verdict import verdict, verdict_text
+
+    lang = sub.lang
+    grid, cells = quarter_scorecard(session, catalog, year, quarter, sub.scope)
+    unit = sub.region or sub.department or ORGANISATION
+    gate = evaluate_checklists(session, catalog, load_checklists(), unit, year, quarter, grid)[1]
+    headline = verdict_text(verdict(cells, gate), catalog, lang)
+    counts = Counter(c.status for c in cells)
+    changes = what_changed(grid, cells)
+    misses = [c for c in cells if c.forecast is not None and c.forecast.status == "will_miss"]
+    checkins = latest_checkins(session, year, quarter, sub.region, sub.department)
+    by_id = {c.kpi.id: c for c in cells}
+    said = [(by_id[k], c) for k, c in checkins.items() if k in by_id]
+    when = f"{year}-Q{quarter}" + (f" ({t('card.quarter_to_date_short', lang)})"
+                                   if any(c.in_progress for c in cells) else "")
+    scope = _scope_text(sub, names, lang)
+    subject = t("digest.subject", lang, quarter=when, scope=scope, on_track=counts["ahead"] + counts["on_track"],
+                n=len(cells))
+    counts_line = " · ".join(f"{_flag(s, lang)}: {counts[s]}" for s in STATUSES if counts[s])
+    moves = [f"{m.cell.kpi.name(lang)}: {_flag(m.before, lang)} → {_flag(m.after, lang)}"
+             for m in changes.status_moves]
+    miss_lines = [f"{c.kpi.name(lang)}: {forecast_lines(c, lang)[0]}" for c in misses]
+    said_lines = [f"{cell.kpi.name(lang)}: " + " — ".join(checkin_lines(c, lang)) for cell, c in said]
+    rows = [(c, format_value(c.actual, c.kpi, lang), format_value(c.target_value, c.kpi, lang),
+             format_attainment(c.attainment)) for c in cells]
+    sections = [(t("dash.changes", lang), moves, t("dash.no_moves", lang)),
+                (t("deck.forecast_misses", lang), miss_lines, t("deck.no_forecast_misses", lang)),
+                (t("deck.checkins", lang), said_lines, t("checkin.none", lang))]
+    body: list[str] = []
+    for title, lines, empty in sections:
+        body += [title, *(f"- {x}" for x in (lines or [empty])), ""]
+    question = t("verdict.heading", lang)
+    text = "\n".join([t("digest.heading", lang, quarter=when), scope, "", f"{question} {headline}", "", counts_line,
+                      "", *body,
+                      t("export.table_scorecard", lang),
+                      *(f"- {c.kpi.name(lang)}: {a} / {tg} ({att}) {_flag(c.status, lang)}" for c, a, tg, att in rows),
+                      "", t("digest.footer", lang)])
+    html = [_HTML_HEAD, f"<h2 style='margin:0'>{escape(t('digest.heading', lang, quarter=when))}</h2>",
+            f"<p style='color:#5B6472;margin:.2em 0 1em'>{escape(scope)}</p>",
+            f"<p style='font-size:17px'><b>{escape(question)}</b> {escape(headline)}</p>",
+            "<p>" + " &nbsp; ".join(f"<span style='color:{_STATUS_CSS[s]};font-weight:600'>{escape(_flag(s, lang))}: "
+                                    f"{counts[s]}</span>" for s in STATUSES if counts[s]) + "</p>"]
+    for title, lines, empty in sections:
+        html.append(f"<h3 style='margin-bottom:.3em'>{escape(title)}</h3><ul>"
+                    + "".join(f"<li>{escape(x)}</li>" for x in lines or [empty]) + "</ul>")
+    images = {}
+    if with_chart:
+        images["scorecard"] = _scorecard_chart(cells, lang, t("digest.chart_title", lang, quarter=when))
+        html.append(f"<p><img src='cid:scorecard' alt='{escape(t('digest.chart_alt', lang))}' width='720' "
+                    "style='max-width:100%'></p>")
+    cell_css = "padding:3px 8px;white-space:nowrap"
+    head = [t("table.kpi", lang), t("card.actual", lang), t("card.target", lang), t("card.attainment", lang),
+            t("table.status", lang)]
+    html.append(f"<h3>{escape(t('export.table_scorecard', lang))}</h3><table style='border-collapse:collapse'>"
+                + "<tr>" + "".join(f"<th style='{cell_css};text-align:{'left' if i in (0, 4) else 'right'};"
+                                   f"border-bottom:1px solid #C9CED6'>{escape(h)}</th>" for i, h in enumerate(head))
+                + "</tr>"
+                + "".join(f"<tr><td style='padding:3px 10px 3px 0'>{escape(c.kpi.name(lang))}</td>"
+                          f"<td style='text-align:right;{cell_css}'>{escape(a)}</td>"
+                          f"<td style='text-align:right;{cell_css};color:#5B6472'>{escape(tg)}</td>"
+                          f"<td style='text-align:right;{cell_css}'>{escape(att)}</td>"
+                          f"<td style='color:{_STATUS_CSS[c.status]};font-weight:600;{cell_css}'>"
+                          f"{escape(_flag(c.status, lang))}</td></tr>" for c, a, tg, att in rows)
+                + "</table>")
+    html.append(f"<p style='color:#5B6472;font-size:12px'>{escape(t('digest.footer', lang))}</p></body></html>")
+    return _message(sender, sub.email, subject, text, "".join(html), images)
+
+
+def run_digest(store: Store, catalog: Catalog, *, year: int | None = None, quarter: int | None = None,
+               send: bool = True, out: Path | None = None, smtp: SmtpSettings | None = None,
+               with_chart: bool = True) -> Outcome:
+    """The quarterly digest to every digest subscriber (`send`), or written to `out` as .eml files."""
+    from kpis.reference import spanish_names
+
+    settings = smtp or (smtp_settings() if send else None)
+    sender = settings.sender if settings else os.environ.get("KPIS_MAIL_FROM") or "kpis-dashboard@localhost"
+    with store.session() as session:
+        if year is None or quarter is None:
+            found = latest_quarter(session)
+            if found is None:
+                raise KpiError.keyed("error.no_data_quarter")
+            year, quarter = found
+        subscribers = [s for s in load_subscriptions(session) if s.wants("digest")]
+        names = spanish_names(session)
+        messages = [(s.email, _digest(session, catalog, s, year, quarter, sender, names, with_chart))
+                    for s in subscribers]
+    outcome = Outcome((year, quarter))
+    if not send:
+        outcome.written = _write_files(out or Path("outbox"), messages, f"digest-{year}-Q{quarter}")
+        return outcome
+    outcome.failed = _deliver(settings, messages)
+    outcome.sent = [r for r, _ in messages if r not in outcome.failed]
+    _log_failures(store, outcome.failed, "digest")
+    return outcome
+
+
+# -- alerts ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AlertItem:
+    key: str   # what makes it "the same news": sent once per person
+    kpi_id: str
+    kind: Literal["status", "forecast"]
+    cell: Cell
+    before: str | None = None
+
+
+def _alert_items(cells: list[Cell], grid, scope: Scope, year: int, quarter: int) -> list[AlertItem]:
+    where = f"{scope.region or '*'}/{scope.department or '*'}"
+    items = []
+    for cell in cells:
+        previous = grid.previous(cell)
+        before = "no_data" if previous is None else previous.current_view.status
+        # a flow KPI in the quarter in progress is judged against its target pro-rated to date, as the
+        # verdict does: half a quarter's users against a whole quarter's target is not news
+        now = cell.current_view.status
+        if now != before and now != "no_data":
+            items.append(AlertItem(f"status|{cell.kpi.id}|{year}-Q{quarter}|{where}|{before}>{now}",
+                                   cell.kpi.id, "status", cell, before))
+        if cell.forecast is not None and cell.forecast.status == "will_miss":
+            items.append(AlertItem(f"forecast|{cell.kpi.id}|{year}-Q{quarter}|{where}|will_miss", cell.kpi.id,
+                                   "forecast", cell))
+    return items
+
+
+def _alert_message(sub: Subscription, items: list[AlertItem], year: int, quarter: int, sender: str,
+                   names: dict) -> EmailMessage:
+    from kpis.explain import forecast_lines
+    from kpis.formatting import format_attainment, format_value
+    from kpis.i18n import t
+
+    lang = sub.lang
+    scope = _scope_text(sub, names, lang)
+    when = f"{year}-Q{quarter}"
+    lines = []
+    for item in items:
+        cell = item.cell
+        if item.kind == "status":
+            view = cell.current_view
+            to_date = cell.prorated is not None
+            lines.append(t("alerts.status_line_to_date" if to_date else "alerts.status_line", lang,
+                           kpi=cell.kpi.name(lang), before=_flag(item.before, lang), after=_flag(view.status, lang),
+                           actual=format_value(cell.actual, cell.kpi, lang),
+                           target=format_value(cell.prorated_target if to_date else cell.target_value, cell.kpi,
+                                               lang),
+                           attainment=format_attainment(view.attainment)))
+        else:
+            lines.append(f"{cell.kpi.name(lang)}: {forecast_lines(cell, lang)[0]}")
+    subject = t("alerts.subject", lang, n=len(items), quarter=when, scope=scope)
+    text = "\n".join([t("alerts.heading", lang, quarter=when), scope, ""] + [f"- {x}" for x in lines]
+                     + ["", t("digest.footer", lang)])
+    html = (_HTML_HEAD + f"<h2 style='margin:0'>{escape(t('alerts.heading', lang, quarter=when))}</h2>"
+            f"<p style='color:#5B6472'>{escape(scope)}</p><ul>" + "".join(f"<li>{escape(x)}</li>" for x in lines)
+            + f"</ul><p style='color:#5B6472;font-size:12px'>{escape(t('digest.footer', lang))}</p></body></html>")
+    return _message(sender, sub.email, subject, text, html)
+
+
+def run_alerts(store: Store, catalog: Catalog, *, send: bool = True, out: Path | None = None,
+               smtp: SmtpSettings | None = None, year: int | None = None, quarter: int | None = None) -> Outcome:
+    """New status changes and forecast misses, per alert subscriber, for the latest quarter with data."""
+    from kpis.reference import spanish_names
+    from kpis.scorecard import quarter_scorecard
+
+    settings = smtp or (smtp_settings() if send else None)
+    sender = settings.sender if settings else os.environ.get("KPIS_MAIL_FROM") or "kpis-dashboard@localhost"
+    pending: list[tuple[Subscription, list[AlertItem], EmailMessage]] = []
+    outcome = Outcome(None)
+    with store.session() as session:
+        if year is None or quarter is None:
+            found = latest_quarter(session)
+            if found is None:
+                raise KpiError.keyed("error.no_data_quarter")
+            year, quarter = found
+        outcome.quarter = (year, quarter)
+        names = spanish_names(session)
+        told = {(e, k) for e, k in session.con.execute("SELECT email, item_key FROM notifications_sent").fetchall()}
+        scorecards: dict[Scope, tuple] = {}
+        for sub in (s for s in load_subscriptions(session) if s.wants("alerts")):
+            if sub.scope not in scorecards:
+                grid, cells = quarter_scorecard(session, catalog, year, quarter, sub.scope)
+                scorecards[sub.scope] = (grid, cells)
+            grid, cells = scorecards[sub.scope]
+            new = [i for i in _alert_items(cells, grid, sub.scope, year, quarter) if (sub.email, i.key) not in told]
+            if not new:
+                outcome.skipped.append(sub.email)
+                continue
+            pending.append((sub, new, _alert_message(sub, new, year, quarter, sender, names)))
+    messages = [(sub.email, message) for sub, _, message in pending]
+    if not send:
+        outcome.written = _write_files(out or Path("outbox"), messages, f"alerts-{year}-Q{quarter}")
+        return outcome
+    outcome.failed = _deliver(settings, messages)
+    delivered = [(sub, items) for sub, items, _ in pending if sub.email not in outcome.failed]
+    outcome.sent = [sub.email for sub, _ in delivered]
+    with store.write_session() as session, session.transaction():
+        now = utc_now()
+        for sub, items in delivered:  # told: never sent again
+            for item in items:
+                session.con.execute("INSERT OR IGNORE INTO notifications_sent VALUES (?, ?, ?)",
+                                    [sub.email, item.key, now])
+                outcome.told += 1
+        for email, error in outcome.failed.items():  # not told: retried on the next run
+            session.con.execute("INSERT INTO notification_failures VALUES (?, ?, ?, ?)",
+                                [now, email, "alerts", error[:1000]])
+    return outcome
