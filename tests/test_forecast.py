@@ -125,3 +125,37 @@ def test_checkins_keep_history_latest_wins_and_viewers_cannot(store, catalog):
     with pytest.raises(ValidationError):
         add_checkin(store, catalog, actor=ADMIN, kpi_id="new_users", year=2026, quarter=1, note="x",
                     confidence="certain")
+
+
+def test_spanish_deck_carries_the_checkin_and_the_forecast(demo_store, catalog):
+    import io
+
+    from pptx import Presentation
+
+    from kpis.boardpack import gather
+    from kpis.deck import build_deck
+    from kpis.scorecard import Scope
+
+    add_checkin(demo_store, catalog, actor=ADMIN, kpi_id="transactions_per_day", year=2026, quarter=3,
+                note="Migración del canal móvil retrasada", owner="Luis", confidence="medium")
+    with demo_store.session() as session:
+        data = gather(session, catalog, 2026, 3, Scope(), "es")
+    prs = Presentation(io.BytesIO(build_deck(data, ["summary", "scorecard", "trends"])))
+    slides = {s.shapes.title.text: s for s in prs.slides if s.shapes.title is not None}
+
+    def text_of(slide) -> str:
+        return "\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+
+    summary = slides["Resumen ejecutivo"]
+    assert "Últimos check-ins" in text_of(summary) and "Migración del canal móvil retrasada" in text_of(summary)
+    assert "Pronóstico: no alcanzarán la meta del Q4" in text_of(summary)
+    assert "Migración del canal móvil retrasada" in summary.notes_slide.notes_text_frame.text
+    scorecards = [s for title, s in slides.items() if title.startswith("Scorecard trimestral")]
+    tables = [shape.table for s in scorecards for shape in s.shapes if shape.has_table]
+    assert all(table.cell(0, 5).text == "Pronóstico Q4" for table in tables)
+    with_kpi = [s for s in scorecards if "Transacciones por día" in "\n".join(
+        shape.table.cell(r, 0).text for shape in s.shapes if shape.has_table for r in range(len(shape.table.rows)))]
+    assert "Migración del canal móvil retrasada" in with_kpi[0].notes_slide.notes_text_frame.text
+    trends = slides["Dimensiones principales por trimestre"]
+    series = [ser.name for shape in trends.shapes if shape.has_chart for ser in shape.chart.plots[0].series]
+    assert "Pronóstico (ritmo actual)" in series

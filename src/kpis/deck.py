@@ -217,13 +217,33 @@ def _summary(prs, data: BoardData) -> None:
     chart.plots[0].has_data_labels = True
     chart.plots[0].data_labels.font.size = Pt(14)
     _text(slide, MARGIN, Inches(1.25), WIDTH - 2 * MARGIN, Inches(0.9), [data.verdict], size=17, bold_first=True)
-    lines = [t("dash.changes", lang), *(moves[:3] or [t("dash.no_moves", lang)]), "",
-             t("deck.top_risks", lang), *(misses or [t("dash.no_misses", lang)]), "",
-             t("deck.forecast_misses", lang), *(forecasts[:3] or [t("deck.no_forecast_misses", lang)]), ""]
+    names = [c.kpi.name(lang) for c in will_miss]
+    forecast_line = ("; ".join(names[:3]) + (f" (+{len(names) - 3})" if len(names) > 3 else "")) if names \
+        else t("deck.no_forecast_misses", lang)
+    sections = [(t("dash.changes", lang), moves[:3] or [t("dash.no_moves", lang)]),
+                (t("deck.top_risks", lang), misses or [t("dash.no_misses", lang)]),
+                (t("deck.forecast_misses", lang), [forecast_line])]
     if said:
-        lines += [t("deck.checkins", lang), *(f"{cell.kpi.name(lang)}: {_short(c.note)}" for cell, c in said[:3]), ""]
-    lines += [t("maturity.gate", lang), gate]
-    _text(slide, Inches(6.2), Inches(2.2), Inches(6.6), Inches(4.9), lines, size=12 if said else 13)
+        sections.append((t("deck.checkins", lang), [f"{cell.kpi.name(lang)}: {_short(c.note, 90)}"
+                                                    for cell, c in said[:2]]))
+    sections.append((t("maturity.gate", lang), [gate]))
+    _sections(slide, Inches(6.2), Inches(2.25), Inches(6.6), Inches(5.0), sections, size=12 if said else 13)
+
+
+def _sections(slide, left, top, width, height, sections: list[tuple[str, list[str]]], size: int) -> None:
+    """Bold headings with their lines under them, tighter than _text's paragraphs (a summary fits)."""
+    frame = slide.shapes.add_textbox(left, top, width, height).text_frame
+    frame.word_wrap = True
+    first = True
+    for heading, lines in sections:
+        for index, line in enumerate([heading, *lines]):
+            paragraph = frame.paragraphs[0] if first else frame.add_paragraph()
+            first = False
+            paragraph.text = line
+            paragraph.font.size, paragraph.font.color.rgb = Pt(size), INK
+            paragraph.font.bold = index == 0
+            paragraph.space_before = Pt(9) if index == 0 and paragraph is not frame.paragraphs[0] else Pt(0)
+            paragraph.space_after = Pt(2)
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -232,10 +252,15 @@ def _short(text: str, limit: int = 80) -> str:
 
 
 def _forecast_cell(cell, lang: str) -> str:
-    """'83% ✖' (the projected Q4 value and whether it reaches the Q4 target), '—' without one."""
+    """'83% · ✖ misses' (the projected Q4 value and whether it reaches the Q4 target), '—' without one."""
     if cell.forecast is None:
         return "—"
-    return f"{format_value(cell.forecast.value, cell.kpi, lang)} {FORECAST_ICONS[cell.forecast.status]}"
+    status = cell.forecast.status
+    return (f"{format_value(cell.forecast.value, cell.kpi, lang)} · {FORECAST_ICONS[status]} "
+            f"{t(f'forecast.word.{status}', lang)}")
+
+
+FORECAST_COLOURS = {"will_reach": "on_track", "will_miss": "off_track", "no_data": None}
 
 
 def _scorecard(prs, data: BoardData) -> None:
@@ -258,7 +283,10 @@ def _scorecard(prs, data: BoardData) -> None:
                          for c in chunk if c.kpi.id in data.checkins)
         slide = _content_slide(prs, f"{t('export.table_scorecard', lang)} ({index}/{len(chunks)})", notes,
                                data.scope_text)
-        _table(slide, header, rows, [c.status for c in chunk], widths=[4.0, 1.6, 1.6, 1.6, 1.93, 1.6])
+        colours = [[None, None, None, None, c.status,
+                    None if c.forecast is None else FORECAST_COLOURS[c.forecast.status]] for c in chunk]
+        _table(slide, header, rows, [c.status for c in chunk], widths=[3.4, 1.35, 1.35, 1.75, 1.93, 2.55],
+               cell_statuses=colours)
 
 
 def _trends(prs, data: BoardData) -> None:
@@ -271,7 +299,9 @@ def _trends(prs, data: BoardData) -> None:
         quarters = [data.grid.cell(cell.kpi.id, data.year, q) for q in (1, 2, 3, 4)]
         chart_data = CategoryChartData()
         chart_data.categories = [f"Q{q}" for q in (1, 2, 3, 4)]
-        chart_data.add_series(t("chart.actual", lang), [q.actual for q in quarters])
+        # a deck is as of its quarter: later quarters show their targets, not their (partial) actuals
+        chart_data.add_series(t("chart.actual", lang), [q.actual if q.quarter <= data.quarter else None
+                                                       for q in quarters])
         chart_data.add_series(t("chart.target", lang), [q.target_value for q in quarters])
         forecast = cell.forecast
         if forecast is not None:  # dotted, from the last quarter it used to Q4: a forecast, not an actual
@@ -291,7 +321,7 @@ def _trends(prs, data: BoardData) -> None:
         _compact_axis(chart, lang)
         lines.append(f"{cell.kpi.name(lang)}: " + ", ".join(
             f"Q{q.quarter} {format_value(q.actual, q.kpi, lang)} / {format_value(q.target_value, q.kpi, lang)} "
-            f"({t('status.' + q.status, lang)})" for q in quarters)
+            f"({t('status.' + q.status, lang)})" for q in quarters if q.quarter <= data.quarter)
             + ("" if forecast is None else ". " + " ".join(forecast_lines(cell, lang))))
     slide.notes_slide.notes_text_frame.text = t("deck.trends_notes", lang, year=data.year) + "\n" + "\n".join(lines)
 

@@ -9,7 +9,7 @@ from kpis.scorecard import Cell
 
 __all__ = ["checkin_lines", "explain_cell", "forecast_lines"]
 
-FORECAST_ICONS = {"will_reach": "▲", "will_miss": "✖", "no_data": "○"}
+FORECAST_ICONS = {"will_reach": "✔", "will_miss": "✖", "no_data": "○"}
 
 
 def forecast_lines(cell: Cell, lang: str = "en") -> list[str]:

@@ -8,7 +8,8 @@ Method (SPEC section 5, "will the run-rate reach the year-end target?"):
 2. One value: the level holds (Q4 = that value). Two or more: the least-squares straight line
    through them (numpy.polyfit, degree 1), extended to Q4; the trend of the year so far.
 3. The projection is kept inside the KPI's possible range: the catalog's min/max, and for a count
-   of regions or departments the number the store knows (the cap its actuals have).
+   of regions or departments the number the store knows (the cap its actuals have); counts are
+   rounded to whole numbers.
 4. The projection is judged against the Q4 target with the KPI's own status rule (bands,
    direction, error budget): ahead or on track = "will reach"; at risk or off track = "will miss".
 
@@ -96,5 +97,7 @@ def project_q4(kpi: Kpi, year: int, as_of_quarter: int,
         slope, intercept = np.polyfit([q for q, _ in basis], [v for _, v in basis], 1)
         value, method = float(intercept + slope * 4), "trend"
     value = _bounded(kpi, value, limit)
+    if kpi.unit == "count":  # 57.67 models is not a figure anyone plans with
+        value = float(round(value))
     return Forecast(year=year, as_of_quarter=as_of_quarter, value=value, target=q4_target,
                     evaluation=evaluate(value, q4_target, kpi), method=method, basis=basis)

@@ -66,7 +66,7 @@ def render_card(cell: Cell, grid: Grid, lang: str, note: str | None = None, chec
         change = f"{format_change(delta, kpi, lang)} " + t("dash.vs_previous", lang, quarter=f"Q{previous.quarter}")
     after = [change] + ([f"⟲ {restated}"] if restated else []) + _to_date_lines(cell, lang) + _forecast_line(cell, lang)
     if checkin is not None:
-        after.append("💬 " + t("checkin.card", lang, note=_short(checkin.note)))
+        after.append("✎ " + t("checkin.card", lang, note=_short(checkin.note)))
     with st.container(border=True):
         meta = f"{t('card.target', lang)} {target}{inherited} · {t('card.attainment', lang)} " \
                f"{format_attainment(cell.attainment)}"
