@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -207,3 +208,41 @@ def test_cli_subscribe_digest_dry_run_and_alerts_send(demo_store, tmp_path, smtp
                          text=True, env={k: v for k, v in env.items() if k != "KPIS_SMTP_URL"})
     assert bad.returncode == 1 and "KPIS_SMTP_URL" in bad.stderr and "Traceback" not in bad.stderr
     Path(written).unlink()
+
+
+@pytest.mark.skipif(not shutil.which("openssl"), reason="openssl is needed to make the test certificate")
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtps_with_login_delivers_over_tls(demo_store, catalog, tmp_path, monkeypatch):
+    """smtps:// (TLS from the first byte) with user:password@, against a server with a certificate
+    this test makes and trusts (SSL_CERT_FILE): the login and the message both arrive."""
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"bot@bank", b"s3cr/t")
+        logins.append(ok)
+        return AuthResult(success=ok)
+
+    inbox, port = Inbox(), _free_port()
+    # implicit TLS (SMTPS): aiosmtpd does not count it as TLS for AUTH, so say the connection is secure
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=context, authenticator=authenticator,
+                            auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust this test's certificate, as a bank's CA bundle would be
+        subscribe(demo_store, ADMIN, "ana@bank.example", "digest")
+        settings = smtp_settings(f"smtps://bot%40bank:s3cr%2Ft@127.0.0.1:{port}", "kpis@bank.example")
+        outcome = run_digest(demo_store, catalog, year=2026, quarter=3, smtp=settings, with_chart=False)
+        assert outcome.sent == ["ana@bank.example"] and logins == [True], outcome.failed
+        assert len(inbox.to("ana@bank.example")) == 1
+    finally:
+        controller.stop()
