@@ -66,7 +66,7 @@ last = max(latest, (year, 4))
 grid = cached_grid(db_path, version, first, last, region, department, as_of)
 recorded = grid  # in the currency the data was recorded in (the gate's thresholds are)
 try:
-    grid = in_currency(grid, page_currency())
+    grid = in_currency(grid, page_currency(), (first, last, region, department, as_of))
 except KpiError as exc:  # a missing FX rate: say so and show amounts as recorded, never a wrong number
     st.warning(f"{exc.localized(lang)} {t('fx.as_recorded', lang)}")
 frozen = cached_frozen(db_path, version).get((year, quarter))
@@ -98,10 +98,11 @@ render_summary(cells, lang)
 
 notes = {c.kpi.id: note for c in cells if (note := gate_disagreement(c, gate, catalog, lang))}
 checkins = cached_checkins(year, quarter, region, department)
+card_key = (db_path, version, first, last, region, department, as_of, page_currency())
 headline = [c for c in cells if c.kpi.headline]
 for column, cell in zip(st.columns(len(headline)), headline):
     with column:
-        render_card(cell, grid, lang, notes.get(cell.kpi.id), checkins.get(cell.kpi.id))
+        render_card(cell, grid, lang, notes.get(cell.kpi.id), checkins.get(cell.kpi.id), card_key)
 
 st.subheader(t("dash.cards", lang))
 for tab, family in zip(st.tabs([t(f"family.{f}", lang) for f in FAMILIES]), FAMILIES):
@@ -110,7 +111,7 @@ for tab, family in zip(st.tabs([t(f"family.{f}", lang) for f in FAMILIES]), FAMI
         for start in range(0, len(family_cells), 4):
             for column, cell in zip(st.columns(4), family_cells[start:start + 4]):
                 with column:
-                    render_card(cell, grid, lang, notes.get(cell.kpi.id), checkins.get(cell.kpi.id))
+                    render_card(cell, grid, lang, notes.get(cell.kpi.id), checkins.get(cell.kpi.id), card_key)
 
 st.subheader(t("dash.table", lang))
 headline_only = st.toggle(t("filter.headline_only", lang), value=True)

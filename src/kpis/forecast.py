@@ -5,8 +5,9 @@ Method (SPEC section 5, "will the run-rate reach the year-end target?"):
 1. The year's quarter values so far, Q1 up to the quarter being looked at. A flow KPI (summed over
    time) in the quarter in progress is scaled to a full quarter at its pace so far (actual / share
    of the quarter's days the data covers); every other value is taken as it is.
-2. One value: the level holds (Q4 = that value). Two or more: the least-squares straight line
-   through them (numpy.polyfit, degree 1), extended to Q4; the trend of the year so far.
+2. One value: the level holds (Q4 = that value). Two or more: the ordinary least-squares straight
+   line through them (Python's statistics.linear_regression), extended to Q4; the trend of the
+   year so far.
 3. The projection is kept inside the KPI's possible range: the catalog's min/max, and for a count
    of regions or departments the number the store knows (the cap its actuals have); counts are
    rounded to whole numbers.
@@ -92,9 +93,9 @@ def project_q4(kpi: Kpi, year: int, as_of_quarter: int,
     if len(basis) == 1:
         value, method = basis[0][1], "level"
     else:
-        import numpy as np
+        from statistics import linear_regression
 
-        slope, intercept = np.polyfit([q for q, _ in basis], [v for _, v in basis], 1)
+        slope, intercept = linear_regression([q for q, _ in basis], [v for _, v in basis])
         value, method = float(intercept + slope * 4), "trend"
     value = _bounded(kpi, value, limit)
     if kpi.unit == "count":  # 57.67 models is not a figure anyone plans with

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from html import escape
 
 import streamlit as st
@@ -48,10 +49,48 @@ def _status_label(cell: Cell, lang: str) -> str | None:
     return t("status.no_target", lang) if cell.evaluation.rule == "no_target" else None
 
 
-def render_card(cell: Cell, grid: Grid, lang: str, note: str | None = None, checkin=None) -> None:
+def render_card(cell: Cell, grid: Grid, lang: str, note: str | None = None, checkin=None,
+                key: tuple | None = None) -> None:
     """A KPI card: name, actual, target and attainment, flag, change; the Q4 forecast and the latest
     check-in; 'why' on demand. A quarter in progress says so, with the pro-rated comparison; `note`
-    says where the readiness gate judges the same measure differently."""
+    says where the readiness gate judges the same measure differently. `key` (the store version and
+    what the grid was built from) lets every session reuse the card's texts until the data changes."""
+    def build() -> tuple[str, str]:
+        return _card_texts(cell, grid, lang, note, checkin)
+
+    if key is None:
+        html, popover = build()
+    else:
+        said = None if checkin is None else (checkin.at, checkin.note, checkin.owner, checkin.confidence, checkin.by)
+        html, popover = _memo((*key, cell.kpi.id, cell.year, cell.quarter, lang, note, said), build)
+    with st.container(border=True):
+        st.markdown(html, unsafe_allow_html=True)
+        with st.popover(t("dash.explain", lang), width="stretch"):
+            st.markdown(popover)  # one Markdown element (paragraphs), not one per line
+
+
+_TEXTS: OrderedDict = OrderedDict()
+_TEXTS_LOCK = threading.Lock()
+_TEXTS_MAX = 4096
+
+
+def _memo(key: tuple, build):
+    """A bounded, thread-safe memo of card texts shared by every session (they are pure functions of
+    the key: store version, scope, quarter, language, note and check-in)."""
+    with _TEXTS_LOCK:
+        if key in _TEXTS:
+            _TEXTS.move_to_end(key)
+            return _TEXTS[key]
+    value = build()
+    with _TEXTS_LOCK:
+        _TEXTS[key] = value
+        while len(_TEXTS) > _TEXTS_MAX:
+            _TEXTS.popitem(last=False)
+    return value
+
+
+def _card_texts(cell: Cell, grid: Grid, lang: str, note: str | None, checkin) -> tuple[str, str]:
+    """(the card's HTML, the 'Why this status?' Markdown)."""
     kpi = cell.kpi
     previous = grid.previous(cell)
     delta = grid.change(cell)
@@ -67,28 +106,23 @@ def render_card(cell: Cell, grid: Grid, lang: str, note: str | None = None, chec
     after = [change] + ([f"⟲ {restated}"] if restated else []) + _to_date_lines(cell, lang) + _forecast_line(cell, lang)
     if checkin is not None:
         after.append("✎ " + t("checkin.card", lang, note=_short(checkin.note)))
-    with st.container(border=True):
-        meta = f"{t('card.target', lang)} {target}{inherited} · {t('card.attainment', lang)} " \
-               f"{format_attainment(cell.attainment)}"
-        st.markdown(card_html(cell.status, kpi.name(lang), format_value(cell.actual, kpi, lang), [meta],
-                              flag_html(cell.status, lang, _status_label(cell, lang)),
-                              after + ([f"⚑ {note}"] if note else [])),
-                    unsafe_allow_html=True)
-        with st.popover(t("dash.explain", lang), width="stretch"):
-            # one Markdown element (paragraphs), not one per line: ~26 cards x 8 lines per rerun add up
-            lines = [f"**{markdown_text(kpi.name(lang))}** — {markdown_text(kpi.description(lang))}"]
-            lines += [f"⚑ {markdown_text(note)}"] if note else []
-            lines += [f"**{markdown_text(label)}:** {markdown_text(text)}" if label else markdown_text(text)
-                      for label, text in explain_cell(cell, lang)]
-            forecast = forecast_lines(cell, lang)
-            if forecast:
-                lines += [f"**{markdown_text(t('forecast.label', lang))}:** {markdown_text(forecast[0])}",
-                          f"_{markdown_text(forecast[1])}_"]
-            said = checkin_lines(checkin, lang)
-            if said:
-                lines += [f"**{markdown_text(t('checkin.label', lang))}:** {markdown_text(said[0])}",
-                          f"_{markdown_text(said[1])}_"]
-            st.markdown("\n\n".join(lines))
+    meta = f"{t('card.target', lang)} {target}{inherited} · {t('card.attainment', lang)} " \
+           f"{format_attainment(cell.attainment)}"
+    html = card_html(cell.status, kpi.name(lang), format_value(cell.actual, kpi, lang), [meta],
+                     flag_html(cell.status, lang, _status_label(cell, lang)), after + ([f"⚑ {note}"] if note else []))
+    lines = [f"**{markdown_text(kpi.name(lang))}** — {markdown_text(kpi.description(lang))}"]
+    lines += [f"⚑ {markdown_text(note)}"] if note else []
+    lines += [f"**{markdown_text(label)}:** {markdown_text(text)}" if label else markdown_text(text)
+              for label, text in explain_cell(cell, lang)]
+    forecast = forecast_lines(cell, lang)
+    if forecast:
+        lines += [f"**{markdown_text(t('forecast.label', lang))}:** {markdown_text(forecast[0])}",
+                  f"_{markdown_text(forecast[1])}_"]
+    said = checkin_lines(checkin, lang)
+    if said:
+        lines += [f"**{markdown_text(t('checkin.label', lang))}:** {markdown_text(said[0])}",
+                  f"_{markdown_text(said[1])}_"]
+    return html, "\n\n".join(lines)
 
 
 def _short(text: str, limit: int = 90) -> str:

@@ -71,11 +71,14 @@ def data_overview(db_path: str, version: float) -> dict:
     }
 
 
-@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+# Grids, gates and check-ins are immutable (frozen dataclasses, never changed after they are built),
+# so sessions share one object instead of each rerun unpickling a copy (cache_data): a two-year grid
+# with forecasts costs ~6 ms to unpickle, on every rerun of every viewer (bench/pages.py)
+@st.cache_resource(ttl=600, max_entries=64, show_spinner=False)
 def cached_grid(db_path: str, version: float, first: Quarter, last: Quarter,
                 region: str | None, department: str | None, as_of: datetime | None = None) -> Grid:
     """Every KPI x quarter in a scope (targets in force at `as_of`); keyed by the file's version
-    so writes invalidate it."""
+    so writes invalidate it. Shared, read-only."""
     with Store(db_path).session() as session:
         return build_grid(session, get_catalog(), first, last, Scope(region, department), as_of)
 
@@ -169,7 +172,7 @@ def assessed_quarters() -> list[tuple[int, int]]:
     return _assessed_quarters(*store_key())
 
 
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+@st.cache_resource(ttl=600, max_entries=32, show_spinner=False)
 def _readiness(db_path: str, version: float, unit: str, year: int, quarter: int, _grid: Grid | None = None):
     # _grid is not part of the key: it only saves recomputing the values the key already determines
     with Store(db_path).session() as session:
@@ -182,7 +185,7 @@ def cached_readiness(unit: str, year: int, quarter: int, grid: Grid | None = Non
     return _readiness(*store_key(), unit, year, quarter, grid)
 
 
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
+@st.cache_resource(ttl=600, max_entries=32, show_spinner=False)
 def _checkins(db_path: str, version: float, year: int, quarter: int, region: str | None, department: str | None):
     from kpis.checkins import latest_checkins
 
@@ -308,7 +311,17 @@ def _fx(db_path: str, version: float):
         return fx_table(session)
 
 
-def in_currency(grid: Grid, currency: str) -> Grid:
-    """The grid with money KPIs in `currency` (dated FX rates; raises FxError if one is missing)."""
+def in_currency(grid: Grid, currency: str, key: tuple | None = None) -> Grid:
+    """The grid with money KPIs in `currency` (dated FX rates; raises FxError if one is missing).
+    With `key` (what the grid was built from, as given to cached_grid), the converted grid is
+    shared too, built once per file version instead of on every rerun."""
+    if key is not None:
+        return _converted(*store_key(), key, currency, grid)
     fx = _fx(*store_key())
     return convert_grid(grid, lambda amount, source, on: fx.convert(amount, source, currency, on), currency)
+
+
+@st.cache_resource(ttl=600, max_entries=64, show_spinner=False)
+def _converted(db_path: str, version: float, key: tuple, currency: str, _grid: Grid) -> Grid:
+    fx = _fx(db_path, version)
+    return convert_grid(_grid, lambda amount, source, on: fx.convert(amount, source, currency, on), currency)
