@@ -4,12 +4,11 @@ card, in "Why this status?", in the deck and in the digest."""
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
-
-import pydantic
 
 from kpis.catalog import Catalog
 from kpis.errors import Reason, ValidationError, joined
@@ -43,15 +42,23 @@ class Checkin:
                 "at": self.at.isoformat(timespec="seconds") + "Z"}
 
 
-class CheckinInput(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid", str_strip_whitespace=True)
+@functools.cache
+def _input_model():
+    """The pydantic model of a check-in, built on first use: building a model class costs ~10 ms,
+    which every read-only command (scorecard reads check-ins) would otherwise pay at import."""
+    import pydantic
 
-    kpi_id: str
-    year: int = pydantic.Field(ge=2000, le=2100)
-    quarter: int = pydantic.Field(ge=1, le=4)
-    note: str = pydantic.Field(min_length=1, max_length=MAX_NOTE)
-    owner: str | None = pydantic.Field(default=None, max_length=200)
-    confidence: Confidence = "medium"
+    class CheckinInput(pydantic.BaseModel):
+        model_config = pydantic.ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+        kpi_id: str
+        year: int = pydantic.Field(ge=2000, le=2100)
+        quarter: int = pydantic.Field(ge=1, le=4)
+        note: str = pydantic.Field(min_length=1, max_length=MAX_NOTE)
+        owner: str | None = pydantic.Field(default=None, max_length=200)
+        confidence: Confidence = "medium"
+
+    return CheckinInput
 
 
 def _row(row: dict[str, Any]) -> Checkin:
@@ -67,8 +74,10 @@ def add_checkin(store: Store, catalog: Catalog, *, actor: Actor, kpi_id: str, ye
     require(actor, "editor", "record a check-in")
     if kpi_id not in catalog:
         raise ValidationError.keyed("error.checkin_invalid", why=Reason("unknown_kpi", kpi=kpi_id))
+    import pydantic
+
     try:
-        data = CheckinInput(kpi_id=kpi_id, year=year, quarter=quarter, note=note, owner=owner or None,
+        data = _input_model()(kpi_id=kpi_id, year=year, quarter=quarter, note=note, owner=owner or None,
                             confidence=confidence)
     except pydantic.ValidationError as exc:
         from kpis.exchange import reason_of

@@ -244,9 +244,11 @@ def _quarters(first: Quarter, last: Quarter) -> tuple[Quarter, ...]:
 def build_grid(session: Session, catalog: Catalog, first: Quarter, last: Quarter,
                scope: Scope = Scope(), as_of: datetime | None = None, *,
                values: dict[tuple[str, int, int], dict] | None = None,
-               limits: dict[str, int] | None = None, shared: dict[str, Any] | None = None) -> Grid:
-    """Every catalog KPI x every quarter from `first` to `last`, evaluated. `values`, `limits` and
-    `shared` (reads done once for several scopes, see region_grids) save reading them again."""
+               limits: dict[str, int] | None = None, shared: dict[str, Any] | None = None,
+               forecasts: bool = True) -> Grid:
+    """Every catalog KPI x every quarter from `first` to `last`, evaluated, with each quarter's Q4
+    forecast when the range reaches Q4 (`forecasts`). `values`, `limits` and `shared` (reads done
+    once for several scopes, see region_grids) save reading them again."""
     shared = shared or {}
     values = dict(quarter_values(session, first, last, scope) if values is None else values)
     if "roi_pct" in catalog:
@@ -275,7 +277,7 @@ def build_grid(session: Session, catalog: Catalog, first: Quarter, last: Quarter
             )
             cells[key] = _prorate(cell)
     return Grid(scope=scope, quarters=_quarters(first, last),
-                cells=_with_forecasts(cells, _quarters(first, last), limits))
+                cells=_with_forecasts(cells, _quarters(first, last), limits) if forecasts else cells)
 
 
 def _with_forecasts(cells: dict[tuple[str, int, int], Cell], quarters: tuple[Quarter, ...],
@@ -319,8 +321,9 @@ def region_grids(session: Session, catalog: Catalog, first: Quarter, last: Quart
     }
     if "roi_pct" in catalog:
         shared["roi"] = _no_roi(session, _quarters(first, last))
+    # the regions page and table compare regions in one quarter: no forecasts (they are per scope, on demand)
     return {name: build_grid(session, catalog, first, last, Scope(region=name), as_of, values=by_region[name],
-                             limits=limits, shared=shared) for name in regions}
+                             limits=limits, shared=shared, forecasts=False) for name in regions}
 
 
 def _prorate(cell: Cell) -> Cell:
