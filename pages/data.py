@@ -30,28 +30,25 @@ show_flash()
 if not actor.can("editor"):
     st.info(t("data.viewer_note", lang))
 
-tabs = st.tabs([t(f"data.tab_{name}", lang) for name in ("targets", "actuals", "checkins", "value", "maturity",
-                                                            "use_cases", "fx", "reference", "import", "audit",
-                                                            "quarters")])
-with tabs[0]:
-    target_form(store, catalog, actor, overview, lang)
-with tabs[1]:
-    actual_form(store, catalog, actor, overview, lang)
-with tabs[2]:
-    checkin_form(store, catalog, actor, overview, lang)
-with tabs[3]:
-    money_forms(store, actor, value_options()["programs"], lang)
-with tabs[4]:
-    maturity_forms(store, actor, [ORGANISATION, *overview["regions"]], lang)
-with tabs[5]:
-    use_case_form(store, actor, cached_use_cases(), overview, lang)
-with tabs[6]:
-    fx_form(store, actor, lang)
-with tabs[7]:
-    reference_tab(store, actor, overview, lang)
-with tabs[8]:
-    import_tab(store, catalog, actor, lang)
-with tabs[9]:
-    audit_tab(store, catalog, lang)
-with tabs[10]:
-    quarters_tab(store, actor, lang)
+# Only the open tab runs (st.tabs with on_change="rerun"): eleven tabs of forms, tables and queries on
+# every rerun cost ~140 ms at 1000x the demo; the open one costs a fraction (bench/pages.py)
+NAMES = ("targets", "actuals", "checkins", "value", "maturity", "use_cases", "fx", "reference", "import", "audit",
+         "quarters")
+RENDER = {
+    "targets": lambda: target_form(store, catalog, actor, overview, lang),
+    "actuals": lambda: actual_form(store, catalog, actor, overview, lang),
+    "checkins": lambda: checkin_form(store, catalog, actor, overview, lang),
+    "value": lambda: money_forms(store, actor, value_options()["programs"], lang),
+    "maturity": lambda: maturity_forms(store, actor, [ORGANISATION, *overview["regions"]], lang),
+    "use_cases": lambda: use_case_form(store, actor, cached_use_cases(), overview, lang),
+    "fx": lambda: fx_form(store, actor, lang),
+    "reference": lambda: reference_tab(store, actor, overview, lang),
+    "import": lambda: import_tab(store, catalog, actor, lang),
+    "audit": lambda: audit_tab(store, catalog, lang),
+    "quarters": lambda: quarters_tab(store, actor, lang),
+}
+for name, tab in zip(NAMES, st.tabs([t(f"data.tab_{name}", lang) for name in NAMES], key="data_tab",
+                                    on_change="rerun")):
+    if tab.open:
+        with tab:
+            RENDER[name]()

@@ -159,3 +159,17 @@ def test_chart_titles_never_overlap_their_legends(browser, app_url, lang, size):
                 assert not _overlaps(title_box, legend_box), (path, title.inner_text())
     page.close()
     assert checked >= 5
+
+
+def test_data_page_tabs_run_when_opened(browser, app_url):
+    """The Targets & data page runs only its open tab: clicking another tab reruns and shows it."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(f"{app_url}/data?lang=en")
+    _settle(page)
+    assert page.locator('[data-testid="stFileUploader"]').count() == 0
+    page.get_by_role("tab", name="Import").click()
+    page.locator('[data-testid="stFileUploader"]').first.wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Check-ins").click()
+    page.get_by_text("Record check-in").first.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()

@@ -12,7 +12,8 @@ from tests.conftest import ROOT
 ROLES = {"admins": ["ana@bank.mx"], "editors": ["eli@bank.mx"]}
 
 
-def page(db, monkeypatch, path: str | None = None, lang: str = "en", email: str | None = None) -> AppTest:
+def page(db, monkeypatch, path: str | None = None, lang: str = "en", email: str | None = None,
+         tab: str | None = None) -> AppTest:
     monkeypatch.setenv("KPIS_DB", str(db))
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
@@ -22,6 +23,8 @@ def page(db, monkeypatch, path: str | None = None, lang: str = "en", email: str 
         at.secrets["roles"] = ROLES
     if path:
         at.switch_page(path)
+    if tab:  # the Targets & data page runs only its open tab
+        at.session_state["data_tab"] = tab
     return at
 
 
@@ -47,7 +50,7 @@ def test_dashboard_card_shows_the_latest_checkin_and_the_forecast_in_spanish(dem
 
 
 def test_checkin_form_records_and_lists_history(demo_store, catalog, monkeypatch):
-    at = page(demo_store.path, monkeypatch, "pages/data.py", email="eli@bank.mx").run()
+    at = page(demo_store.path, monkeypatch, "pages/data.py", email="eli@bank.mx", tab="Check-ins").run()
     at.selectbox(key="ci_kpi").set_value("new_users")
     at.selectbox(key="ci_year").set_value(2026)
     at.selectbox(key="ci_quarter").set_value(4)
@@ -66,7 +69,7 @@ def test_checkin_form_records_and_lists_history(demo_store, catalog, monkeypatch
 
 
 def test_viewer_cannot_record_a_checkin(demo_store, monkeypatch):
-    at = page(demo_store.path, monkeypatch, "pages/data.py", email="vic@bank.mx").run()
+    at = page(demo_store.path, monkeypatch, "pages/data.py", email="vic@bank.mx", tab="Check-ins").run()
     assert next(b for b in at.button if b.label == "Record check-in").disabled
 
 

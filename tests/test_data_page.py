@@ -102,3 +102,22 @@ def test_reason_required_message_next_to_the_field(demo_store, monkeypatch):
     assert any("reason is required" in e.value.lower() for e in at.error)
     with demo_store.session() as session:
         assert session.scalar("SELECT count(*) FROM target_versions WHERE changed_by LIKE '%(local)'") == 0
+
+
+def test_only_the_open_tab_runs_and_each_tab_opens(demo_store, monkeypatch):
+    """st.tabs(on_change="rerun"): the targets form alone on first load; every tab renders when opened."""
+    from kpis.i18n import MESSAGES
+
+    at = data_page(demo_store.path, monkeypatch).run()
+    keys = {str(k) for k in at.session_state}
+    assert "tf_kpi" in keys and not {"af_kpi", "ci_kpi", "mf_unit"} & keys
+    for name in ("actuals", "checkins", "value", "maturity", "use_cases", "fx", "reference", "import", "audit",
+                 "quarters"):
+        at.session_state["data_tab"] = MESSAGES[f"data.tab_{name}"]["en"]
+        at.run()
+        assert not at.exception, name
+        assert at.title[0].value == "Targets & data"
+        widget = {"actuals": "af_kpi", "checkins": "ci_kpi", "maturity": "mf_unit"}.get(name)
+        keys = {str(k) for k in at.session_state}
+        assert widget is None or widget in keys, name  # the open tab's widgets ran
+        assert "tf_kpi" not in keys, name  # the targets tab did not

@@ -58,12 +58,19 @@ def _bodies(at: AppTest) -> list[tuple[bool, str]]:
     return found
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_page_with_hostile_names_shows_them_as_text(page: str, hostile_store, monkeypatch):
+DATA_TABS = ("Targets", "Actuals", "Check-ins", "Value & investments", "Maturity & checklists", "Use cases",
+             "Currencies", "Regions, departments, programs", "Import", "Audit log", "Board snapshots")
+
+
+@pytest.mark.parametrize("page, tab", [(p, None) for p in PAGES if p != "pages/data.py"]
+                         + [("pages/data.py", tab) for tab in DATA_TABS])
+def test_page_with_hostile_names_shows_them_as_text(page: str, tab: str | None, hostile_store, monkeypatch):
     monkeypatch.setenv("KPIS_DB", str(hostile_store.path))
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / page), default_timeout=60)
     at.query_params["region"] = PAYLOADS["region"]
+    if tab:  # the data page runs only its open tab: every tab is checked
+        at.session_state["data_tab"] = tab
     at.run()
     assert not at.exception
     for allows_html, body in _bodies(at):
