@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from kpis.errors import CatalogError, Reason, Words
 
@@ -104,6 +104,7 @@ class Catalog(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kpis: tuple[Kpi, ...]
+    _index: dict[str, Kpi] = PrivateAttr(default_factory=dict)
 
     def __iter__(self):  # type: ignore[override]
         return iter(self.kpis)
@@ -111,14 +112,15 @@ class Catalog(BaseModel):
     def __len__(self) -> int:
         return len(self.kpis)
 
+    def model_post_init(self, context: Any, /) -> None:
+        # by id: `in` and get() run once per cell and per target row (thousands per page)
+        self._index = {k.id: k for k in self.kpis}
+
     def __contains__(self, kpi_id: object) -> bool:
-        return any(k.id == kpi_id for k in self.kpis)
+        return kpi_id in self._index
 
     def get(self, kpi_id: str) -> Kpi:
-        for kpi in self.kpis:
-            if kpi.id == kpi_id:
-                return kpi
-        raise KeyError(kpi_id)
+        return self._index[kpi_id]
 
     @property
     def ids(self) -> tuple[str, ...]:

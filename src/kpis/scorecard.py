@@ -258,8 +258,10 @@ def build_grid(session: Session, catalog: Catalog, first: Quarter, last: Quarter
     approved = _approved_targets(session, catalog, first, last, scope, as_of, shared.get("frozen"))
     cells = {}
     today = utc_now().date()
+    quarters = _quarters(first, last)  # once, not per KPI (44 region grids x 21 KPIs on the regions page)
+    in_progress = {q: quarter_start(*q) <= today <= quarter_end(*q) for q in quarters}
     for kpi in catalog:
-        for year, quarter in _quarters(first, last):
+        for year, quarter in quarters:
             key = (kpi.id, year, quarter)
             found = values.get(key, {})
             target = targets.get(key)
@@ -272,12 +274,12 @@ def build_grid(session: Session, catalog: Catalog, first: Quarter, last: Quarter
                 evaluation=evaluate(actual, None if target is None else target.value, kpi),
                 periods=found.get("periods", 0), last_period=found.get("last_period"),
                 restated_from=_restated(target, approved.get(key)),
-                in_progress=quarter_start(year, quarter) <= today <= quarter_end(year, quarter),
+                in_progress=in_progress[(year, quarter)],
                 capped_at=limit if capped else None,
             )
             cells[key] = _prorate(cell)
-    return Grid(scope=scope, quarters=_quarters(first, last),
-                cells=_with_forecasts(cells, _quarters(first, last), limits) if forecasts else cells)
+    return Grid(scope=scope, quarters=quarters,
+                cells=_with_forecasts(cells, quarters, limits) if forecasts else cells)
 
 
 def _with_forecasts(cells: dict[tuple[str, int, int], Cell], quarters: tuple[Quarter, ...],
