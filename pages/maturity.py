@@ -11,7 +11,15 @@ from kpis.readiness import ORGANISATION
 from kpis.reference import label
 from kpis_app.boot import page_language
 from kpis_app.maturity_view import gaps_table, render_checklists, render_gate, render_growth, render_level_card
-from kpis_app.state import assessed_quarters, cached_growth, cached_maturity, cached_readiness, data_overview, store_key
+from kpis_app.state import (
+    assessed_quarters,
+    cached_figure,
+    cached_growth,
+    cached_maturity,
+    cached_readiness,
+    data_overview,
+    store_key,
+)
 from kpis_app.widgets import chart_downloads
 
 lang = page_language()
@@ -43,7 +51,8 @@ st.caption(t("maturity.rule", lang))
 
 left, right = st.columns([3, 2])
 with left:
-    radar = radar_figure(selected, lang, named)
+    radar = cached_figure(("radar", year, quarter, tuple(m.assessment.unit for m in selected), lang),
+                          lambda: radar_figure(selected, lang, named))
     st.plotly_chart(radar, width="stretch", config={"displaylogo": False})
     chart_downloads(radar, t("maturity.radar", lang), f"{year}-Q{quarter} · " + ", ".join(named(u) for u in chosen),
                     lang, f"maturity-radar-{year}-Q{quarter}")
