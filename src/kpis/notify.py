@@ -219,6 +219,21 @@ class Outcome:
     skipped: list[str] = field(default_factory=list)  # subscribers with nothing new
 
 
+def _sending(smtp: SmtpSettings | None, send: bool) -> tuple[SmtpSettings | None, str]:
+    """The SMTP settings (required to send) and the sender address (a dry run needs no server)."""
+    settings = smtp or (smtp_settings() if send else None)
+    return settings, settings.sender if settings else os.environ.get("KPIS_MAIL_FROM") or "kpis-dashboard@localhost"
+
+
+def _quarter_or_latest(session: Session, year: int | None, quarter: int | None) -> tuple[int, int]:
+    if year is not None and quarter is not None:
+        return year, quarter
+    found = latest_quarter(session)
+    if found is None:
+        raise KpiError.keyed("error.no_data_quarter")
+    return found
+
+
 def latest_quarter(session: Session) -> tuple[int, int] | None:
     rows = session.rows("data_quarters")
     return None if not rows else max((int(r["year"]), int(r["quarter"])) for r in rows)
@@ -370,14 +385,9 @@ def run_digest(store: Store, catalog: Catalog, *, year: int | None = None, quart
     """The quarterly digest to every digest subscriber (`send`), or written to `out` as .eml files."""
     from kpis.reference import spanish_names
 
-    settings = smtp or (smtp_settings() if send else None)
-    sender = settings.sender if settings else os.environ.get("KPIS_MAIL_FROM") or "kpis-dashboard@localhost"
+    settings, sender = _sending(smtp, send)
     with store.session() as session:
-        if year is None or quarter is None:
-            found = latest_quarter(session)
-            if found is None:
-                raise KpiError.keyed("error.no_data_quarter")
-            year, quarter = found
+        year, quarter = _quarter_or_latest(session, year, quarter)
         subscribers = [s for s in load_subscriptions(session) if s.wants("digest")]
         names = spanish_names(session)
         messages = [(s.email, _digest(session, catalog, s, year, quarter, sender, names, with_chart))
@@ -459,16 +469,11 @@ def run_alerts(store: Store, catalog: Catalog, *, send: bool = True, out: Path |
     from kpis.reference import spanish_names
     from kpis.scorecard import quarter_scorecard
 
-    settings = smtp or (smtp_settings() if send else None)
-    sender = settings.sender if settings else os.environ.get("KPIS_MAIL_FROM") or "kpis-dashboard@localhost"
+    settings, sender = _sending(smtp, send)
     pending: list[tuple[Subscription, list[AlertItem], EmailMessage]] = []
     outcome = Outcome(None)
     with store.session() as session:
-        if year is None or quarter is None:
-            found = latest_quarter(session)
-            if found is None:
-                raise KpiError.keyed("error.no_data_quarter")
-            year, quarter = found
+        year, quarter = _quarter_or_latest(session, year, quarter)
         outcome.quarter = (year, quarter)
         names = spanish_names(session)
         told = {(e, k) for e, k in session.con.execute("SELECT email, item_key FROM notifications_sent").fetchall()}
