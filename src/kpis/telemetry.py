@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpis.errors import KpiError, RowError, ValidationError
+from kpis.errors import KpiError, Reason, RowError, ValidationError, joined
 from kpis.records import EARLIEST_DATE, latest_date
 from kpis.reference import add_names, load_names, unknown_reason
 from kpis.roles import Actor, require
@@ -87,13 +87,13 @@ def expand_paths(patterns: list[str], uris: bool = False) -> list[Path]:
         elif path.exists():
             found.append(path)
         else:
-            raise ValidationError(f"{pattern}: no such file or directory.")
+            raise ValidationError.keyed("error.no_such_path", path=pattern)
     unique = list(dict.fromkeys(p.resolve() for p in found))
     if not unique:
-        raise ValidationError("No event files matched.")
+        raise ValidationError.keyed("error.no_event_files")
     bad = [p for p in unique if p.suffix.lower() not in (".parquet", ".csv")]
     if bad:
-        raise ValidationError(f"{bad[0]}: only .parquet and .csv event files are read.")
+        raise ValidationError.keyed("error.event_file_type", path=bad[0])
     return unique
 
 
@@ -111,7 +111,7 @@ def file_kind(paths: list[Path]) -> str:
         return "parquet"
     if all(p.suffix.lower() == ".csv" for p in paths):
         return "csv"
-    raise ValidationError("Ingest Parquet and CSV files in separate runs.")
+    raise ValidationError.keyed("error.mixed_event_files")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,10 +162,8 @@ _CHECKS = (
     "status IS NULL OR status NOT IN ('ok', 'error')",
     "cost_usd IS NOT NULL AND (NOT isfinite(cost_usd) OR cost_usd < 0 OR cost_usd > 1e6)",
 )
-_REASONS = ("timestamp: missing or not a date-time", "timestamp: outside the accepted dates",
-            "region: missing", "model_id: missing", "latency_ms: missing or not a finite number",
-            "latency_ms: negative", "status: must be 'ok' or 'error'",
-            "cost_usd: must be a finite number from 0 to 1,000,000")
+_REASONS = (Reason("event_time"), Reason("event_dates"), Reason("event_region"), Reason("event_model"),
+            Reason("event_latency"), Reason("event_negative"), Reason("event_status"), Reason("event_cost"))
 
 
 def _bad_row() -> str:
@@ -247,7 +245,16 @@ class DuckDBEngine:
                          + typed_sql(_reader(paths), file_kind(paths), has_cost))
 
     def define_numbered(self, paths: list[Path], has_cost: bool) -> None:
-        raw = f"(SELECT *, row_number() OVER (PARTITION BY filename) AS n FROM {_reader(paths, True)})"
+        """Each row with its file and number in it. Parquet: the reader's exact file_row_number. CSV
+        has none: rows are numbered in scan order, which only one thread keeps (with several,
+        row_number() without ORDER BY followed the order threads finished in: a report could name
+        row 38 for a value first seen on row 7), so queries on this view run single-threaded."""
+        if file_kind(paths) == "parquet":
+            raw = (f"(SELECT *, file_row_number + 1 AS n FROM read_parquet({_literal_list(paths)}, "
+                   "union_by_name = true, filename = true, file_row_number = true))")
+        else:
+            raw = f"(SELECT *, row_number() OVER (PARTITION BY filename) AS n FROM {_reader(paths, True)})"
+        self._in_order = file_kind(paths) == "csv"
         self.con.execute("CREATE OR REPLACE TEMP VIEW numbered_events AS "
                          + typed_sql(raw, file_kind(paths), has_cost, numbered=True))
 
@@ -255,7 +262,15 @@ class DuckDBEngine:
         return self.con.execute(sql).df()
 
     def rows(self, sql: str) -> list[tuple]:
-        return self.con.execute(sql).fetchall()
+        """Rows of a query (the error path's reports on numbered_events: in file order, see above)."""
+        if not getattr(self, "_in_order", False) or "numbered_events" not in sql:
+            return self.con.execute(sql).fetchall()
+        threads = self.con.execute("SELECT current_setting('threads')").fetchone()[0]
+        self.con.execute("SET threads = 1")
+        try:
+            return self.con.execute(sql).fetchall()
+        finally:
+            self.con.execute(f"SET threads = {int(threads)}")
 
     def file_rows(self, paths: list[Path]) -> dict[str, int]:
         """Rows per file: from Parquet metadata (no scan); CSV files are counted."""
@@ -291,9 +306,9 @@ def _bad_rows(engine, paths: list[Path], has_cost: bool) -> tuple[RowError, ...]
     csv = file_kind(paths) == "csv"
     errors = []
     for filename, n, *found in engine.rows(bad_rows_sql()):
-        why = "; ".join(r for r, flag in zip(_REASONS, found) if flag)
+        why = joined([r for r, flag in zip(_REASONS, found) if flag])
         line = n + 1 if csv else n  # CSV: the header is line 1; Parquet: row number
-        errors.append(RowError(line, f"{Path(filename).name}: {why}"))
+        errors.append(RowError(line, Reason("in_file", file=Path(filename).name, reason=why)))
     return tuple(errors)
 
 
@@ -303,9 +318,9 @@ def rollup(engine, paths: list[Path]) -> tuple[pd.DataFrame, bool]:
     columns = engine.columns(paths)
     missing = [c for c in EVENT_COLUMNS if c not in columns]
     if missing:
-        raise ValidationError(f"{paths[0].name}: missing column(s) {', '.join(missing)}; expected "
-                              f"{', '.join(EVENT_COLUMNS)} (and optionally cost_usd).",
-                              (RowError(1, f"missing column(s): {', '.join(missing)}"),))
+        raise ValidationError.keyed("error.event_columns", (RowError(1, Reason("missing_columns",
+                                                                               columns=", ".join(missing))),),
+                                    file=paths[0].name, missing=", ".join(missing), expected=", ".join(EVENT_COLUMNS))
     has_cost = "cost_usd" in columns
     engine.define(paths, has_cost)
     frame = _monthly(engine)
@@ -313,9 +328,10 @@ def rollup(engine, paths: list[Path]) -> tuple[pd.DataFrame, bool]:
     frame = frame[frame["events"] > 0]
     if bad or frame.empty:
         errors = _bad_rows(engine, paths, has_cost) if bad else ()
-        raise ValidationError(f"{bad:,} bad event row(s) in {len(paths)} file(s); nothing was written"
-                              + (f" (first {len(errors)} shown)" if bad > len(errors) else "") + "."
-                              if bad else "No events in the given files; nothing was written.", errors)
+        if not bad:
+            raise ValidationError.keyed("error.no_events")
+        raise ValidationError.keyed("error.bad_events_first" if bad > len(errors) else "error.bad_events", errors,
+                                    bad=f"{bad:,}", files=len(paths), shown=len(errors))
     return frame, has_cost
 
 
@@ -421,8 +437,7 @@ def _check_regions(session, engine, frame: pd.DataFrame, new: list[Path], has_co
     firsts = engine.rows(first_rows_sql(unknown))
     errors = tuple(RowError(n + 1 if csv else n, f"{Path(name).name}: " + unknown_reason(
         "region", region, known.regions, n + 1 if csv else n)) for region, name, n in firsts)
-    raise ValidationError(f"{len(unknown)} unknown region(s) in the logs; nothing was written. Add them with "
-                          "--create-missing if they are new.", errors)
+    raise ValidationError.keyed("error.unknown_log_regions", errors, n=len(unknown))
 
 
 def _engine_name(engine: str) -> str:
@@ -445,7 +460,7 @@ def rollup_to_file(patterns: list[str], out: Path | str, *, engine: str = "duckd
     paths = expand_paths(patterns, uris=engine_name == "spark")
     out = Path(out)
     if out.suffix.lower() != ".parquet":
-        raise ValidationError(f"{out}: the rollup is written as Parquet (.parquet).")
+        raise ValidationError.keyed("error.rollup_parquet", path=out)
     if engine_name == "duckdb":
         from kpis.store import scratch_connection
 
