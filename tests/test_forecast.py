@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from kpis.catalog import Kpi
@@ -104,6 +105,14 @@ def test_scorecard_json_has_forecast_and_checkin(demo_store):
             assert record["forecast_status"] in ("will_reach", "will_miss", "no_data")
             assert isinstance(record["forecast_q4"], float)
     assert "will_reach" in {r["forecast_status"] for r in records}
+    import csv
+    import io
+
+    table = list(csv.DictReader(io.StringIO(run("scorecard", "--year", "2026", "--quarter", "2", "--region",
+                                                "Mexico", "--format", "csv").stdout)))
+    row = next(r for r in table if r["kpi_id"] == "adoption_rate_pct")
+    assert (row["checkin_note"], row["checkin_owner"], row["checkin_confidence"]) == (
+        "Wave 2 onboarding slipped", "Ana Ruiz", "low")  # flat columns, not a dict's repr
     # not in another scope
     org = json.loads(run("scorecard", "--year", "2026", "--quarter", "2", "--format", "json").stdout)
     assert all(r["checkin"] is None for r in org)
@@ -159,3 +168,24 @@ def test_spanish_deck_carries_the_checkin_and_the_forecast(demo_store, catalog):
     trends = slides["Dimensiones principales por trimestre"]
     series = [ser.name for shape in trends.shapes if shape.has_chart for ser in shape.chart.plots[0].series]
     assert "Pronóstico (ritmo actual)" in series
+
+
+def test_scorecard_table_export_carries_the_forecast_as_on_the_deck(demo_db, catalog):
+    """The same forecast on every surface: the XLSX/CSV scorecard table has the projected Q4 value (a
+    number, in the KPI's format) and its verdict as icon + word, equal to the cell's forecast."""
+    from kpis.boardpack import gather, render_table
+    from kpis.scorecard import Scope
+    from kpis.store import Store
+
+    with Store(demo_db).session() as session:
+        data = gather(session, catalog, 2026, 3, Scope(), "es")
+    frame = render_table("scorecard", data)
+    assert {"Pronóstico Q4", "Meta Q4 (pronóstico)"} <= set(frame.columns)
+    for row, cell in zip(frame.to_dict("records"), data.cells):
+        if cell.forecast is None:
+            assert pd.isna(row["Pronóstico Q4"])
+        else:
+            assert row["Pronóstico Q4"] == cell.forecast.value and row["forecast_status"] == cell.forecast.status
+            assert row["Meta Q4 (pronóstico)"].endswith("no alcanza" if cell.forecast.status == "will_miss"
+                                                       else "alcanza" if cell.forecast.status == "will_reach"
+                                                       else "sin meta Q4")

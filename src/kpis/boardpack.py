@@ -30,6 +30,7 @@ from kpis.charts import (
 from kpis.checkins import Checkin, latest_checkins
 from kpis.errors import KpiError
 from kpis.escaping import html_text
+from kpis.explain import FORECAST_ICONS
 from kpis.fx import FxError
 from kpis.i18n import t
 from kpis.innovation import HORIZON_MIX, UseCase, funnel, horizon_mix, launches_by_quarter, load_use_cases
@@ -220,23 +221,30 @@ def excel_format(kpi: Kpi) -> str:
 
 
 def scorecard_table(data: BoardData) -> pd.DataFrame:
-    """One row per KPI: actual, target, attainment and change as numbers (the XLSX gives each its
-    number format), status as icon + word, and the ids for machines."""
+    """One row per KPI: actual, target, attainment, change and the Q4 forecast as numbers (the XLSX
+    gives each its number format), status and the forecast's verdict as icon + word, and the ids for
+    machines."""
     lang = data.lang
     rows, formats = [], []
     actual, target, attainment, change = (t("card.actual", lang), t("card.target", lang),
                                           t("card.attainment", lang), t("card.change", lang))
+    forecast, verdict = t("forecast.label", lang), t("forecast.verdict_column", lang)
     for record, cell in zip(scorecard_records(data.grid, data.cells, lang), data.cells):
         kpi = cell.kpi
         rows.append({
             t("table.kpi", lang): kpi.name(lang), t("table.family", lang): t(f"family.{kpi.family}", lang),
             actual: cell.actual, target: cell.target_value, attainment: cell.attainment,
             t("table.status", lang): f"{STATUS_ICONS[cell.status]} {status_word(cell, lang)}",
-            change: record["change"], "kpi_id": kpi.id, "status_code": cell.status,
+            change: record["change"],
+            forecast: None if cell.forecast is None else cell.forecast.value,
+            verdict: "" if cell.forecast is None else
+            f"{FORECAST_ICONS[cell.forecast.status]} {t(f'forecast.word.{cell.forecast.status}', lang)}",
+            "kpi_id": kpi.id, "status_code": cell.status,
+            "forecast_status": None if cell.forecast is None else cell.forecast.status,
         })
         formats.append(excel_format(kpi))
     frame = pd.DataFrame(rows)
-    frame.attrs["row_formats"] = {actual: formats, target: formats, change: formats}
+    frame.attrs["row_formats"] = {actual: formats, target: formats, change: formats, forecast: formats}
     frame.attrs["column_formats"] = {attainment: "0%"}
     return frame
 

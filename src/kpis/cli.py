@@ -270,10 +270,13 @@ def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> i
     records = scorecard_records(grid, cells, args.lang, checkins)
     if args.format == "json":
         _print_json(records)
-    elif args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
+    elif args.format == "csv":  # flat: the check-in object becomes checkin_note, checkin_owner, ...
+        flat = [{**{k: v for k, v in r.items() if k != "checkin"},
+                 **{f"checkin_{k}": (r["checkin"] or {}).get(k) for k in ("note", "owner", "confidence", "by", "at")}}
+                for r in records]
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(flat[0]), lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in records)
+        writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in flat)
     else:
         where = " · ".join([f"{args.year}-Q{args.quarter}", args.region or t("filter.all_regions", args.lang),
                             args.department or t("filter.all_departments", args.lang)])

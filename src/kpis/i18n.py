@@ -767,6 +767,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "es": "Check-ins de este KPI, trimestre y alcance (más reciente primero)"},
     "checkin.none": {"en": "No check-ins yet.", "es": "Aún no hay check-ins."},
     "data.tab_checkins": {"en": "Check-ins", "es": "Check-ins"},
+    "forecast.verdict_column": {"en": "Q4 target (forecast)", "es": "Meta Q4 (pronóstico)"},
     "forecast.word.will_reach": {"en": "reaches", "es": "alcanza"},
     "forecast.word.will_miss": {"en": "misses", "es": "no alcanza"},
     "forecast.word.no_data": {"en": "no Q4 target", "es": "sin meta Q4"},
