@@ -39,7 +39,7 @@ from kpis.maturity import Maturity
 from kpis.packs import load_checklists
 from kpis.periods import shift_quarter
 from kpis.readiness import ORGANISATION, ChecklistResult, Gate, evaluate_checklists, maturity_for
-from kpis.reference import label, load_names, spanish_names
+from kpis.reference import label, load_names, scope_label, spanish_names
 from kpis.scorecard import Cell, Grid, Scope, build_grid, convert_grid, region_grids, scorecard_records
 from kpis.status import STATUS_ICONS
 from kpis.store import Session
@@ -84,9 +84,8 @@ class BoardData:
 
     @property
     def scope_text(self) -> str:
-        return " · ".join([f"{self.year}-Q{self.quarter}",
-                           self.named("region", self.scope.region) or t("filter.all_regions", self.lang),
-                           self.named("department", self.scope.department) or t("filter.all_departments", self.lang)])
+        return f"{self.year}-Q{self.quarter} · " + scope_label(self.scope.region, self.scope.department, self.lang,
+                                                                self.names)
 
     @property
     def unit(self) -> str:

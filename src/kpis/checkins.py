@@ -131,9 +131,3 @@ def checkin_history(session: Session, kpi_id: str | None = None, year: int | Non
             AND region IS NOT DISTINCT FROM ? AND department IS NOT DISTINCT FROM ?
             ORDER BY created_at DESC, checkin_id DESC LIMIT ?""", [kpi_id, year, quarter, region, department, limit])
     return [_row(row) for row in rows]
-
-
-def confidence_label(confidence: str, lang: str) -> str:
-    from kpis.i18n import t
-
-    return t(f"confidence.{confidence}", lang)

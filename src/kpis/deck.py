@@ -21,7 +21,7 @@ from pptx.util import Emu, Inches, Pt
 from kpis.boardpack import BoardData, status_word
 from kpis.charts import FORECAST_COLOR, STATUS_COLORS, STATUS_TEXT_COLORS, STREAM_COLORS
 from kpis.explain import FORECAST_ICONS, checkin_lines, forecast_lines
-from kpis.formatting import format_attainment, format_money, format_value
+from kpis.formatting import format_attainment, format_money, format_value, shorten
 from kpis.i18n import t
 from kpis.maturity import DIMENSIONS, LEVEL_KEYS
 from kpis.status import STATUS_ICONS, STATUSES
@@ -224,7 +224,7 @@ def _summary(prs, data: BoardData) -> None:
                 (t("deck.top_risks", lang), misses or [t("dash.no_misses", lang)]),
                 (t("deck.forecast_misses", lang), [forecast_line])]
     if said:
-        sections.append((t("deck.checkins", lang), [f"{cell.kpi.name(lang)}: {_short(c.note, 90)}"
+        sections.append((t("deck.checkins", lang), [f"{cell.kpi.name(lang)}: {shorten(c.note, 90)}"
                                                     for cell, c in said[:2]]))
     sections.append((t("maturity.gate", lang), [gate]))
     _sections(slide, Inches(6.2), Inches(2.25), Inches(6.6), Inches(5.0), sections, size=12 if said else 13)
@@ -244,11 +244,6 @@ def _sections(slide, left, top, width, height, sections: list[tuple[str, list[st
             paragraph.font.bold = index == 0
             paragraph.space_before = Pt(9) if index == 0 and paragraph is not frame.paragraphs[0] else Pt(0)
             paragraph.space_after = Pt(2)
-
-
-def _short(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def _forecast_cell(cell, lang: str) -> str:

@@ -154,3 +154,9 @@ def format_money(amount: float | None, currency: str, lang: str = "en") -> str:
     assert amount is not None
     sign = "−" if amount < 0 else ""
     return sign + _currency(abs(amount), currency, lang)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Whitespace collapsed, cut at `limit` characters with an ellipsis (a note on a card or a slide)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"

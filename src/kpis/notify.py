@@ -240,11 +240,9 @@ def latest_quarter(session: Session) -> tuple[int, int] | None:
 
 
 def _scope_text(sub: Subscription, names: dict, lang: str) -> str:
-    from kpis.i18n import t
-    from kpis.reference import label
+    from kpis.reference import scope_label
 
-    return " · ".join([label("region", sub.region, lang, names) or t("filter.all_regions", lang),
-                       label("department", sub.department, lang, names) or t("filter.all_departments", lang)])
+    return scope_label(sub.region, sub.department, lang, names)
 
 
 def _message(sender: str, recipient: str, subject: str, text: str, html: str,

@@ -60,6 +60,15 @@ def spanish_names(session: Session) -> dict[str, dict[str, str]]:
     return found
 
 
+def scope_label(region: str | None, department: str | None, lang: str,
+                spanish: dict[str, dict[str, str]]) -> str:
+    """'México · Todos los departamentos': a scope as the pages name it (None = all)."""
+    from kpis.i18n import t
+
+    return " · ".join([label("region", region, lang, spanish) or t("filter.all_regions", lang),
+                       label("department", department, lang, spanish) or t("filter.all_departments", lang)])
+
+
 def label(kind: str, name: str | None, lang: str, spanish: dict[str, dict[str, str]]) -> str:
     """How a page names a region, department or unit: the Spanish label in Spanish when there is one,
     'Organisation' in the user's language, else the name as recorded."""

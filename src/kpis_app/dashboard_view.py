@@ -13,7 +13,7 @@ from kpis.changes import Changes, Move
 from kpis.charts import STATUS_COLORS
 from kpis.escaping import markdown_text
 from kpis.explain import FORECAST_ICONS, checkin_lines, explain_cell, forecast_lines
-from kpis.formatting import format_attainment, format_change, format_day, format_value
+from kpis.formatting import format_attainment, format_change, format_day, format_value, shorten
 from kpis.i18n import t
 from kpis.scorecard import Cell, Grid
 from kpis.status import STATUS_ICONS, STATUSES
@@ -105,7 +105,7 @@ def _card_texts(cell: Cell, grid: Grid, lang: str, note: str | None, checkin) ->
         change = f"{format_change(delta, kpi, lang)} " + t("dash.vs_previous", lang, quarter=f"Q{previous.quarter}")
     after = [change] + ([f"⟲ {restated}"] if restated else []) + _to_date_lines(cell, lang) + _forecast_line(cell, lang)
     if checkin is not None:
-        after.append("✎ " + t("checkin.card", lang, note=_short(checkin.note)))
+        after.append("✎ " + t("checkin.card", lang, note=shorten(checkin.note, 90)))
     meta = f"{t('card.target', lang)} {target}{inherited} · {t('card.attainment', lang)} " \
            f"{format_attainment(cell.attainment)}"
     html = card_html(cell.status, kpi.name(lang), format_value(cell.actual, kpi, lang), [meta],
@@ -123,11 +123,6 @@ def _card_texts(cell: Cell, grid: Grid, lang: str, note: str | None, checkin) ->
         lines += [f"**{markdown_text(t('checkin.label', lang))}:** {markdown_text(said[0])}",
                   f"_{markdown_text(said[1])}_"]
     return html, "\n\n".join(lines)
-
-
-def _short(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def _forecast_line(cell: Cell, lang: str) -> list[str]:

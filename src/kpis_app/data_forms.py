@@ -24,7 +24,7 @@ from kpis.exchange import reason_of
 from kpis.formatting import format_day, format_value
 from kpis.i18n import t
 from kpis.records import InvestmentRecord, ObservationRecord, TargetRecord, ValueRecord
-from kpis.reference import actor_label, label, reason_label
+from kpis.reference import actor_label, label, reason_label, scope_label
 from kpis.roles import Actor
 from kpis.store import Store
 from kpis.value import STREAMS
@@ -89,9 +89,7 @@ def _input_format(kpi) -> str:
 
 
 def _what(kpi, lang: str, when: str, region: str | None, department: str | None, overview: dict) -> str:
-    scope = [label("region", region, lang, overview["spanish"]) or t("filter.all_regions", lang),
-             label("department", department, lang, overview["spanish"]) or t("filter.all_departments", lang)]
-    return " · ".join([kpi.name(lang), when, *scope])
+    return " · ".join([kpi.name(lang), when, scope_label(region, department, lang, overview["spanish"])])
 
 
 def _scope_pickers(prefix: str, overview: dict, lang: str, columns) -> tuple[str | None, str | None]:

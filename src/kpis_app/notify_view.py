@@ -8,7 +8,7 @@ import streamlit as st
 from kpis.errors import KpiError
 from kpis.i18n import t
 from kpis.notify import KINDS, LANGS, load_subscriptions, subscribe, unsubscribe
-from kpis.reference import label
+from kpis.reference import label, scope_label
 from kpis.roles import Actor
 from kpis.store import Store
 from kpis_app.widgets import message
@@ -74,6 +74,4 @@ def render_subscriptions(store: Store, actor: Actor, overview: dict, lang: str) 
 
 
 def _scope(sub, overview: dict, lang: str) -> str:
-    spanish = overview["spanish"]
-    return " · ".join([label("region", sub.region, lang, spanish) or t("filter.all_regions", lang),
-                       label("department", sub.department, lang, spanish) or t("filter.all_departments", lang)])
+    return scope_label(sub.region, sub.department, lang, overview["spanish"])
