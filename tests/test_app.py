@@ -12,7 +12,7 @@ from tests.conftest import ROOT
 
 @pytest.fixture
 def app(demo_store, monkeypatch) -> AppTest:
-    monkeypatch.setenv("KPIS_DB", str(demo_store.path))
+    monkeypatch.setenv("KPIS_DB", demo_store.target)
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     return at
@@ -77,7 +77,7 @@ def test_spanish_interface(app: AppTest):
 
 
 def test_empty_store_shows_guidance_not_an_error(store, monkeypatch):
-    monkeypatch.setenv("KPIS_DB", str(store.path))
+    monkeypatch.setenv("KPIS_DB", store.target)
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception

@@ -35,7 +35,7 @@ def markdown(at: AppTest) -> str:
 def test_dashboard_card_shows_the_latest_checkin_and_the_forecast_in_spanish(demo_store, catalog, monkeypatch):
     add_checkin(demo_store, catalog, actor=Actor("ana", "admin"), kpi_id="adoption_rate_pct", year=2026, quarter=4,
                 note="La ola 3 pasó a octubre <script>x</script>", owner="Ana Ruiz", confidence="low")
-    at = page(demo_store.path, monkeypatch, lang="es").run()
+    at = page(demo_store.target, monkeypatch, lang="es").run()
     assert not at.exception
     html = markdown(at)
     assert "✎ Check-in: La ola 3 pasó a octubre &lt;script&gt;" in html  # escaped, never run
@@ -50,7 +50,7 @@ def test_dashboard_card_shows_the_latest_checkin_and_the_forecast_in_spanish(dem
 
 
 def test_checkin_form_records_and_lists_history(demo_store, catalog, monkeypatch):
-    at = page(demo_store.path, monkeypatch, "pages/data.py", email="eli@bank.mx", tab="Check-ins").run()
+    at = page(demo_store.target, monkeypatch, "pages/data.py", email="eli@bank.mx", tab="Check-ins").run()
     at.selectbox(key="ci_kpi").set_value("new_users")
     at.selectbox(key="ci_year").set_value(2026)
     at.selectbox(key="ci_quarter").set_value(4)
@@ -69,12 +69,12 @@ def test_checkin_form_records_and_lists_history(demo_store, catalog, monkeypatch
 
 
 def test_viewer_cannot_record_a_checkin(demo_store, monkeypatch):
-    at = page(demo_store.path, monkeypatch, "pages/data.py", email="vic@bank.mx", tab="Check-ins").run()
+    at = page(demo_store.target, monkeypatch, "pages/data.py", email="vic@bank.mx", tab="Check-ins").run()
     assert next(b for b in at.button if b.label == "Record check-in").disabled
 
 
 def test_signed_in_viewer_subscribes_only_themselves(demo_store, monkeypatch):
-    at = page(demo_store.path, monkeypatch, "pages/export.py", email="vic@bank.mx").run()
+    at = page(demo_store.target, monkeypatch, "pages/export.py", email="vic@bank.mx").run()
     assert not at.exception
     email = at.text_input(key="nt_email")
     assert email.value == "vic@bank.mx" and email.disabled
@@ -92,7 +92,7 @@ def test_signed_in_viewer_subscribes_only_themselves(demo_store, monkeypatch):
 
 
 def test_admin_manages_everyones_subscriptions_in_spanish(demo_store, monkeypatch):
-    at = page(demo_store.path, monkeypatch, "pages/export.py", lang="es", email="ana@bank.mx").run()
+    at = page(demo_store.target, monkeypatch, "pages/export.py", lang="es", email="ana@bank.mx").run()
     at.text_input(key="nt_email").input("luis@bank.mx")
     next(b for b in at.button if b.label == "Suscribir").click()
     at.run()

@@ -1,4 +1,5 @@
-"""The command line, run as a user runs it: `python -m kpis ...` in a subprocess."""
+"""The command line, run as a user runs it: `python -m kpis ...` in a subprocess (on a DuckDB file, or
+with `--engine postgres` on a PostgreSQL database)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,13 @@ import pytest
 from kpis.store import Store
 
 
-def kpis(*args: str, db: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def kpis(*args: str, db: Path | str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "KPIS_USER": "cli-tester"}
     return subprocess.run([sys.executable, "-m", "kpis", "--db", str(db), *args],
                           capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
 
 
-def snapshot(db: Path) -> tuple:
+def snapshot(db: Path | str) -> tuple:
     with Store(db).session() as session:
         return (session.con.execute("SELECT * FROM observations ORDER BY obs_id").fetchall(),
                 session.con.execute("SELECT * FROM target_versions ORDER BY version_id").fetchall(),
@@ -28,14 +29,14 @@ def snapshot(db: Path) -> tuple:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "cli.duckdb"
+def db(new_db) -> Path | str:
+    path = new_db("cli")
     assert kpis("init", db=path).returncode == 0
     return path
 
 
-def test_init_is_idempotent_and_demo_loads_once(tmp_path: Path):
-    path = tmp_path / "demo.duckdb"
+def test_init_is_idempotent_and_demo_loads_once(new_db):
+    path = new_db("demo")
     first = kpis("init", "--demo", db=path)
     assert first.returncode == 0 and "demo program loaded" in first.stdout
     before = snapshot(path)
@@ -44,8 +45,8 @@ def test_init_is_idempotent_and_demo_loads_once(tmp_path: Path):
     assert snapshot(path) == before
 
 
-def test_scorecard_json_has_spec_fields(tmp_path: Path):
-    path = tmp_path / "demo.duckdb"
+def test_scorecard_json_has_spec_fields(new_db):
+    path = new_db("demo")
     kpis("init", "--demo", db=path)
     result = kpis("scorecard", "--year", "2025", "--quarter", "Q4", "--format", "json", db=path)
     assert result.returncode == 0, result.stderr
@@ -62,8 +63,8 @@ def test_scorecard_json_has_spec_fields(tmp_path: Path):
     assert availability["status"] == "off_track"  # the October 2025 incident
 
 
-def test_scorecard_region_filter_and_quarter_as_number(tmp_path: Path):
-    path = tmp_path / "demo.duckdb"
+def test_scorecard_region_filter_and_quarter_as_number(new_db):
+    path = new_db("demo")
     kpis("init", "--demo", db=path)
     result = kpis("scorecard", "--year", "2026", "--quarter", "3", "--region", "Brazil", "--format", "json", db=path)
     rows = json.loads(result.stdout)
@@ -72,8 +73,8 @@ def test_scorecard_region_filter_and_quarter_as_number(tmp_path: Path):
     assert latency["target"] == 100 and latency["status"] in {"at_risk", "off_track"}
 
 
-def test_scorecard_table_and_csv_formats(tmp_path: Path):
-    path = tmp_path / "demo.duckdb"
+def test_scorecard_table_and_csv_formats(new_db):
+    path = new_db("demo")
     kpis("init", "--demo", db=path)
     table = kpis("scorecard", "--year", "2025", "--quarter", "Q4", db=path)
     assert "Platform availability" in table.stdout and "✖ Off track" in table.stdout
@@ -170,6 +171,7 @@ def test_import_xlsx_uses_sheet_row_numbers(db: Path, tmp_path: Path):
         assert session.scalar("SELECT value FROM observations WHERE region = 'Mexico'") == 10
 
 
+@pytest.mark.duckdb_only
 def test_errors_are_one_clear_line_without_traceback(tmp_path: Path):
     missing = kpis("import", "observations", str(tmp_path / "nope.csv"), "--create-missing", db=tmp_path / "x.duckdb")
     assert missing.returncode == 2 and missing.stderr.startswith("error: ") and "Traceback" not in missing.stderr
@@ -178,11 +180,12 @@ def test_errors_are_one_clear_line_without_traceback(tmp_path: Path):
     assert garbage.returncode == 1 and garbage.stderr.startswith("error: ") and "Traceback" not in garbage.stderr
 
 
-def test_kpis_db_environment_variable_sets_the_default(tmp_path: Path):
-    env = {**os.environ, "KPIS_DB": str(tmp_path / "env.duckdb")}
+def test_kpis_db_environment_variable_sets_the_default(tmp_path: Path, new_db):
+    target = new_db("env")
+    env = {**os.environ, "KPIS_DB": str(target)}
     result = subprocess.run([sys.executable, "-m", "kpis", "init"], capture_output=True, text=True, env=env,
                             cwd=tmp_path, timeout=60)
-    assert result.returncode == 0 and (tmp_path / "env.duckdb").exists()
+    assert result.returncode == 0 and Store(target).exists()
 
 
 def test_import_value_and_investments_then_value_json(db: Path, tmp_path: Path):

@@ -40,7 +40,7 @@ def texts(at: AppTest) -> str:
 
 
 def test_local_user_is_admin_and_can_change_a_target(demo_store, monkeypatch):
-    at = data_page(demo_store.path, monkeypatch).run()
+    at = data_page(demo_store.target, monkeypatch).run()
     assert not at.exception
     assert any("you are admin" in c.value for c in at.sidebar.caption)
     pick_target(at)
@@ -54,8 +54,8 @@ def test_local_user_is_admin_and_can_change_a_target(demo_store, monkeypatch):
 
 
 def test_two_sessions_editing_the_same_target_one_wins_the_other_is_told(demo_store, monkeypatch):
-    first = pick_target(data_page(demo_store.path, monkeypatch, "ana@bank.mx").run())
-    second = pick_target(data_page(demo_store.path, monkeypatch, "eli@bank.mx").run())
+    first = pick_target(data_page(demo_store.target, monkeypatch, "ana@bank.mx").run())
+    second = pick_target(data_page(demo_store.target, monkeypatch, "eli@bank.mx").run())
     save_target(first, 3700, "board asked for more")
     assert "→ 3,700" in texts(first)
     save_target(second, 3900, "my own plan")
@@ -66,20 +66,20 @@ def test_two_sessions_editing_the_same_target_one_wins_the_other_is_told(demo_st
 
 
 def test_viewer_sees_read_only_forms(demo_store, monkeypatch):
-    at = data_page(demo_store.path, monkeypatch, "someone@else.com").run()
+    at = data_page(demo_store.target, monkeypatch, "someone@else.com").run()
     assert not at.exception
     assert any("read-only" in i.value for i in at.info)
     assert all(button.disabled for button in at.button)
 
 
 def test_editor_is_named_in_the_sidebar(demo_store, monkeypatch):
-    at = data_page(demo_store.path, monkeypatch, "eli@bank.mx").run()
+    at = data_page(demo_store.target, monkeypatch, "eli@bank.mx").run()
     assert any("eli@bank.mx (editor)" in c.value for c in at.sidebar.caption)
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_data_page_renders_in_both_languages(demo_store, monkeypatch, lang):
-    at = data_page(demo_store.path, monkeypatch)
+    at = data_page(demo_store.target, monkeypatch)
     at.query_params["lang"] = lang
     at.run()
     assert not at.exception
@@ -87,8 +87,8 @@ def test_data_page_renders_in_both_languages(demo_store, monkeypatch, lang):
 
 
 def test_conflict_message_is_in_spanish_for_a_spanish_user(demo_store, monkeypatch):
-    first = pick_target(data_page(demo_store.path, monkeypatch, "ana@bank.mx").run())
-    second = data_page(demo_store.path, monkeypatch, "eli@bank.mx")
+    first = pick_target(data_page(demo_store.target, monkeypatch, "ana@bank.mx").run())
+    second = data_page(demo_store.target, monkeypatch, "eli@bank.mx")
     second.query_params["lang"] = "es"
     pick_target(second.run())
     save_target(first, 3700, "board asked for more")
@@ -97,7 +97,7 @@ def test_conflict_message_is_in_spanish_for_a_spanish_user(demo_store, monkeypat
 
 
 def test_reason_required_message_next_to_the_field(demo_store, monkeypatch):
-    at = pick_target(data_page(demo_store.path, monkeypatch).run(), year=2025, quarter=2)  # started long ago
+    at = pick_target(data_page(demo_store.target, monkeypatch).run(), year=2025, quarter=2)  # started long ago
     save_target(at, 1200, "")
     assert any("reason is required" in e.value.lower() for e in at.error)
     with demo_store.session() as session:
@@ -108,7 +108,7 @@ def test_only_the_open_tab_runs_and_each_tab_opens(demo_store, monkeypatch):
     """st.tabs(on_change="rerun"): the targets form alone on first load; every tab renders when opened."""
     from kpis.i18n import MESSAGES
 
-    at = data_page(demo_store.path, monkeypatch).run()
+    at = data_page(demo_store.target, monkeypatch).run()
     keys = {str(k) for k in at.session_state}
     assert "tf_kpi" in keys and not {"af_kpi", "ci_kpi", "mf_unit"} & keys
     for name in ("actuals", "checkins", "value", "maturity", "use_cases", "fx", "reference", "import", "audit",

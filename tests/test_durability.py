@@ -38,7 +38,7 @@ WRITER = textwrap.dedent("""
 
 
 def test_writer_killed_mid_stream_loses_no_acknowledged_write(store: Store):
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(store.path)], stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, store.target], stdout=subprocess.PIPE, text=True)
     acknowledged = 0
     try:
         while acknowledged < 25:
@@ -56,14 +56,15 @@ def test_writer_killed_mid_stream_loses_no_acknowledged_write(store: Store):
     assert audited == len(values)  # every write and its audit row committed together
 
 
-def _cli_import(db: Path, csv_path: Path, timeout: str) -> subprocess.CompletedProcess:
+def _cli_import(db: Path | str, csv_path: Path, timeout: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "KPIS_BUSY_TIMEOUT": timeout, "KPIS_USER": "cli"}
     return subprocess.run([sys.executable, "-m", "kpis", "--db", str(db), "import", "observations", str(csv_path)],
                           capture_output=True, text=True, env=env, timeout=120)
 
 
 def _hold(store: Store, seconds: float, started: threading.Event) -> None:
-    with store.session():
+    """The app in the middle of a write (a DuckDB file: any open session holds the file)."""
+    with store.write_session():
         started.set()
         time.sleep(seconds)
 
@@ -75,7 +76,7 @@ def test_cli_import_waits_for_a_briefly_busy_app_and_succeeds(store: Store, tmp_
     holder = threading.Thread(target=_hold, args=(store, 1.5, started))
     holder.start()
     started.wait()
-    result = _cli_import(store.path, csv_path, timeout="10")
+    result = _cli_import(store.target, csv_path, timeout="10")
     holder.join()
     assert result.returncode == 0, result.stderr
     with store.session() as session:  # and the app's side keeps working
@@ -89,7 +90,7 @@ def test_cli_import_says_clearly_when_the_store_stays_busy(store: Store, tmp_pat
     holder = threading.Thread(target=_hold, args=(store, 4, started))
     holder.start()
     started.wait()
-    result = _cli_import(store.path, csv_path, timeout="0.5")
+    result = _cli_import(store.target, csv_path, timeout="0.5")
     holder.join()
     assert result.returncode == 1
     assert "is in use by another program" in result.stderr and "Traceback" not in result.stderr

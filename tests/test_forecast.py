@@ -87,7 +87,7 @@ def test_a_complete_q4_has_no_forecast_but_q4_in_progress_has_one():
 
 
 def test_scorecard_json_has_forecast_and_checkin(demo_store):
-    demo_store_path = demo_store.path
+    demo_store_path = demo_store.target
     run = lambda *a: subprocess.run([sys.executable, "-m", "kpis", "--db", str(demo_store_path), *a],  # noqa: E731
                                     capture_output=True, text=True)
     done_ = run("checkin", "adoption_rate_pct", "--year", "2026", "--quarter", "2", "--region", "Mexico",

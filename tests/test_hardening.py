@@ -324,7 +324,7 @@ def test_the_app_listens_on_loopback_by_default():
 def test_a_first_visit_writes_nothing(demo_store, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setenv("KPIS_DB", str(demo_store.path))
+    monkeypatch.setenv("KPIS_DB", demo_store.target)
     monkeypatch.chdir(ROOT)
     AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     with demo_store.session() as session:

@@ -65,7 +65,7 @@ DATA_TABS = ("Targets", "Actuals", "Check-ins", "Value & investments", "Maturity
 @pytest.mark.parametrize("page, tab", [(p, None) for p in PAGES if p != "pages/data.py"]
                          + [("pages/data.py", tab) for tab in DATA_TABS])
 def test_page_with_hostile_names_shows_them_as_text(page: str, tab: str | None, hostile_store, monkeypatch):
-    monkeypatch.setenv("KPIS_DB", str(hostile_store.path))
+    monkeypatch.setenv("KPIS_DB", hostile_store.target)
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / page), default_timeout=60)
     at.query_params["region"] = PAYLOADS["region"]
@@ -80,7 +80,7 @@ def test_page_with_hostile_names_shows_them_as_text(page: str, tab: str | None, 
 
 
 def test_dashboard_subtitle_shows_the_region_name_escaped(hostile_store, monkeypatch):
-    monkeypatch.setenv("KPIS_DB", str(hostile_store.path))
+    monkeypatch.setenv("KPIS_DB", hostile_store.target)
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["region"] = PAYLOADS["region"]

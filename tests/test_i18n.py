@@ -81,7 +81,7 @@ PAGES = ["pages/dashboard.py", "pages/value.py", "pages/innovation.py", "pages/r
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_every_page_renders_in_both_languages(demo_store, monkeypatch, page, lang):
-    monkeypatch.setenv("KPIS_DB", str(demo_store.path))
+    monkeypatch.setenv("KPIS_DB", demo_store.target)
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.query_params["lang"] = lang
@@ -93,7 +93,7 @@ def test_every_page_renders_in_both_languages(demo_store, monkeypatch, page, lan
 
 
 def test_spanish_choice_is_remembered_for_the_user(demo_store, monkeypatch):
-    monkeypatch.setenv("KPIS_DB", str(demo_store.path))
+    monkeypatch.setenv("KPIS_DB", demo_store.target)
     monkeypatch.chdir(ROOT)
     first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     first.query_params["lang"] = "es"

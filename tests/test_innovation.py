@@ -104,7 +104,7 @@ def test_use_case_import_rejects_bad_rows(store, tmp_path):
     path = tmp_path / "uc.csv"
     path.write_text("name,stage,horizon,started\nOK case,PoC,oe,2026-01-05\nBad,launched,H2,2026-01-05\n"
                     "Worse,idea,H7,yesterday\n")
-    result = subprocess.run([sys.executable, "-m", "kpis", "--db", str(store.path), "import", "use-cases", str(path)],
+    result = subprocess.run([sys.executable, "-m", "kpis", "--db", store.target, "import", "use-cases", str(path)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "line 3: stage" in result.stderr and "line 4: horizon" in result.stderr and "started" in result.stderr

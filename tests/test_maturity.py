@@ -140,7 +140,7 @@ def test_maturity_import_rejects_bad_rows(store, tmp_path):
     path = tmp_path / "maturity.csv"
     path.write_text("unit,year,quarter,dimension,score\nMexico,2026,Q1,strategy,3.2\nMexico,2026,Q1,vibes,3\n"
                     "Mexico,2026,Q1,people,6\nMexico,2026,Q5,process,2\n")
-    result = subprocess.run([sys.executable, "-m", "kpis", "--db", str(store.path), "import", "maturity", str(path)],
+    result = subprocess.run([sys.executable, "-m", "kpis", "--db", store.target, "import", "maturity", str(path)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "line 3: dimension" in result.stderr and "line 4: score" in result.stderr
@@ -150,7 +150,7 @@ def test_maturity_import_rejects_bad_rows(store, tmp_path):
 
 
 def test_maturity_page_radar_has_current_target_and_previous(demo_store, monkeypatch):
-    monkeypatch.setenv("KPIS_DB", str(demo_store.path))
+    monkeypatch.setenv("KPIS_DB", demo_store.target)
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.switch_page("pages/maturity.py").run()

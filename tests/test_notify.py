@@ -181,7 +181,7 @@ def test_smtp_url_forms():
 
 def test_cli_subscribe_digest_dry_run_and_alerts_send(demo_store, tmp_path, smtp):
     inbox, _, port = smtp
-    db = str(demo_store.path)
+    db = demo_store.target
     env = {**os.environ, "KPIS_SMTP_URL": f"smtp://127.0.0.1:{port}", "KPIS_MAIL_FROM": "kpis@bank.example"}
 
     def run(*args):

@@ -152,7 +152,7 @@ def test_regulation_table_is_in_spanish_on_a_spanish_page(demo_store: Store):
 
 
 def test_regions_page_in_spanish_shows_no_english_regulation_text(demo_store: Store, monkeypatch):
-    monkeypatch.setenv("KPIS_DB", str(demo_store.path))
+    monkeypatch.setenv("KPIS_DB", demo_store.target)
     at = AppTest.from_file(str(ROOT / "pages" / "regions.py"), default_timeout=90)
     at.query_params["lang"] = "es"
     at.run()

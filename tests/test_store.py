@@ -1,4 +1,5 @@
-"""The DuckDB store: migrations, version checks, locking, transactions."""
+"""The store (a DuckDB file or PostgreSQL, `--engine`): migrations, version checks, locking,
+transactions."""
 
 from __future__ import annotations
 
@@ -16,34 +17,48 @@ from kpis.errors import SchemaVersionError, StoreBusyError
 from kpis.store import MIGRATIONS, SCHEMA_VERSION, Store
 
 
-def test_new_file_gets_latest_schema(tmp_path: Path):
-    with Store(tmp_path / "new.duckdb").session() as session:
-        assert session.schema_version() == SCHEMA_VERSION >= 2
+def _raw(target: Path | str):
+    """A bare connection to a store location, as another program (an older version) would open it."""
+    if isinstance(target, str):
+        from kpis import pg
+
+        return pg.connect(target)
+    return duckdb.connect(str(target))
 
 
-def test_older_schema_is_upgraded_on_open_and_keeps_its_data(tmp_path: Path):
-    path = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(path))
+def _version_one(target: Path | str) -> None:
+    con = _raw(target)
     con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
-    con.execute(MIGRATIONS[0].read_text())
+    con.execute(MIGRATIONS[0].read_text(encoding="utf-8"))
     con.execute("INSERT INTO schema_version VALUES (1, now())")
     con.execute("INSERT INTO observations (kpi_id, period, value, loaded_at) "
                 "VALUES ('new_users', '2025-01-31', 7, now())")
     con.close()
+
+
+def test_new_file_gets_latest_schema(new_db):
+    with Store(new_db("new")).session() as session:
+        assert session.schema_version() == SCHEMA_VERSION >= 2
+
+
+def test_older_schema_is_upgraded_on_open_and_keeps_its_data(new_db):
+    path = new_db("old")
+    _version_one(path)
     with Store(path).session() as session:
         assert session.schema_version() == SCHEMA_VERSION
         assert session.scalar("SELECT value FROM observations") == 7
         assert session.get_setting("missing", "default") == "default"  # table from migration 2 exists
 
 
-def test_newer_schema_is_refused_with_a_clear_message(tmp_path: Path):
-    path = tmp_path / "future.duckdb"
+def test_newer_schema_is_refused_with_a_clear_message(new_db):
+    path = new_db("future")
     with Store(path).session() as session:
         session.con.execute("INSERT INTO schema_version VALUES (?, now())", [SCHEMA_VERSION + 1])
     with pytest.raises(SchemaVersionError, match="only knows up to"), Store(path).session():
         pass
 
 
+@pytest.mark.duckdb_only
 def test_locked_file_gives_busy_error_after_retrying(tmp_path: Path):
     path = tmp_path / "locked.duckdb"
     with Store(path).session():  # create the file
@@ -91,6 +106,7 @@ def test_unchanged_rows_are_not_rewritten_or_audited(store: Store):
         assert session.scalar("SELECT count(*) FROM audit_log WHERE entity = 'observation'") == 1
 
 
+@pytest.mark.duckdb_only
 def test_app_shares_one_open_file_and_releases_it_when_idle(tmp_path: Path):
     """keep_open (the app): reads in a burst share one open and check of the file; once idle for the
     linger time the file is free, so another process opens it and writes."""
@@ -126,6 +142,7 @@ def test_app_shares_one_open_file_and_releases_it_when_idle(tmp_path: Path):
     assert all(shared.con is None for shared in store_module._SHARED.values())
 
 
+@pytest.mark.duckdb_only
 def test_cli_write_waits_for_the_app_to_release_the_file(tmp_path: Path, catalog):
     """While this process (as the app) reads in a burst, a CLI import waits and then succeeds."""
     from kpis.setup import initialise
@@ -148,34 +165,37 @@ def test_cli_write_waits_for_the_app_to_release_the_file(tmp_path: Path, catalog
         assert session.scalar("SELECT count(*) FROM observations") == 1
 
 
-def test_read_only_commands_never_write_the_file(tmp_path: Path, catalog):
+def test_read_only_commands_never_write_the_file(new_db, catalog):
     from kpis.setup import initialise
 
-    path = tmp_path / "report.duckdb"
+    path = new_db("report")
     initialise(Store(path), catalog, demo=True)
-    before = (path.stat().st_mtime_ns, path.read_bytes())
+
+    def state():  # a file: its bytes; PostgreSQL: the change counter every write bumps, and the row counts
+        if isinstance(path, Path):
+            return path.stat().st_mtime_ns, path.read_bytes()
+        with Store(path).session() as session:
+            return Store(path).data_version(), session.table_counts()
+
+    before = state()
     quarter = ["--year", "2026", "--quarter", "1"]
     for command in (["scorecard", *quarter], ["value"], ["maturity", *quarter], ["readiness", *quarter]):
         result = subprocess.run([sys.executable, "-m", "kpis", "--db", str(path), *command], capture_output=True,
                                 text=True, timeout=120)
         assert result.returncode == 0, (command, result.stderr)
-    assert (path.stat().st_mtime_ns, path.read_bytes()) == before
-    assert not path.with_name(path.name + ".wal").exists()
+    assert state() == before
+    if isinstance(path, Path):
+        assert not path.with_name(path.name + ".wal").exists()
 
 
-def test_read_only_session_refuses_an_old_file_and_uses_a_changed_catalog_without_writing(tmp_path: Path,
-                                                                                          catalog):
+def test_read_only_session_refuses_an_old_file_and_uses_a_changed_catalog_without_writing(new_db, catalog):
     from kpis.errors import KpiError
 
-    old = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(old))
-    con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
-    con.execute(MIGRATIONS[0].read_text(encoding="utf-8"))
-    con.execute("INSERT INTO schema_version VALUES (1, now())")
-    con.close()
+    old = new_db("old")
+    _version_one(old)
     with pytest.raises(KpiError, match="python -m kpis init"), Store(old, read_only=True).session():
         pass
-    path = tmp_path / "current.duckdb"
+    path = new_db("current")
     with Store(path).session() as session:
         session.sync_catalog(catalog)
     changed = catalog.__class__(kpis=tuple(k.model_copy(update={"over_time": "max"}) if k.id == "new_users" else k

@@ -35,9 +35,15 @@ MAX_HORIZON = 50  # program years a projection may span
 READ_ONLY = ("scorecard", "value", "maturity", "readiness", "export")
 
 
-def default_db_path() -> Path:
-    """`KPIS_DB` if set, else data/kpis.duckdb under the current directory."""
-    return Path(os.environ.get("KPIS_DB") or "data/kpis.duckdb")
+def default_db_path() -> Path | str:
+    """`KPIS_DB` if set, else data/kpis.duckdb under the current directory; a postgresql:// URL
+    stays a string."""
+    return _db_target(os.environ.get("KPIS_DB") or "data/kpis.duckdb")
+
+
+def _db_target(value: str) -> Path | str:
+    """--db / KPIS_DB: a DuckDB file path, or a postgresql://user@host:port/dbname URL."""
+    return value if value.startswith(("postgresql://", "postgres://")) else Path(value)
 
 
 def current_actor() -> str:
@@ -73,7 +79,9 @@ def _default_lang() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kpis", description="AI Scaling KPI Dashboard command line.")
-    parser.add_argument("--db", type=Path, default=None, help="DuckDB file (default: $KPIS_DB or data/kpis.duckdb)")
+    parser.add_argument("--db", type=_db_target, default=None, metavar="PATH|URL",
+                        help="DuckDB file, or a postgresql://user@host:port/dbname URL "
+                             "(default: $KPIS_DB or data/kpis.duckdb)")
     parser.add_argument("--catalog", type=Path, default=None, help="KPI catalog TOML (default: the shipped catalog)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -166,8 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     backup = commands.add_parser("backup", help="export the whole database to a new directory")
     backup.add_argument("directory", type=Path)
-    restore = commands.add_parser("restore", help="restore a backup directory into a new --db file")
+    restore = commands.add_parser("restore", help="restore a backup directory into a new --db file or an empty "
+                                  "PostgreSQL database")
     restore.add_argument("directory", type=Path)
+    copy = commands.add_parser("copy-store", help="copy the whole store (audit history included) to a new file or an "
+                               "empty PostgreSQL database, and check the copy")
+    copy.add_argument("--to", dest="to", type=_db_target, required=True, metavar="PATH|URL",
+                      help="a new DuckDB file, or postgresql://user@host:port/dbname (an empty database)")
 
     value = commands.add_parser("value", help="cumulative value, net ROI, payback")
     value.add_argument("--program", default=None, help="one program (default: all programs together)")
@@ -531,13 +544,24 @@ def cmd_demo_events(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace, store: Store) -> int:
     counts = store.backup(args.directory)
-    print(f"{store.path} -> {args.directory}: {sum(counts.values()):,} rows in {len(counts)} tables.")
+    print(f"{store.location} -> {args.directory}: {sum(counts.values()):,} rows in {len(counts)} tables.")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace, store: Store) -> int:
     counts = store.restore(args.directory)
-    print(f"{args.directory} -> {store.path}: {sum(counts.values()):,} rows in {len(counts)} tables restored.")
+    print(f"{args.directory} -> {store.location}: {sum(counts.values()):,} rows in {len(counts)} tables restored.")
+    return 0
+
+
+def cmd_copy_store(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
+    from kpis.copying import copy_store
+    from kpis.store import Store
+
+    target = Store(args.to, busy_timeout=store.busy_timeout)
+    report = copy_store(store, target, catalog)
+    print(f"{store.location} -> {target.location}: {report.rows:,} rows in {len(report.tables)} tables copied; "
+          f"row counts and {report.quarters_checked} quarterly scorecards checked equal.")
     return 0
 
 
@@ -571,18 +595,22 @@ def run(args: argparse.Namespace) -> int:
         return cmd_rollup(args)
     if args.command == "restore":
         return cmd_restore(args, store)
+    if args.command == "copy-store":
+        if not store.exists():
+            raise KpiError.keyed("error.no_db", path=store.location)
+        return cmd_copy_store(args, store, catalog)
     if args.command == "backup":
-        if not store.path.exists():
-            raise KpiError.keyed("error.no_db_backup", path=store.path)
+        if not store.exists():
+            raise KpiError.keyed("error.no_db_backup", path=store.location)
         return cmd_backup(args, store)
-    if args.command in READ_ONLY and not store.path.exists():
-        raise KpiError.keyed("error.no_db", path=store.path)
+    if args.command in READ_ONLY and not store.exists():
+        raise KpiError.keyed("error.no_db", path=store.location)
     if not read_only:
         from kpis.setup import initialise
 
         loaded = initialise(store, catalog, demo=getattr(args, "demo", False), actor=current_actor())
     if args.command == "init":
-        print(f"{store.path}: schema ready" + ("; demo program loaded." if loaded else "."))
+        print(f"{store.location}: schema ready" + ("; demo program loaded." if loaded else "."))
         return 0
     if args.command == "import":
         return cmd_import(args, store, catalog)

@@ -17,7 +17,7 @@ from kpis.derived import INNOVATION_KPIS
 from kpis.periods import quarter_end, quarter_of, shift_quarter
 from kpis.records import UseCaseRecord
 from kpis.roles import Actor, require
-from kpis.store import Session, Store
+from kpis.store import Session, Store, in_list
 
 __all__ = [
     "FUNNEL_STAGES",
@@ -175,7 +175,7 @@ def write_use_cases(session: Session, actor: Actor, records: list[UseCaseRecord]
             stamps={"updated_by": "actor", "updated_at": "now"})
         if entries:
             session.con.executemany(
-                "INSERT OR IGNORE INTO use_case_stages VALUES (?, ?, ?, ?, now())",
+                "INSERT INTO use_case_stages VALUES (?, ?, ?, ?, now()) ON CONFLICT DO NOTHING",
                 [(name, stage, day, actor.name) for name, stage, day in entries])
         refresh_derived(session, actor.name, derived_observations(load_use_cases(session)))
     return written
@@ -187,8 +187,8 @@ def refresh_derived(session: Session, actor: str, derived: pd.DataFrame) -> None
     KPI being derived (never by their free-text source), and other KPIs are never touched."""
     keep = [f"{row.kpi_id}|{pd.Timestamp(row.period).date().isoformat()}" for row in derived.itertuples()]
     session.delete_observations(
-        "kpi_id IN (SELECT unnest(?::VARCHAR[])) AND region IS NULL AND department IS NULL "
-        "AND kpi_id || '|' || period::VARCHAR NOT IN (SELECT unnest(?::VARCHAR[]))",
-        [list(INNOVATION_KPIS), keep], actor=actor, channel="derived",
+        f"kpi_id IN {in_list(INNOVATION_KPIS)} AND region IS NULL AND department IS NULL "
+        f"AND kpi_id || '|' || period::VARCHAR NOT IN {in_list(keep)}",
+        [*INNOVATION_KPIS, *keep], actor=actor, channel="derived",
         reason="no longer derived from the use-case records")
     session.upsert_observations(derived, actor=actor, channel="derived")

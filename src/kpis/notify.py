@@ -84,7 +84,10 @@ def subscribe(store: Store, actor: Actor, email: str, kind: str = "both", region
         with session.transaction():
             old = session.con.execute("SELECT kind, region, department, lang FROM subscriptions WHERE email = ?",
                                       [address]).fetchone()
-            session.con.execute("INSERT OR REPLACE INTO subscriptions VALUES (?, ?, ?, ?, ?, ?, ?)",
+            session.con.execute("INSERT INTO subscriptions VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE "
+                                "SET kind = excluded.kind, region = excluded.region, "
+                                "department = excluded.department, lang = excluded.lang, "
+                                "created_by = excluded.created_by, updated_at = excluded.updated_at",
                                 [address, kind, region, department, lang, actor.name, utc_now()])
             _audit(session, actor, channel, "update" if old else "create", address,
                    None if old is None else dict(zip(("kind", "region", "department", "lang"), old)),
@@ -497,7 +500,7 @@ def run_alerts(store: Store, catalog: Catalog, *, send: bool = True, out: Path |
         now = utc_now()
         for sub, items in delivered:  # told: never sent again
             for item in items:
-                session.con.execute("INSERT OR IGNORE INTO notifications_sent VALUES (?, ?, ?)",
+                session.con.execute("INSERT INTO notifications_sent VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                                     [sub.email, item.key, now])
                 outcome.told += 1
         for email, error in outcome.failed.items():  # not told: retried on the next run

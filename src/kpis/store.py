@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +23,7 @@ from kpis.errors import ConflictError, KpiError, SchemaVersionError, StoreBusyEr
 if TYPE_CHECKING:  # pandas loads only where a DataFrame is made (a CLI report does not need it)
     import pandas as pd
 
-__all__ = ["SCHEMA_VERSION", "Session", "Store", "keep_open", "utc_now"]
+__all__ = ["SCHEMA_VERSION", "Session", "Store", "in_list", "keep_open", "utc_now"]
 
 SQL_DIR = Path(__file__).with_name("sql")
 MIGRATIONS = tuple(sorted((SQL_DIR / "migrations").glob("*.sql")))
@@ -51,6 +53,9 @@ def keep_open(seconds: float) -> None:
     if not _LINGER[0]:
         for shared in list(_SHARED.values()):
             shared.close_if_idle()
+        if "kpis.pg" in sys.modules:  # and PostgreSQL pools
+            sys.modules["kpis.pg"].close_pools()
+        _PG_READY.clear()
 
 
 class _Shared:
@@ -145,6 +150,13 @@ def scratch_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def in_list(values: Any) -> str:
+    """`(?, ?, ...)` for an IN over text values bound as parameters, `('')` for none (which matches
+    no stored name, so `NOT IN` keeps every row); one form for DuckDB and PostgreSQL."""
+    count = len(values)
+    return "(" + ", ".join("?" * count) + ")" if count else "('')"
+
+
 def utc_now() -> datetime:
     """Naive UTC timestamp, the form every stored time takes."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -211,16 +223,33 @@ class Store:
 
     def __init__(self, path: str | Path, *, busy_timeout: float = 5.0, read_only: bool = False,
                  catalog: Catalog | None = None) -> None:
-        """`read_only`: sessions open the file read-only and never write it (the CLI's reporting
-        commands); the file must be at this program's schema version, and if `catalog` differs
-        from the one stored, its rules are used for the session without touching the file."""
-        self.path = Path(path)
+        """`path`: a DuckDB file, or a `postgresql://user@host:port/dbname` URL (the shared store;
+        kpis.pg). `read_only`: sessions never write (the CLI's reporting commands); the store must
+        be at this program's schema version, and if `catalog` differs from the one stored, its rules
+        are used for the session without touching the store."""
+        from kpis.pg import is_url, redact
+
+        self.url = str(path) if is_url(path) else None
+        self.path = Path(path) if self.url is None else None
+        self.target = self.url or str(self.path)  # what reopens it (a cache key in the app)
+        self.location = redact(self.url) if self.url else str(self.path)  # for messages: never a password
         self.busy_timeout = busy_timeout
         self.read_only = read_only
         self.catalog = catalog
 
     def __repr__(self) -> str:
-        return f"Store({str(self.path)!r})"
+        return f"Store({self.location!r})"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.url is not None
+
+    def exists(self) -> bool:
+        """The file exists; for PostgreSQL, the database has this program's schema."""
+        if self.url is None:
+            return self.path.exists()
+        with self._pg_errors(), self._pg_connection() as con:
+            return bool(con.execute(_HAS_SCHEMA).fetchone()[0])
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         _check_file(self.path)
@@ -245,7 +274,12 @@ class Store:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A migrated connection, closed on exit (or, in a process that called keep_open(), a cursor
-        of the file's shared connection). duckdb errors surface as KpiError."""
+        of the file's shared connection, or a pooled PostgreSQL connection). Database errors surface
+        as KpiError."""
+        if self.url is not None:
+            with self._pg_session() as session:
+                yield session
+            return
         if _LINGER[0] > 0 and not self.read_only:
             with self._shared_session() as session:
                 yield session
@@ -255,7 +289,7 @@ class Store:
             with self._as_kpi_errors():
                 session = Session(con)
                 if self.read_only:
-                    session.check_version(self.path)
+                    session.check_version(self.location)
                     if self.catalog is not None:
                         session.use_catalog(self.catalog)
                 else:
@@ -263,6 +297,75 @@ class Store:
                 yield session
         finally:
             con.close()
+
+    # -- PostgreSQL ---------------------------------------------------------------------------
+    @contextmanager
+    def _pg_connection(self) -> Iterator[Any]:
+        """A connection to the PostgreSQL store: pooled in a process that keeps connections open
+        (the app), else opened for this unit of work (the CLI)."""
+        from kpis import pg
+
+        if _LINGER[0] > 0:
+            with pg.pool_for(self.url).connection() as con:
+                yield con
+            return
+        con = pg.connect(self.url)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def _pg_errors(self) -> Iterator[None]:
+        """psycopg errors as the library's own, naming the server without its password."""
+        import psycopg
+
+        try:
+            yield
+        except psycopg.errors.LockNotAvailable:  # another writer held the write lock past the busy timeout
+            raise StoreBusyError(
+                f"The database {self.location} is in use by another program (another write is running). "
+                "Try again in a moment.", key="error.busy") from None
+        except (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected) as exc:
+            raise ConflictError(f"Another write changed the same records at the same time: {exc}") from None
+        except psycopg.OperationalError as exc:
+            detail = " ".join(str(exc).split())[:300]
+            raise KpiError(f"Cannot use the PostgreSQL store {self.location}: {detail}") from None
+        except psycopg.Error as exc:
+            detail = str(exc).splitlines()[0][:300] if str(exc) else exc.__class__.__name__
+            raise KpiError(f"Database error in {self.location}: {detail}") from None
+
+    @contextmanager
+    def _pg_session(self) -> Iterator[Session]:
+        from kpis import pg
+
+        with self._pg_errors(), self._pg_connection() as con:
+            # a writer waits for another's write lock up to the busy timeout, then says "busy"
+            con.raw.execute(f"SET lock_timeout = {max(1, int(self.busy_timeout * 1000))}")
+            session = Session(con)
+            if self.read_only:
+                session.check_version(self.location)
+                if self.catalog is not None:
+                    session.use_catalog(self.catalog)
+            elif not (_LINGER[0] > 0 and self.url in _PG_READY):
+                # schema check once per process that keeps connections (the app), under a lock
+                # every replica takes, so two starting at once do not both migrate
+                con.raw.execute("SELECT pg_advisory_lock(%s)", [pg.WRITE_LOCK_KEY])
+                try:
+                    before = session.schema_version()
+                    session.migrate()
+                    if before < SCHEMA_VERSION or not con.execute(_HAS_COUNTER).fetchone()[0]:
+                        pg.install_functions(con)
+                        pg.install_change_counter(con)
+                finally:
+                    con.raw.execute("SELECT pg_advisory_unlock(%s)", [pg.WRITE_LOCK_KEY])
+                if _LINGER[0] > 0:
+                    _PG_READY.add(self.url)
+            try:
+                yield session
+            finally:
+                if session._depth:  # left inside a transaction by an exception: end it
+                    con.raw.execute("ROLLBACK")
 
     @contextmanager
     def _as_kpi_errors(self) -> Iterator[None]:
@@ -297,10 +400,26 @@ class Store:
 
     @contextmanager
     def write_session(self) -> Iterator[Session]:
-        """A session that holds this process's write lock for the file: use it for any
-        read-check-write sequence (other processes are kept out by DuckDB's own file lock)."""
-        with _write_lock(self.path), self.session() as session:
-            yield session
+        """A session that holds the write lock for the store: use it for any read-check-write
+        sequence. A DuckDB file: this process's lock (other processes are kept out by DuckDB's own
+        file lock). PostgreSQL: an advisory lock every replica and CLI takes, held to the end."""
+        if self.url is None:
+            with _write_lock(self.path), self.session() as session:
+                yield session
+            return
+        from kpis import pg
+
+        with _write_lock_for(self.url), self.session() as session:
+            with self._pg_errors():
+                session.con.raw.execute("SELECT pg_advisory_lock(%s)", [pg.WRITE_LOCK_KEY])
+            try:
+                yield session
+            finally:
+                with self._pg_errors():
+                    if session._depth:
+                        session.con.raw.execute("ROLLBACK")
+                        session._depth = 0
+                    session.con.raw.execute("SELECT pg_advisory_unlock(%s)", [pg.WRITE_LOCK_KEY])
 
     def backup(self, directory: Path) -> dict[str, int]:
         """EXPORT DATABASE to `directory` (Parquet + schema.sql + load.sql); it must be new or empty.
@@ -308,6 +427,13 @@ class Store:
         directory = Path(directory)
         if directory.exists() and any(directory.iterdir()):
             raise KpiError(f"{directory} is not empty; choose a new directory for the backup.")
+        if self.url is not None:  # the same backup format: copied to a DuckDB file first, exported from there
+            from kpis.copying import copy_store
+
+            with tempfile.TemporaryDirectory(prefix="kpis-backup-") as scratch:
+                staged = Store(Path(scratch) / "staged.duckdb")
+                copy_store(self, staged, verify=False)
+                return staged.backup(directory)
         with self.write_session() as session:
             counts = session.table_counts()
             session.con.execute(f"EXPORT DATABASE {_literal(directory)} (FORMAT parquet)")
@@ -322,6 +448,14 @@ class Store:
         backup is executed (its schema.sql and load.sql are ignored)."""
         directory = Path(directory)
         manifest = _read_manifest(directory)
+        if self.url is not None:  # restored into a DuckDB file first (checked there), then copied over
+            from kpis.copying import copy_store
+
+            with tempfile.TemporaryDirectory(prefix="kpis-restore-") as scratch:
+                staged = Store(Path(scratch) / "staged.duckdb")
+                counts = staged.restore(directory)
+                copy_store(staged, self, verify=False)
+                return counts
         if self.path.exists():
             raise KpiError(f"{self.path} already exists; restore into a new file (--db NEW.duckdb), check it, "
                            "then replace the old file.")
@@ -342,8 +476,56 @@ class Store:
             pass
         return counts
 
+    @contextmanager
+    def new_store(self) -> Iterator[Session]:
+        """A session on a store that does not exist yet (a new file, or an empty PostgreSQL
+        database), inside one transaction: committed when the block ends, else nothing is left
+        (a file is removed). For copies: the caller creates the schema (create_schema)."""
+        if self.url is None:
+            if self.path.exists():
+                raise KpiError(f"{self.location} already exists; copy into a new file (or move the old one away).")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                con = duckdb.connect(str(self.path), config=_CONFIG)
+            except duckdb.Error as exc:
+                raise KpiError(_io_message(self.path, exc)) from None
+            errors = self._as_kpi_errors
+        else:
+            if self.exists():
+                raise KpiError(f"{self.location} already holds a store; copy into an empty database "
+                               "(create a new one, or drop this one's tables first).")
+            from kpis import pg
+
+            with self._pg_errors():
+                con = pg.connect(self.url)
+            errors = self._pg_errors
+        try:
+            with errors():
+                session = Session(con)
+                con.execute("BEGIN TRANSACTION")
+                session._depth = 1
+                yield session
+                if self.url is not None:
+                    pg.install_functions(con)
+                    pg.install_change_counter(con)
+                con.execute("COMMIT")
+        except BaseException:
+            con.close()
+            if self.url is None:
+                self.path.unlink(missing_ok=True)
+                self.path.with_name(self.path.name + ".wal").unlink(missing_ok=True)
+            raise
+        con.close()
+
     def data_version(self) -> float:
-        """Changes whenever the file or its WAL is written (modification time); 0 if absent."""
+        """Changes whenever the store is written: the file's or its WAL's modification time (0 if
+        absent); for PostgreSQL, a counter every write bumps in its own transaction (kpis.pg), so
+        each replica sees the others' writes on its next rerun."""
+        if self.url is not None:
+            from kpis import pg
+
+            with self._pg_errors(), self._pg_connection() as con:
+                return pg.data_version(con)
         stamps = []
         for path in (self.path, self.path.with_name(self.path.name + ".wal")):
             try:
@@ -351,6 +533,18 @@ class Store:
             except FileNotFoundError:
                 stamps.append(0)
         return float(max(stamps))
+
+
+_HAS_SCHEMA = ("SELECT count(*) > 0 FROM information_schema.tables "
+               "WHERE table_schema = current_schema() AND table_name = 'schema_version'")
+_HAS_COUNTER = ("SELECT count(*) > 0 FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_name = 'kpis_data_version'")
+_PG_READY: set[str] = set()  # PostgreSQL stores this process has migrated (when it keeps connections)
+
+
+def _write_lock_for(key: str) -> threading.Lock:
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(key, threading.Lock())
 
 
 def _read_manifest(directory: Path) -> dict[str, Any]:
@@ -376,15 +570,8 @@ def _load_backup(con: duckdb.DuckDBPyConnection, directory: Path, manifest: dict
     version, expected = manifest["schema_version"], manifest["tables"]
     starts = _sequence_starts(con, directory, expected)
     con.execute("BEGIN TRANSACTION")
-    con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
-    for number, script in enumerate(MIGRATIONS[:version], start=1):
-        sql = script.read_text(encoding="utf-8")
-        for name, start in starts.items():
-            sql = sql.replace(f"CREATE SEQUENCE {name};", f"CREATE SEQUENCE {name} START {int(start)};")
-        con.execute(sql)
-        con.execute("INSERT INTO schema_version VALUES (?, ?)", [number, utc_now()])
-    known = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    create_schema(con, version, starts)
+    known = set(Session(con).table_names())
     unknown = sorted(set(expected) - known)
     if unknown:
         raise KpiError(f"the backup lists tables this schema does not have: {', '.join(unknown)}")
@@ -405,8 +592,23 @@ def _load_backup(con: duckdb.DuckDBPyConnection, directory: Path, manifest: dict
     return counts
 
 
-_SEQUENCES = {"observation_ids": ("observations", "obs_id"), "target_version_ids": ("target_versions", "version_id"),
-              "audit_ids": ("audit_log", "audit_id"), "checkin_ids": ("checkins", "checkin_id")}
+def create_schema(con: Any, version: int, starts: dict[str, int]) -> None:
+    """This program's migrations 1..`version` on an empty store (a DuckDB or kpis.pg connection),
+    each id sequence starting at `starts[name]` (after the highest id of the data about to be
+    loaded, so new rows never collide)."""
+    con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    for number, script in enumerate(MIGRATIONS[:version], start=1):
+        sql = script.read_text(encoding="utf-8")
+        for name, start in starts.items():
+            sql = sql.replace(f"CREATE SEQUENCE {name};", f"CREATE SEQUENCE {name} START {int(start)};")
+        con.execute(sql)
+        con.execute("INSERT INTO schema_version VALUES (?, ?)", [number, utc_now()])
+
+
+# id sequence -> (table, column)
+SEQUENCES = _SEQUENCES = {"observation_ids": ("observations", "obs_id"),
+                          "target_version_ids": ("target_versions", "version_id"),
+                          "audit_ids": ("audit_log", "audit_id"), "checkin_ids": ("checkins", "checkin_id")}
 
 
 def _sequence_starts(con: duckdb.DuckDBPyConnection, directory: Path, expected: dict[str, int]) -> dict[str, int]:
@@ -433,6 +635,10 @@ class Session:
             return int(self.con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0])
         except duckdb.CatalogException:  # a new, empty file
             return 0
+        except Exception as exc:  # a new, empty PostgreSQL database
+            if exc.__class__.__name__ == "UndefinedTable":
+                return 0
+            raise
 
     def _known_version(self) -> int:
         """The file's schema version; a file written by a newer program is refused."""
@@ -444,7 +650,7 @@ class Session:
             )
         return current
 
-    def check_version(self, path: Path) -> None:
+    def check_version(self, path: Path | str) -> None:
         """For a read-only session: the file must be at SCHEMA_VERSION (an older one needs `init`)."""
         current = self._known_version()
         if current < SCHEMA_VERSION:
@@ -513,18 +719,55 @@ class Session:
         return None if row is None else row[0]
 
     def table_counts(self) -> dict[str, int]:
-        names = [r[0] for r in self.con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1").fetchall()]
-        return {name: int(self.scalar(f'SELECT count(*) FROM "{name}"')) for name in names}
+        return {name: int(self.scalar(f'SELECT count(*) FROM "{name}"')) for name in self.table_names()}
+
+    def table_names(self) -> list[str]:
+        """The store's tables (not the PostgreSQL store's change counter), sorted."""
+        return [r[0] for r in self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE' AND table_name <> 'kpis_data_version' ORDER BY 1").fetchall()]
+
+    def stream_rows(self, sql: str, size: int) -> Iterator[list[tuple]]:
+        """A query's rows in chunks of `size`, without holding the whole result in memory."""
+        if isinstance(self.con, duckdb.DuckDBPyConnection):
+            cursor = self.con.execute(sql)
+            while rows := cursor.fetchmany(size):
+                yield rows
+            return
+        yield from self.con.stream(sql, size)
+
+    def insert_rows(self, table: str, columns: list[str], rows: list[tuple]) -> None:
+        """Bulk insert (a copy's chunk): Arrow into DuckDB, COPY into PostgreSQL."""
+        if not isinstance(self.con, duckdb.DuckDBPyConnection):
+            self.con.copy_rows(table, columns, rows)
+            return
+        import pyarrow as pa
+
+        chunk = pa.table({c: pa.array([row[i] for row in rows]) for i, c in enumerate(columns)})
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        self.con.register("copy_chunk", chunk)
+        try:
+            self.con.execute(f'INSERT INTO "{table}" ({quoted}) SELECT {quoted} FROM copy_chunk')
+        finally:
+            self.con.unregister("copy_chunk")
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         value = self.scalar("SELECT value FROM settings WHERE key = ?", [key])
         return default if value is None else value
 
     # -- writes -----------------------------------------------------------------------------
+    def _register(self, name: str, frame: pd.DataFrame, *, like: str) -> None:
+        """A DataFrame as a relation `name` for the next statements (PostgreSQL: a temporary table
+        typed like table `like`)."""
+        if isinstance(self.con, duckdb.DuckDBPyConnection):
+            self.con.register(name, frame)
+        else:
+            self.con.register(name, frame, like=like)
+
     def set_setting(self, key: str, value: str) -> None:
         self.con.execute(
-            "INSERT OR REPLACE INTO settings VALUES (?, ?, ?)", [key, value, utc_now()]
+            "INSERT INTO settings VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
+            "SET value = excluded.value, updated_at = excluded.updated_at", [key, value, utc_now()]
         )
 
     def sync_catalog(self, catalog: Catalog) -> None:
@@ -545,13 +788,13 @@ class Session:
         incoming = rows[list(keys + values)]
         match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM i.{k}" for k in keys)
         differs = " OR ".join(f"t.{v} IS DISTINCT FROM i.{v}" for v in values)
-        as_json = ", ".join(f"'{v}', {{p}}{v}" for v in values)
+        as_json = ", ".join(f"'{v}', {{p}}\"{v}\"" for v in values)  # quoted: `value` is a keyword to sqlglot
         stamp_values = {"now": "$now", "actor": "$actor"}
         columns = ", ".join(keys + values + tuple(stamps))
         selected = ", ".join(keys + values + tuple(stamp_values[v] for v in stamps.values()))
         params = {"now": utc_now(), "actor": actor, "channel": channel, "entity": entity}
         with self.transaction():
-            self.con.register("incoming_rows", incoming)
+            self._register("incoming_rows", incoming, like=table)
             try:
                 self.con.execute(
                     f"CREATE TEMP TABLE changed_rows AS SELECT i.*, t.{keys[0]} IS NOT NULL AS existed, "
@@ -634,7 +877,7 @@ class Session:
         incoming = rows[["kpi_id", "year", "quarter", "region", "department", "target", "reason"]]
         now = at or utc_now()
         with self.transaction():
-            self.con.register("incoming_targets", incoming)
+            self._register("incoming_targets", incoming, like="target_versions")
             try:
                 self.con.execute(
                     f"""
@@ -699,7 +942,7 @@ class Session:
                                            old_value, new_value, reason)
                     SELECT ?, ?, ?, 'delete', 'observation',
                            concat_ws(' / ', kpi_id, period::VARCHAR, coalesce(region, '*'), coalesce(department, '*')),
-                           kpi_id, json_object('value', value, 'source', source), NULL, ?
+                           kpi_id, json_object('value', "value", 'source', source), NULL, ?
                     FROM observations WHERE {where}""", [now, actor, channel, reason, *params]).fetchone()[0]
             self.con.execute(f"DELETE FROM observations WHERE {where}", params)
         return int(count)
@@ -718,7 +961,8 @@ class Session:
         return self.scalar("SELECT value FROM user_preferences WHERE actor = ? AND key = ?", [actor, key])
 
     def set_preference(self, actor: str, key: str, value: str) -> None:
-        self.con.execute("INSERT OR REPLACE INTO user_preferences VALUES (?, ?, ?, ?)", [actor, key, value, utc_now()])
+        self.con.execute("INSERT INTO user_preferences VALUES (?, ?, ?, ?) ON CONFLICT (actor, key) DO UPDATE "
+                         "SET value = excluded.value, updated_at = excluded.updated_at", [actor, key, value, utc_now()])
 
     def record_audit(self, *, actor: str, channel: str, action: str, entity: str, entity_key: str,
                      reason: str | None = None) -> None:

@@ -29,7 +29,7 @@ from kpis.errors import KpiError, Reason, RowError, ValidationError, joined
 from kpis.records import EARLIEST_DATE, latest_date
 from kpis.reference import add_names, load_names, unknown_reason
 from kpis.roles import Actor, require
-from kpis.store import Store, utc_now
+from kpis.store import Store, in_list, utc_now
 
 __all__ = ["ENGINES", "EVENT_COLUMNS", "EVENT_KPIS", "DuckDBEngine", "IngestResult", "expand_paths", "ingest_events",
            "monthly_kpis_sql", "rollup", "rollup_to_file"]
@@ -65,6 +65,13 @@ class Uri(str):
 
     def resolve(self) -> Uri:
         return self
+
+
+# one row per file, replaced when the file is read again
+_SAVE_FILE = ("INSERT INTO event_files VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
+              "size_bytes = excluded.size_bytes, mtime_ns = excluded.mtime_ns, rows = excluded.rows, "
+              "months = excluded.months, ingested_by = excluded.ingested_by, ingested_at = excluded.ingested_at, "
+              "content_sha256 = excluded.content_sha256")
 
 
 def is_uri(pattern: str) -> bool:
@@ -372,7 +379,7 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
         # so the content stays reachable if the first name is later rewritten
         aliases = [p for p in paths if p not in new and str(p) not in known and digests[p] in by_digest]
         for path in aliases:
-            session.con.execute("INSERT OR REPLACE INTO event_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            session.con.execute(_SAVE_FILE,
                                 [str(path), stats[path].st_size, stats[path].st_mtime_ns, 0,
                                  json.dumps(by_digest[digests[path]]), actor.name, utc_now(), digests[path]])
         if not new:
@@ -409,13 +416,13 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
                 stat = stats[path]
                 # every file of the batch is registered with the batch's months: a superset, which
                 # only makes a later recomputation read a file that has no events for a month
-                session.con.execute("INSERT OR REPLACE INTO event_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                session.con.execute(_SAVE_FILE,
                                     [str(path), stat.st_size, stat.st_mtime_ns, per_file.get(str(path), 0),
                                      json.dumps(months), actor.name, utc_now(), digests[path]])
             if emptied:  # months that only the replaced version of a file had: their figures go (audited)
                 session.delete_observations(
-                    "source = 'events' AND strftime(period, '%Y-%m') IN (SELECT unnest(?::VARCHAR[]))",
-                    [sorted(emptied)], actor=actor.name, channel="ingest", reason="event log file rewritten")
+                    f"source = 'events' AND strftime(period, '%Y-%m') IN {in_list(emptied)}",
+                    sorted(emptied), actor=actor.name, channel="ingest", reason="event log file rewritten")
             written = session.upsert_observations(observations, actor=actor.name, channel="ingest")
             session.record_audit(actor=actor.name, channel="ingest", action="ingest", entity="event_files",
                                  entity_key=json.dumps({"files": [str(p) for p in new], "months": months,

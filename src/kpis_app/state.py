@@ -40,7 +40,7 @@ def keep_open_seconds() -> float:
 @st.cache_resource(show_spinner="Preparing the database…")
 def _open_store(path: str) -> Store:
     store = Store(path)
-    initialise(store, get_catalog(), demo=not store.path.exists(), actor="system")
+    initialise(store, get_catalog(), demo=not store.exists(), actor="system")
     return store
 
 
@@ -91,7 +91,7 @@ def cached_frozen(db_path: str, version: float) -> dict:
 
 def store_key() -> tuple[str, float]:
     store = get_store()
-    return str(store.path), store.data_version()
+    return store.target, store.data_version()
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)

@@ -2,5 +2,5 @@
 SELECT year(period) AS year, quarter(period) AS quarter, count(*) AS observations,
        max(loaded_at) AS loaded_at
 FROM observations
-GROUP BY ALL
+GROUP BY 1, 2
 ORDER BY year DESC, quarter DESC

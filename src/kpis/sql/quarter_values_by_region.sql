@@ -23,17 +23,20 @@ by_depth AS (
     FROM scoped
     GROUP BY region, kpi_id, period, depth
 ),
-per_period AS (
-    SELECT b.region, b.kpi_id, b.period,
-           CASE k.across_scope
-               WHEN 'sum' THEN b.v_sum
-               WHEN 'mean' THEN b.v_mean
-               WHEN 'max' THEN b.v_max
-               ELSE b.v_min
-           END AS value
-    FROM by_depth AS b
-    JOIN kpis AS k USING (kpi_id)
-    QUALIFY b.depth = min(b.depth) OVER (PARTITION BY b.region, b.kpi_id, b.period)
+per_period AS (  -- the shallowest level per period (a subquery, not QUALIFY: the PostgreSQL store runs this too)
+    SELECT region, kpi_id, period, value FROM (
+        SELECT b.region, b.kpi_id, b.period,
+               CASE k.across_scope
+                   WHEN 'sum' THEN b.v_sum
+                   WHEN 'mean' THEN b.v_mean
+                   WHEN 'max' THEN b.v_max
+                   ELSE b.v_min
+               END AS value,
+               b.depth, min(b.depth) OVER (PARTITION BY b.region, b.kpi_id, b.period) AS shallowest
+        FROM by_depth AS b
+        JOIN kpis AS k USING (kpi_id)
+    ) AS d
+    WHERE depth = shallowest
 )
 SELECT p.region,
        p.kpi_id,

@@ -1,0 +1,97 @@
+"""Copy a whole store, audit history included, between a DuckDB file and PostgreSQL (either way):
+`python -m kpis copy-store --to TARGET`. The target is created from this program's migrations, every
+table is streamed over in chunks inside one transaction (all or nothing), and the copy is checked
+by row counts and by equal scorecards for every quarter that has data."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from kpis.catalog import Catalog
+from kpis.errors import KpiError
+from kpis.store import SCHEMA_VERSION, SEQUENCES, Session, Store, create_schema
+
+__all__ = ["CopyReport", "copy_store"]
+
+CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class CopyReport:
+    tables: dict[str, int]
+    quarters_checked: int
+
+    @property
+    def rows(self) -> int:
+        return sum(self.tables.values())
+
+
+def _columns(session: Session, table: str) -> list[str]:
+    return [r[0] for r in session.con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()]
+
+
+def _starts(session: Session) -> dict[str, int]:
+    return {sequence: int(session.scalar(f'SELECT coalesce(max("{column}"), 0) FROM "{table}"')) + 1
+            for sequence, (table, column) in SEQUENCES.items()}
+
+
+def copy_store(source: Store, target: Store, catalog: Catalog | None = None, *, verify: bool = True) -> CopyReport:
+    """Copy every table of `source` into the new store `target`; with `verify`, check row counts and
+    the organisation's scorecard for every quarter with data on both (`catalog`: the rules to read with)."""
+    if source.target == target.target:
+        raise KpiError("The source and the target are the same store.")
+    with source.session() as src:
+        tables = [name for name in src.table_names() if name != "schema_version"]
+        expected = {name: int(src.scalar(f'SELECT count(*) FROM "{name}"')) for name in tables}
+        starts = _starts(src)
+        with target.new_store() as dst:  # one transaction: all or nothing (PostgreSQL's DDL included)
+            create_schema(dst.con, SCHEMA_VERSION, starts)
+            for table in tables:
+                columns = _columns(src, table)
+                quoted = ", ".join(f'"{c}"' for c in columns)
+                for rows in src.stream_rows(f'SELECT {quoted} FROM "{table}"', CHUNK):
+                    dst.insert_rows(table, columns, rows)
+    report = CopyReport(tables=_counts(target, tables), quarters_checked=0)
+    differ = {name: (expected[name], report.tables.get(name)) for name in tables
+              if expected[name] != report.tables.get(name)}
+    if differ:
+        name, (was, now) = next(iter(differ.items()))
+        raise KpiError(f"The copy in {target.location} is not complete: table {name} has {now:,} rows, "
+                       f"the source {was:,}.")
+    if verify:
+        report = CopyReport(tables=report.tables, quarters_checked=_compare_scorecards(source, target, catalog))
+    return report
+
+
+def _counts(store: Store, tables: list[str]) -> dict[str, int]:
+    with store.session() as session:
+        return {name: int(session.scalar(f'SELECT count(*) FROM "{name}"')) for name in tables}
+
+
+def _compare_scorecards(source: Store, target: Store, catalog: Catalog | None) -> int:
+    """The organisation's scorecard for every quarter with data, the same on both (every field)."""
+    from kpis.catalog import load_catalog
+    from kpis.scorecard import Scope, quarter_scorecard, scorecard_records
+
+    catalog = catalog or load_catalog()
+    results = []
+    for store in (source, target):
+        with store.session() as session:
+            quarters = [(int(y), int(q)) for y, q in session.con.execute(
+                "SELECT DISTINCT year(period), quarter(period) FROM observations ORDER BY 1, 2").fetchall()]
+            cards = {}
+            for year, quarter in quarters:
+                grid, cells = quarter_scorecard(session, catalog, year, quarter, Scope(None, None), None)
+                cards[(year, quarter)] = json.dumps(scorecard_records(grid, cells, "en", {}), sort_keys=True,
+                                                    default=str)
+        results.append(cards)
+    if results[0].keys() != results[1].keys():
+        raise KpiError(f"The copy in {target.location} has data for other quarters than the source.")
+    for key, card in results[0].items():
+        if results[1][key] != card:
+            raise KpiError(f"The copy in {target.location} gives a different scorecard for {key[0]}-Q{key[1]} "
+                           "than the source.")
+    return len(results[0])
