@@ -142,11 +142,8 @@ def test_concurrent_exports_each_get_their_own_image():
         assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == sizes[n]
 
 
-def test_cli_export_list_deck_and_errors(demo_db, tmp_path: Path):
-    import shutil
-
-    db = tmp_path / "e.duckdb"
-    shutil.copy(demo_db, db)
+def test_cli_export_list_deck_and_errors(demo_store, tmp_path: Path):
+    db = demo_store.target
     run = lambda *a: subprocess.run([sys.executable, "-m", "kpis", "--db", str(db), "export", *a],  # noqa: E731
                                     capture_output=True, text=True, timeout=180)
     listing = run("--list")

@@ -115,11 +115,8 @@ def test_growth_phase_and_risks_from_demo(demo_store, catalog):
     assert risks["cash_burn"].breached == 1 and risks["cash_burn"].level == "at_risk"  # growth 19% < 20%
 
 
-def test_maturity_and_readiness_cli_json(demo_db, tmp_path):
-    import shutil
-
-    db = tmp_path / "m.duckdb"
-    shutil.copy(demo_db, db)
+def test_maturity_and_readiness_cli_json(demo_store):
+    db = demo_store.target
     run = lambda *args: subprocess.run([sys.executable, "-m", "kpis", "--db", str(db), *args],  # noqa: E731
                                        capture_output=True, text=True, timeout=120)
     units = json.loads(run("maturity", "--year", "2026", "--quarter", "Q4", "--format", "json").stdout)

@@ -67,14 +67,10 @@ def translate(sql: str) -> str:
         return node
 
     def exact_sums(node: exp.Expression) -> exp.Expression:
-        # DuckDB's DOUBLE -> DECIMAL(38, 10) and back, reproduced bit for bit (functions below)
+        # DuckDB's DOUBLE -> DECIMAL(38, 10), reproduced bit for bit (kpis_decimal below); back to
+        # DOUBLE both round correctly, so a plain CAST gives the same bits
         if isinstance(node, exp.Cast | exp.TryCast) and node.to.is_type("decimal"):
             return exp.Anonymous(this="kpis_decimal", expressions=[node.this])
-        return node
-
-    def exact_doubles(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Sum) and isinstance(node.this, exp.Anonymous) and node.this.name == "kpis_decimal":
-            return exp.Anonymous(this="kpis_double", expressions=[node])
         return node
 
     def functions(node: exp.Expression) -> exp.Expression:
@@ -101,7 +97,7 @@ def translate(sql: str) -> str:
 
     texts = []
     for statement in statements:
-        for step in (placeholders, exact_sums, exact_doubles, functions):
+        for step in (placeholders, exact_sums, functions):
             statement = statement.transform(step)
         texts.append(statement.sql(dialect="postgres", comments=False))
     text = ";\n".join(texts).replace("%", "%%")
@@ -373,19 +369,21 @@ def close_pools() -> None:
 
 # -- change counter (cache invalidation across replicas) --------------------------------------------
 
-# DuckDB casts a DOUBLE to DECIMAL(38, 10) as round-half-away(v * 1e10) computed in DOUBLE, and a
-# DECIMAL back to DOUBLE as DOUBLE(the scaled integer) / 1e10. The same steps here (the integer
-# taken apart in 32-bit halves so no digit is lost), so sums and means give DuckDB's digits exactly.
-FUNCTIONS = (
+# DuckDB casts a DOUBLE to DECIMAL(38, 10) as round-half-away(v * 1e10) computed in DOUBLE (not the
+# decimal nearest the double). The same steps here (the integer taken apart in 32-bit halves so no
+# digit is lost), so sums and means give DuckDB's digits exactly (tests/test_postgres.py).
+FUNCTIONS = (  # TRY_CAST: a value out of DECIMAL(38, 10)'s range, or not finite, gives NULL
     """CREATE OR REPLACE FUNCTION kpis_decimal(v DOUBLE PRECISION) RETURNS NUMERIC(38, 10)
        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-       SELECT CAST((CAST(trunc(r / 4294967296) AS BIGINT)::NUMERIC * 4294967296
-                    + CAST(r - trunc(r / 4294967296) * 4294967296 AS BIGINT)) * 0.0000000001 AS NUMERIC(38, 10))
-       FROM (SELECT trunc(x) + CASE WHEN abs(x - trunc(x)) >= 0.5 THEN sign(x) ELSE 0 END AS r
-             FROM (SELECT v * 10000000000::DOUBLE PRECISION AS x) AS scaled) AS rounded $$""",
-    """CREATE OR REPLACE FUNCTION kpis_double(n NUMERIC) RETURNS DOUBLE PRECISION
-       LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-       SELECT CAST(n * 10000000000 AS DOUBLE PRECISION) / 10000000000::DOUBLE PRECISION $$""",
+       SELECT CAST((CAST(hi AS BIGINT)::NUMERIC * 18446744073709551616 + CAST(mid AS BIGINT)::NUMERIC * 4294967296
+                    + CAST(r - hi * 18446744073709551616 - mid * 4294967296 AS BIGINT)) * 0.0000000001
+                   AS NUMERIC(38, 10))
+       FROM (SELECT r, hi, trunc((r - hi * 18446744073709551616) / 4294967296) AS mid
+             FROM (SELECT r, trunc(r / 18446744073709551616) AS hi
+                   FROM (SELECT trunc(x) + CASE WHEN abs(x - trunc(x)) >= 0.5 THEN sign(x) ELSE 0 END AS r
+                         FROM (SELECT v * 10000000000::DOUBLE PRECISION AS x) AS scaled) AS rounded) AS high
+             ) AS parts
+       WHERE abs(v) < 1e28 $$""",
 )
 
 

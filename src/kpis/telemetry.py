@@ -29,7 +29,7 @@ from kpis.errors import KpiError, Reason, RowError, ValidationError, joined
 from kpis.records import EARLIEST_DATE, latest_date
 from kpis.reference import add_names, load_names, unknown_reason
 from kpis.roles import Actor, require
-from kpis.store import Store, in_list, utc_now
+from kpis.store import Store, in_list, scratch_connection, utc_now
 
 __all__ = ["ENGINES", "EVENT_COLUMNS", "EVENT_KPIS", "DuckDBEngine", "IngestResult", "expand_paths", "ingest_events",
            "monthly_kpis_sql", "rollup", "rollup_to_file"]
@@ -366,8 +366,11 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
     require(actor, "editor", "ingest event logs")
     paths = expand_paths(patterns)
     with store.write_session() as session:
+        # the rollup runs on DuckDB: the store's own connection, or (a PostgreSQL store) an in-memory
+        # one, whose results are then written to PostgreSQL like any other observations
+        compute = scratch_connection() if store.is_postgres else session.con
         if progress:
-            session.con.execute("SET enable_progress_bar = true")
+            compute.execute("SET enable_progress_bar = true")
         known = {r[0]: (r[1], json.loads(r[2])) for r in session.con.execute(
             "SELECT path, content_sha256, months FROM event_files").fetchall()}
         stats = {p: p.stat() for p in paths}
@@ -386,7 +389,7 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
             return IngestResult((), skipped, 0, (), 0)
         # a file rewritten in place: the months of its earlier version are recomputed too
         replaced = {m for p in new for m in known.get(str(p), (None, []))[1]}
-        engine = DuckDBEngine(session.con) if engine_name == "duckdb" else _spark_engine(spark_master)
+        engine = DuckDBEngine(compute) if engine_name == "duckdb" else _spark_engine(spark_master)
         frame, has_cost = rollup(engine, new)
         added = _check_regions(session, engine, frame, new, has_cost, create_missing)
         months = sorted(set(frame["month"]) | replaced)
@@ -468,12 +471,7 @@ def rollup_to_file(patterns: list[str], out: Path | str, *, engine: str = "duckd
     out = Path(out)
     if out.suffix.lower() != ".parquet":
         raise ValidationError.keyed("error.rollup_parquet", path=out)
-    if engine_name == "duckdb":
-        from kpis.store import scratch_connection
-
-        runner = DuckDBEngine(scratch_connection())
-    else:
-        runner = _spark_engine(spark_master)
+    runner = DuckDBEngine(scratch_connection()) if engine_name == "duckdb" else _spark_engine(spark_master)
     frame, _ = rollup(runner, paths)
     events = int(frame.loc[frame["pooled"], "events"].sum())
     observations = _observations(_with_models(runner, frame))
