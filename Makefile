@@ -5,7 +5,7 @@ PORT ?= 8501
 # 127.0.0.1: only this machine. Serving the network needs sign-in (README, "Security").
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test install install-dev chromium lint bench bench-quick
+.PHONY: run test install install-dev chromium postgresql lint bench bench-quick
 
 install:
 	$(PIP) install -r requirements.txt -e .
@@ -21,14 +21,29 @@ chromium:
 	  else echo "note: /usr/bin/chromium is missing and we are not root; browser tests will be skipped"; fi; \
 	fi
 
+# The PostgreSQL tests start their own server from Debian's `postgresql` binaries; install them
+# when missing and we are root (the package's own cluster is not used).
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -q postgresql >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q postgresql >/dev/null)); \
+	  else echo "note: PostgreSQL server binaries are missing and we are not root; PostgreSQL tests will be skipped"; fi; \
+	fi
+
+# The suite twice: on DuckDB files (everything), then the store-facing tests on PostgreSQL
+# (--engine postgres; tests about the DuckDB file itself are skipped there, with the reason).
+PG_SKIP = --ignore=tests/test_browser.py --ignore=tests/test_spark.py --ignore=tests/test_bench.py \
+	--ignore=tests/test_postgres.py --ignore=tests/test_replicas.py
+
 run: install
 	$(PYTHON) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
 lint:
 	$(PYTHON) -m ruff check .
 
-test: install-dev chromium lint
+test: install-dev chromium postgresql lint
 	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q --engine postgres $(PG_SKIP)
 
 bench: install  # full sizes (minutes; builds stores up to 1000x the demo)
 	for script in scorecard pages cli export montecarlo ingest; do $(PYTHON) bench/$$script.py || exit 1; done
