@@ -355,8 +355,7 @@ class Store:
                     before = session.schema_version()
                     session.migrate()
                     if before < SCHEMA_VERSION or not con.execute(_HAS_COUNTER).fetchone()[0]:
-                        pg.install_functions(con)
-                        pg.install_change_counter(con)
+                        pg.install_store_objects(con)
                 finally:
                     con.raw.execute("SELECT pg_advisory_unlock(%s)", [pg.WRITE_LOCK_KEY])
                 if _LINGER[0] > 0:
@@ -506,8 +505,7 @@ class Store:
                 session._depth = 1
                 yield session
                 if self.url is not None:
-                    pg.install_functions(con)
-                    pg.install_change_counter(con)
+                    pg.install_store_objects(con)
                 con.execute("COMMIT")
         except BaseException:
             con.close()
