@@ -142,7 +142,7 @@ def main() -> None:
             print(f"  {name:<34} {median * 1000:9.1f} ms")
         for what in ("organisation", "one region"):
             ratio = timings[f"PostgreSQL: {what}"][0] / timings[f"DuckDB file: {what}"][0]
-            print(f"  PostgreSQL / DuckDB, {what}: {ratio:.2f}x")
+            print(f"  ratio PostgreSQL / DuckDB, {what}: {ratio:.2f}x")
         if not same:
             raise SystemExit("the two stores gave different scorecards")
 
@@ -158,7 +158,7 @@ def main() -> None:
         for name, values in cli_times.items():
             print(f"  {name:<12} {statistics.median(values) * 1000:8.1f} ms")
         cli_ratio = statistics.median(cli_times["PostgreSQL"]) / statistics.median(cli_times["DuckDB file"])
-        print(f"  PostgreSQL / DuckDB: {cli_ratio:.2f}x")
+        print(f"  ratio PostgreSQL / DuckDB: {cli_ratio:.2f}x")
 
         rates = {1: [], 2: []}
         for _ in range(2 if args.quick else 3):
@@ -169,7 +169,7 @@ def main() -> None:
         for count, values in rates.items():
             print(f"  {count} app process(es): {statistics.median(values):6.1f} reruns/s  (runs: "
                   + ", ".join(f"{v:.1f}" for v in values) + ")")
-        print(f"  2 processes / 1 process: {statistics.median(rates[2]) / statistics.median(rates[1]):.2f}x "
+        print(f"  ratio 2 processes / 1 process: {statistics.median(rates[2]) / statistics.median(rates[1]):.2f}x "
               f"(on {os.cpu_count()} cores)")
     finally:
         from kpis.store import keep_open

@@ -37,10 +37,12 @@ class PgServer:
         self.bindir = bindir or find_bindir()
         if self.bindir is None:
             raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
-        self.root = Path(tempfile.mkdtemp(prefix="kpis-pg-"))
+        self.as_postgres = os.geteuid() == 0
+        # as root the server runs as `postgres`, which must reach its directory: /tmp, not a TMPDIR
+        # under a root-only path
+        self.root = Path(tempfile.mkdtemp(prefix="kpis-pg-", dir="/tmp" if self.as_postgres else None))
         self.data = self.root / "data"
         self.port = _free_port()
-        self.as_postgres = os.geteuid() == 0
 
     def _run(self, *args: str) -> None:
         command = [str(self.bindir / args[0]), *args[1:]]

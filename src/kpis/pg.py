@@ -13,13 +13,18 @@ DECIMAL(38, 10): exact on both, so the same data gives the same digits.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -51,9 +56,54 @@ def redact(url: str) -> str:
 _MARK = "__kpis_param_{}__"
 
 
+_DISK: dict[str, str] | None = None
+_DISK_LOCK = threading.Lock()
+
+
+def _disk_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "kpis" / f"pg-sql-{_translator_version()}.json"
+
+
+def _translator_version() -> str:
+    """Changes with this module and sqlglot, so a cache never serves an old translation."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]
+    return f"{version('sqlglot')}-{digest}"
+
+
 @lru_cache(maxsize=4096)
 def translate(sql: str) -> str:
-    """DuckDB SQL -> PostgreSQL SQL with psycopg placeholders (`$name` -> %(name)s, `?` -> %s)."""
+    """DuckDB SQL -> PostgreSQL SQL with psycopg placeholders (`$name` -> %(name)s, `?` -> %s).
+    Translations are kept on disk (~/.cache/kpis), so a CLI command does not load sqlglot and
+    parse its queries again on every run (~0.3 s); the cache is only an optimisation."""
+    global _DISK
+    key = hashlib.sha1(sql.encode("utf-8")).hexdigest()
+    with _DISK_LOCK:
+        if _DISK is None:
+            try:
+                _DISK = json.loads(_disk_path().read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                _DISK = {}
+        if key in _DISK:
+            return _DISK[key]
+    text = _translate(sql)
+    with _DISK_LOCK:
+        _DISK[key] = text
+        try:
+            path = _disk_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(_DISK, handle)
+            os.replace(temporary, path)
+        except OSError:
+            pass
+    return text
+
+
+def _translate(sql: str) -> str:
     import sqlglot
     from sqlglot import exp
 
@@ -295,8 +345,8 @@ class PgConnection:
 
 
 def _configure(raw: Any) -> None:
-    """Every connection: autocommit, UTC, JSON read as text and NUMERIC as float (as DuckDB returns
-    them to this library)."""
+    """Every connection: autocommit, UTC, no JIT, JSON read as text and NUMERIC as float (as DuckDB
+    returns them to this library)."""
     from psycopg.types.numeric import FloatLoader
     from psycopg.types.string import TextLoader
 
@@ -305,6 +355,8 @@ def _configure(raw: Any) -> None:
     raw.adapters.register_loader("jsonb", TextLoader)
     raw.adapters.register_loader("numeric", FloatLoader)
     raw.execute("SET TimeZone = 'UTC'")
+    # short queries: compiling them (JIT) costs more than it saves (the 10 M-row scorecard: 2.7 -> 2.3 s)
+    raw.execute("SET jit = off")
 
 
 def _connect_kwargs() -> dict[str, Any]:
