@@ -459,12 +459,29 @@ INDEXES = (
 )
 
 
+def _objects_digest() -> str:
+    return hashlib.sha1("\n".join((*FUNCTIONS, *INDEXES, _BUMP)).encode("utf-8")).hexdigest()
+
+
+def store_objects_current(con: PgConnection) -> bool:
+    """The functions, indexes and change counter of this version of the program are installed
+    (their digest is kept as the decimal function's comment)."""
+    row = con.raw.execute("SELECT obj_description(to_regprocedure('kpis_decimal(double precision)'), 'pg_proc'), "
+                          "to_regclass(%s) IS NOT NULL", [VERSION_TABLE]).fetchone()
+    return row[0] == _objects_digest() and bool(row[1])
+
+
 def install_store_objects(con: PgConnection) -> None:
     """What the PostgreSQL store has beyond the shared schema: functions, indexes, change counter."""
     install_functions(con)
     for statement in INDEXES:
         con.raw.execute(statement)
     install_change_counter(con)
+    con.raw.execute(f"COMMENT ON FUNCTION kpis_decimal(DOUBLE PRECISION) IS '{_objects_digest()}'")
+
+
+_BUMP = f"""CREATE OR REPLACE FUNCTION kpis_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN UPDATE {VERSION_TABLE} SET version = version + 1 WHERE id = 1; RETURN NULL; END $$"""
 
 
 def install_change_counter(con: PgConnection) -> None:
@@ -473,8 +490,7 @@ def install_change_counter(con: PgConnection) -> None:
     raw = con.raw
     raw.execute(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (id INTEGER PRIMARY KEY, version BIGINT NOT NULL)")
     raw.execute(f"INSERT INTO {VERSION_TABLE} VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
-    raw.execute(f"""CREATE OR REPLACE FUNCTION kpis_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
-                    BEGIN UPDATE {VERSION_TABLE} SET version = version + 1 WHERE id = 1; RETURN NULL; END $$""")
+    raw.execute(_BUMP)
     tables = [r[0] for r in raw.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
         "AND table_type = 'BASE TABLE' AND table_name <> %s", [VERSION_TABLE]).fetchall()]

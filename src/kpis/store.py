@@ -354,7 +354,7 @@ class Store:
                 try:
                     before = session.schema_version()
                     session.migrate()
-                    if before < SCHEMA_VERSION or not con.execute(_HAS_COUNTER).fetchone()[0]:
+                    if before < SCHEMA_VERSION or not pg.store_objects_current(con):
                         pg.install_store_objects(con)
                 finally:
                     con.raw.execute("SELECT pg_advisory_unlock(%s)", [pg.WRITE_LOCK_KEY])
@@ -535,8 +535,6 @@ class Store:
 
 _HAS_SCHEMA = ("SELECT count(*) > 0 FROM information_schema.tables "
                "WHERE table_schema = current_schema() AND table_name = 'schema_version'")
-_HAS_COUNTER = ("SELECT count(*) > 0 FROM information_schema.tables "
-                "WHERE table_schema = current_schema() AND table_name = 'kpis_data_version'")
 _PG_READY: set[str] = set()  # PostgreSQL stores this process has migrated (when it keeps connections)
 
 
