@@ -18,6 +18,7 @@ from kpis_app.state import (
     cached_maturity,
     cached_readiness,
     data_overview,
+    growth_grid,
     store_key,
 )
 from kpis_app.widgets import chart_downloads
@@ -64,7 +65,8 @@ with right:
         gaps = gaps_table(m, lang)  # static: wraps in the half-width column, so the last column is never cut
         st.table(gaps.set_index(gaps.columns[0]))
 
-checklists, gate = cached_readiness(checklist_unit, year, quarter)
+# the organisation's gate reads the growth grid's quarter (one scan for both; another unit builds its own)
+checklists, gate = cached_readiness(checklist_unit, year, quarter, growth_grid(year, quarter))
 st.subheader(f"{t('maturity.gate', lang)} · {markdown_text(named(checklist_unit))}")
 render_gate(gate, lang)
 st.subheader(f"{t('maturity.checklists', lang)} · {markdown_text(named(checklist_unit))}")

@@ -341,6 +341,15 @@ def horizon_figure(mix: dict[str, tuple[int, float]], target: dict[str, float], 
     return figure
 
 
+def _target_line(y: float, text: str) -> dict:
+    """A dashed target line across the plot with its label at the top left: the layout add_hline
+    writes, given directly (add_hline's subplot handling costs 6-10 ms a chart, this ~1 ms)."""
+    return {"shapes": [dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=y, y1=y,
+                            line=dict(color=TARGET_COLOR, dash="dash", width=2))],
+            "annotations": [dict(text=text, xref="x domain", x=0, xanchor="left", yref="y", y=y, yanchor="bottom",
+                                 showarrow=False)]}
+
+
 def launches_figure(counts: dict[tuple[int, int], int], target: float, lang: str = "en") -> go.Figure:
     """Use cases launched (scaled) per quarter against the target per quarter."""
     labels = [f"{y}-Q{q}" for y, q in counts]
@@ -348,9 +357,8 @@ def launches_figure(counts: dict[tuple[int, int], int], target: float, lang: str
     colors = [STATUS_COLORS["on_track"] if v >= target else STATUS_COLORS["at_risk"] if v >= target * 0.8
               else STATUS_COLORS["off_track"] for v in values]
     figure = go.Figure(go.Bar(x=labels, y=values, marker_color=colors, name=t("innovation.launched", lang)))
-    figure.add_hline(y=target, line=dict(color=TARGET_COLOR, dash="dash", width=2),
-                     annotation_text=t("chart.target", lang), annotation_position="top left")
     figure.update_layout(template=TEMPLATE_NAME, height=380, title=dict(text=t("innovation.launches", lang)),
+                         **_target_line(target, t("chart.target", lang)),
                          yaxis=dict(dtick=1))
     return figure
 
@@ -363,8 +371,7 @@ def region_latency_figure(rows: list[tuple[str, float | None]], limit: float, la
                               text=[("—" if v is None else f"{v:.0f} ms") for _, v in rows],
                               # inside the bar's top: a label above a bar near the limit would sit on the line
                               textposition="inside", insidetextanchor="end", textfont=dict(color="white")))
-    figure.add_hline(y=limit, line=dict(color=TARGET_COLOR, dash="dash", width=2),
-                     annotation_text=f"{t('chart.target', lang)} < {limit:.0f} ms", annotation_position="top left")
     figure.update_layout(template=TEMPLATE_NAME, height=380, title=dict(text=t("regions.latency", lang)),
+                         **_target_line(limit, f"{t('chart.target', lang)} < {limit:.0f} ms"),
                          yaxis=dict(title="ms", rangemode="tozero"))
     return figure

@@ -198,12 +198,25 @@ def cached_checkins(year: int, quarter: int, region: str | None, department: str
     return _checkins(*store_key(), year, quarter, region, department)
 
 
+@st.cache_resource(ttl=600, max_entries=16, show_spinner=False)
+def _growth_grid(db_path: str, version: float, year: int, quarter: int) -> Grid:
+    with Store(db_path).session() as session:
+        return build_grid(session, full_catalog(get_catalog(), load_growth_pack()), shift_quarter(year, quarter, -3),
+                          (year, quarter))
+
+
+def growth_grid(year: int, quarter: int) -> Grid:
+    """The organisation's grid of every KPI (catalog + growth pack) for the four quarters to this one,
+    current targets: the growth phases and risks read it, and the organisation's readiness gate
+    reads its quarter (one scan of the observations for both)."""
+    return _growth_grid(*store_key(), year, quarter)
+
+
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def _growth(db_path: str, version: float, year: int, quarter: int):
     pack = load_growth_pack()
     everything = full_catalog(get_catalog(), pack)
-    with Store(db_path).session() as session:
-        grid = build_grid(session, everything, shift_quarter(year, quarter, -3), (year, quarter))
+    grid = _growth_grid(db_path, version, year, quarter)
     return evaluate_phases(pack, everything, grid), evaluate_risks(pack, everything, grid)
 
 
