@@ -201,3 +201,21 @@ def test_backup_then_restore_into_the_other_kind(pg_server, tmp_path: Path, kind
     assert result.returncode == 0, result.stderr
     quarter = ["scorecard", "--year", "2026", "--quarter", "2", "--format", "json"]
     assert cli("--db", str(target), *quarter).stdout == cli("--db", str(source), *quarter).stdout
+
+
+def test_the_app_says_in_a_second_when_the_server_is_unreachable(monkeypatch):
+    """An unreachable server: the page says so with the server's reason (password hidden), at once,
+    not after the connection pool's timeout."""
+    import time
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("KPIS_DB", "postgresql://kpis:s3cret@127.0.0.1:1/kpis")
+    monkeypatch.chdir(ROOT)
+    started = time.monotonic()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert time.monotonic() - started < 10
+    assert not at.exception
+    shown = " ".join(e.value for e in at.error)
+    assert "Cannot use the PostgreSQL store postgresql://kpis:***@127.0.0.1:1/kpis" in shown
+    assert "Connection refused" in shown and "s3cret" not in shown

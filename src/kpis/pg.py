@@ -385,7 +385,7 @@ class Pool:
         from psycopg_pool import ConnectionPool
 
         self.pool = ConnectionPool(url, min_size=1, max_size=size, kwargs=_connect_kwargs(),
-                                   configure=_configure, open=True, timeout=30, name="kpis")
+                                   configure=_configure, open=True, timeout=10, name="kpis")
 
     @contextmanager
     def connection(self) -> Iterator[PgConnection]:
@@ -408,6 +408,7 @@ _POOLS_GUARD = threading.Lock()
 def pool_for(url: str) -> Pool:
     with _POOLS_GUARD:
         if url not in _POOLS:
+            connect(url).close()  # an unreachable server: its own error now, not a pool timeout later
             _POOLS[url] = Pool(url)
         return _POOLS[url]
 
