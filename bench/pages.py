@@ -165,6 +165,7 @@ def throughput(sessions: int, seconds: float) -> tuple[float, float]:
     stop = time.perf_counter() + seconds
 
     failures: list[BaseException] = []
+    retries: list[int] = []
 
     def work(at) -> None:
         try:
@@ -175,9 +176,19 @@ def throughput(sessions: int, seconds: float) -> tuple[float, float]:
     def _work(at) -> None:
         i = 0
         while time.perf_counter() < stop:
-            change(at, i % 3)  # three scopes: after the first round, cache hits
-            started = time.perf_counter()
-            at.run()
+            try:
+                change(at, i % 3)  # three scopes: after the first round, cache hits
+                started = time.perf_counter()
+                at.run()
+            except KeyError:
+                # AppTest is not thread-safe: now and then one session's widget state goes missing
+                # under another's run (a KeyError on a widget id, never in a served app). Count it,
+                # give that session a fresh AppTest (untimed) and go on; the count is printed.
+                with lock:
+                    retries.append(1)
+                at = _app("dashboard")
+                at.run()
+                continue
             with lock:
                 done.append(time.perf_counter() - started)
             if at.exception:
@@ -193,6 +204,9 @@ def throughput(sessions: int, seconds: float) -> tuple[float, float]:
     elapsed = time.perf_counter() - began
     if failures:
         raise SystemExit(f"throughput with {sessions} sessions: a session failed: {failures[0]!r}")
+    if retries:
+        print(f"  (harness: {len(retries)} rerun(s) lost to AppTest's thread-unsafety were redone on a fresh "
+              "session, not counted)")
     return len(done) / elapsed, statistics.median(done) * 1000 if done else float("nan")
 
 
