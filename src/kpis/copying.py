@@ -44,8 +44,8 @@ def copy_store(source: Store, target: Store, catalog: Catalog | None = None, *, 
     if source.target == target.target:
         raise KpiError("The source and the target are the same store.")
     with source.session() as src:
-        tables = [name for name in src.table_names() if name != "schema_version"]
-        expected = {name: int(src.scalar(f'SELECT count(*) FROM "{name}"')) for name in tables}
+        expected = {name: n for name, n in src.table_counts().items() if name != "schema_version"}
+        tables = list(expected)
         starts = _starts(src)
         with target.new_store() as dst:  # one transaction: all or nothing (PostgreSQL's DDL included)
             create_schema(dst.con, SCHEMA_VERSION, starts)
@@ -54,21 +54,13 @@ def copy_store(source: Store, target: Store, catalog: Catalog | None = None, *, 
                 quoted = ", ".join(f'"{c}"' for c in columns)
                 for rows in src.stream_rows(f'SELECT {quoted} FROM "{table}"', CHUNK):
                     dst.insert_rows(table, columns, rows)
-    report = CopyReport(tables=_counts(target, tables), quarters_checked=0)
-    differ = {name: (expected[name], report.tables.get(name)) for name in tables
-              if expected[name] != report.tables.get(name)}
-    if differ:
-        name, (was, now) = next(iter(differ.items()))
-        raise KpiError(f"The copy in {target.location} is not complete: table {name} has {now:,} rows, "
-                       f"the source {was:,}.")
-    if verify:
-        report = CopyReport(tables=report.tables, quarters_checked=_compare_scorecards(source, target, catalog))
-    return report
-
-
-def _counts(store: Store, tables: list[str]) -> dict[str, int]:
-    with store.session() as session:
-        return {name: int(session.scalar(f'SELECT count(*) FROM "{name}"')) for name in tables}
+    with target.session() as dst:
+        copied = {name: n for name, n in dst.table_counts().items() if name in expected}
+    for name, was in expected.items():
+        if copied.get(name) != was:
+            raise KpiError(f"The copy in {target.location} is not complete: table {name} has "
+                           f"{copied.get(name, 0):,} rows, the source {was:,}.")
+    return CopyReport(tables=copied, quarters_checked=_compare_scorecards(source, target, catalog) if verify else 0)
 
 
 def _compare_scorecards(source: Store, target: Store, catalog: Catalog | None) -> int:
@@ -80,8 +72,7 @@ def _compare_scorecards(source: Store, target: Store, catalog: Catalog | None) -
     results = []
     for store in (source, target):
         with store.session() as session:
-            quarters = [(int(y), int(q)) for y, q in session.con.execute(
-                "SELECT DISTINCT year(period), quarter(period) FROM observations ORDER BY 1, 2").fetchall()]
+            quarters = [(int(r["year"]), int(r["quarter"])) for r in session.rows("data_quarters")]
             cards = {}
             for year, quarter in quarters:
                 grid, cells = quarter_scorecard(session, catalog, year, quarter, Scope(None, None), None)

@@ -129,10 +129,10 @@ _WRITE_LOCKS: dict[str, threading.Lock] = {}
 _WRITE_LOCKS_GUARD = threading.Lock()
 
 
-def _write_lock(path: Path) -> threading.Lock:
-    """One lock per database file per process: DuckDB lets threads append concurrently, so a
-    check-then-write (optimistic concurrency) must not interleave with another thread's."""
-    key = str(path.resolve())
+def _write_lock(key: str) -> threading.Lock:
+    """One lock per store (a file's resolved path, a PostgreSQL URL) per process: DuckDB lets threads
+    append concurrently, so a check-then-write (optimistic concurrency) must not interleave with
+    another thread's."""
     with _WRITE_LOCKS_GUARD:
         return _WRITE_LOCKS.setdefault(key, threading.Lock())
 
@@ -403,12 +403,12 @@ class Store:
         sequence. A DuckDB file: this process's lock (other processes are kept out by DuckDB's own
         file lock). PostgreSQL: an advisory lock every replica and CLI takes, held to the end."""
         if self.url is None:
-            with _write_lock(self.path), self.session() as session:
+            with _write_lock(str(self.path.resolve())), self.session() as session:
                 yield session
             return
         from kpis import pg
 
-        with _write_lock_for(self.url), self.session() as session:
+        with _write_lock(self.url), self.session() as session:
             with self._pg_errors():
                 session.con.raw.execute("SELECT pg_advisory_lock(%s)", [pg.WRITE_LOCK_KEY])
             try:
@@ -538,11 +538,6 @@ _HAS_SCHEMA = ("SELECT count(*) > 0 FROM information_schema.tables "
 _PG_READY: set[str] = set()  # PostgreSQL stores this process has migrated (when it keeps connections)
 
 
-def _write_lock_for(key: str) -> threading.Lock:
-    with _WRITE_LOCKS_GUARD:
-        return _WRITE_LOCKS.setdefault(key, threading.Lock())
-
-
 def _read_manifest(directory: Path) -> dict[str, Any]:
     """backup.json: the schema version and the row count of every table; refused if malformed."""
     try:
@@ -602,7 +597,7 @@ def create_schema(con: Any, version: int, starts: dict[str, int]) -> None:
 
 
 # id sequence -> (table, column)
-SEQUENCES = _SEQUENCES = {"observation_ids": ("observations", "obs_id"),
+SEQUENCES = {"observation_ids": ("observations", "obs_id"),
                           "target_version_ids": ("target_versions", "version_id"),
                           "audit_ids": ("audit_log", "audit_id"), "checkin_ids": ("checkins", "checkin_id")}
 
@@ -610,7 +605,7 @@ SEQUENCES = _SEQUENCES = {"observation_ids": ("observations", "obs_id"),
 def _sequence_starts(con: duckdb.DuckDBPyConnection, directory: Path, expected: dict[str, int]) -> dict[str, int]:
     """Each id sequence starts after the highest id in the backup's data, so new rows never collide."""
     starts = {}
-    for sequence, (table, column) in _SEQUENCES.items():
+    for sequence, (table, column) in SEQUENCES.items():
         file = directory / f"{table}.parquet"
         highest = con.execute(f'SELECT max("{column}") FROM read_parquet(?)', [str(file)]).fetchone()[0] \
             if expected.get(table) and file.is_file() else None
