@@ -297,9 +297,6 @@ class PgConnection:
         with self.raw.cursor() as cursor:
             cursor.executemany(translate(sql), [_bind(row) for row in rows])
 
-    def cursor(self) -> PgConnection:
-        return self
-
     def register(self, name: str, frame: Any, like: str | None = None) -> None:
         """A DataFrame as a temporary table `name` (DuckDB reads it in place; here it is copied).
         Columns take the types of table `like`'s columns of the same name, else the data's."""
