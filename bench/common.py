@@ -84,6 +84,7 @@ def build_store(path: Path, scale: int) -> int:
                 """,
                 [list(catalog.ids), regions, departments],
             )
+            session.refresh_rollup()  # as every write through the library does
         return int(session.scalar("SELECT count(*) FROM observations"))
 
 

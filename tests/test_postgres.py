@@ -100,8 +100,11 @@ def test_demo_gives_the_same_figures_on_both_and_copy_store_goes_both_ways(pg_se
 
     def everything(db):
         with Store(db).session() as session:
-            return {name: sorted(map(repr, session.con.execute(f'SELECT * FROM "{name}"').fetchall()))
-                    for name in session.table_names() if name != "schema_version"}
+            tables = {name: sorted(map(repr, session.con.execute(f'SELECT * FROM "{name}"').fetchall()))
+                      for name in session.table_names() if name != "schema_version"}
+            # the roll-up's stamp is per engine (a count and id on a file, a counter on PostgreSQL)
+            tables["settings"] = [row for row in tables["settings"] if "rollup_stamp" not in row]
+            return tables
 
     original = everything(file)
     assert original["audit_log"] and everything(back) == original

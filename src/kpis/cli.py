@@ -608,7 +608,8 @@ def run(args: argparse.Namespace) -> int:
     if not read_only:
         from kpis.setup import initialise
 
-        loaded = initialise(store, catalog, demo=getattr(args, "demo", False), actor=current_actor())
+        loaded = initialise(store, catalog, demo=getattr(args, "demo", False), actor=current_actor(),
+                            rebuild=args.command == "init")
     if args.command == "init":
         print(f"{store.location}: schema ready" + ("; demo program loaded." if loaded else "."))
         return 0

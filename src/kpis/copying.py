@@ -54,6 +54,7 @@ def copy_store(source: Store, target: Store, catalog: Catalog | None = None, *, 
                 quoted = ", ".join(f'"{c}"' for c in columns)
                 for rows in src.stream_rows(f'SELECT {quoted} FROM "{table}"', CHUNK):
                     dst.insert_rows(table, columns, rows)
+            dst.refresh_rollup()  # rebuilt from the copied observations, stamped for the target's engine
     with target.session() as dst:
         copied = {name: n for name, n in dst.table_counts().items() if name in expected}
     for name, was in expected.items():

@@ -458,7 +458,7 @@ INDEXES = (
 
 
 def _objects_digest() -> str:
-    return hashlib.sha1("\n".join((*FUNCTIONS, *INDEXES, _BUMP)).encode("utf-8")).hexdigest()
+    return hashlib.sha1("\n".join((*FUNCTIONS, *INDEXES, _BUMP, _BUMP_OBSERVATIONS)).encode("utf-8")).hexdigest()
 
 
 def store_objects_current(con: PgConnection) -> bool:
@@ -480,23 +480,40 @@ def install_store_objects(con: PgConnection) -> None:
 
 _BUMP = f"""CREATE OR REPLACE FUNCTION kpis_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN UPDATE {VERSION_TABLE} SET version = version + 1 WHERE id = 1; RETURN NULL; END $$"""
+# row 2 counts writes to the observations alone: the period roll-up's stamp (Session.observations_stamp)
+_BUMP_OBSERVATIONS = f"""CREATE OR REPLACE FUNCTION kpis_bump_observations() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN UPDATE {VERSION_TABLE} SET version = version + 1 WHERE id = 2; RETURN NULL; END $$"""
+
+
+def create_change_counter(con: PgConnection) -> None:
+    """The counter table (row 1: any write; row 2: writes to the observations), without triggers."""
+    con.raw.execute(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (id INTEGER PRIMARY KEY, version BIGINT NOT NULL)")
+    con.raw.execute(f"INSERT INTO {VERSION_TABLE} VALUES (1, 0), (2, 0) ON CONFLICT (id) DO NOTHING")
 
 
 def install_change_counter(con: PgConnection) -> None:
     """A one-row table that every write to a store table bumps (statement triggers, in the writing
     transaction): replicas key their caches on it, so each sees the others' writes on its next rerun."""
     raw = con.raw
-    raw.execute(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (id INTEGER PRIMARY KEY, version BIGINT NOT NULL)")
-    raw.execute(f"INSERT INTO {VERSION_TABLE} VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
+    create_change_counter(con)
     raw.execute(_BUMP)
+    raw.execute(_BUMP_OBSERVATIONS)
     tables = [r[0] for r in raw.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
         "AND table_type = 'BASE TABLE' AND table_name <> %s", [VERSION_TABLE]).fetchall()]
     for table in tables:
         raw.execute(f'CREATE OR REPLACE TRIGGER kpis_bump_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE '
                     f'ON "{table}" FOR EACH STATEMENT EXECUTE FUNCTION kpis_bump_version()')
+    raw.execute("CREATE OR REPLACE TRIGGER kpis_bump_observations AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                "ON observations FOR EACH STATEMENT EXECUTE FUNCTION kpis_bump_observations()")
 
 
 def data_version(con: PgConnection) -> float:
     row = con.raw.execute(f"SELECT version FROM {VERSION_TABLE} WHERE id = 1").fetchone()
     return float(row[0]) if row else 0.0
+
+
+def observations_version(con: PgConnection) -> int:
+    """How many write statements have touched the observations (0 before the counter exists)."""
+    row = con.raw.execute(f"SELECT version FROM {VERSION_TABLE} WHERE id = 2").fetchone()
+    return int(row[0]) if row else 0

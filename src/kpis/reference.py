@@ -242,9 +242,14 @@ def rename(store: Store, actor: Actor, kind: str, old: str, new: str) -> dict[st
                 raise ValidationError.keyed("error.merge_conflict", kind=Reason(f"kind.{kind}"), old=old, new=new,
                                             tables=", ".join(conflicts))
         moved = {}
+        rolled = session.rollup_ready()
         for table, column in _USES[kind]:
             moved[f"{table}.{column}"] = int(session.con.execute(
                 f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [new, old]).fetchone()[0])
+        if "observations.region" in moved and rolled:  # the periods the region's rows are in
+            session.refresh_rollup("SELECT kpi_id, period FROM observations WHERE region = ?", [new])
+        elif any(name.startswith("observations.") for name in moved):  # rare: rebuilt in full, restamped
+            session.refresh_rollup()
         table = _TABLES[kind]
         if merging:
             session.con.execute(f"DELETE FROM {table} WHERE name = ?", [old])

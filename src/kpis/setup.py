@@ -35,11 +35,18 @@ __all__ = ["DEMO_TARGETS_SET_AT", "initialise"]
 DEMO_TARGETS_SET_AT = datetime(2024, 12, 16, 9, 0)
 
 
-def initialise(store: Store, catalog: Catalog, *, demo: bool = False, actor: str = "system") -> bool:
+def initialise(store: Store, catalog: Catalog, *, demo: bool = False, actor: str = "system",
+               rebuild: bool = False) -> bool:
     """Migrate the schema and sync the catalog (idempotent). With `demo`, load the demo program
-    if the store has no observations yet. Returns True when the demo was loaded."""
+    if the store has no observations yet. With `rebuild`, the period roll-up is rebuilt in full
+    (observations edited with SQL outside this program); else only when it is stale.
+    Returns True when the demo was loaded."""
     with store.write_session() as session:
         session.sync_catalog(full_catalog(catalog, load_growth_pack()))
+        if rebuild:
+            session.refresh_rollup()
+        else:
+            session.ensure_rollup()
         _seed_scenarios(session, actor)
         if not demo or session.scalar("SELECT count(*) FROM observations"):
             return False

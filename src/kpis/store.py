@@ -29,6 +29,14 @@ SQL_DIR = Path(__file__).with_name("sql")
 MIGRATIONS = tuple(sorted((SQL_DIR / "migrations").glob("*.sql")))
 SCHEMA_VERSION = len(MIGRATIONS)
 
+ROLLUP_STAMP = "rollup_stamp"  # settings key: the observations_stamp() period_rollup was built from
+_ROLLUP_INSERT = (
+    "INSERT INTO period_rollup (kpi_id, period, region, has_department, v_sum, n, v_max, v_min, last_loaded) "
+    "SELECT o.kpi_id, o.period, o.region, o.department IS NOT NULL, "
+    "sum(TRY_CAST(o.value AS DECIMAL(38, 10))), count(o.value), max(o.value), min(o.value), max(o.loaded_at) "
+    "FROM observations AS o {join} "
+    "GROUP BY o.kpi_id, o.period, o.region, o.department IS NOT NULL"
+)
 _TARGET_KEY = (
     "t.kpi_id = i.kpi_id AND t.year = i.year AND t.quarter = i.quarter "
     "AND t.region IS NOT DISTINCT FROM i.region AND t.department IS NOT DISTINCT FROM i.department"
@@ -356,6 +364,8 @@ class Store:
                     session.migrate()
                     if before < SCHEMA_VERSION or not pg.store_objects_current(con):
                         pg.install_store_objects(con)
+                    if before < SCHEMA_VERSION:
+                        session.ensure_rollup()
                 finally:
                     con.raw.execute("SELECT pg_advisory_unlock(%s)", [pg.WRITE_LOCK_KEY])
                 if _LINGER[0] > 0:
@@ -471,8 +481,8 @@ class Store:
             detail = str(exc) if isinstance(exc, KpiError) else str(exc).splitlines()[0][:300]
             raise KpiError(f"Cannot restore from {directory}: {detail}") from None
         con.close()
-        with self.session():  # brings a backup from an older version up to date
-            pass
+        with self.session() as session:  # brings a backup from an older version up to date
+            session.ensure_rollup()
         return counts
 
     @contextmanager
@@ -503,6 +513,9 @@ class Store:
                 session = Session(con)
                 con.execute("BEGIN TRANSACTION")
                 session._depth = 1
+                if self.url is not None:  # what the caller's period roll-up needs (the rest comes after the data)
+                    pg.install_functions(con)
+                    pg.create_change_counter(con)
                 yield session
                 if self.url is not None:
                     pg.install_store_objects(con)
@@ -672,6 +685,14 @@ class Session:
                 )
                 self.con.execute(script.read_text(encoding="utf-8"))
                 self.con.execute("INSERT INTO schema_version VALUES (?, ?)", [number, utc_now()])
+        if current < SCHEMA_VERSION and isinstance(self.con, duckdb.DuckDBPyConnection):
+            self.ensure_rollup()  # PostgreSQL: after its functions are installed (Store._pg_session)
+
+    def ensure_rollup(self) -> None:
+        """Build period_rollup in full if it does not match the observations (a new or upgraded store,
+        or observations changed by SQL outside this program)."""
+        if not self.rollup_ready():
+            self.refresh_rollup()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -706,8 +727,8 @@ class Session:
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
-        row = self.con.execute(sql, params or []).fetchone()
-        return None if row is None else row[0]
+        rows = self.con.execute(sql, params or []).fetchall()  # fetched to the end: DuckDB 2 refuses a
+        return rows[0][0] if rows else None                    # register() while a result is unfinished
 
     def table_counts(self) -> dict[str, int]:
         return {name: int(self.scalar(f'SELECT count(*) FROM "{name}"')) for name in self.table_names()}
@@ -745,6 +766,44 @@ class Session:
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         value = self.scalar("SELECT value FROM settings WHERE key = ?", [key])
         return default if value is None else value
+
+    # -- the period roll-up (derived from the observations; sql/migrations/011) ---------------
+    def observations_stamp(self) -> str:
+        """Changes whenever the observations change. DuckDB: their count and highest id (read from
+        the table's statistics, under a millisecond at 10 M rows; ids only grow, so an insert, a
+        delete or an upsert always moves one of them). PostgreSQL: a counter that a statement
+        trigger on the table bumps (kpis.pg)."""
+        if isinstance(self.con, duckdb.DuckDBPyConnection):
+            count, highest = self.con.execute("SELECT count(*), max(obs_id) FROM observations").fetchall()[0]
+            return f"{count}:{highest}"
+        from kpis import pg
+
+        return f"v{pg.observations_version(self.con)}"
+
+    def rollup_ready(self) -> bool:
+        """period_rollup was built from the observations as they are now (so reads may use it)."""
+        return self.get_setting(ROLLUP_STAMP) == self.observations_stamp()
+
+    def refresh_rollup(self, touched: str | None = None, params: list[Any] | None = None) -> None:
+        """Rebuild period_rollup for the (kpi_id, period) pairs that the SELECT `touched` lists (from
+        this library; values bound as `params`), or entirely (None), and stamp it. Call it in the
+        transaction that changed the observations, with `touched` only if rollup_ready() was true
+        before the change (else a partial rebuild would stamp rows it did not rebuild)."""
+        with self.transaction():
+            if touched is None:
+                self.con.execute("DELETE FROM period_rollup")
+                self.con.execute(_ROLLUP_INSERT.format(join=""))
+            else:
+                self.con.execute("CREATE TEMP TABLE rollup_pairs AS SELECT DISTINCT kpi_id, period "
+                                 f"FROM ({touched}) AS t", params or [])
+                try:
+                    self.con.execute("DELETE FROM period_rollup AS r USING rollup_pairs AS t "
+                                     "WHERE r.kpi_id = t.kpi_id AND r.period = t.period")
+                    self.con.execute(_ROLLUP_INSERT.format(
+                        join="JOIN rollup_pairs AS t ON o.kpi_id = t.kpi_id AND o.period = t.period"))
+                finally:
+                    self.con.execute("DROP TABLE IF EXISTS rollup_pairs")
+            self.set_setting(ROLLUP_STAMP, self.observations_stamp())
 
     # -- writes -----------------------------------------------------------------------------
     def _register(self, name: str, frame: pd.DataFrame, *, like: str) -> None:
@@ -785,6 +844,7 @@ class Session:
         selected = ", ".join(keys + values + tuple(stamp_values[v] for v in stamps.values()))
         params = {"now": utc_now(), "actor": actor, "channel": channel, "entity": entity}
         with self.transaction():
+            rolled = table == "observations" and self.rollup_ready()
             self._register("incoming_rows", incoming, like=table)
             try:
                 self.con.execute(
@@ -806,6 +866,8 @@ class Session:
                         FROM changed_rows""",
                     params,
                 )
+                if table == "observations" and count:
+                    self.refresh_rollup("SELECT kpi_id, period FROM changed_rows" if rolled else None)
             finally:
                 self.con.execute("DROP TABLE IF EXISTS changed_rows")
                 self.con.unregister("incoming_rows")
@@ -924,6 +986,9 @@ class Session:
         each is kept in deleted_observations and gets an audit row. Returns how many went."""
         now = utc_now()
         with self.transaction():
+            rolled = self.rollup_ready()
+            self.con.execute(f"CREATE TEMP TABLE deleted_pairs AS SELECT DISTINCT kpi_id, period FROM observations "
+                             f"WHERE {where}", params)
             self.con.execute(
                 f"""INSERT INTO deleted_observations
                     SELECT obs_id, kpi_id, period, region, department, value, source, loaded_at, ?, ?, ?
@@ -936,6 +1001,9 @@ class Session:
                            kpi_id, json_object('value', "value", 'source', source), NULL, ?
                     FROM observations WHERE {where}""", [now, actor, channel, reason, *params]).fetchone()[0]
             self.con.execute(f"DELETE FROM observations WHERE {where}", params)
+            if count:
+                self.refresh_rollup("SELECT kpi_id, period FROM deleted_pairs" if rolled else None)
+            self.con.execute("DROP TABLE deleted_pairs")
         return int(count)
 
     def freeze_quarter(self, year: int, quarter: int, *, actor: str, channel: str, note: str | None) -> None:

@@ -7,22 +7,37 @@
 -- rows in (the same data always gives the same digits; a restored backup reproduces it exactly).
 -- Inputs are bounded to 1e15 (records.MAX_MAGNITUDE); TRY_CAST keeps pages working on a store written
 -- before that bound (such a value counts as missing instead of failing the query for every user).
-WITH scoped AS (
-    SELECT o.kpi_id, o.period, o.value,
+-- $rolled (period_rollup matches the observations): a scope without a department reads the per-period
+-- totals of period_rollup instead of the observations; the same exact sums, counts and extremes, so
+-- the same digits. Only one branch of `totals` runs: the other's condition is false once bound.
+WITH totals AS (
+    SELECT o.kpi_id, o.period,
            (CASE WHEN $region IS NULL AND o.region IS NOT NULL THEN 1 ELSE 0 END)
-         + (CASE WHEN $department IS NULL AND o.department IS NOT NULL THEN 2 ELSE 0 END) AS depth
+         + (CASE WHEN $department IS NULL AND o.department IS NOT NULL THEN 2 ELSE 0 END) AS depth,
+           TRY_CAST(o.value AS DECIMAL(38, 10)) AS v_sum, 1 AS n, o.value AS v_max, o.value AS v_min
     FROM observations AS o
-    WHERE o.period BETWEEN $start AND $end
+    WHERE NOT ($rolled AND $department IS NULL)
+      AND o.period BETWEEN $start AND $end
       AND ($region IS NULL OR o.region = $region)
       AND ($department IS NULL OR o.department = $department)
       AND ($kpi IS NULL OR o.kpi_id = $kpi)
+    UNION ALL
+    SELECT r.kpi_id, r.period,
+           (CASE WHEN $region IS NULL AND r.region IS NOT NULL THEN 1 ELSE 0 END)
+         + (CASE WHEN r.has_department THEN 2 ELSE 0 END) AS depth,
+           r.v_sum, r.n, r.v_max, r.v_min
+    FROM period_rollup AS r
+    WHERE $rolled AND $department IS NULL
+      AND r.period BETWEEN $start AND $end
+      AND ($region IS NULL OR r.region = $region)
+      AND ($kpi IS NULL OR r.kpi_id = $kpi)
 ),
 by_depth AS (
     SELECT kpi_id, period, depth,
-           sum(TRY_CAST(value AS DECIMAL(38, 10)))::DOUBLE AS v_sum,
-           (sum(TRY_CAST(value AS DECIMAL(38, 10))) / count(value))::DOUBLE AS v_mean,
-           max(value) AS v_max, min(value) AS v_min
-    FROM scoped
+           sum(v_sum)::DOUBLE AS v_sum,
+           (sum(v_sum) / sum(n)::BIGINT)::DOUBLE AS v_mean,
+           max(v_max) AS v_max, min(v_min) AS v_min
+    FROM totals
     GROUP BY kpi_id, period, depth
 ),
 per_period AS (  -- the shallowest level per period (a subquery, not QUALIFY: the PostgreSQL store runs this too)

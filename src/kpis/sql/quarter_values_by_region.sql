@@ -8,19 +8,29 @@
 -- rows in (the same data always gives the same digits; a restored backup reproduces it exactly).
 -- Inputs are bounded to 1e15 (records.MAX_MAGNITUDE); TRY_CAST keeps pages working on a store written
 -- before that bound (such a value counts as missing instead of failing the query for every user).
-WITH scoped AS (
-    SELECT o.region, o.kpi_id, o.period, o.value,
-           CASE WHEN o.department IS NOT NULL THEN 2 ELSE 0 END AS depth
+WITH totals AS (  -- $rolled: per-period totals from period_rollup (see quarter_values.sql)
+    SELECT o.region, o.kpi_id, o.period,
+           CASE WHEN o.department IS NOT NULL THEN 2 ELSE 0 END AS depth,
+           TRY_CAST(o.value AS DECIMAL(38, 10)) AS v_sum, 1 AS n, o.value AS v_max, o.value AS v_min
     FROM observations AS o
-    WHERE o.period BETWEEN $start AND $end
+    WHERE NOT $rolled
+      AND o.period BETWEEN $start AND $end
       AND o.region IS NOT NULL
+    UNION ALL
+    SELECT r.region, r.kpi_id, r.period,
+           CASE WHEN r.has_department THEN 2 ELSE 0 END AS depth,
+           r.v_sum, r.n, r.v_max, r.v_min
+    FROM period_rollup AS r
+    WHERE $rolled
+      AND r.period BETWEEN $start AND $end
+      AND r.region IS NOT NULL
 ),
 by_depth AS (
     SELECT region, kpi_id, period, depth,
-           sum(TRY_CAST(value AS DECIMAL(38, 10)))::DOUBLE AS v_sum,
-           (sum(TRY_CAST(value AS DECIMAL(38, 10))) / count(value))::DOUBLE AS v_mean,
-           max(value) AS v_max, min(value) AS v_min
-    FROM scoped
+           sum(v_sum)::DOUBLE AS v_sum,
+           (sum(v_sum) / sum(n)::BIGINT)::DOUBLE AS v_mean,
+           max(v_max) AS v_max, min(v_min) AS v_min
+    FROM totals
     GROUP BY region, kpi_id, period, depth
 ),
 per_period AS (  -- the shallowest level per period (a subquery, not QUALIFY: the PostgreSQL store runs this too)
