@@ -95,7 +95,8 @@ def test_rollup_reads_give_the_observations_digits_on_random_data_at_every_scope
 
 def test_rollup_is_small_next_to_the_observations(filled: Store):
     with filled.session() as session:
-        assert session.scalar("SELECT count(*) FROM period_rollup") < session.scalar("SELECT count(*) FROM observations")
+        rolled, observed = (session.scalar(f"SELECT count(*) FROM {t}") for t in ("period_rollup", "observations"))
+        assert rolled < observed
 
 
 def test_rollup_follows_an_upsert_that_changes_values(filled: Store):
@@ -144,9 +145,8 @@ def test_observations_changed_outside_the_program_are_read_from_the_table_until_
 
 
 def test_init_rebuilds_the_rollup_after_an_update_by_sql(filled: Store, tmp_path: Path):
-    with filled.session() as session:
-        with session.transaction():
-            session.con.execute("UPDATE observations SET value = value + 1 WHERE kpi_id = 'new_users'")
+    with filled.session() as session, session.transaction():
+        session.con.execute("UPDATE observations SET value = value + 1 WHERE kpi_id = 'new_users'")
     result = subprocess.run([sys.executable, "-m", "kpis", "--db", str(filled.target), "init"],
                             capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -164,12 +164,11 @@ def test_an_imported_file_keeps_the_rollup(filled: Store, tmp_path: Path):
 
 
 def test_an_upgraded_store_gets_its_rollup_built(filled: Store, engine: str):
-    with filled.session() as session:
-        with session.transaction():
-            session.con.execute("DELETE FROM period_rollup")
-            session.con.execute("DELETE FROM settings WHERE key = 'rollup_stamp'")
-            session.con.execute("DELETE FROM schema_version WHERE version = 11")
-            session.con.execute("DROP TABLE period_rollup")
+    with filled.session() as session, session.transaction():
+        session.con.execute("DELETE FROM period_rollup")
+        session.con.execute("DELETE FROM settings WHERE key = 'rollup_stamp'")
+        session.con.execute("DELETE FROM schema_version WHERE version = 11")
+        session.con.execute("DROP TABLE period_rollup")
     if engine == "postgres":
         from kpis import store as store_module
 

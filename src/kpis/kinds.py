@@ -3,7 +3,8 @@ that stands for the whole organisation."""
 
 from __future__ import annotations
 
-__all__ = ["IMPORT_KINDS", "ORGANISATION_UNIT"]
+__all__ = ["IMPORT_KINDS", "ORGANISATION_UNIT", "URL_SCHEMES"]
 
 IMPORT_KINDS = ("observations", "targets", "maturity", "value", "investments", "use-cases")
 ORGANISATION_UNIT = "Organisation"  # reference data names it for people ("Organización")
+URL_SCHEMES = ("postgresql://", "postgres://")  # a --db / KPIS_DB value naming a PostgreSQL store

@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from kpis.kinds import URL_SCHEMES
+
 __all__ = ["PgConnection", "connect", "is_url", "redact", "translate"]
 
-URL_SCHEMES = ("postgresql://", "postgres://")
 # One key for this program's advisory lock: writers on every replica take it, so a check-then-write
 # (optimistic concurrency, an import's replace) never interleaves with another process's.
 WRITE_LOCK_KEY = 0x4B504953  # "KPIS"

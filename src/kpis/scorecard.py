@@ -125,7 +125,7 @@ def quarter_values(session: Session, first: Quarter, last: Quarter, scope: Scope
     rows = session.rows(
         "quarter_values",
         start=quarter_start(*first), end=quarter_end(*last),
-        region=scope.region, department=scope.department, kpi=None, rolled=session.rollup_ready(),
+        region=scope.region, department=scope.department, kpi=None,
     )
     return {
         (row["kpi_id"], int(row["year"]), int(row["quarter"])): {
@@ -307,8 +307,7 @@ def region_grids(session: Session, catalog: Catalog, first: Quarter, last: Quart
                  as_of: datetime | None = None) -> dict[str, Grid]:
     """build_grid for each region's scope, with every region's quarter values read by one grouped
     query (sql/quarter_values_by_region.sql) instead of one scan of the observations per region."""
-    rows = session.rows("quarter_values_by_region", start=quarter_start(*first), end=quarter_end(*last),
-                        rolled=session.rollup_ready())
+    rows = session.rows("quarter_values_by_region", start=quarter_start(*first), end=quarter_end(*last))
     by_region: dict[str, dict[tuple[str, int, int], dict]] = {name: {} for name in regions}
     for row in rows:
         if row["region"] in by_region:

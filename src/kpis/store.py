@@ -19,6 +19,7 @@ import duckdb
 
 from kpis.catalog import Catalog
 from kpis.errors import ConflictError, KpiError, SchemaVersionError, StoreBusyError
+from kpis.kinds import URL_SCHEMES
 
 if TYPE_CHECKING:  # pandas loads only where a DataFrame is made (a CLI report does not need it)
     import pandas as pd
@@ -235,12 +236,15 @@ class Store:
         kpis.pg). `read_only`: sessions never write (the CLI's reporting commands); the store must
         be at this program's schema version, and if `catalog` differs from the one stored, its rules
         are used for the session without touching the store."""
-        from kpis.pg import is_url, redact
-
-        self.url = str(path) if is_url(path) else None
+        self.url = str(path) if isinstance(path, str) and path.startswith(URL_SCHEMES) else None
         self.path = Path(path) if self.url is None else None
         self.target = self.url or str(self.path)  # what reopens it (a cache key in the app)
-        self.location = redact(self.url) if self.url else str(self.path)  # for messages: never a password
+        if self.url is not None:
+            from kpis.pg import redact
+
+            self.location = redact(self.url)  # for messages: never a password
+        else:
+            self.location = str(self.path)
         self.busy_timeout = busy_timeout
         self.read_only = read_only
         self.catalog = catalog
@@ -717,14 +721,22 @@ class Session:
 
     # -- reads ------------------------------------------------------------------------------
     def query(self, name: str, **params: Any) -> pd.DataFrame:
-        """Run sql/<name>.sql with `$param` placeholders bound from keyword arguments."""
-        return self.con.execute(_sql(name), params).df()
+        """Run sql/<name>.sql with `$param` placeholders bound from keyword arguments (`$rolled`, in
+        the queries that can read period_rollup, is bound to rollup_ready() unless given)."""
+        sql = _sql(name)
+        return self.con.execute(sql, self._with_rolled(sql, params)).df()
 
     def rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Run sql/<name>.sql and return plain dicts (cheaper than a DataFrame for small results)."""
-        cursor = self.con.execute(_sql(name), params)
+        sql = _sql(name)
+        cursor = self.con.execute(sql, self._with_rolled(sql, params))
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def _with_rolled(self, sql: str, params: dict[str, Any]) -> dict[str, Any]:
+        if "$rolled" in sql and "rolled" not in params:
+            return {**params, "rolled": self.rollup_ready()}
+        return params
 
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
         rows = self.con.execute(sql, params or []).fetchall()  # fetched to the end: DuckDB 2 refuses a
