@@ -3,8 +3,13 @@ that stands for the whole organisation."""
 
 from __future__ import annotations
 
-__all__ = ["IMPORT_KINDS", "ORGANISATION_UNIT", "URL_SCHEMES"]
+__all__ = ["IMPORT_KINDS", "ORGANISATION_UNIT", "URL_SCHEMES", "is_url"]
 
 IMPORT_KINDS = ("observations", "targets", "maturity", "value", "investments", "use-cases")
 ORGANISATION_UNIT = "Organisation"  # reference data names it for people ("Organización")
 URL_SCHEMES = ("postgresql://", "postgres://")  # a --db / KPIS_DB value naming a PostgreSQL store
+
+
+def is_url(target: object) -> bool:
+    """`target` names a PostgreSQL store (else it is a DuckDB file path)."""
+    return isinstance(target, str) and target.startswith(URL_SCHEMES)

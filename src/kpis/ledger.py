@@ -126,6 +126,6 @@ def models_in_production(session: Session, catalog: Catalog) -> float | None:
     first, last = quarters[-1], quarters[0]
     rows = session.rows("quarter_values", start=quarter_start(first["year"], first["quarter"]),
                         end=quarter_end(last["year"], last["quarter"]), region=None, department=None,
-                        kpi="models_in_production")  # one KPI's rows
+                        kpi="models_in_production")  # one KPI's rows, not every KPI's
     values = [(r["year"], r["quarter"], r["actual"]) for r in rows]
     return max(values)[2] if values else None

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from kpis.kinds import URL_SCHEMES
+from kpis.kinds import is_url
 
 __all__ = ["PgConnection", "connect", "is_url", "redact", "translate"]
 
@@ -36,10 +36,6 @@ __all__ = ["PgConnection", "connect", "is_url", "redact", "translate"]
 # (optimistic concurrency, an import's replace) never interleaves with another process's.
 WRITE_LOCK_KEY = 0x4B504953  # "KPIS"
 VERSION_TABLE = "kpis_data_version"
-
-
-def is_url(target: object) -> bool:
-    return isinstance(target, str) and target.startswith(URL_SCHEMES)
 
 
 def redact(url: str) -> str:

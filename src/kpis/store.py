@@ -19,7 +19,7 @@ import duckdb
 
 from kpis.catalog import Catalog
 from kpis.errors import ConflictError, KpiError, SchemaVersionError, StoreBusyError
-from kpis.kinds import URL_SCHEMES
+from kpis.kinds import is_url
 
 if TYPE_CHECKING:  # pandas loads only where a DataFrame is made (a CLI report does not need it)
     import pandas as pd
@@ -236,7 +236,7 @@ class Store:
         kpis.pg). `read_only`: sessions never write (the CLI's reporting commands); the store must
         be at this program's schema version, and if `catalog` differs from the one stored, its rules
         are used for the session without touching the store."""
-        self.url = str(path) if isinstance(path, str) and path.startswith(URL_SCHEMES) else None
+        self.url = str(path) if is_url(path) else None
         self.path = Path(path) if self.url is None else None
         self.target = self.url or str(self.path)  # what reopens it (a cache key in the app)
         if self.url is not None:
