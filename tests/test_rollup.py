@@ -106,6 +106,18 @@ def test_rollup_follows_an_upsert_that_changes_values(filled: Store):
     assert_rollup_current(filled)
 
 
+def test_a_write_that_changes_nothing_leaves_the_rollup_current(filled: Store):
+    """Re-importing the same rows, or deleting none, still runs statements on the table (on
+    PostgreSQL they fire its trigger): the roll-up must stay current, not fall back to scans."""
+    with filled.session() as session:
+        assert session.upsert_observations(_random_rows(7, 400), actor="tester", channel="test") == 0
+        assert session.rollup_ready()
+        assert session.delete_observations("region = ?", ["Atlantis"], actor="tester", channel="test",
+                                           reason="test") == 0
+        assert session.rollup_ready()
+    assert_rollup_current(filled)
+
+
 def test_rollup_follows_deletes(filled: Store):
     with filled.session() as session:
         removed = session.delete_observations("region = ? AND kpi_id = ?", ["Mexico", "new_users"], actor="tester",

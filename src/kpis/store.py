@@ -878,7 +878,7 @@ class Session:
                         FROM changed_rows""",
                     params,
                 )
-                if table == "observations" and count:
+                if table == "observations":  # even with no rows changed: PostgreSQL's trigger has fired
                     self.refresh_rollup("SELECT kpi_id, period FROM changed_rows" if rolled else None)
             finally:
                 self.con.execute("DROP TABLE IF EXISTS changed_rows")
@@ -1013,8 +1013,7 @@ class Session:
                            kpi_id, json_object('value', "value", 'source', source), NULL, ?
                     FROM observations WHERE {where}""", [now, actor, channel, reason, *params]).fetchone()[0]
             self.con.execute(f"DELETE FROM observations WHERE {where}", params)
-            if count:
-                self.refresh_rollup("SELECT kpi_id, period FROM deleted_pairs" if rolled else None)
+            self.refresh_rollup("SELECT kpi_id, period FROM deleted_pairs" if rolled else None)  # even for none
             self.con.execute("DROP TABLE deleted_pairs")
         return int(count)
 
