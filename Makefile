@@ -38,8 +38,10 @@ PG_SKIP = --ignore=tests/test_browser.py --ignore=tests/test_spark.py --ignore=t
 run: install
 	$(PYTHON) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
+# ruff, then deptry: every package the code imports is in requirements*.txt (and every pin is used)
 lint:
 	$(PYTHON) -m ruff check .
+	$(PYTHON) -m deptry .
 
 test: install-dev chromium postgresql lint
 	$(PYTHON) -m pytest -q

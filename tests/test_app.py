@@ -133,11 +133,11 @@ def test_reporting_currency_applies_to_money_kpis(app: AppTest):
     assert "Revenue attributed to AI" in html and "MXN " not in html
 
 
-def test_missing_fx_rate_shows_a_warning_and_recorded_amounts(app: AppTest, demo_store):
+def test_missing_fx_rate_is_the_named_error_and_no_amount_in_another_currency(app: AppTest, demo_store):
     with demo_store.write_session() as session:
         session.con.execute("DELETE FROM fx_rates WHERE quote = 'COP'")
     app.query_params["cur"] = "COP"
     app.run()
-    assert not app.exception and not app.error
-    assert any("No exchange rate from" in w.value and "to COP" in w.value for w in app.warning)
-    assert "MXN " in _markdown(app) and "COP " not in _markdown(app)
+    assert not app.exception
+    assert any("No exchange rate from" in e.value and "to COP" in e.value for e in app.error)
+    assert "MXN " not in _markdown(app) and "COP " not in _markdown(app)

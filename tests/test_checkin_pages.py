@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 from kpis.checkins import add_checkin, latest_checkins
@@ -45,8 +47,9 @@ def test_dashboard_card_shows_the_latest_checkin_and_the_forecast_in_spanish(dem
     # the popover explains the method and that it is not an actual
     shown = html.replace("\\", "")  # as rendered: Markdown escapes removed
     assert "Es un pronóstico, no un dato real." in shown and "confianza baja" in shown
-    chart = at.get("plotly_chart")[0].proto.spec
-    assert "Pronóstico (ritmo actual)" in chart and '"dash":"dot"' in chart.replace(" ", "")
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)  # parsed: the serialiser may escape "ó"
+    forecast = [trace for trace in chart["data"] if trace.get("name") == "Pronóstico (ritmo actual)"]
+    assert forecast and forecast[0]["line"]["dash"] == "dot"
 
 
 def test_checkin_form_records_and_lists_history(demo_store, catalog, monkeypatch):

@@ -21,7 +21,7 @@ from kpis.catalog import load_catalog
 from kpis.deck import build_deck
 from kpis.formatting import format_percent, format_value
 from kpis.ledger import realised_on
-from kpis.scorecard import quarter_scorecard
+from kpis.report import build_report
 from kpis.store import Store
 from kpis.tables import to_xlsx_bytes
 from tests.conftest import ROOT
@@ -85,7 +85,8 @@ def _latest(db: Path) -> tuple[int, int]:
 def _grid(db: Path):
     year, quarter = _latest(db)
     with Store(db).session() as session:
-        return quarter_scorecard(session, CATALOG, year, quarter)
+        report = build_report(session, CATALOG, year, quarter)
+    return report.grid, list(report.cells)
 
 
 def test_cli_json_equals_the_grid(store_path):
@@ -142,7 +143,7 @@ def test_realised_roi_is_one_figure_on_dashboard_cli_and_value_page(store_path, 
         real = realised_on(session)
     year, quarter = (real.on.year, (real.on.month - 1) // 3 + 1)
     with Store(store_path).session() as session:
-        _, cells = quarter_scorecard(session, CATALOG, year, quarter)
+        cells = list(build_report(session, CATALOG, year, quarter).cells)
     roi = next(c for c in cells if c.kpi.id == "roi_pct")
     assert roi.actual == pytest.approx(real.net_roi_pct)
     value = json.loads(kpis("value", "--format", "json", db=store_path).stdout)
@@ -171,7 +172,7 @@ def test_innovation_page_and_dashboard_show_the_same_success_rate(tmp_path, monk
     last = max(r["entered"] for r in cases)
     year, quarter = last.year, (last.month - 1) // 3 + 1
     with Store(db).session() as session:
-        _, cells = quarter_scorecard(session, CATALOG, year, quarter)
+        cells = list(build_report(session, CATALOG, year, quarter).cells)
     cell = next(c for c in cells if c.kpi.id == "use_case_success_rate_pct")
     monkeypatch.setenv("KPIS_DB", str(db))
     monkeypatch.chdir(ROOT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -13,7 +13,6 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpis.catalog import Catalog, Kpi
-from kpis.changes import Changes, what_changed
 from kpis.charts import (
     INK,
     MUTED,
@@ -27,25 +26,23 @@ from kpis.charts import (
     trend_figure,
     value_streams_figure,
 )
-from kpis.checkins import Checkin, latest_checkins
 from kpis.errors import KpiError
 from kpis.escaping import html_text
 from kpis.explain import FORECAST_ICONS
+from kpis.formatting import format_day
 from kpis.fx import FxError
 from kpis.i18n import t
-from kpis.innovation import HORIZON_MIX, UseCase, funnel, horizon_mix, launches_by_quarter, load_use_cases
-from kpis.ledger import fx_table, load_ledgers
+from kpis.innovation import HORIZON_MIX, UseCase
+from kpis.ledger import load_ledgers
 from kpis.maturity import Maturity
-from kpis.packs import load_checklists
-from kpis.periods import shift_quarter
-from kpis.readiness import ORGANISATION, ChecklistResult, Gate, evaluate_checklists, maturity_for
-from kpis.reference import label, load_names, scope_label, spanish_names
-from kpis.scorecard import Cell, Grid, Scope, build_grid, convert_grid, region_grids, scorecard_records
+from kpis.readiness import ChecklistResult
+from kpis.reference import label, scope_label
+from kpis.report import QuarterReport, build_report, status_word
+from kpis.scorecard import Cell, Scope, scorecard_records
 from kpis.status import STATUS_ICONS
 from kpis.store import Session
 from kpis.valuation import value_summary
 from kpis.value import STREAMS, Simulation, ValueSummary, simulate
-from kpis.verdict import verdict, verdict_text
 
 __all__ = ["BoardData", "ExportItem", "board_figure", "chart_ids", "framed_figure", "gather", "render_chart",
            "render_table", "status_word", "table_ids"]
@@ -53,26 +50,54 @@ __all__ = ["BoardData", "ExportItem", "board_figure", "chart_ids", "framed_figur
 
 @dataclass(frozen=True)
 class BoardData:
-    """One quarter in one scope, in one language."""
+    """One quarter's report (kpis.report) in one language, with the value projection the deck adds."""
 
-    year: int
-    quarter: int
-    scope: Scope
+    report: QuarterReport
     lang: str
-    grid: Grid
-    cells: list[Cell]
-    changes: Changes
-    as_of: date | None
-    value: ValueSummary | None
-    simulation: Simulation | None
-    maturities: list[Maturity]
-    checklists: list[ChecklistResult]
-    gate: Gate
-    use_cases: list[UseCase] = field(default_factory=list)
-    region_grids: dict[str, Grid] = field(default_factory=dict)
-    verdict: str = ""  # the dashboard's first line (kpis.verdict), the executive summary's headline
-    names: dict[str, dict[str, str]] = field(default_factory=dict)  # reference data's Spanish names
-    checkins: dict[str, Checkin] = field(default_factory=dict)  # the latest per KPI, this quarter and scope
+    value: ValueSummary | None = None  # realised figures replaced by the report's (at its cut-off)
+    simulation: Simulation | None = None
+
+    year = property(lambda self: self.report.year)
+    quarter = property(lambda self: self.report.quarter)
+    scope = property(lambda self: self.report.scope)
+    grid = property(lambda self: self.report.grid)
+    changes = property(lambda self: self.report.changes)
+    gate = property(lambda self: self.report.gate)
+    checkins = property(lambda self: self.report.checkins)
+    names = property(lambda self: self.report.names)
+    region_grids = property(lambda self: self.report.regions)
+
+    @property
+    def cells(self) -> list[Cell]:
+        return list(self.report.cells)
+
+    @property
+    def as_of(self) -> date:
+        """The day the report runs to: the quarter's last day, or the day its data runs to."""
+        return self.report.cutoff
+
+    @property
+    def maturities(self) -> list[Maturity]:
+        return list(self.report.maturities)
+
+    @property
+    def checklists(self) -> list[ChecklistResult]:
+        return list(self.report.checklists)
+
+    @property
+    def use_cases(self) -> list[UseCase]:
+        return [] if self.report.innovation is None else list(self.report.innovation.cases)
+
+    @property
+    def verdict(self) -> str:
+        """The dashboard's first line (kpis.verdict), the executive summary's headline."""
+        return self.report.verdict_text(self.lang)
+
+    @property
+    def horizons(self) -> dict[str, tuple[int, float]]:
+        """Active use cases per horizon and their share (%), at the report's cut-off."""
+        found = () if self.report.innovation is None else self.report.innovation.horizons
+        return {horizon: (count, share) for horizon, count, share in found}
 
     @property
     def cells_by_id(self) -> dict[str, Cell]:
@@ -84,44 +109,34 @@ class BoardData:
 
     @property
     def scope_text(self) -> str:
-        return f"{self.year}-Q{self.quarter} · " + scope_label(self.scope.region, self.scope.department, self.lang,
-                                                                self.names)
+        return f"{self.report.when(self.lang)} · " + scope_label(self.scope.region, self.scope.department, self.lang,
+                                                                 self.names)
 
     @property
     def unit(self) -> str:
-        return self.scope.region or self.scope.department or ORGANISATION
+        return self.report.unit
 
 
 def gather(session: Session, catalog: Catalog, year: int, quarter: int, scope: Scope | None = None,
            lang: str = "en", currency: str | None = None) -> BoardData:
-    """Read everything once: scorecard grid for the year (and the quarter before), changes, value,
-    maturity and checklists."""
-    scope = scope or Scope()
-    first = min((year, 1), shift_quarter(year, quarter, -1))
-    grid = build_grid(session, catalog, first, (year, 4), scope)
-    if currency:  # every money figure in the reporting currency (a missing rate is an error)
-        fx = fx_table(session)
-        grid = convert_grid(grid, lambda amount, source, on: fx.convert(amount, source, currency, on), currency)
-    cells = [grid.cell(k.id, year, quarter) for k in catalog]
-    last = max((c.last_period for c in cells if c.last_period), default=None)
+    """The quarter's report (kpis.report.build_report) and the value projection, read once."""
+    return board_data(build_report(session, catalog, year, quarter, scope, currency=currency), session, catalog, lang)
+
+
+def board_data(report: QuarterReport, session: Session, catalog: Catalog, lang: str) -> BoardData:
+    """A report in `lang` with the value projection the deck's value slide adds (its realised figures are the
+    report's, at the report's cut-off)."""
     try:
-        value = value_summary(session, catalog, horizon=None, currency=currency)
-        horizon = max(len(value.years) + 2, 3)
-        value = value_summary(session, catalog, horizon=horizon, currency=currency)
+        value = value_summary(session, catalog, horizon=None, currency=report.currency,
+                              models=report.models_in_production)
         ledgers, _ = load_ledgers(session, currency=value.currency)
-        simulation = simulate(ledgers, horizon=horizon)
+        simulation = simulate(ledgers, horizon=max(len(value.years), 1))
+        value = replace(value, realised=report.realised)
     except FxError:
         raise
     except KpiError:  # no value ledger recorded: the deck leaves the value section out
         value, simulation = None, None
-    unit = scope.region or scope.department or ORGANISATION
-    checklists, gate = evaluate_checklists(session, catalog, load_checklists(), unit, year, quarter)
-    # every known region (reference data), not a scan of the observations for the names in use
-    by_region = region_grids(session, catalog, (year, quarter), (year, quarter), list(load_names(session).regions))
-    return BoardData(year, quarter, scope, lang, grid, cells, what_changed(grid, cells), last, value, simulation,
-                     maturity_for(session, year, quarter), checklists, gate, load_use_cases(session), by_region,
-                     verdict_text(verdict(cells, gate), catalog, lang), spanish_names(session),
-                     latest_checkins(session, year, quarter, scope.region, scope.department))
+    return BoardData(report, lang, value, simulation)
 
 
 def board_figure(figure: go.Figure, data: BoardData, title: str) -> go.Figure:
@@ -132,7 +147,7 @@ def board_figure(figure: go.Figure, data: BoardData, title: str) -> go.Figure:
 def framed_figure(figure: go.Figure, title: str, scope_text: str, as_of: date | None, lang: str) -> go.Figure:
     """A copy of a page figure framed for a deck: title, scope and data-as-of subtitle, source footnote."""
     board = copy.deepcopy(figure)
-    stamp = t("export.as_of", lang, date=as_of.isoformat()) if as_of else ""
+    stamp = t("export.as_of", lang, date=format_day(as_of, lang)) if as_of else ""
     board.update_layout(
         title=dict(text=f"<b>{html_text(title)}</b><br><span style='font-size:16px;color:{MUTED}'>"
                         f"{html_text(scope_text)}{' · ' + stamp if stamp else ''}</span>",
@@ -152,7 +167,7 @@ class ExportItem:
 
 
 def _trend(kpi_id: str) -> Callable[[BoardData], go.Figure]:
-    return lambda data: trend_figure(data.grid, kpi_id, data.lang)
+    return lambda data: trend_figure(data.grid, kpi_id, data.lang, as_of=(data.year, data.quarter))
 
 
 def _needs_value(build: Callable[[BoardData], go.Figure]) -> Callable[[BoardData], go.Figure]:
@@ -179,11 +194,11 @@ def chart_registry(catalog: Catalog) -> dict[str, ExportItem]:
                                      _needs_value(lambda d: fan_figure(d.value, d.simulation, d.lang)))
     charts["maturity_radar"] = ExportItem("maturity_radar", "maturity.radar", _radar)
     charts["innovation_funnel"] = ExportItem("innovation_funnel", "nav.innovation", _needs_cases(
-        lambda d: funnel_figure(funnel(d.use_cases, d.year), d.year, d.lang)))
+        lambda d: funnel_figure(list(d.report.innovation.funnel), d.year, d.lang)))
     charts["innovation_horizons"] = ExportItem("innovation_horizons", "innovation.horizons", _needs_cases(
-        lambda d: horizon_figure(horizon_mix(d.use_cases), HORIZON_MIX, d.lang)))
+        lambda d: horizon_figure(d.horizons, HORIZON_MIX, d.lang)))
     charts["innovation_launches"] = ExportItem("innovation_launches", "innovation.launches", _needs_cases(
-        lambda d: launches_figure(launches_by_quarter(d.use_cases, (d.year, 1), (d.year, 4)), 2, d.lang)))
+        lambda d: launches_figure(dict(d.report.innovation.launches), 2, d.lang)))
     charts["region_latency"] = ExportItem("region_latency", "regions.latency", lambda d: region_latency_figure(
         region_latency(d), 100, d.lang))
     return charts
@@ -246,11 +261,6 @@ def scorecard_table(data: BoardData) -> pd.DataFrame:
     frame.attrs["row_formats"] = {actual: formats, target: formats, change: formats, forecast: formats}
     frame.attrs["column_formats"] = {attainment: "0%"}
     return frame
-
-
-def status_word(cell: Cell, lang: str) -> str:
-    """'No target' where a KPI has actuals and no target, on every surface (as the dashboard says)."""
-    return t("status.no_target" if cell.evaluation.rule == "no_target" else f"status.{cell.status}", lang)
 
 
 def quarter_table(data: BoardData) -> pd.DataFrame:

@@ -78,9 +78,10 @@ pio.templates[TEMPLATE_NAME] = go.layout.Template(
 
 def trend_figure(grid: Grid, kpi_id: str, lang: str = "en", as_of: tuple[int, int] | None = None) -> go.Figure:
     """Quarterly actuals (markers shaped and coloured by status) against the target line; with
-    `as_of` (the quarter being looked at), the run-rate forecast of that year's Q4 as a dotted line
-    from that quarter to Q4, labelled as a forecast (kpis.forecast)."""
-    cells = [grid.cell(kpi_id, y, q) for y, q in grid.quarters]
+    `as_of` (the quarter being looked at), the quarters up to it only (a report shows nothing after its
+    quarter) and the run-rate forecast of that year's Q4 as a dotted line from that quarter to Q4,
+    labelled as a forecast (kpis.forecast)."""
+    cells = [grid.cell(kpi_id, y, q) for y, q in grid.quarters if as_of is None or (y, q) <= as_of]
     kpi = cells[0].kpi
     labels = [f"{c.year}-Q{c.quarter}" for c in cells]
     figure = go.Figure()

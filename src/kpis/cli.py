@@ -228,20 +228,21 @@ def _print_json(data: Any) -> None:
     print(json.dumps(_json_value(data), ensure_ascii=False, indent=2, allow_nan=False))
 
 
-def _print_table(records: list[dict[str, Any]], catalog: Catalog, lang: str) -> None:
+def _print_table(report: Any, lang: str) -> None:
     from kpis.formatting import format_attainment, format_change, format_value
+    from kpis.report import status_word
     from kpis.status import STATUS_ICONS
 
     headers = [t("table.kpi", lang), t("card.actual", lang), t("card.target", lang),
                t("card.attainment", lang), t("table.status", lang), t("card.change", lang)]
     lines = []
-    for r in records:
-        kpi = catalog.get(r["kpi_id"])
+    for cell in report.cells:
+        kpi = cell.kpi
         lines.append([
-            r["name"], format_value(r["actual"], kpi, lang), format_value(r["target"], kpi, lang),
-            format_attainment(r["attainment"]),
-            f"{STATUS_ICONS[r['status']]} {t('status.' + r['status'], lang)}",
-            format_change(r["change"], kpi, lang),
+            kpi.name(lang), format_value(cell.actual, kpi, lang),
+            format_value(cell.prorated_target if cell.prorated is not None else cell.target_value, kpi, lang),
+            format_attainment(cell.attainment), f"{STATUS_ICONS[cell.status]} {status_word(cell, lang)}",
+            format_change(report.grid.change(cell), kpi, lang),
         ])
     _print_rows(headers, lines, left=(0, 4))
 
@@ -265,22 +266,15 @@ def _reporting(currency: str | None) -> str | None:
 
 
 def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
-    from kpis.checkins import latest_checkins
-    from kpis.ledger import fx_table
     from kpis.reference import require_names
-    from kpis.scorecard import Scope, convert_grid, quarter_scorecard, scorecard_records
+    from kpis.report import build_report
+    from kpis.scorecard import Scope
 
-    scope = Scope(region=args.region, department=args.department)
     with store.session() as session:
         require_names(session, region=args.region, department=args.department)
-        currency = _reporting(args.currency)
-        grid, cells = quarter_scorecard(session, catalog, args.year, args.quarter, scope, args.as_of)
-        fx = fx_table(session)
-        checkins = latest_checkins(session, args.year, args.quarter, args.region, args.department)
-    if currency:
-        grid = convert_grid(grid, lambda amount, source, on: fx.convert(amount, source, currency, on), currency)
-        cells = [grid.cell(cell.kpi.id, cell.year, cell.quarter) for cell in cells]
-    records = scorecard_records(grid, cells, args.lang, checkins)
+        report = build_report(session, catalog, args.year, args.quarter, Scope(args.region, args.department),
+                              currency=_reporting(args.currency), as_of=args.as_of)
+    records = report.records(args.lang)
     if args.format == "json":
         _print_json(records)
     elif args.format == "csv":  # flat: the check-in object becomes checkin_note, checkin_owner, ...
@@ -291,11 +285,23 @@ def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> i
         writer.writeheader()
         writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in flat)
     else:
-        where = " · ".join([f"{args.year}-Q{args.quarter}", args.region or t("filter.all_regions", args.lang),
-                            args.department or t("filter.all_departments", args.lang)])
-        print(f"{t('dash.heading', args.lang)}: {where}\n")
-        _print_table(records, catalog, args.lang)
+        print(_heading(report, args.lang))
+        print(report.verdict_text(args.lang) + "\n")
+        _print_table(report, args.lang)
     return 0
+
+
+def _heading(report: Any, lang: str) -> str:
+    """'Quarterly scaling dashboard: 2026-Q4 (quarter to date) · All regions · All departments · data to
+    Nov 30, 2026 · MXN': the report's labels, as on the page."""
+    from kpis.formatting import format_day
+    from kpis.reference import scope_label
+
+    parts = [report.when(lang), scope_label(report.scope.region, report.scope.department, lang, report.names)]
+    if report.data_to is not None:
+        parts.append(t("export.as_of", lang, date=format_day(report.cutoff, lang)))
+    parts.append(report.currency)
+    return f"{t('dash.heading', lang)}: {' · '.join(parts)}"
 
 
 def cmd_checkin(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
@@ -428,22 +434,18 @@ def cmd_maturity(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_readiness(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
-    from kpis.packs import load_checklists
-    from kpis.readiness import evaluate_checklists, readiness_record, unit_scope
-    from kpis.scorecard import quarter_scorecard
-    from kpis.verdict import verdict, verdict_text
+    from kpis.readiness import readiness_record, unit_scope
+    from kpis.report import build_report
 
     with store.session() as session:
-        checklists, gate = evaluate_checklists(session, catalog, load_checklists(), args.unit, args.year,
-                                               args.quarter)
-        _, cells = quarter_scorecard(session, catalog, args.year, args.quarter, unit_scope(session, args.unit))
-    record = readiness_record(args.unit, args.year, args.quarter, checklists, gate, args.lang)
-    record["verdict_text"] = verdict_text(verdict(cells, gate), catalog, args.lang)
+        report = build_report(session, catalog, args.year, args.quarter, unit_scope(session, args.unit))
+    record = readiness_record(args.unit, args.year, args.quarter, list(report.checklists), report.gate, args.lang)
+    record["verdict_text"] = report.verdict_text(args.lang)
     if args.format == "json":
         _print_json(record)
         return 0
     lang = args.lang
-    print(f"{t('readiness.heading', lang)}: {args.unit} · {args.year}-Q{args.quarter}")
+    print(f"{t('readiness.heading', lang)}: {args.unit} · {report.when(lang)}")
     print(record["verdict_text"] + "\n")
     for item in record["prerequisites"]:
         mark = "✔" if item["met"] else "○" if item["met"] is None else "✖"
@@ -460,6 +462,7 @@ def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     from kpis.deck import build_deck, deck_to_pdf
     from kpis.images import figure_bytes
     from kpis.reference import require_names
+    from kpis.report import report_quarter
     from kpis.scorecard import Scope
     from kpis.tables import to_csv_bytes, to_xlsx_bytes
 
@@ -475,19 +478,16 @@ def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     with store.session() as session:
         require_names(session, region=args.region, department=args.department)
         currency = _reporting(args.currency)
-        year, quarter = args.year, args.quarter
-        if year is None or quarter is None:
-            latest = session.rows("data_quarters")
-            if not latest:
-                raise KpiError.keyed("error.nothing_to_export")
-            year, quarter = year or latest[0]["year"], quarter or latest[0]["quarter"]
+        if not session.rows("data_quarters"):
+            raise KpiError.keyed("error.nothing_to_export")
+        year, quarter = report_quarter(session, args.year, args.quarter)
         data = gather(session, catalog, year, quarter, Scope(args.region, args.department), args.lang, currency)
         program = session.get_setting("program_name", "AI program")
     if args.what == "deck":
         sections = args.sections.split(",") if args.sections else None
         content = build_deck(data, sections, program)
         args.out.write_bytes(content)
-        print(f"{args.out}: board pack {year}-Q{quarter}, {len(content):,} bytes")
+        print(f"{args.out}: board pack {data.report.when('en')}, {len(content):,} bytes")
         if args.pdf:
             pdf = deck_to_pdf(content)
             if pdf is None:

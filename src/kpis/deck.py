@@ -399,13 +399,11 @@ def _value(prs, data: BoardData) -> None:
 
 
 def _innovation(prs, data: BoardData) -> None:
-    from kpis.innovation import funnel, launches_by_quarter
-
     lang = data.lang
     if not data.use_cases:
         return
-    rows = funnel(data.use_cases, data.year)
-    launched = launches_by_quarter(data.use_cases, (data.year, 1), (data.year, 4))
+    rows = list(data.report.innovation.funnel)
+    launched = dict(data.report.innovation.launches)
     notes = t("deck.innovation_notes", lang, year=data.year, ideas=rows[0][1], scaled=rows[-1][1],
               launched=", ".join(f"Q{q}: {n}" for (_, q), n in launched.items()))
     slide = _content_slide(prs, t("innovation.heading", lang), notes, data.scope_text)

@@ -5,12 +5,12 @@ Method (SPEC section 5, "will the run-rate reach the year-end target?"):
 1. The year's quarter values so far, Q1 up to the quarter being looked at. A flow KPI (summed over
    time) in the quarter in progress is scaled to a full quarter at its pace so far (actual / share
    of the quarter's days the data covers); every other value is taken as it is.
-2. One value: the level holds (Q4 = that value). Two or more: the ordinary least-squares straight
-   line through them (Python's statistics.linear_regression), extended to Q4; the trend of the
-   year so far.
+2. Q4 in progress: its pace so far is the year-end figure ("pace"). Otherwise one value: the level
+   holds (Q4 = that value). Two or more: the ordinary least-squares straight line through them
+   (Python's statistics.linear_regression), extended to Q4; the trend of the year so far.
 3. The projection is kept inside the KPI's possible range: the catalog's min/max, and for a count
    of regions or departments the number the store knows (the cap its actuals have); counts are
-   rounded to whole numbers.
+   never rounded (a page rounds for display only; the judgement and the JSON use the projection).
 4. The projection is judged against the Q4 target with the KPI's own status rule (bands,
    direction, error budget): ahead or on track = "will reach"; at risk or off track = "will miss".
 
@@ -43,7 +43,7 @@ class Forecast:
     value: float
     target: float | None
     evaluation: Evaluation
-    method: Literal["level", "trend"]
+    method: Literal["level", "trend", "pace"]
     basis: tuple[tuple[int, float], ...]  # (quarter, value used) in quarter order
 
     @property
@@ -90,15 +90,15 @@ def project_q4(kpi: Kpi, year: int, as_of_quarter: int,
     )
     if not basis:
         return None
-    if len(basis) == 1:
+    if basis[-1][0] == 4:  # Q4 in progress: its own pace is the year-end figure (one number, not a line beside it)
+        basis, value, method = basis[-1:], basis[-1][1], "pace"
+    elif len(basis) == 1:
         value, method = basis[0][1], "level"
     else:
         from statistics import linear_regression
 
         slope, intercept = linear_regression([q for q, _ in basis], [v for _, v in basis])
         value, method = float(intercept + slope * 4), "trend"
-    value = _bounded(kpi, value, limit)
-    if kpi.unit == "count":  # 57.67 models is not a figure anyone plans with
-        value = float(round(value))
+    value = _bounded(kpi, value, limit)  # never rounded: judged as projected (pages round for display only)
     return Forecast(year=year, as_of_quarter=as_of_quarter, value=value, target=q4_target,
                     evaluation=evaluate(value, q4_target, kpi), method=method, basis=basis)

@@ -8,9 +8,9 @@ from typing import Any
 
 from kpis.catalog import Catalog
 from kpis.fx import FxTable
-from kpis.periods import Quarter, last_complete_month_end, quarter_end, quarter_start
+from kpis.periods import Quarter, last_complete_month_end, quarter_end, quarter_start, today
 from kpis.reference import program_starts
-from kpis.store import Session, utc_now
+from kpis.store import Session
 from kpis.value import BUILT_IN_SCENARIOS, ProgramLedger, Realised, Scenario, realised
 
 __all__ = ["fx_table", "load_ledgers", "load_scenarios", "models_in_production", "realised_cutoff", "realised_on",
@@ -66,9 +66,9 @@ def load_ledgers(session: Session, *, program: str | None = None, currency: str 
     return ledgers, currency
 
 
-def realised_cutoff(today: date | None = None) -> date:
+def realised_cutoff(day: date | None = None) -> date:
     """The date realised figures run to: the end of the last complete month (UTC)."""
-    return last_complete_month_end(today or utc_now().date())
+    return last_complete_month_end(day or today())
 
 
 def realised_on(session: Session, on: date | None = None, *, program: str | None = None,
@@ -82,23 +82,23 @@ def realised_on(session: Session, on: date | None = None, *, program: str | None
 
 
 def realised_roi_by_quarter(session: Session, quarters: tuple[Quarter, ...],
-                            today: date | None = None) -> dict[Quarter, tuple[float | None, date | None]]:
-    """The `roi_pct` KPI where a value ledger exists: net ROI realised at each quarter's end (or at
-    realised_cutoff() for the quarter in progress), and the date it is measured at. Empty without a
-    ledger (then imported roi_pct observations are the source)."""
+                            ends: dict[Quarter, date]) -> dict[Quarter, tuple[float | None, date | None]]:
+    """The `roi_pct` KPI where a value ledger exists: net ROI realised at each quarter's cut-off (`ends`:
+    its last day, or the day the quarter in progress is reported to; a quarter without one has none),
+    and the date it is measured at. Empty without a ledger (then imported roi_pct observations are the
+    source)."""
     ledgers, _ = load_ledgers(session)
     if not ledgers:
         return {}
     starts = program_starts(session)
     first_start = min((d for d in starts.values() if d is not None), default=None)
-    cutoff = realised_cutoff(today)
     found: dict[Quarter, tuple[float | None, date | None]] = {}
-    for year, quarter in quarters:
-        if first_start is None or quarter_start(year, quarter) > cutoff or quarter_end(year, quarter) < first_start:
-            found[(year, quarter)] = (None, None)
+    for quarter in quarters:
+        on = ends.get(quarter)
+        if first_start is None or on is None or on < first_start:
+            found[quarter] = (None, None)
             continue
-        on = min(quarter_end(year, quarter), cutoff)
-        found[(year, quarter)] = (realised(ledgers, starts, on).net_roi_pct, on)
+        found[quarter] = (realised(ledgers, starts, on).net_roi_pct, on)
     return found
 
 

@@ -229,17 +229,10 @@ def _sending(smtp: SmtpSettings | None, send: bool) -> tuple[SmtpSettings | None
 
 
 def _quarter_or_latest(session: Session, year: int | None, quarter: int | None) -> tuple[int, int]:
-    if year is not None and quarter is not None:
-        return year, quarter
-    found = latest_quarter(session)
-    if found is None:
-        raise KpiError.keyed("error.no_data_quarter")
-    return found
+    """The quarter asked for, else the latest with data up to today's (kpis.report.report_quarter)."""
+    from kpis.report import report_quarter
 
-
-def latest_quarter(session: Session) -> tuple[int, int] | None:
-    rows = session.rows("data_quarters")
-    return None if not rows else max((int(r["year"]), int(r["quarter"])) for r in rows)
+    return report_quarter(session, year, quarter)
 
 
 def _scope_text(sub: Subscription, names: dict, lang: str) -> str:
@@ -267,14 +260,26 @@ def _message(sender: str, recipient: str, subject: str, text: str, html: str,
 _HTML_HEAD = ("<!doctype html><html><head><meta charset='utf-8'></head><body style=\"font-family:Segoe UI,"
               "Helvetica,Arial,sans-serif;color:#1F2937;max-width:760px\">")
 _STATUS_CSS = {"ahead": "#1B7A3E", "on_track": "#0F6E5B", "at_risk": "#8A5300", "off_track": "#B42318",
-               "no_data": "#5B6472"}
+               "no_data": "#5B6472", "no_target": "#5B6472"}
 
 
 def _flag(status: str, lang: str) -> str:
     from kpis.i18n import t
     from kpis.status import STATUS_ICONS
 
+    if status == "no_target":
+        return f"{STATUS_ICONS['no_data']} {t('status.no_target', lang)}"
     return f"{STATUS_ICONS[status]} {t('status.' + status, lang)}"
+
+
+def _cell_flag(cell: Cell, lang: str) -> str:
+    """A KPI's flag: icon + word, "No target" where it has actuals and no target (as on every surface)."""
+    return _flag("no_target" if cell.no_target else cell.status, lang)
+
+
+def _judged_target(cell: Cell) -> float | None:
+    """The target the status was judged against: pro-rated to date for a flow KPI in the quarter in progress."""
+    return cell.prorated_target if cell.prorated is not None else cell.target_value
 
 
 def _scorecard_chart(cells: list[Cell], lang: str, title: str) -> bytes:
@@ -290,7 +295,7 @@ def _scorecard_chart(cells: list[Cell], lang: str, title: str) -> bytes:
     figure = go.Figure(go.Bar(
         x=[min(c.attainment, 2.0) for c in judged], y=[c.kpi.name(lang) for c in judged], orientation="h",
         marker_color=[STATUS_COLORS[c.status] for c in judged],
-        text=[f"{format_attainment(c.attainment)} · {_flag(c.status, lang)}" for c in judged],
+        text=[f"{format_attainment(c.attainment)} · {_cell_flag(c, lang)}" for c in judged],
         textposition="outside", cliponaxis=False))
     figure.add_vline(x=1.0, line_dash="dot", line_color="#4D4D4D")
     figure.update_layout(template=TEMPLATE_NAME, title=dict(text=title), height=max(420, 34 * len(judged) + 140),
@@ -301,41 +306,31 @@ def _scorecard_chart(cells: list[Cell], lang: str, title: str) -> bytes:
 
 def _digest(session: Session, catalog: Catalog, sub: Subscription, year: int, quarter: int, sender: str,
             names: dict, with_chart: bool) -> EmailMessage:
-    from collections import Counter
-
-    from kpis.changes import what_changed
-    from kpis.checkins import latest_checkins
     from kpis.explain import checkin_lines, forecast_lines
     from kpis.formatting import format_attainment, format_value
     from kpis.i18n import t
-    from kpis.packs import load_checklists
-    from kpis.readiness import ORGANISATION, evaluate_checklists
-    from kpis.scorecard import quarter_scorecard
+    from kpis.report import build_report
     from kpis.status import STATUSES
-    from kpis.verdict import verdict, verdict_text
 
     lang = sub.lang
-    grid, cells = quarter_scorecard(session, catalog, year, quarter, sub.scope)
-    unit = sub.region or sub.department or ORGANISATION
-    gate = evaluate_checklists(session, catalog, load_checklists(), unit, year, quarter, grid)[1]
-    headline = verdict_text(verdict(cells, gate), catalog, lang)
-    counts = Counter(c.status for c in cells)
-    changes = what_changed(grid, cells)
+    report = build_report(session, catalog, year, quarter, sub.scope)
+    cells = list(report.cells)
+    headline = report.verdict_text(lang)
+    counts = report.counts
+    changes = report.changes
     misses = [c for c in cells if c.forecast is not None and c.forecast.status == "will_miss"]
-    checkins = latest_checkins(session, year, quarter, sub.region, sub.department)
     by_id = {c.kpi.id: c for c in cells}
-    said = [(by_id[k], c) for k, c in checkins.items() if k in by_id]
-    when = f"{year}-Q{quarter}" + (f" ({t('card.quarter_to_date_short', lang)})"
-                                   if any(c.in_progress for c in cells) else "")
+    said = [(by_id[k], c) for k, c in report.checkins.items() if k in by_id]
+    when = report.when(lang)
     scope = _scope_text(sub, names, lang)
-    subject = t("digest.subject", lang, quarter=when, scope=scope, on_track=counts["ahead"] + counts["on_track"],
-                n=len(cells))
-    counts_line = " · ".join(f"{_flag(s, lang)}: {counts[s]}" for s in STATUSES if counts[s])
+    subject = t("digest.subject", lang, quarter=when, scope=scope, on_track=report.on_track, n=report.judged)
+    shown = [*STATUSES, "no_target"]
+    counts_line = " · ".join(f"{_flag(s, lang)}: {counts[s]}" for s in shown if counts[s])
     moves = [f"{m.cell.kpi.name(lang)}: {_flag(m.before, lang)} → {_flag(m.after, lang)}"
              for m in changes.status_moves]
     miss_lines = [f"{c.kpi.name(lang)}: {forecast_lines(c, lang)[0]}" for c in misses]
     said_lines = [f"{cell.kpi.name(lang)}: " + " — ".join(checkin_lines(c, lang)) for cell, c in said]
-    rows = [(c, format_value(c.actual, c.kpi, lang), format_value(c.target_value, c.kpi, lang),
+    rows = [(c, format_value(c.actual, c.kpi, lang), format_value(_judged_target(c), c.kpi, lang),
              format_attainment(c.attainment)) for c in cells]
     sections = [(t("dash.changes", lang), moves, t("dash.no_moves", lang)),
                 (t("deck.forecast_misses", lang), miss_lines, t("deck.no_forecast_misses", lang)),
@@ -347,13 +342,13 @@ def _digest(session: Session, catalog: Catalog, sub: Subscription, year: int, qu
     text = "\n".join([t("digest.heading", lang, quarter=when), scope, "", f"{question} {headline}", "", counts_line,
                       "", *body,
                       t("export.table_scorecard", lang),
-                      *(f"- {c.kpi.name(lang)}: {a} / {tg} ({att}) {_flag(c.status, lang)}" for c, a, tg, att in rows),
+                      *(f"- {c.kpi.name(lang)}: {a} / {tg} ({att}) {_cell_flag(c, lang)}" for c, a, tg, att in rows),
                       "", t("digest.footer", lang)])
     html = [_HTML_HEAD, f"<h2 style='margin:0'>{escape(t('digest.heading', lang, quarter=when))}</h2>",
             f"<p style='color:#5B6472;margin:.2em 0 1em'>{escape(scope)}</p>",
             f"<p style='font-size:17px'><b>{escape(question)}</b> {escape(headline)}</p>",
             "<p>" + " &nbsp; ".join(f"<span style='color:{_STATUS_CSS[s]};font-weight:600'>{escape(_flag(s, lang))}: "
-                                    f"{counts[s]}</span>" for s in STATUSES if counts[s]) + "</p>"]
+                                    f"{counts[s]}</span>" for s in shown if counts[s]) + "</p>"]
     for title, lines, empty in sections:
         html.append(f"<h3 style='margin-bottom:.3em'>{escape(title)}</h3><ul>"
                     + "".join(f"<li>{escape(x)}</li>" for x in lines or [empty]) + "</ul>")
@@ -374,7 +369,7 @@ def _digest(session: Session, catalog: Catalog, sub: Subscription, year: int, qu
                           f"<td style='text-align:right;{cell_css};color:#5B6472'>{escape(tg)}</td>"
                           f"<td style='text-align:right;{cell_css}'>{escape(att)}</td>"
                           f"<td style='color:{_STATUS_CSS[c.status]};font-weight:600;{cell_css}'>"
-                          f"{escape(_flag(c.status, lang))}</td></tr>" for c, a, tg, att in rows)
+                          f"{escape(_cell_flag(c, lang))}</td></tr>" for c, a, tg, att in rows)
                 + "</table>")
     html.append(f"<p style='color:#5B6472;font-size:12px'>{escape(t('digest.footer', lang))}</p></body></html>")
     return _message(sender, sub.email, subject, text, "".join(html), images)
@@ -419,10 +414,10 @@ def _alert_items(cells: list[Cell], grid, scope: Scope, year: int, quarter: int)
     items = []
     for cell in cells:
         previous = grid.previous(cell)
-        before = "no_data" if previous is None else previous.current_view.status
+        before = "no_data" if previous is None else previous.evaluation.status
         # a flow KPI in the quarter in progress is judged against its target pro-rated to date, as the
         # verdict does: half a quarter's users against a whole quarter's target is not news
-        now = cell.current_view.status
+        now = cell.evaluation.status
         if now != before and now != "no_data":
             items.append(AlertItem(f"status|{cell.kpi.id}|{year}-Q{quarter}|{where}|{before}>{now}",
                                    cell.kpi.id, "status", cell, before))
@@ -440,12 +435,13 @@ def _alert_message(sub: Subscription, items: list[AlertItem], year: int, quarter
 
     lang = sub.lang
     scope = _scope_text(sub, names, lang)
-    when = f"{year}-Q{quarter}"
+    when = f"{year}-Q{quarter}" + (f" ({t('card.quarter_to_date_short', lang)})"
+                                   if any(item.cell.in_progress for item in items) else "")
     lines = []
     for item in items:
         cell = item.cell
         if item.kind == "status":
-            view = cell.current_view
+            view = cell.evaluation
             to_date = cell.prorated is not None
             lines.append(t("alerts.status_line_to_date" if to_date else "alerts.status_line", lang,
                            kpi=cell.kpi.name(lang), before=_flag(item.before, lang), after=_flag(view.status, lang),
@@ -468,7 +464,7 @@ def run_alerts(store: Store, catalog: Catalog, *, send: bool = True, out: Path |
                smtp: SmtpSettings | None = None, year: int | None = None, quarter: int | None = None) -> Outcome:
     """New status changes and forecast misses, per alert subscriber, for the latest quarter with data."""
     from kpis.reference import spanish_names
-    from kpis.scorecard import quarter_scorecard
+    from kpis.report import QuarterReport, build_report
 
     settings, sender = _sending(smtp, send)
     pending: list[tuple[Subscription, list[AlertItem], EmailMessage]] = []
@@ -478,13 +474,13 @@ def run_alerts(store: Store, catalog: Catalog, *, send: bool = True, out: Path |
         outcome.quarter = (year, quarter)
         names = spanish_names(session)
         told = {(e, k) for e, k in session.con.execute("SELECT email, item_key FROM notifications_sent").fetchall()}
-        scorecards: dict[Scope, tuple] = {}
+        reports: dict[Scope, QuarterReport] = {}
         for sub in (s for s in load_subscriptions(session) if s.wants("alerts")):
-            if sub.scope not in scorecards:
-                grid, cells = quarter_scorecard(session, catalog, year, quarter, sub.scope)
-                scorecards[sub.scope] = (grid, cells)
-            grid, cells = scorecards[sub.scope]
-            new = [i for i in _alert_items(cells, grid, sub.scope, year, quarter) if (sub.email, i.key) not in told]
+            if sub.scope not in reports:
+                reports[sub.scope] = build_report(session, catalog, year, quarter, sub.scope)
+            report = reports[sub.scope]
+            new = [i for i in _alert_items(list(report.cells), report.grid, sub.scope, year, quarter)
+                   if (sub.email, i.key) not in told]
             if not new:
                 outcome.skipped.append(sub.email)
                 continue

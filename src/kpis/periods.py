@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import calendar
+import os
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from kpis.errors import Reason
 
@@ -17,6 +18,7 @@ __all__ = [
     "quarter_of",
     "quarter_start",
     "shift_quarter",
+    "today",
 ]
 
 Quarter = tuple[int, int]  # (year, quarter 1..4)
@@ -76,3 +78,17 @@ def shift_quarter(year: int, quarter: int, by: int) -> Quarter:
 def last_complete_month_end(today: date) -> date:
     """The last day of the month before `today`'s month: the newest date data can be complete to."""
     return today.replace(day=1) - timedelta(days=1)
+
+
+def today() -> date:
+    """The day reports are made on: today in UTC, or `KPIS_TODAY` (YYYY-MM-DD) to read every report as it
+    stood on another day (reproducing a past board pack; tests that must not depend on the day they run)."""
+    fixed = os.environ.get("KPIS_TODAY")
+    if fixed:
+        try:
+            return date.fromisoformat(fixed.strip())
+        except ValueError:
+            from kpis.errors import KpiError
+
+            raise KpiError.keyed("error.bad_today", value=fixed[:40]) from None
+    return datetime.now(UTC).date()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from kpis.catalog import Catalog, Kpi
 from kpis.forecast import Forecast, project_q4
-from kpis.periods import Quarter, quarter_end, quarter_start, shift_quarter
+from kpis.periods import Quarter, last_complete_month_end, quarter_end, quarter_start, shift_quarter, today
 from kpis.status import Evaluation, Status, evaluate
 from kpis.store import Session, utc_now
 
@@ -24,6 +24,7 @@ __all__ = [
     "Target",
     "build_grid",
     "convert_grid",
+    "quarter_cutoffs",
     "quarter_scorecard",
     "quarter_values",
     "region_grids",
@@ -65,11 +66,12 @@ class Cell:
     periods: int = 0
     last_period: date | None = None
     restated_from: Target | None = None  # the board-approved target, when it was changed after the freeze
-    # The quarter in progress: data runs to `last_period`; a flow KPI (summed over time) is also judged
-    # against its target pro-rated to that day (SPEC section 5). The main status keeps the full target.
+    # The quarter in progress: data runs to `last_period`; a flow KPI (summed over time) is judged against
+    # its target pro-rated to that day (SPEC section 10): that judgement is `evaluation` (the status on every
+    # surface), and `full_quarter` keeps the evaluation against the whole quarter's target beside it.
     in_progress: bool = False
     prorated_target: float | None = None
-    prorated: Evaluation | None = None
+    full_quarter: Evaluation | None = None
     capped_at: int | None = None  # a count KPI held to the number of departments/regions the store knows
     # the run-rate projection of this KPI's Q4 value from the year's quarters up to this one (kpis.forecast);
     # None when the grid does not reach Q4, no quarter has data yet, or Q4 is complete
@@ -88,9 +90,19 @@ class Cell:
         return self.evaluation.attainment
 
     @property
-    def current_view(self) -> Evaluation:
-        """The evaluation that says where the KPI stands today: pro-rated in a quarter in progress."""
-        return self.prorated or self.evaluation
+    def prorated(self) -> Evaluation | None:
+        """The judgement against the pro-rated target (a flow KPI in the quarter in progress), else None."""
+        return None if self.full_quarter is None else self.evaluation
+
+    @property
+    def full_quarter_view(self) -> Evaluation:
+        """The evaluation against the whole quarter's target (the status itself outside a pro-rated quarter)."""
+        return self.full_quarter or self.evaluation
+
+    @property
+    def no_target(self) -> bool:
+        """An actual and no target: "No target" on every surface, never "No data"."""
+        return self.evaluation.rule == "no_target"
 
 
 @dataclass(frozen=True)
@@ -120,11 +132,13 @@ def _nullable(value: Any) -> Any:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
-def quarter_values(session: Session, first: Quarter, last: Quarter, scope: Scope) -> dict[tuple[str, int, int], dict]:
-    """Actual per (kpi_id, year, quarter) from observations, per the catalog's aggregation rules."""
+def quarter_values(session: Session, first: Quarter, last: Quarter, scope: Scope,
+                   cutoff: date | None = None) -> dict[tuple[str, int, int], dict]:
+    """Actual per (kpi_id, year, quarter) from observations, per the catalog's aggregation rules; nothing
+    dated after `cutoff` (default: today) is read."""
     rows = session.rows(
         "quarter_values",
-        start=quarter_start(*first), end=quarter_end(*last),
+        start=quarter_start(*first), end=_end(last, cutoff),
         region=scope.region, department=scope.department, kpi=None,
     )
     return {
@@ -135,6 +149,11 @@ def quarter_values(session: Session, first: Quarter, last: Quarter, scope: Scope
         }
         for row in rows
     }
+
+
+def _end(last: Quarter, cutoff: date | None) -> date:
+    """The last day a range of quarters reads: its end, today or the cut-off, whichever comes first."""
+    return min(quarter_end(*last), today(), cutoff or date.max)
 
 
 def _specificity(row: dict[str, Any], scope: Scope) -> int:
@@ -192,15 +211,36 @@ def _entity_limits(session: Session, catalog: Catalog) -> dict[str, int]:
     return {kpi_id: known[table] for kpi_id, table in wanted.items() if known[table]}
 
 
-def _realised_roi(session: Session, quarters: tuple[Quarter, ...], scope: Scope) -> dict:
+def _realised_roi(session: Session, quarters: tuple[Quarter, ...], scope: Scope, ends: dict[Quarter, date]) -> dict:
     """Where a value ledger exists, `roi_pct` is the net ROI realised from it (the value page's figure),
-    for the organisation; the ledger is program-wide, so a region or department has no ROI of its own."""
+    for the organisation, measured at each quarter's cut-off (`ends`); the ledger is program-wide, so a
+    region or department has no ROI of its own."""
     from kpis.ledger import realised_roi_by_quarter  # the ledger reads FX and scenarios: only when needed
 
     if scope.region is not None or scope.department is not None:  # no ledger read for a scope without ROI
         return _no_roi(session, quarters)
     return {("roi_pct", year, quarter): {"actual": roi, "periods": int(on is not None), "last_period": on}
-            for (year, quarter), (roi, on) in realised_roi_by_quarter(session, quarters).items()}
+            for (year, quarter), (roi, on) in realised_roi_by_quarter(session, quarters, ends).items()}
+
+
+def quarter_cutoffs(values: dict[tuple[str, int, int], dict], quarters: tuple[Quarter, ...],
+                    cutoff: date | None = None) -> dict[Quarter, date]:
+    """The day each quarter is reported as of: a complete quarter, its last day; the quarter in progress,
+    the newest day its data runs to (else the end of the last complete month); a quarter after the cut-off
+    or not begun yet has none (SPEC section 10)."""
+    day = min(today(), cutoff or date.max)
+    newest: dict[Quarter, date] = {}
+    for (kpi_id, year, quarter), found in values.items():
+        on = found.get("last_period")
+        if on is not None and kpi_id != "roi_pct" and on > newest.get((year, quarter), date.min):
+            newest[(year, quarter)] = on
+    ends = {}
+    for q in quarters:
+        start, end = quarter_start(*q), quarter_end(*q)
+        if start > day:
+            continue
+        ends[q] = end if end <= day else max(start, newest.get(q, last_complete_month_end(day)))
+    return ends
 
 
 def _frozen_in_range(session: Session, first: Quarter, last: Quarter, as_of: datetime | None) -> list[tuple]:
@@ -245,21 +285,23 @@ def build_grid(session: Session, catalog: Catalog, first: Quarter, last: Quarter
                scope: Scope = Scope(), as_of: datetime | None = None, *,
                values: dict[tuple[str, int, int], dict] | None = None,
                limits: dict[str, int] | None = None, shared: dict[str, Any] | None = None,
-               forecasts: bool = True) -> Grid:
+               forecasts: bool = True, cutoff: date | None = None) -> Grid:
     """Every catalog KPI x every quarter from `first` to `last`, evaluated, with each quarter's Q4
-    forecast when the range reaches Q4 (`forecasts`). `values`, `limits` and `shared` (reads done
+    forecast when the range reaches Q4 (`forecasts`). Nothing dated after `cutoff` (default: today) is
+    read: a report of a complete quarter passes its last day. `values`, `limits` and `shared` (reads done
     once for several scopes, see region_grids) save reading them again."""
     shared = shared or {}
-    values = dict(quarter_values(session, first, last, scope) if values is None else values)
+    quarters = _quarters(first, last)  # once, not per KPI (44 region grids x 21 KPIs on the regions page)
+    values = dict(quarter_values(session, first, last, scope, cutoff) if values is None else values)
     if "roi_pct" in catalog:
-        values.update(shared["roi"] if "roi" in shared else _realised_roi(session, _quarters(first, last), scope))
+        values.update(shared["roi"] if "roi" in shared else
+                      _realised_roi(session, quarters, scope, quarter_cutoffs(values, quarters, cutoff)))
     limits = _entity_limits(session, catalog) if limits is None else limits
     targets = targets_in_force(session, catalog, first, last, scope, as_of, shared.get("targets"))
     approved = _approved_targets(session, catalog, first, last, scope, as_of, shared.get("frozen"))
     cells = {}
-    today = utc_now().date()
-    quarters = _quarters(first, last)  # once, not per KPI (44 region grids x 21 KPIs on the regions page)
-    in_progress = {q: quarter_start(*q) <= today <= quarter_end(*q) for q in quarters}
+    day = today()
+    in_progress = {q: quarter_start(*q) <= day <= quarter_end(*q) for q in quarters}
     for kpi in catalog:
         for year, quarter in quarters:
             key = (kpi.id, year, quarter)
@@ -304,10 +346,11 @@ def _with_forecasts(cells: dict[tuple[str, int, int], Cell], quarters: tuple[Qua
 
 
 def region_grids(session: Session, catalog: Catalog, first: Quarter, last: Quarter, regions: list[str],
-                 as_of: datetime | None = None) -> dict[str, Grid]:
+                 as_of: datetime | None = None, cutoff: date | None = None) -> dict[str, Grid]:
     """build_grid for each region's scope, with every region's quarter values read by one grouped
-    query (sql/quarter_values_by_region.sql) instead of one scan of the observations per region."""
-    rows = session.rows("quarter_values_by_region", start=quarter_start(*first), end=quarter_end(*last))
+    query (sql/quarter_values_by_region.sql) instead of one scan of the observations per region;
+    nothing dated after `cutoff` (default: today)."""
+    rows = session.rows("quarter_values_by_region", start=quarter_start(*first), end=_end(last, cutoff))
     by_region: dict[str, dict[tuple[str, int, int], dict]] = {name: {} for name in regions}
     for row in rows:
         if row["region"] in by_region:
@@ -336,7 +379,8 @@ def _prorate(cell: Cell) -> Cell:
     first, last = quarter_start(cell.year, cell.quarter), quarter_end(cell.year, cell.quarter)
     share = ((cell.last_period - first).days + 1) / ((last - first).days + 1)
     prorated = cell.target_value * share
-    return replace(cell, prorated_target=prorated, prorated=evaluate(cell.actual, prorated, cell.kpi))
+    return replace(cell, prorated_target=prorated, evaluation=evaluate(cell.actual, prorated, cell.kpi),
+                   full_quarter=cell.evaluation)
 
 
 def quarter_scorecard(session: Session, catalog: Catalog, year: int, quarter: int,
@@ -382,6 +426,8 @@ def scorecard_records(grid: Grid, cells: list[Cell], lang: str = "en",
             "data_to": cell.last_period,
             "prorated_target": cell.prorated_target,
             "prorated_status": None if cell.prorated is None else cell.prorated.status,
+            "full_quarter_status": cell.full_quarter_view.status,
+            "full_quarter_attainment": cell.full_quarter_view.attainment,
             "forecast_q4": None if cell.forecast is None else cell.forecast.value,
             "forecast_status": None if cell.forecast is None else cell.forecast.status,
             "forecast_target": None if cell.forecast is None else cell.forecast.target,
@@ -415,5 +461,6 @@ def convert_grid(grid: Grid, convert: Callable[[float, str, date], float], curre
         if restated is not None:
             restated = replace(restated, value=money(restated.value))
         cells[key] = _prorate(replace(cell, kpi=moved, actual=money(cell.actual), target=target,
-                                      restated_from=restated, prorated_target=None, prorated=None, forecast=None))
+                                      restated_from=restated, prorated_target=None, forecast=None,
+                                      evaluation=cell.full_quarter_view, full_quarter=None))
     return Grid(scope=grid.scope, quarters=grid.quarters, cells=_with_forecasts(cells, grid.quarters, only=converted))

@@ -28,7 +28,7 @@ class Verdict:
 
 def verdict(cells: list[Cell], gate: Gate) -> Verdict:
     """The facts behind the sentence, from the scorecard cells and the gate of the same scope and quarter."""
-    views = [(cell, cell.current_view) for cell in cells]
+    views = [(cell, cell.evaluation) for cell in cells]
     judged = [(cell, view) for cell, view in views if view.status != "no_data"]
     risky = [(cell, view) for cell, view in judged if view.status in _RISK_ORDER]
     risk = min(risky, key=lambda pair: (_RISK_ORDER[pair[1].status], pair[1].attainment
@@ -61,7 +61,7 @@ def verdict_text(v: Verdict, catalog: Catalog, lang: str = "en") -> str:
             else [_missing_text(v.missing[0], catalog, lang)]))
     parts = [head, t("verdict.count", lang, n=v.on_track, total=v.judged)]
     if v.risk is not None:
-        view = v.risk.current_view
+        view = v.risk.evaluation
         parts.append(t("verdict.risk", lang, kpi=v.risk.kpi.name(lang), attainment=format_attainment(view.attainment),
                        status=t(f"status.{view.status}", lang).lower()))
     return " ".join(parts)

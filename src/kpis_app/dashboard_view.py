@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from html import escape
 
 import streamlit as st
@@ -15,38 +15,37 @@ from kpis.escaping import markdown_text
 from kpis.explain import FORECAST_ICONS, checkin_lines, explain_cell, forecast_lines
 from kpis.formatting import format_attainment, format_change, format_day, format_value, shorten
 from kpis.i18n import t
+from kpis.report import QuarterReport, status_word
 from kpis.scorecard import Cell, Grid
 from kpis.status import STATUS_ICONS, STATUSES
-from kpis.verdict import Verdict, verdict_text
 from kpis_app.widgets import card_html, flag_html
 
 
-def render_verdict(v: Verdict, catalog: Catalog, lang: str) -> None:
+def render_verdict(report: QuarterReport, lang: str) -> None:
     """The answer to the page's question, first on the page: ready or not, what is missing, the count
     on track, the biggest risk."""
-    status = "on_track" if v.ready else "at_risk"
+    status = "on_track" if report.verdict.ready else "at_risk"
     st.markdown(f'<div class="kpi-verdict" style="--status:{STATUS_COLORS[status]}" role="status">'
-                f"<b>{escape(t('verdict.heading', lang))}</b> {escape(verdict_text(v, catalog, lang))}</div>",
+                f"<b>{escape(t('verdict.heading', lang))}</b> {escape(report.verdict_text(lang))}</div>",
                 unsafe_allow_html=True)
 
 
-def render_summary(cells: list[Cell], lang: str) -> None:
-    """One pill per status with its count, in band order."""
-    counts = Counter(c.status for c in cells if c.evaluation.rule != "no_target")
-    no_target = sum(1 for c in cells if c.evaluation.rule == "no_target")
+def render_summary(report: QuarterReport, lang: str) -> None:
+    """One pill per status with its count, in band order: the report's counts, the verdict's statuses."""
+    counts = report.counts
     pills = "".join(
         flag_html(status, lang, f"{t(f'status.{status}', lang)}: {counts[status]}")
         for status in STATUSES if counts[status]
     )
-    if no_target:
-        pills += flag_html("no_data", lang, f"{t('status.no_target', lang)}: {no_target}")
-    st.markdown(f'<div class="kpi-summary" aria-label="{escape(t("dash.summary", lang, n=len(cells)))}">'
+    if counts["no_target"]:
+        pills += flag_html("no_data", lang, f"{t('status.no_target', lang)}: {counts['no_target']}")
+    st.markdown(f'<div class="kpi-summary" aria-label="{escape(t("dash.summary", lang, n=len(report.cells)))}">'
                 f"{pills}</div>", unsafe_allow_html=True)
 
 
 def _status_label(cell: Cell, lang: str) -> str | None:
     """'No target' reads better than 'No data' when only the target is missing."""
-    return t("status.no_target", lang) if cell.evaluation.rule == "no_target" else None
+    return status_word(cell, lang) if cell.no_target else None
 
 
 def render_card(cell: Cell, grid: Grid, lang: str, note: str | None = None, checkin=None,
@@ -135,11 +134,14 @@ def _forecast_line(cell: Cell, lang: str) -> list[str]:
 
 
 def _to_date_lines(cell: Cell, lang: str) -> list[str]:
-    """'Pro-rated target to date 1,179 → ▲ Ahead' for a flow KPI in the quarter in progress."""
+    """'Pro-rated target to date 1,179 · full quarter 52% ⚠ At risk' for a flow KPI in the quarter in
+    progress: its status is the pro-rated judgement; the whole quarter's attainment is shown beside it."""
     if cell.prorated is None:  # the page's subtitle already says the quarter is in progress
         return []
-    return [f"{t('card.prorated', lang, target=format_value(cell.prorated_target, cell.kpi, lang))} → "
-            f"{STATUS_ICONS[cell.prorated.status]} {t('status.' + cell.prorated.status, lang)}"]
+    full = cell.full_quarter_view
+    return [t("card.prorated_full", lang, target=format_value(cell.prorated_target, cell.kpi, lang),
+              attainment=format_attainment(full.attainment),
+              status=f"{STATUS_ICONS[full.status]} {t('status.' + full.status, lang)}")]
 
 
 def render_quarter_table(grid: Grid, catalog: Catalog, year: int, selected: int, lang: str,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import date, datetime
 
 import streamlit as st
 
@@ -14,9 +14,10 @@ from kpis.growth import evaluate_phases, evaluate_risks
 from kpis.innovation import load_use_cases
 from kpis.ledger import fx_table, load_ledgers, load_scenarios, models_in_production
 from kpis.packs import full_catalog, load_checklists, load_growth_pack
-from kpis.periods import Quarter, shift_quarter
+from kpis.periods import Quarter, shift_quarter, today
 from kpis.readiness import evaluate_checklists, maturity_for
 from kpis.reference import load_names, program_starts, spanish_names
+from kpis.report import QuarterReport, build_report
 from kpis.scorecard import Grid, Scope, build_grid, convert_grid, region_grids
 from kpis.setup import initialise
 from kpis.store import Store, keep_open
@@ -60,8 +61,13 @@ def data_overview(db_path: str, version: float) -> dict:
         names = load_names(session)
         starts = program_starts(session)
         spanish = spanish_names(session)
+    found = [(int(r.year), int(r.quarter)) for r in quarters.itertuples()]
+    day = today()
     return {
-        "quarters": [(int(r.year), int(r.quarter)) for r in quarters.itertuples()],
+        "quarters": found,
+        # the quarter pages open on: the latest with data up to today's (kpis.report.report_quarter)
+        "current": max((q for q in found if q <= (day.year, (day.month - 1) // 3 + 1)),
+                       default=found[0] if found else (day.year, (day.month - 1) // 3 + 1)),
         "loaded_at": None if quarters.empty else quarters["loaded_at"].max().to_pydatetime(),
         "regions": list(names.regions),  # reference data: the filters offer only known names
         "departments": list(names.departments),
@@ -81,6 +87,23 @@ def cached_grid(db_path: str, version: float, first: Quarter, last: Quarter,
     so writes invalidate it. Shared, read-only."""
     with Store(db_path).session() as session:
         return build_grid(session, get_catalog(), first, last, Scope(region, department), as_of)
+
+
+@st.cache_resource(ttl=600, max_entries=64, show_spinner=False)
+def _report(db_path: str, version: float, day: date, year: int, quarter: int, region: str | None,
+            department: str | None, currency: str, as_of: datetime | None) -> QuarterReport:
+    with Store(db_path).session() as session:
+        return build_report(session, get_catalog(), year, quarter, Scope(region, department), currency=currency,
+                            as_of=as_of)
+
+
+def cached_report(year: int, quarter: int, region: str | None = None, department: str | None = None,
+                  currency: str | None = None, as_of: datetime | None = None) -> QuarterReport:
+    """The quarter's one report (kpis.report) that every page renders, built once per store version, day,
+    quarter, scope, currency and as-of, and shared by every session (it is immutable). Raises FxError when
+    a money figure has no rate to `currency`."""
+    return _report(*store_key(), today(), year, quarter, region, department, currency or reporting_currency(),
+                   as_of)
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)

@@ -134,16 +134,44 @@ def currency_selector(lang: str, default: str) -> str:
     return chosen
 
 
-def url_select(label: str, options: list, key: str, format_func=str, default=None, lang: str = "en"):
-    """A sidebar selectbox whose value lives in the URL query string under `key`. The widget key
-    includes the language so that its option labels are redrawn when the language changes."""
-    raw = st.query_params.get(key)
+def url_select(label: str, options: list, key: str, format_func=str, default=None, lang: str = "en",
+               container=None):
+    """A sidebar selectbox whose value lives in the URL query string under `key`, and travels with the
+    reader between pages (a page link drops the query string: the choice is kept in the session and written
+    back to the URL). The widget key includes the language so that its option labels are redrawn when the
+    language changes."""
+    remembered = st.session_state.get(f"_shared_{key}")
+    raw = st.query_params.get(key, remembered)
     by_text = {str(o): o for o in options}
     chosen = by_text.get(raw, default if default in options else options[0])
-    value = st.sidebar.selectbox(label, options, index=options.index(chosen), format_func=format_func,
-                                 key=f"filter_{key}_{lang}")
+    value = (container or st.sidebar).selectbox(label, options, index=options.index(chosen),
+                                                format_func=format_func, key=f"filter_{key}_{lang}")
+    st.session_state[f"_shared_{key}"] = None if value is None else str(value)
     if value is None:
         st.query_params.pop(key, None)
     else:
         st.query_params[key] = str(value)
     return value
+
+
+def quarter_filters(lang: str, overview: dict, scope: bool = True, container=None
+                    ) -> tuple[int, int, str | None, str | None]:
+    """Fiscal year and quarter (and, with `scope`, region and department) in the sidebar, shared by every
+    page through the URL (`?year=&quarter=&region=&department=`) and the session: the quarter travels.
+    Default: the latest quarter with data up to today's (the quarter in progress when it has data)."""
+    from kpis.reference import label
+
+    latest = overview["current"]
+    years = sorted({y for y, _ in overview["quarters"]} | {latest[0]}, reverse=True)
+    year = url_select(t("filter.year", lang), years, "year", default=latest[0], lang=lang, container=container)
+    quarter = url_select(t("filter.quarter", lang), [1, 2, 3, 4], "quarter", format_func=lambda q: f"Q{q}",
+                         default=latest[1] if year == latest[0] else 4, lang=lang, container=container)
+    if not scope:
+        return year, quarter, None, None
+    region = url_select(t("filter.region", lang), [None, *overview["regions"]], "region",
+                        format_func=lambda r: label("region", r, lang, overview["spanish"])
+                        or t("filter.all_regions", lang), lang=lang, container=container)
+    department = url_select(t("filter.department", lang), [None, *overview["departments"]], "department",
+                            format_func=lambda d: label("department", d, lang, overview["spanish"])
+                            or t("filter.all_departments", lang), lang=lang, container=container)
+    return year, quarter, region, department

@@ -1,0 +1,246 @@
+"""One report per quarter: every figure any surface shows for (quarter, scope, reporting currency), built once.
+
+The pages, the deck, chart and table exports, the digest, alerts and the CLI render a QuarterReport and
+compute no figure of their own (SPEC section 10). Its rules:
+
+- **Cut-off.** A complete quarter is reported as of its last day: nothing dated after it is read. The
+  quarter in progress is reported to the day its data runs to (`cutoff`, labelled "quarter to date").
+- **One judgement per KPI.** In the quarter in progress a flow KPI is judged against its target
+  pro-rated to the cut-off; that is its status in every count (`Cell.full_quarter` keeps the
+  evaluation against the whole quarter's target beside it).
+- **One currency.** Every money figure is in `currency` (the store's reporting currency unless the
+  reader picks another), converted with the dated FX table; a missing rate raises FxError, never a
+  figure in another currency.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from kpis.catalog import Catalog
+from kpis.changes import Changes, what_changed
+from kpis.checkins import Checkin, latest_checkins
+from kpis.i18n import t
+from kpis.periods import Quarter, quarter_end, quarter_start, shift_quarter, today
+from kpis.scorecard import Cell, Grid, Scope, build_grid, convert_grid, quarter_cutoffs, region_grids, scorecard_records
+from kpis.status import STATUSES
+from kpis.store import Session
+from kpis.verdict import Verdict, verdict, verdict_text
+
+__all__ = ["InnovationFigures", "QuarterReport", "build_report", "report_currency", "report_quarter", "status_counts",
+           "status_word"]
+
+
+@dataclass(frozen=True)
+class InnovationFigures:
+    """The innovation page's figures as of the report's cut-off (use cases as they stood on that day)."""
+
+    cases: tuple[Any, ...]  # kpis.innovation.UseCase, cut to their history up to the cut-off
+    funnel: tuple[tuple[str, int, float | None], ...]  # use cases started in the report's year, stage reached
+    launches: tuple[tuple[Quarter, int], ...]  # use cases scaled per quarter of the year, to the report's quarter
+    horizons: tuple[tuple[str, int, float], ...]  # active use cases per horizon and their share in %
+
+
+@dataclass(frozen=True)
+class QuarterReport:
+    """Everything one quarter says, for one scope and reporting currency. Immutable: pages share it."""
+
+    year: int
+    quarter: int
+    scope: Scope
+    currency: str
+    as_of: datetime | None  # targets in force at that moment (None: now)
+    cutoff: date  # nothing dated after this day is in the report
+    in_progress: bool  # the quarter to date
+    grid: Grid  # every KPI from the trend's first quarter to Q4 of the year, actuals to the cut-off
+    cells: tuple[Cell, ...]  # the quarter, catalog order
+    verdict: Verdict
+    changes: Changes
+    gate: Any  # kpis.readiness.Gate of the scope's unit
+    checklists: tuple[Any, ...]  # kpis.readiness.ChecklistResult
+    checkins: dict[str, Checkin] = field(default_factory=dict)
+    realised: Any = None  # kpis.value.Realised at the cut-off, in `currency`; None without a value ledger
+    innovation: InnovationFigures | None = None
+    regions: dict[str, Grid] = field(default_factory=dict)  # every known region, this quarter
+    maturities: tuple[Any, ...] = ()  # kpis.maturity.Maturity of every unit assessed this quarter
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # reference data's Spanish names
+    catalog: Catalog | None = field(default=None, repr=False, compare=False)  # the KPI definitions it was built with
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-Q{self.quarter}"
+
+    @property
+    def unit(self) -> str:
+        from kpis.readiness import ORGANISATION
+
+        return self.scope.region or self.scope.department or ORGANISATION
+
+    @property
+    def data_to(self) -> date | None:
+        """The newest day the quarter's data runs to (None: no data in the quarter yet)."""
+        return max((c.last_period for c in self.cells if c.last_period is not None), default=None)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """KPIs per status (the chips, the doughnut, the digest): `no_target` separately from `no_data`."""
+        return status_counts(self.cells)
+
+    @property
+    def on_track(self) -> int:
+        """On track or ahead: the verdict's count."""
+        return self.verdict.on_track
+
+    @property
+    def judged(self) -> int:
+        return self.verdict.judged
+
+    def cell(self, kpi_id: str) -> Cell:
+        return self.grid.cell(kpi_id, self.year, self.quarter)
+
+    @property
+    def models_in_production(self) -> float | None:
+        cells = {c.kpi.id: c for c in self.cells}
+        return cells["models_in_production"].actual if "models_in_production" in cells else None
+
+    @property
+    def trend_quarters(self) -> tuple[Quarter, ...]:
+        """The quarters a trend shows: from the first with data to the report's own (never later)."""
+        return tuple(q for q in self.grid.quarters if q <= (self.year, self.quarter))
+
+    def when(self, lang: str) -> str:
+        """'2026-Q4 (quarter to date)' or '2026-Q3'."""
+        return self.label + (f" ({t('card.quarter_to_date_short', lang)})" if self.in_progress else "")
+
+    def verdict_text(self, lang: str) -> str:
+        """The answer in one sentence (the dashboard's first line, the deck's headline, `readiness`)."""
+        return verdict_text(self.verdict, self.catalog, lang)
+
+    def records(self, lang: str = "en") -> list[dict[str, Any]]:
+        """The CLI's JSON/CSV rows (and the HTTP API's): SPEC section 8 fields first."""
+        return scorecard_records(self.grid, list(self.cells), lang, self.checkins)
+
+
+def status_word(cell: Cell, lang: str) -> str:
+    """'No target' where a KPI has actuals and no target, on every surface; else the status word."""
+    return t("status.no_target" if cell.no_target else f"status.{cell.status}", lang)
+
+
+def report_currency(session: Session, currency: str | None = None) -> str:
+    """The reader's pick, else the store's reporting currency (an admin setting; default MXN)."""
+    from kpis.fx import CURRENCIES
+
+    chosen = (currency or session.get_setting("reporting_currency", "MXN") or "MXN").upper()
+    if chosen not in CURRENCIES:
+        from kpis.errors import ValidationError
+
+        raise ValidationError.keyed("error.unknown_currency", currency=chosen, known=", ".join(CURRENCIES))
+    return chosen
+
+
+def report_quarter(session: Session, year: int | None = None, quarter: int | None = None) -> Quarter:
+    """The quarter asked for, else the latest quarter with data up to today's (the quarter in progress when
+    it has some)."""
+    if year is not None and quarter is not None:
+        return year, quarter
+    found = sorted((int(r["year"]), int(r["quarter"])) for r in session.rows("data_quarters"))
+    if not found:
+        from kpis.errors import KpiError
+
+        raise KpiError.keyed("error.no_data_quarter")
+    day = today()
+    current = (day.year, (day.month - 1) // 3 + 1)
+    return max((q for q in found if q <= current), default=found[-1])
+
+
+def _first_quarter(session: Session, year: int, quarter: int) -> Quarter:
+    """The trend's first quarter: the first with data, at most two years back, and never after Q1 of the year
+    or the quarter before the report's (the change column needs it)."""
+    rows = session.rows("data_quarters")
+    earliest = min(((int(r["year"]), int(r["quarter"])) for r in rows), default=(year, 1))
+    return min(max(earliest, (year - 2, 1)), (year, 1), shift_quarter(year, quarter, -1))
+
+
+def _cut_cases(cases: list[Any], cutoff: date) -> list[Any]:
+    """Use cases as they stood at the end of `cutoff`: later stage changes unknown, later ones not begun."""
+    cut = []
+    for case in cases:
+        history = tuple((stage, day) for stage, day in case.history if day <= cutoff)
+        if not history and (case.started is None or case.started > cutoff):
+            continue
+        stage, changed = history[-1] if history else (case.stage, case.stage_changed)
+        cut.append(replace(case, stage=stage, stage_changed=changed, history=history))
+    return cut
+
+
+def _innovation(session: Session, year: int, quarter: int, cutoff: date) -> InnovationFigures | None:
+    from kpis.innovation import HORIZON_MIX, funnel, horizon_mix, launches_by_quarter, load_use_cases
+
+    cases = _cut_cases(load_use_cases(session), cutoff)
+    if not cases:
+        return None
+    mix = horizon_mix(cases)
+    return InnovationFigures(
+        cases=tuple(cases), funnel=tuple(funnel(cases, year)),
+        launches=tuple(launches_by_quarter(cases, (year, 1), (year, quarter)).items()),
+        horizons=tuple((h, *mix[h]) for h in HORIZON_MIX))
+
+
+def _realised(session: Session, cutoff: date, currency: str) -> Any:
+    from kpis.ledger import realised_on
+
+    return realised_on(session, cutoff, currency=currency)
+
+
+def build_report(session: Session, catalog: Catalog, year: int, quarter: int, scope: Scope | None = None, *,
+                 currency: str | None = None, as_of: datetime | None = None) -> QuarterReport:
+    """The report of (year, quarter) for `scope` in `currency` (default: the store's reporting currency),
+    targets as in force at `as_of` (default: now). Reads everything once; raises FxError when a money
+    figure has no rate to the reporting currency."""
+    from kpis.ledger import fx_table
+    from kpis.packs import load_checklists
+    from kpis.readiness import evaluate_checklists, maturity_for
+    from kpis.reference import load_names, spanish_names
+
+    scope = scope or Scope()
+    currency = report_currency(session, currency)
+    end = min(quarter_end(year, quarter), today())
+    first = _first_quarter(session, year, quarter)
+    recorded = build_grid(session, catalog, first, (year, 4), scope, as_of, cutoff=end)
+    cutoff = quarter_cutoffs({k: {"last_period": c.last_period} for k, c in recorded.cells.items()
+                              if c.actual is not None}, ((year, quarter),), end).get((year, quarter))
+    cutoff = cutoff or quarter_start(year, quarter)
+    unit = scope.region or scope.department
+    checklists, gate = evaluate_checklists(session, catalog, load_checklists(), unit or _organisation(), year, quarter,
+                                           recorded)  # thresholds are in the currency the data was recorded in
+    fx = fx_table(session)
+    grid = convert_grid(recorded, lambda amount, source, on: fx.convert(amount, source, currency, on), currency)
+    cells = tuple(grid.cell(kpi.id, year, quarter) for kpi in catalog)
+    regions = list(load_names(session).regions)
+    by_region = {name: convert_grid(g, lambda amount, source, on: fx.convert(amount, source, currency, on), currency)
+                 for name, g in region_grids(session, catalog, (year, quarter), (year, quarter), regions, as_of,
+                                             cutoff=end).items()}
+    return QuarterReport(
+        year=year, quarter=quarter, scope=scope, currency=currency, as_of=as_of, cutoff=cutoff,
+        in_progress=quarter_start(year, quarter) <= today() <= quarter_end(year, quarter),
+        grid=grid, cells=cells, verdict=verdict(list(cells), gate), changes=what_changed(grid, list(cells)),
+        gate=gate, checklists=tuple(checklists),
+        checkins=latest_checkins(session, year, quarter, scope.region, scope.department),
+        realised=_realised(session, cutoff, currency), innovation=_innovation(session, year, quarter, cutoff),
+        regions=by_region, maturities=tuple(maturity_for(session, year, quarter)), names=spanish_names(session),
+        catalog=catalog)
+
+
+def _organisation() -> str:
+    from kpis.readiness import ORGANISATION
+
+    return ORGANISATION
+
+
+def status_counts(cells: list[Cell] | tuple[Cell, ...]) -> dict[str, int]:
+    """KPIs per status with "no target" counted apart (the same split as QuarterReport.counts)."""
+    found = Counter("no_target" if c.no_target else c.status for c in cells)
+    return {status: found[status] for status in (*STATUSES, "no_target")}
