@@ -7,13 +7,14 @@ import streamlit as st
 from kpis.deck import SECTIONS, libreoffice
 from kpis.i18n import t
 from kpis.images import FORMATS, chrome_path
-from kpis.reference import label
+from kpis.reference import scope_label
 from kpis.scorecard import Scope
 from kpis_app.boot import page_actor, page_language
 from kpis_app.data_forms import show_flash
 from kpis_app.exports import chart_choices, chart_file, deck_file, deck_pdf_file, table_choices, table_file
 from kpis_app.notify_view import render_subscriptions
 from kpis_app.state import data_overview, get_store, store_key
+from kpis_app.widgets import quarter_filters
 
 lang = page_language()
 st.title(t("export.heading", lang))
@@ -23,16 +24,11 @@ if not overview["quarters"]:
     st.info(t("dash.no_data_anywhere", lang))
     st.stop()
 
+year, quarter, region, department = quarter_filters(lang, overview)  # the quarter being looked at
+st.caption(t("export.scope_note", lang, quarter=f"{year}-Q{quarter}", scope=scope_label(
+    region, department, lang, overview["spanish"])))
 columns = st.columns(5)
-year, quarter = columns[0].selectbox(t("filter.quarter", lang), overview["quarters"], key="ex_quarter",
-                                     format_func=lambda q: f"{q[0]}-Q{q[1]}")
-region = columns[1].selectbox(t("filter.region", lang), [None, *overview["regions"]], key="ex_region",
-                              format_func=lambda r: label("region", r, lang, overview["spanish"])
-                              or t("filter.all_regions", lang))
-department = columns[2].selectbox(t("filter.department", lang), [None, *overview["departments"]], key="ex_department",
-                                  format_func=lambda d: label("department", d, lang, overview["spanish"])
-                                  or t("filter.all_departments", lang))
-deck_lang = columns[3].selectbox(t("export.language", lang), ["en", "es"], key="ex_lang",
+deck_lang = columns[0].selectbox(t("export.language", lang), ["en", "es"], key="ex_lang",
                                  index=["en", "es"].index(lang), format_func={"en": "English", "es": "Español"}.get)
 scope = Scope(region, department)
 name = f"{year}-Q{quarter}" + (f"-{region}" if region else "") + (f"-{department}" if department else "")

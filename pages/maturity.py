@@ -5,39 +5,35 @@ from __future__ import annotations
 import streamlit as st
 
 from kpis.charts import radar_figure
+from kpis.errors import KpiError
 from kpis.escaping import markdown_text
 from kpis.i18n import t
 from kpis.readiness import ORGANISATION
 from kpis.reference import label
-from kpis_app.boot import page_language
+from kpis_app.boot import page_currency, page_language
 from kpis_app.maturity_view import gaps_table, render_checklists, render_gate, render_growth, render_level_card
-from kpis_app.state import (
-    assessed_quarters,
-    cached_figure,
-    cached_growth,
-    cached_maturity,
-    cached_readiness,
-    data_overview,
-    growth_grid,
-    store_key,
-)
-from kpis_app.widgets import chart_downloads
+from kpis_app.state import assessed_quarters, cached_figure, cached_growth, cached_report, data_overview, store_key
+from kpis_app.widgets import chart_downloads, quarter_filters, show_error
 
 lang = page_language()
 st.title(t("maturity.heading", lang))
-quarters = assessed_quarters()
-if not quarters:
+overview = data_overview(*store_key())
+if not assessed_quarters():
     st.info(t("maturity.no_data", lang))
     st.stop()
 
-with st.sidebar:
-    year, quarter = st.selectbox(t("filter.quarter", lang), quarters, format_func=lambda q: f"{q[0]}-Q{q[1]}",
-                                 key="mat_quarter")
-maturities = cached_maturity(year, quarter)
+year, quarter, _, _ = quarter_filters(lang, overview, scope=False)
+try:
+    report = cached_report(year, quarter, currency=page_currency())
+except KpiError as exc:  # a missing FX rate: the named error
+    show_error(exc, lang)
+    st.stop()
+maturities = list(report.maturities)
+if not maturities:
+    st.info(t("maturity.no_data_quarter", lang, quarter=report.label))
 units = [m.assessment.unit for m in maturities]
 with st.sidebar:
     # the whole organisation first: every assessed unit, overlaid
-    overview = data_overview(*store_key())
     named = lambda unit: label("region", unit, lang, overview["spanish"])  # noqa: E731
     chosen = st.multiselect(t("maturity.units", lang), units, default=units, key="mat_units", format_func=named)
     scope_units = [ORGANISATION, *overview["regions"]]
@@ -45,33 +41,38 @@ with st.sidebar:
                                   format_func=named)
 selected = [m for m in maturities if m.assessment.unit in chosen] or maturities[:1]
 
+if not selected:
+    selected = []
 for column, m in zip(st.columns(max(len(selected), 1)), selected):
     with column:
         render_level_card(m, lang, named(m.assessment.unit))
 st.caption(t("maturity.rule", lang))
 
-left, right = st.columns([3, 2])
-with left:
-    radar = cached_figure(("radar", year, quarter, tuple(m.assessment.unit for m in selected), lang),
-                          lambda: radar_figure(selected, lang, named))
-    st.plotly_chart(radar, width="stretch", config={"displaylogo": False})
-    chart_downloads(radar, t("maturity.radar", lang), f"{year}-Q{quarter} · " + ", ".join(named(u) for u in chosen),
-                    lang, f"maturity-radar-{year}-Q{quarter}")
-with right:
-    st.subheader(t("maturity.gaps", lang))
-    for m in selected:
-        if len(selected) > 1:
-            st.markdown(f"**{markdown_text(named(m.assessment.unit))}**")
-        gaps = gaps_table(m, lang)  # static: wraps in the half-width column, so the last column is never cut
-        st.table(gaps.set_index(gaps.columns[0]))
+if selected:
+    left, right = st.columns([3, 2])
+    with left:
+        radar = cached_figure(("radar", year, quarter, tuple(m.assessment.unit for m in selected), lang),
+                              lambda: radar_figure(selected, lang, named))
+        st.plotly_chart(radar, width="stretch", config={"displaylogo": False})
+        chart_downloads(radar, t("maturity.radar", lang), f"{report.when(lang)} · "
+                        + ", ".join(named(u) for u in chosen), lang, f"maturity-radar-{year}-Q{quarter}",
+                        as_of=report.cutoff)
+    with right:
+        st.subheader(t("maturity.gaps", lang))
+        for m in selected:
+            if len(selected) > 1:
+                st.markdown(f"**{markdown_text(named(m.assessment.unit))}**")
+            gaps = gaps_table(m, lang)  # static: wraps in the half-width column, so the last column is never cut
+            st.table(gaps.set_index(gaps.columns[0]))
 
-# the organisation's gate reads the growth grid's quarter (one scan for both; another unit builds its own)
-checklists, gate = cached_readiness(checklist_unit, year, quarter, growth_grid(year, quarter))
+# the gate and checklists of the chosen unit: that scope's report of the quarter (as on its dashboard)
+unit_report = report if checklist_unit == ORGANISATION else cached_report(year, quarter, checklist_unit,
+                                                                          currency=report.currency)
 st.subheader(f"{t('maturity.gate', lang)} · {markdown_text(named(checklist_unit))}")
-render_gate(gate, lang)
+render_gate(unit_report.gate, lang)
 st.subheader(f"{t('maturity.checklists', lang)} · {markdown_text(named(checklist_unit))}")
-render_checklists(checklists, lang)
+render_checklists(list(unit_report.checklists), lang)
 
 st.subheader(t("maturity.growth", lang))
-phase_view, risks = cached_growth(year, quarter)
+phase_view, risks = cached_growth(report)
 render_growth(phase_view, risks, lang)

@@ -12,10 +12,11 @@ from kpis.formatting import format_day, format_value
 from kpis.i18n import t
 from kpis.reference import label
 from kpis.regions import REGION_COLUMNS, regulation_table, save_region
+from kpis.report import status_word
 from kpis.status import STATUS_ICONS
-from kpis_app.boot import page_actor, page_language
-from kpis_app.state import cached_regions_view, data_overview, get_catalog, get_store, store_key
-from kpis_app.widgets import message
+from kpis_app.boot import page_actor, page_currency, page_language
+from kpis_app.state import cached_regions_view, cached_report, data_overview, get_catalog, get_store, store_key
+from kpis_app.widgets import message, quarter_filters
 
 lang = page_language()
 actor = page_actor()
@@ -25,36 +26,41 @@ overview = data_overview(*store_key())
 if not overview["quarters"]:
     st.info(t("dash.no_data_anywhere", lang))
     st.stop()
-with st.sidebar:
-    year, quarter = st.selectbox(t("filter.quarter", lang), overview["quarters"], key="reg_quarter",
-                                 format_func=lambda q: f"{q[0]}-Q{q[1]}")
-view = cached_regions_view(year, quarter)
+year, quarter, _, _ = quarter_filters(lang, overview, scope=False)  # every region, side by side
+try:
+    report = cached_report(year, quarter, currency=page_currency())
+except KpiError as exc:  # a missing FX rate: the named error
+    st.error(message(exc, lang))
+    st.stop()
+view = cached_regions_view()
+# live by the report's cut-off: a region that went live later is not live in this quarter's report
+live = {name: day for name, day in view["first"].items() if day is not None and day <= report.cutoff}
 
 st.subheader(t("regions.timeline", lang))
-names = sorted(view["grids"], key=lambda r: view["first"].get(r) or pd.Timestamp.max.date())
+names = sorted(report.regions, key=lambda r: live.get(r) or pd.Timestamp.max.date())
 cols = st.columns(len(names) or 1)
 for column, name in zip(cols, names):
-    first = view["first"].get(name)
+    first = live.get(name)
     column.metric(markdown_text(label("region", name, lang, overview["spanish"])),
                   format_day(first, lang) if first else t("regions.not_live", lang),
                   help=t("regions.live_since", lang))
 
-st.subheader(f"{t('regions.kpis', lang)} · {year}-Q{quarter}")
+st.subheader(f"{t('regions.kpis', lang)} · {report.when(lang)}")
 shown = ("new_users", "adoption_rate_pct", "availability_pct", "api_latency_p95_ms", "transactions_per_day")
 rows = []
 for name in names:
-    grid = view["grids"][name]
+    grid = report.regions[name]
     row = {t("filter.region", lang): label("region", name, lang, overview["spanish"])}
     for kpi_id in shown:
         cell = grid.cell(kpi_id, year, quarter)
         row[catalog.get(kpi_id).name(lang)] = (f"{format_value(cell.actual, cell.kpi, lang)} "
-                                               f"{STATUS_ICONS[cell.status]} {t('status.' + cell.status, lang)}")
+                                               f"{STATUS_ICONS[cell.status]} {status_word(cell, lang)}")
     rows.append(row)
 if rows:  # a static table wraps the KPI names, so no column is cut at 1366 px
     frame = pd.DataFrame(rows)
     st.table(frame.set_index(frame.columns[0]))
 latency = [(label("region", name, lang, overview["spanish"]),
-            view["grids"][name].cell("api_latency_p95_ms", year, quarter).actual) for name in names]
+            report.regions[name].cell("api_latency_p95_ms", year, quarter).actual) for name in names]
 st.plotly_chart(region_latency_figure(latency, 100, lang), width="stretch", config={"displaylogo": False})
 if view["from_logs"]:
     st.caption(t("regions.from_logs", lang))

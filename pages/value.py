@@ -5,21 +5,37 @@ from __future__ import annotations
 import streamlit as st
 
 from kpis.charts import cumulative_figure, fan_figure, value_streams_figure
+from kpis.errors import KpiError
 from kpis.escaping import markdown_text
 from kpis.i18n import MESSAGES, t
 from kpis.reference import actor_label
 from kpis.valuation import chance_text
 from kpis.value import Scenario
 from kpis_app.boot import page_currency, page_language
-from kpis_app.state import cached_figure, cached_simulation, cached_value, value_options
+from kpis_app.state import (
+    cached_figure,
+    cached_report,
+    cached_simulation,
+    cached_value,
+    data_overview,
+    store_key,
+    value_options,
+)
 from kpis_app.value_view import render_realised_cards, render_value_cards, years_table
-from kpis_app.widgets import chart_downloads, show_error
+from kpis_app.widgets import chart_downloads, quarter_filters, show_error
 
 lang = page_language()
 st.title(t("value.heading", lang))
 options = value_options()
 if not options["programs"]:
     st.info(t("value.empty", lang))
+    st.stop()
+overview = data_overview(*store_key())
+year, quarter, _, _ = quarter_filters(lang, overview, scope=False)  # the ledger is program-wide
+try:
+    report = cached_report(year, quarter, currency=page_currency())
+except KpiError as exc:  # a missing FX rate: the named error, never a figure in another currency
+    show_error(exc, lang)
     st.stop()
 
 with st.sidebar:
@@ -29,8 +45,9 @@ with st.sidebar:
                                  index=list(options["scenarios"]).index("base"),
                                  format_func=lambda n: t(f"scenario.{n}", lang) if f"scenario.{n}" in MESSAGES else n)
     base = options["scenarios"][scenario_name]
-    currency = page_currency()
-    horizon = st.slider(t("value.horizon", lang), 1, 10, max(options["last_year"] + 2, 3), key="value_horizon")
+    currency = report.currency
+    # the same default as `value` and the deck: the last recorded program year (longer: the reader's choice)
+    horizon = st.slider(t("value.horizon", lang), 1, 10, min(max(options["last_year"], 1), 10), key="value_horizon")
     with st.expander(t("value.adjust", lang)):
         growth_scale = st.slider(t("value.growth_scale", lang), 0.0, 2.0, float(base["growth_scale"]), 0.05)
         investment_scale = st.slider(t("value.investment_scale", lang), 0.5, 2.0, float(base["investment_scale"]), 0.05)
@@ -42,10 +59,12 @@ with st.sidebar:
 
 scenario = Scenario(scenario_name, growth_scale, investment_scale, cap, run_cost or None)
 try:
-    summary, roi_flag = cached_value(program, horizon, scenario, currency)
-except Exception as exc:  # a KpiError (e.g. a missing FX rate) reads as a message, never a traceback
+    summary = cached_value(report, program, horizon, scenario)
+except KpiError as exc:  # e.g. a missing FX rate reads as a message, never a traceback
     show_error(exc, lang)
     st.stop()
+roi = report.cell("roi_pct")  # the dashboard's roi_pct card: the same actual, target and status
+roi_flag = (roi.target_value, roi.evaluation) if program is None else None
 built_in = f"scenario.{scenario_name}.note" in MESSAGES
 note = t(f"scenario.{scenario_name}.note", lang) if built_in else base["note"] or ""
 scenario_label = t(f"scenario.{scenario_name}", lang) if built_in else scenario_name
@@ -58,7 +77,7 @@ render_value_cards(summary, lang)
 scope_text = f"{', '.join(summary.programs)} · {scenario_label} · {summary.currency}"
 left, right = st.columns(2)
 with left:
-    figure_key = (program, horizon, scenario, currency, lang)
+    figure_key = (program, horizon, scenario, currency, report.cutoff, lang)
     streams_chart = cached_figure(("streams", *figure_key), lambda: value_streams_figure(summary, lang))
     st.plotly_chart(streams_chart, width="stretch", config={"displaylogo": False})
     chart_downloads(streams_chart, t("chart.value_streams", lang), scope_text, lang, "value-streams")

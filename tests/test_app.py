@@ -102,7 +102,7 @@ def test_value_page_shows_flagged_cards_and_three_charts(app: AppTest):
     assert "Net ROI" in html and "Benefit/cost multiple" in html
     headings = [h.value for h in app.subheader]
     assert any(h.startswith("Realised to date") for h in headings)
-    assert any("projected to year 5" in h for h in headings)  # default horizon: recorded 3 years + 2
+    assert any("recorded, years 1-3" in h for h in headings)  # default horizon: the last recorded year (SPEC 10)
     assert 'data-status="ahead"' in html
     assert len(app.get("plotly_chart")) == 3
     assert len(app.dataframe) == 1

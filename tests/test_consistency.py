@@ -150,7 +150,9 @@ def test_realised_roi_is_one_figure_on_dashboard_cli_and_value_page(store_path, 
     assert value["realised"]["net_roi_pct"] == pytest.approx(real.net_roi_pct)
     monkeypatch.setenv("KPIS_DB", str(store_path))
     monkeypatch.chdir(ROOT)
-    page = AppTest.from_file(str(ROOT / "pages" / "value.py"), default_timeout=90).run()
+    page = AppTest.from_file(str(ROOT / "pages" / "value.py"), default_timeout=90)
+    page.query_params["year"], page.query_params["quarter"] = str(year), str(quarter)  # the quarter measured
+    page.run()
     assert not page.exception
     shown = format_value(roi.actual, roi.kpi, "en")  # the dashboard card's text
     assert shown == format_percent(real.net_roi_pct, "en", 1)

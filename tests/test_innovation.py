@@ -89,12 +89,12 @@ def test_scorecard_innovation_kpis_agree_with_the_records(demo_store, catalog):
 def test_moving_a_use_case_appends_history_and_refreshes_kpis(store, catalog):
     admin = Actor("ana", "admin")
     save_use_cases(store, admin, [UseCaseRecord(name="Voice biometrics", stage="validation", horizon="H2",
-                                                started=D(2030, 1, 10), stage_changed=D(2030, 2, 1))])
+                                                started=D(2025, 1, 10), stage_changed=D(2025, 2, 1))])
     save_use_cases(store, admin, [UseCaseRecord(name="Voice biometrics", stage="scaled", horizon="H2",
-                                                started=D(2030, 1, 10), stage_changed=D(2030, 3, 15))])
+                                                started=D(2025, 1, 10), stage_changed=D(2025, 3, 15))])
     with store.session() as session:
         (only,) = load_use_cases(session)
-        cells = {c.kpi.id: c for c in quarter_scorecard(session, catalog, 2030, 1)[1]}
+        cells = {c.kpi.id: c for c in quarter_scorecard(session, catalog, 2025, 1)[1]}
     assert [s for s, _ in only.history] == ["idea", "validation", "scaled"]
     assert cells["new_use_cases"].actual == 1
     assert cells["use_case_success_rate_pct"].actual == 100

@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 from pptx import Presentation
@@ -164,8 +163,9 @@ def _chart(slide, kind, data: CategoryChartData, left, top, width, height, title
     return chart
 
 
-def _status_counts(data: BoardData) -> Counter:
-    return Counter(c.status for c in data.cells)
+def _status_counts(data: BoardData) -> dict[str, int]:
+    """The report's counts: the verdict's statuses, "no target" apart from "no data"."""
+    return data.report.counts
 
 
 def _title_slides(prs, data: BoardData, program: str, sections: list[str]) -> None:
@@ -173,14 +173,14 @@ def _title_slides(prs, data: BoardData, program: str, sections: list[str]) -> No
     slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE])
     _place(slide.shapes.title, Inches(0.8), Inches(2.3), WIDTH - Inches(1.6), Inches(1.5))
     _place(slide.placeholders[1], Inches(0.8), Inches(3.9), WIDTH - Inches(1.6), Inches(1.2))
-    slide.shapes.title.text = t("deck.title", lang, quarter=f"{data.year}-Q{data.quarter}")
+    slide.shapes.title.text = t("deck.title", lang, quarter=data.report.when(lang))
     slide.placeholders[1].text = f"{program}\n{data.scope_text}"
     agenda = prs.slides.add_slide(prs.slide_layouts[LAYOUT_CONTENT])
     _place(agenda.shapes.title, MARGIN, Inches(0.3), WIDTH - 2 * MARGIN, Inches(0.9))
     _place(agenda.placeholders[1], MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(5.5))
     agenda.shapes.title.text = t("deck.agenda", lang)
     agenda.placeholders[1].text = "\n".join(t(f"deck.section.{s}", lang) for s in sections)
-    agenda.notes_slide.notes_text_frame.text = t("deck.agenda_notes", lang, quarter=f"{data.year}-Q{data.quarter}")
+    agenda.notes_slide.notes_text_frame.text = t("deck.agenda_notes", lang, quarter=data.report.when(lang))
 
 
 def _summary(prs, data: BoardData) -> None:
@@ -196,24 +196,25 @@ def _summary(prs, data: BoardData) -> None:
                  f"{format_value(c.forecast.target, c.kpi, lang)}" for c in will_miss]
     by_id = data.cells_by_id
     said = [(by_id[kpi_id], checkin) for kpi_id, checkin in data.checkins.items() if kpi_id in by_id]
-    notes = data.verdict + "\n\n" + t("deck.summary_notes", lang, quarter=f"{data.year}-Q{data.quarter}",
+    notes = data.verdict + "\n\n" + t("deck.summary_notes", lang, quarter=data.report.when(lang),
                                        n=len(data.cells),
               ahead=counts["ahead"], on_track=counts["on_track"], at_risk=counts["at_risk"],
-              off_track=counts["off_track"], no_data=counts["no_data"],
+              off_track=counts["off_track"], no_data=counts["no_data"] + counts["no_target"],
               misses=", ".join(misses) or "—", gate=gate)
     notes += "\n\n" + t("deck.forecast_misses", lang) + ": " + ("; ".join(forecasts) or "—")
     notes += "".join(f"\n\n{t('checkin.label', lang)} · {cell.kpi.name(lang)}: " + " — ".join(checkin_lines(c, lang))
                      for cell, c in said)
     slide = _content_slide(prs, t("deck.section.summary", lang), notes, data.scope_text)
     chart_data = CategoryChartData()
-    present = [s for s in STATUSES if counts[s]]
-    chart_data.categories = [f"{STATUS_ICONS[s]} {t('status.' + s, lang)}: {counts[s]}" for s in present]
+    present = [s for s in (*STATUSES, "no_target") if counts[s]]
+    chart_data.categories = [f"{STATUS_ICONS.get(s, STATUS_ICONS['no_data'])} {t('status.' + s, lang)}: {counts[s]}"
+                             for s in present]
     chart_data.add_series(t("table.status", lang), [counts[s] for s in present])
     chart = _chart(slide, XL_CHART_TYPE.DOUGHNUT, chart_data, MARGIN, Inches(2.2), Inches(5.2), Inches(4.9),
                    title=t("dash.summary", lang, n=len(data.cells)))
     for point, status in zip(chart.plots[0].series[0].points, present):
         point.format.fill.solid()
-        point.format.fill.fore_color.rgb = _rgb(STATUS_COLORS[status])
+        point.format.fill.fore_color.rgb = _rgb(STATUS_COLORS.get(status, STATUS_COLORS["no_data"]))
     chart.plots[0].has_data_labels = True
     chart.plots[0].data_labels.font.size = Pt(14)
     _text(slide, MARGIN, Inches(1.25), WIDTH - 2 * MARGIN, Inches(0.9), [data.verdict], size=17, bold_first=True)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from kpis.catalog import Catalog, Kpi
 from kpis.packs import Criterion, GrowthPack, Phase, Risk
 from kpis.scorecard import Grid
 from kpis.status import Evaluation, Status, evaluate
 
-__all__ = ["CriterionResult", "PhaseView", "RiskResult", "evaluate_phases", "evaluate_risks"]
+__all__ = ["CriterionResult", "PhaseView", "RiskResult", "evaluate_phases", "evaluate_risks", "in_currency"]
 
 
 @dataclass(frozen=True)
@@ -84,3 +85,21 @@ def evaluate_risks(pack: GrowthPack, catalog: Catalog, grid: Grid) -> list[RiskR
     """Each risk with its thresholds judged against the latest data."""
     return [RiskResult(risk, tuple(_judge(c, catalog, _latest(grid, c.kpi)) for c in risk.thresholds))
             for risk in pack.risks]
+
+
+def _converted(result: CriterionResult, money: Callable[[float, str], float], currency: str) -> CriterionResult:
+    kpi = result.kpi
+    if kpi.unit != "currency" or kpi.currency in (None, currency):
+        return result
+    return replace(result, kpi=kpi.model_copy(update={"currency": currency}),
+                   criterion=result.criterion.model_copy(update={"value": money(result.criterion.value, kpi.currency)}),
+                   actual=None if result.actual is None else money(result.actual, kpi.currency))
+
+
+def in_currency(view: PhaseView, risks: list[RiskResult], money: Callable[[float, str], float],
+                currency: str) -> tuple[PhaseView, list[RiskResult]]:
+    """The phase view and risks with every money figure (actual and threshold) in the reporting `currency`
+    (`money(amount, from_currency)` raises when a rate is missing). Judgements do not change: both sides of
+    each comparison move with the same rate."""
+    return (replace(view, next_criteria=tuple(_converted(c, money, currency) for c in view.next_criteria)),
+            [replace(r, thresholds=tuple(_converted(c, money, currency) for c in r.thresholds)) for r in risks])

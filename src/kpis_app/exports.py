@@ -2,29 +2,35 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
-from kpis.boardpack import TABLES, chart_registry, chart_title, gather, render_chart, render_table
+from kpis.boardpack import TABLES, chart_registry, chart_title, render_chart, render_table
+from kpis.boardpack import board_data as board_data_of
 from kpis.deck import build_deck, deck_to_pdf
 from kpis.i18n import t
 from kpis.images import figure_bytes
+from kpis.periods import today
 from kpis.scorecard import Scope
 from kpis.store import Store
 from kpis.tables import to_csv_bytes, to_xlsx_bytes
-from kpis_app.state import get_catalog, store_key
+from kpis_app.state import cached_report, get_catalog, store_key
 
 
-@st.cache_data(ttl=600, max_entries=8, show_spinner=False)
-def _board_data(db_path: str, version: float, year: int, quarter: int, region: str | None, department: str | None,
-                lang: str, currency: str | None):
+@st.cache_resource(ttl=600, max_entries=8, show_spinner=False)
+def _board_data(db_path: str, version: float, day: date, year: int, quarter: int, region: str | None,
+                department: str | None, lang: str, currency: str | None):
+    report = cached_report(year, quarter, region, department, currency)  # the pages' own report
     with Store(db_path).session() as session:
-        data = gather(session, get_catalog(), year, quarter, Scope(region, department), lang, currency)
+        data = board_data_of(report, session, get_catalog(), lang)
         program = session.get_setting("program_name", "AI program")
     return data, program
 
 
 def board_data(year: int, quarter: int, scope: Scope, lang: str):
-    return _board_data(*store_key(), year, quarter, scope.region, scope.department, lang,
+    """The quarter's report (as the pages show it) in `lang`, with the deck's value projection."""
+    return _board_data(*store_key(), today(), year, quarter, scope.region, scope.department, lang,
                        st.session_state.get("currency"))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import date, datetime
 
 import streamlit as st
@@ -11,17 +12,17 @@ from kpis.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
 from kpis.cli import default_db_path
 from kpis.edits import frozen_quarters
 from kpis.growth import evaluate_phases, evaluate_risks
+from kpis.growth import in_currency as in_growth_currency
 from kpis.innovation import load_use_cases
-from kpis.ledger import fx_table, load_ledgers, load_scenarios, models_in_production
-from kpis.packs import full_catalog, load_checklists, load_growth_pack
-from kpis.periods import Quarter, shift_quarter, today
-from kpis.readiness import evaluate_checklists, maturity_for
+from kpis.ledger import fx_table, load_ledgers, load_scenarios, realised_on
+from kpis.packs import full_catalog, load_growth_pack
+from kpis.periods import shift_quarter, today
 from kpis.reference import load_names, program_starts, spanish_names
 from kpis.report import QuarterReport, build_report
-from kpis.scorecard import Grid, Scope, build_grid, convert_grid, region_grids
+from kpis.scorecard import Grid, Scope, build_grid
 from kpis.setup import initialise
 from kpis.store import Store, keep_open
-from kpis.valuation import realised_flag, value_summary
+from kpis.valuation import value_summary
 from kpis.value import Scenario, Simulation, ValueSummary, simulate
 
 
@@ -77,18 +78,6 @@ def data_overview(db_path: str, version: float) -> dict:
     }
 
 
-# Grids, gates and check-ins are immutable (frozen dataclasses, never changed after they are built),
-# so sessions share one object instead of each rerun unpickling a copy (cache_data): a two-year grid
-# with forecasts costs ~6 ms to unpickle, on every rerun of every viewer (bench/pages.py)
-@st.cache_resource(ttl=600, max_entries=64, show_spinner=False)
-def cached_grid(db_path: str, version: float, first: Quarter, last: Quarter,
-                region: str | None, department: str | None, as_of: datetime | None = None) -> Grid:
-    """Every KPI x quarter in a scope (targets in force at `as_of`); keyed by the file's version
-    so writes invalidate it. Shared, read-only."""
-    with Store(db_path).session() as session:
-        return build_grid(session, get_catalog(), first, last, Scope(region, department), as_of)
-
-
 @st.cache_resource(ttl=600, max_entries=64, show_spinner=False)
 def _report(db_path: str, version: float, day: date, year: int, quarter: int, region: str | None,
             department: str | None, currency: str, as_of: datetime | None) -> QuarterReport:
@@ -134,29 +123,21 @@ def value_options() -> dict:
     return _value_options(*store_key())
 
 
-@st.cache_data(ttl=600, max_entries=4, show_spinner=False)
-def _models(db_path: str, version: float) -> float | None:
-    """Models in production (latest quarter, organisation): read once per file version, not on every
-    horizon or scenario change (a scan of that KPI's observations)."""
-    with Store(db_path).session() as session:
-        return models_in_production(session, get_catalog())
-
-
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def _value(db_path: str, version: float, program: str | None, horizon: int, scenario: Scenario,
-           currency: str) -> tuple[ValueSummary, tuple | None]:
-    models = _models(db_path, version)
+           currency: str, on: date, models: float | None) -> ValueSummary:
     with Store(db_path).session() as session:
         summary = value_summary(session, get_catalog(), program=program, horizon=horizon, scenario=scenario,
                                 currency=currency, models=models)
-        flag = None if summary.realised is None else realised_flag(session, get_catalog(), summary.realised)
-    return summary, flag
+        return replace(summary, realised=realised_on(session, on, program=program, currency=currency))
 
 
-def cached_value(program: str | None, horizon: int, scenario: Scenario,
-                 currency: str) -> tuple[ValueSummary, tuple | None]:
-    """The value summary and the realised ROI's (target, evaluation), as on the dashboard's roi_pct card."""
-    return _value(*store_key(), program, horizon, scenario, currency)
+def cached_value(report: QuarterReport, program: str | None, horizon: int, scenario: Scenario) -> ValueSummary:
+    """The value summary in the report's currency, realised at the report's cut-off (all programs: the report's
+    own figure, realised_on at the same day; one program: built the same way), with the report's models in
+    production."""
+    return _value(*store_key(), program, horizon, scenario, report.currency, report.cutoff,
+                  report.models_in_production)
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
@@ -172,17 +153,6 @@ def cached_simulation(program: str | None, horizon: int, scenario: Scenario, cur
     return _simulation(*store_key(), program, horizon, scenario, currency, sigma, payback_by)
 
 
-@st.cache_data(ttl=600, max_entries=32, show_spinner=False)
-def _maturity(db_path: str, version: float, year: int, quarter: int) -> list:
-    with Store(db_path).session() as session:
-        return maturity_for(session, year, quarter)
-
-
-def cached_maturity(year: int, quarter: int) -> list:
-    """Every unit's maturity in the quarter (with its previous assessment)."""
-    return _maturity(*store_key(), year, quarter)
-
-
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def _assessed_quarters(db_path: str, version: float) -> list[tuple[int, int]]:
     with Store(db_path).session() as session:
@@ -195,32 +165,6 @@ def assessed_quarters() -> list[tuple[int, int]]:
     return _assessed_quarters(*store_key())
 
 
-@st.cache_resource(ttl=600, max_entries=32, show_spinner=False)
-def _readiness(db_path: str, version: float, unit: str, year: int, quarter: int, _grid: Grid | None = None):
-    # _grid is not part of the key: it only saves recomputing the values the key already determines
-    with Store(db_path).session() as session:
-        return evaluate_checklists(session, get_catalog(), load_checklists(), unit, year, quarter, _grid)
-
-
-def cached_readiness(unit: str, year: int, quarter: int, grid: Grid | None = None):
-    """(checklist results, gate) for a unit and quarter. `grid`: this store version's grid with current
-    targets, when the caller has one (used if its scope is the unit's)."""
-    return _readiness(*store_key(), unit, year, quarter, grid)
-
-
-@st.cache_resource(ttl=600, max_entries=32, show_spinner=False)
-def _checkins(db_path: str, version: float, year: int, quarter: int, region: str | None, department: str | None):
-    from kpis.checkins import latest_checkins
-
-    with Store(db_path).session() as session:
-        return latest_checkins(session, year, quarter, region, department)
-
-
-def cached_checkins(year: int, quarter: int, region: str | None, department: str | None) -> dict:
-    """Per KPI id, the latest check-in for this quarter and scope."""
-    return _checkins(*store_key(), year, quarter, region, department)
-
-
 @st.cache_resource(ttl=600, max_entries=16, show_spinner=False)
 def _growth_grid(db_path: str, version: float, year: int, quarter: int) -> Grid:
     with Store(db_path).session() as session:
@@ -228,24 +172,20 @@ def _growth_grid(db_path: str, version: float, year: int, quarter: int) -> Grid:
                           (year, quarter))
 
 
-def growth_grid(year: int, quarter: int) -> Grid:
-    """The organisation's grid of every KPI (catalog + growth pack) for the four quarters to this one,
-    current targets: the growth phases and risks read it, and the organisation's readiness gate
-    reads its quarter (one scan of the observations for both)."""
-    return _growth_grid(*store_key(), year, quarter)
-
-
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def _growth(db_path: str, version: float, year: int, quarter: int):
+def _growth(db_path: str, version: float, year: int, quarter: int, currency: str, on: date):
     pack = load_growth_pack()
     everything = full_catalog(get_catalog(), pack)
     grid = _growth_grid(db_path, version, year, quarter)
-    return evaluate_phases(pack, everything, grid), evaluate_risks(pack, everything, grid)
+    fx = _fx(db_path, version)
+    return in_growth_currency(evaluate_phases(pack, everything, grid), evaluate_risks(pack, everything, grid),
+                              lambda amount, source: fx.convert(amount, source, currency, on), currency)
 
 
-def cached_growth(year: int, quarter: int):
-    """(phase view, risk results) from the growth pack's KPIs up to the quarter."""
-    return _growth(*store_key(), year, quarter)
+def cached_growth(report: QuarterReport):
+    """(phase view, risk results) from the growth pack's KPIs up to the report's quarter, money in the report's
+    currency at its cut-off (judged in the currency recorded: the thresholds are)."""
+    return _growth(*store_key(), report.year, report.quarter, report.currency, report.cutoff)
 
 
 @st.cache_data(ttl=600, max_entries=8, show_spinner=False)
@@ -271,17 +211,10 @@ def _regions_facts(db_path: str, version: float) -> dict:
             "last": {r: last for r, _, last in spans}, "from_logs": bool(from_logs)}
 
 
-@st.cache_data(ttl=600, max_entries=16, show_spinner=False)
-def _regions_view(db_path: str, version: float, year: int, quarter: int) -> dict:
-    facts = _regions_facts(db_path, version)
-    with Store(db_path).session() as session:
-        grids = region_grids(session, get_catalog(), (year, quarter), (year, quarter),
-                             sorted(set(facts["regions"]["name"]) | set(facts["first"])))
-    return {**facts, "grids": grids}
-
-
-def cached_regions_view(year: int, quarter: int) -> dict:
-    return _regions_view(*store_key(), year, quarter)
+def cached_regions_view() -> dict:
+    """The regulation table, each region's first and last month with data, whether logs fed the data (read
+    once per store version; the per-region KPIs come from the quarter's report)."""
+    return _regions_facts(*store_key())
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -345,19 +278,3 @@ def reporting_currency() -> str:
 def _fx(db_path: str, version: float):
     with Store(db_path).session() as session:
         return fx_table(session)
-
-
-def in_currency(grid: Grid, currency: str, key: tuple | None = None) -> Grid:
-    """The grid with money KPIs in `currency` (dated FX rates; raises FxError if one is missing).
-    With `key` (what the grid was built from, as given to cached_grid), the converted grid is
-    shared too, built once per file version instead of on every rerun."""
-    if key is not None:
-        return _converted(*store_key(), key, currency, grid)
-    fx = _fx(*store_key())
-    return convert_grid(grid, lambda amount, source, on: fx.convert(amount, source, currency, on), currency)
-
-
-@st.cache_resource(ttl=600, max_entries=64, show_spinner=False)
-def _converted(db_path: str, version: float, key: tuple, currency: str, _grid: Grid) -> Grid:
-    fx = _fx(db_path, version)
-    return convert_grid(_grid, lambda amount, source, on: fx.convert(amount, source, currency, on), currency)
