@@ -161,8 +161,10 @@ def quarter_filters(lang: str, overview: dict, scope: bool = True, container=Non
     Default: the latest quarter with data up to today's (the quarter in progress when it has data)."""
     from kpis.reference import label
 
-    latest = overview["current"]
-    years = sorted({y for y, _ in overview["quarters"]} | {latest[0]}, reverse=True)
+    from kpis.periods import today
+
+    latest = overview["current"]  # this year is always offered: the quarter in progress exists without data too
+    years = sorted({y for y, _ in overview["quarters"]} | {latest[0], today().year}, reverse=True)
     year = url_select(t("filter.year", lang), years, "year", default=latest[0], lang=lang, container=container)
     quarter = url_select(t("filter.quarter", lang), [1, 2, 3, 4], "quarter", format_func=lambda q: f"Q{q}",
                          default=latest[1] if year == latest[0] else 4, lang=lang, container=container)
