@@ -52,8 +52,9 @@ st.markdown(
         region=html_text(label("region", region, lang, overview["spanish"]) or t("filter.all_regions", lang)),
         department=html_text(label("department", department, lang, overview["spanish"])
                              or t("filter.all_departments", lang)),
-    ) + (" · " + t("dash.data_as_of", lang, period=format_day(report.cutoff, lang),
-                   loaded=format_day(overview["loaded_at"].date(), lang))
+    ) + (" · " + (t("dash.data_as_of", lang, period=format_day(report.cutoff, lang),
+                    loaded=format_day(overview["loaded_at"].date(), lang)) if report.in_progress
+                  else t("dash.data_to", lang, period=format_day(report.cutoff, lang)))  # nothing after its end
          if report.data_to is not None else "") + "</div>",
     unsafe_allow_html=True,
 )

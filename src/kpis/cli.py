@@ -240,7 +240,7 @@ def _print_table(report: Any, lang: str) -> None:
         kpi = cell.kpi
         lines.append([
             kpi.name(lang), format_value(cell.actual, kpi, lang),
-            format_value(cell.prorated_target if cell.prorated is not None else cell.target_value, kpi, lang),
+            format_value(cell.target_value, kpi, lang),
             format_attainment(cell.attainment), f"{STATUS_ICONS[cell.status]} {status_word(cell, lang)}",
             format_change(report.grid.change(cell), kpi, lang),
         ])

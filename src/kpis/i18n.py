@@ -61,6 +61,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dash.heading": {"en": "Quarterly scaling dashboard", "es": "Tablero trimestral de escalamiento"},
     "dash.subheading": {"en": "{quarter} · {region} · {department}", "es": "{quarter} · {region} · {department}"},
     "dash.data_as_of": {"en": "Data to {period} · loaded {loaded}", "es": "Datos al {period} · cargados {loaded}"},
+    "dash.data_to": {"en": "Data to {period}", "es": "Datos al {period}"},
     "dash.summary": {"en": "Status of {n} KPIs", "es": "Estado de {n} KPIs"},
     "dash.no_data_anywhere": {"en": "There is no data yet. Import observations and targets on the Targets & data page or with the CLI.",
                               "es": "Aún no hay datos. Importe observaciones y metas en la página de metas y datos o con la CLI."},

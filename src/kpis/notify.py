@@ -277,11 +277,6 @@ def _cell_flag(cell: Cell, lang: str) -> str:
     return _flag("no_target" if cell.no_target else cell.status, lang)
 
 
-def _judged_target(cell: Cell) -> float | None:
-    """The target the status was judged against: pro-rated to date for a flow KPI in the quarter in progress."""
-    return cell.prorated_target if cell.prorated is not None else cell.target_value
-
-
 def _scorecard_chart(cells: list[Cell], lang: str, title: str) -> bytes:
     """The scorecard as one image: attainment per KPI, bars coloured by status with icon + word."""
     import plotly.graph_objects as go
@@ -330,7 +325,7 @@ def _digest(session: Session, catalog: Catalog, sub: Subscription, year: int, qu
              for m in changes.status_moves]
     miss_lines = [f"{c.kpi.name(lang)}: {forecast_lines(c, lang)[0]}" for c in misses]
     said_lines = [f"{cell.kpi.name(lang)}: " + " — ".join(checkin_lines(c, lang)) for cell, c in said]
-    rows = [(c, format_value(c.actual, c.kpi, lang), format_value(_judged_target(c), c.kpi, lang),
+    rows = [(c, format_value(c.actual, c.kpi, lang), format_value(c.target_value, c.kpi, lang),
              format_attainment(c.attainment)) for c in cells]
     sections = [(t("dash.changes", lang), moves, t("dash.no_moves", lang)),
                 (t("deck.forecast_misses", lang), miss_lines, t("deck.no_forecast_misses", lang)),

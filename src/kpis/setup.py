@@ -24,6 +24,7 @@ from kpis.demo import (
 )
 from kpis.innovation import write_use_cases
 from kpis.packs import full_catalog, load_growth_pack
+from kpis.periods import today as current_day
 from kpis.records import UseCaseRecord
 from kpis.roles import Actor
 from kpis.store import Session, Store, utc_now
@@ -57,7 +58,7 @@ def initialise(store: Store, catalog: Catalog, *, demo: bool = False, actor: str
 
 def _load_demo(session: Session, actor: str, today: date | None = None) -> None:
     """The demo program as it stood at the end of the last complete month before `today`."""
-    today = today or utc_now().date()
+    today = today or current_day()
     now = utc_now()
     session.upsert_regions(demo_regions(), actor=actor, channel="demo")
     session.con.executemany("INSERT INTO departments VALUES (?, ?, ?, ?)",

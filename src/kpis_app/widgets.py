@@ -159,9 +159,8 @@ def quarter_filters(lang: str, overview: dict, scope: bool = True, container=Non
     """Fiscal year and quarter (and, with `scope`, region and department) in the sidebar, shared by every
     page through the URL (`?year=&quarter=&region=&department=`) and the session: the quarter travels.
     Default: the latest quarter with data up to today's (the quarter in progress when it has data)."""
-    from kpis.reference import label
-
     from kpis.periods import today
+    from kpis.reference import label
 
     latest = overview["current"]  # this year is always offered: the quarter in progress exists without data too
     years = sorted({y for y, _ in overview["quarters"]} | {latest[0], today().year}, reverse=True)
