@@ -47,14 +47,10 @@ def _select_index(key: str):
     return change
 
 
-def _quarter(key: str):
-    """A quarter picker (its values are (year, quarter) pairs): step through the store's quarters."""
+def _value(key: str, values: list):
+    """A selectbox whose options are formatted (Q1..Q4): set by value, stepping through `values`."""
     def change(at, i: int) -> None:
-        from kpis.store import Store
-
-        with Store(os.environ["KPIS_DB"]).session() as session:
-            quarters = [(int(r["year"]), int(r["quarter"])) for r in session.rows("data_quarters")]
-        at.selectbox(key=key).set_value(quarters[(i + 1) % len(quarters)])
+        at.selectbox(key=key).set_value(values[(i + 1) % len(values)])
     return change
 
 
@@ -74,10 +70,10 @@ PAGES = {
     "dashboard": ("app.py", _select_index("filter_region_en")),
     "value": ("pages/value.py", _slider("value_horizon", [3, 4, 5, 6, 7, 8, 9, 10])),
     "innovation": ("pages/innovation.py", _number("inn_days", [30, 45, 60, 90, 120, 180, 240, 365])),
-    "regions": ("pages/regions.py", _quarter("reg_quarter")),
+    "regions": ("pages/regions.py", _value("filter_quarter_en", [1, 2, 3, 4])),  # the shared quarter filter
     "maturity": ("pages/maturity.py", _select_index("mat_checklist_unit")),
     "data": ("pages/data.py", _select_index("tf_region")),
-    "export": ("pages/export.py", _select_index("ex_region")),
+    "export": ("pages/export.py", _select_index("filter_region_en")),
 }
 
 

@@ -17,6 +17,11 @@ from kpis.store import Store, keep_open
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The suite runs on a fixed day, so that it never depends on the day it runs: the demo, the quarter in
+# progress and every report read it (kpis.periods.today); subprocesses (CLI, the browser tests' server)
+# inherit it. Set KPIS_TODAY yourself to run the suite as of another day.
+os.environ.setdefault("KPIS_TODAY", "2026-12-04")
+
 
 @pytest.fixture(autouse=True)
 def _raise_app_errors(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -173,3 +173,21 @@ def test_data_page_tabs_run_when_opened(browser, app_url):
     page.get_by_text("Record check-in").first.wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
+
+
+def test_the_quarter_travels_between_pages_and_back(browser, app_url):
+    """From the Q3 dashboard, the Regions page shows Q3, and the dashboard is still on Q3 when you come back."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(f"{app_url}/?year=2026&quarter=3&lang=en")
+    page.get_by_role("heading", name="Quarterly scaling dashboard").wait_for(timeout=60_000)
+    page.get_by_text("2026-Q3 ·").first.wait_for(timeout=30_000)
+    page.get_by_role("link", name="Regions & compliance").click()
+    page.get_by_role("heading", name="Regions & compliance").wait_for(timeout=60_000)
+    page.get_by_text("Per-region KPIs · 2026-Q3").first.wait_for(timeout=30_000)
+    page.wait_for_url("**quarter=3**", timeout=30_000)
+    page.get_by_role("link", name="Quarterly dashboard").click()
+    page.get_by_role("heading", name="Quarterly scaling dashboard").wait_for(timeout=60_000)
+    page.get_by_text("2026-Q3 ·").first.wait_for(timeout=30_000)
+    assert "quarter=3" in page.url and "year=2026" in page.url
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()

@@ -17,6 +17,7 @@ from kpis.catalog import Catalog
 from kpis.derived import derived_kpis
 from kpis.errors import ConflictError, Reason, RowError, ValidationError, joined
 from kpis.periods import quarter_start
+from kpis.periods import today as current_day
 from kpis.records import (
     InvestmentRecord,
     MaturityRecord,
@@ -27,7 +28,7 @@ from kpis.records import (
 )
 from kpis.reference import require_names
 from kpis.roles import Actor, require
-from kpis.store import Session, Store, utc_now
+from kpis.store import Session, Store
 
 __all__ = [
     "Change",
@@ -101,7 +102,7 @@ def set_target(store: Store, catalog: Catalog, actor: Actor, record: TargetRecor
     quarters (a restatement): apply_target_rule, the same rule as imports."""
     require(actor, "editor", "change targets")
     _check_kpi(record, catalog, "target", record.target)
-    today = today or utc_now().date()
+    today = today or current_day()
     key = f"{record.kpi_id} / {record.year}-Q{record.quarter} / {record.region or '*'} / {record.department or '*'}"
     with store.write_session() as session:
         require_names(session, region=record.region, department=record.department)
@@ -128,7 +129,7 @@ def apply_target_rule(session: Session, frame: pd.DataFrame, lines: tuple[int, .
     is marked as a restatement. A first target for a quarter (recording the plan) needs none.
     Returns the rows with their reasons as they will be stored, and every row that breaks the rule
     (by its line)."""
-    today = today or utc_now().date()
+    today = today or current_day()
     frozen = frozen_quarters(session)
     reasons, errors = [], []
     for line, row in zip(lines, frame.itertuples(index=False)):

@@ -15,6 +15,7 @@ import pandas as pd
 
 from kpis.derived import INNOVATION_KPIS
 from kpis.periods import quarter_end, quarter_of, shift_quarter
+from kpis.periods import today as current_day
 from kpis.records import UseCaseRecord
 from kpis.roles import Actor, require
 from kpis.store import Session, Store, in_list
@@ -156,7 +157,7 @@ def write_use_cases(session: Session, actor: Actor, records: list[UseCaseRecord]
                     history: list[tuple[str, str, date]] | None = None) -> int:
     """save_use_cases inside an open session (joins its transaction)."""
     require(actor, "editor", "change use cases")
-    today = date.today()
+    today = current_day()
     frame = pd.DataFrame([r.model_dump() for r in records])
     frame["started"] = frame["started"].where(frame["started"].notna(), today)
     frame["stage_changed"] = [r.stage_changed or r.started or today for r in records]

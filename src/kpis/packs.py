@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -138,10 +139,20 @@ def _validate(path: Path, model: type[BaseModel], raw: dict) -> BaseModel:
 
 
 def load_checklists(path: Path | str = DATA_DIR / "checklists.toml") -> tuple[Checklist, ...]:
-    """The four success checklists and the prerequisites gate, in file order."""
+    """The four success checklists and the prerequisites gate, in file order (read again when the file
+    changes; every report reads them)."""
     path = Path(path)
-    raw = _read(path)
-    return tuple(_validate(path, Checklist, entry) for entry in raw.get("checklist", []))  # type: ignore[misc]
+    try:
+        changed = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: file not found") from None
+    return _checklists(str(path), changed)
+
+
+@lru_cache(maxsize=8)
+def _checklists(path: str, changed: int) -> tuple[Checklist, ...]:
+    raw = _read(Path(path))
+    return tuple(_validate(Path(path), Checklist, entry) for entry in raw.get("checklist", []))  # type: ignore[misc]
 
 
 def load_growth_pack(path: Path | str = DATA_DIR / "growth_pack.toml") -> GrowthPack:

@@ -16,6 +16,7 @@ compute no figure of their own (SPEC section 10). Its rules:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -30,8 +31,8 @@ from kpis.status import STATUSES
 from kpis.store import Session
 from kpis.verdict import Verdict, verdict, verdict_text
 
-__all__ = ["InnovationFigures", "QuarterReport", "build_report", "report_currency", "report_quarter", "status_counts",
-           "status_word"]
+__all__ = ["InnovationFigures", "QuarterFacts", "QuarterReport", "build_report", "quarter_facts", "report_currency",
+           "report_quarter", "status_counts", "status_word"]
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,7 @@ class QuarterReport:
 
     @property
     def unit(self) -> str:
-        from kpis.readiness import ORGANISATION
-
-        return self.scope.region or self.scope.department or ORGANISATION
+        return _unit(self.scope)
 
     @property
     def data_to(self) -> date | None:
@@ -189,55 +188,78 @@ def _innovation(session: Session, year: int, quarter: int, cutoff: date) -> Inno
         horizons=tuple((h, *mix[h]) for h in HORIZON_MIX))
 
 
-def _realised(session: Session, cutoff: date, currency: str) -> Any:
-    from kpis.ledger import realised_on
+@dataclass(frozen=True)
+class QuarterFacts:
+    """The parts of a quarter's report that do not depend on its scope: built once per quarter, cut-off,
+    currency and as-of, and shared by the reports of every scope (the regions page, the value ledger and the
+    use cases are the organisation's)."""
 
-    return realised_on(session, cutoff, currency=currency)
+    regions: dict[str, Grid]
+    realised: Any
+    innovation: InnovationFigures | None
+    maturities: tuple[Any, ...]
+    names: dict[str, dict[str, str]]
+
+
+def quarter_facts(session: Session, catalog: Catalog, year: int, quarter: int, cutoff: date, currency: str,
+                  as_of: datetime | None = None) -> QuarterFacts:
+    """Every region's grid of the quarter, realised value at `cutoff`, the use cases as they stood that day,
+    maturity and reference names; money in `currency`."""
+    from kpis.ledger import fx_table, realised_on
+    from kpis.readiness import maturity_for
+    from kpis.reference import load_names, spanish_names
+
+    fx = fx_table(session)
+    grids = region_grids(session, catalog, (year, quarter), (year, quarter), list(load_names(session).regions),
+                         as_of, cutoff=min(quarter_end(year, quarter), today()))
+    return QuarterFacts(
+        regions={name: convert_grid(g, lambda amount, source, on: fx.convert(amount, source, currency, on),
+                                    currency) for name, g in grids.items()},
+        realised=realised_on(session, cutoff, currency=currency),
+        innovation=_innovation(session, year, quarter, cutoff),
+        maturities=tuple(maturity_for(session, year, quarter)), names=spanish_names(session))
 
 
 def build_report(session: Session, catalog: Catalog, year: int, quarter: int, scope: Scope | None = None, *,
-                 currency: str | None = None, as_of: datetime | None = None) -> QuarterReport:
+                 currency: str | None = None, as_of: datetime | None = None,
+                 facts: Callable[[date, str], QuarterFacts] | None = None) -> QuarterReport:
     """The report of (year, quarter) for `scope` in `currency` (default: the store's reporting currency),
     targets as in force at `as_of` (default: now). Reads everything once; raises FxError when a money
-    figure has no rate to the reporting currency."""
+    figure has no rate to the reporting currency. `facts(cutoff, currency)`: the scope-independent parts
+    when the caller keeps them (the app shares them between scopes); default: quarter_facts."""
     from kpis.ledger import fx_table
     from kpis.packs import load_checklists
-    from kpis.readiness import evaluate_checklists, maturity_for
-    from kpis.reference import load_names, spanish_names
+    from kpis.readiness import evaluate_checklists
 
     scope = scope or Scope()
     currency = report_currency(session, currency)
     end = min(quarter_end(year, quarter), today())
-    first = _first_quarter(session, year, quarter)
-    recorded = build_grid(session, catalog, first, (year, 4), scope, as_of, cutoff=end)
+    recorded = build_grid(session, catalog, _first_quarter(session, year, quarter), (year, 4), scope, as_of,
+                          cutoff=end)
     cutoff = quarter_cutoffs({k: {"last_period": c.last_period} for k, c in recorded.cells.items()
                               if c.actual is not None}, ((year, quarter),), end).get((year, quarter))
     cutoff = cutoff or quarter_start(year, quarter)
-    unit = scope.region or scope.department
-    checklists, gate = evaluate_checklists(session, catalog, load_checklists(), unit or _organisation(), year, quarter,
+    checklists, gate = evaluate_checklists(session, catalog, load_checklists(), _unit(scope), year, quarter,
                                            recorded)  # thresholds are in the currency the data was recorded in
     fx = fx_table(session)
     grid = convert_grid(recorded, lambda amount, source, on: fx.convert(amount, source, currency, on), currency)
     cells = tuple(grid.cell(kpi.id, year, quarter) for kpi in catalog)
-    regions = list(load_names(session).regions)
-    by_region = {name: convert_grid(g, lambda amount, source, on: fx.convert(amount, source, currency, on), currency)
-                 for name, g in region_grids(session, catalog, (year, quarter), (year, quarter), regions, as_of,
-                                             cutoff=end).items()}
+    shared = (facts or (lambda on, money: quarter_facts(session, catalog, year, quarter, on, money, as_of)))(
+        cutoff, currency)
     return QuarterReport(
         year=year, quarter=quarter, scope=scope, currency=currency, as_of=as_of, cutoff=cutoff,
         in_progress=quarter_start(year, quarter) <= today() <= quarter_end(year, quarter),
         grid=grid, cells=cells, verdict=verdict(list(cells), gate), changes=what_changed(grid, list(cells)),
         gate=gate, checklists=tuple(checklists),
         checkins=latest_checkins(session, year, quarter, scope.region, scope.department),
-        realised=_realised(session, cutoff, currency), innovation=_innovation(session, year, quarter, cutoff),
-        regions=by_region, maturities=tuple(maturity_for(session, year, quarter)), names=spanish_names(session),
-        catalog=catalog)
+        realised=shared.realised, innovation=shared.innovation, regions=shared.regions, maturities=shared.maturities,
+        names=shared.names, catalog=catalog)
 
 
-def _organisation() -> str:
+def _unit(scope: Scope) -> str:
     from kpis.readiness import ORGANISATION
 
-    return ORGANISATION
+    return scope.region or scope.department or ORGANISATION
 
 
 def status_counts(cells: list[Cell] | tuple[Cell, ...]) -> dict[str, int]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pydantic
 import streamlit as st
 
@@ -23,6 +21,7 @@ from kpis.escaping import markdown_text
 from kpis.exchange import reason_of
 from kpis.formatting import format_day, format_value
 from kpis.i18n import t
+from kpis.periods import today
 from kpis.records import InvestmentRecord, ObservationRecord, TargetRecord, ValueRecord
 from kpis.reference import actor_label, label, reason_label, scope_label
 from kpis.roles import Actor
@@ -108,8 +107,8 @@ def target_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
     columns = st.columns([3, 1, 1, 2, 2])
     kpi_id = columns[0].selectbox(t("table.kpi", lang), catalog.ids, key="tf_kpi",
                                   format_func=lambda k: catalog.get(k).name(lang))
-    years = sorted({y for y, _ in overview["quarters"]} | {date.today().year, date.today().year + 1})
-    year = columns[1].selectbox(t("filter.year", lang), years, key="tf_year", index=years.index(date.today().year))
+    years = sorted({y for y, _ in overview["quarters"]} | {today().year, today().year + 1})
+    year = columns[1].selectbox(t("filter.year", lang), years, key="tf_year", index=years.index(today().year))
     quarter = columns[2].selectbox(t("filter.quarter", lang), [1, 2, 3, 4], key="tf_quarter",
                                    format_func=lambda q: f"Q{q}")
     region, department = _scope_pickers("tf", overview, lang, columns[3:])
@@ -164,7 +163,7 @@ def actual_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
     columns = st.columns([3, 2, 2, 2])
     kpi_id = columns[0].selectbox(t("table.kpi", lang), catalog.ids, key="af_kpi",
                                   format_func=lambda k: catalog.get(k).name(lang))
-    period = columns[1].date_input(t("data.period", lang), value=date.today(), key="af_period")
+    period = columns[1].date_input(t("data.period", lang), value=today(), key="af_period")
     region, department = _scope_pickers("af", overview, lang, columns[2:])
     kpi = catalog.get(kpi_id)
     key = (kpi_id, period, region, department)
@@ -263,7 +262,7 @@ def maturity_forms(store: Store, actor: Actor, units: list[str], lang: str) -> N
 
     columns = st.columns(3)
     unit = columns[0].selectbox(t("maturity.units", lang), units, key="mf_unit", accept_new_options=True)
-    year = columns[1].number_input(t("filter.year", lang), 2000, 2100, date.today().year, key="mf_year")
+    year = columns[1].number_input(t("filter.year", lang), 2000, 2100, today().year, key="mf_year")
     quarter = columns[2].selectbox(t("filter.quarter", lang), [1, 2, 3, 4], key="mf_quarter",
                                    format_func=lambda q: f"Q{q}")
     with st.form("maturity_form"):
@@ -332,8 +331,8 @@ def use_case_form(store: Store, actor: Actor, cases: list, overview: dict, lang:
         department = columns[1].text_input(t("filter.department", lang), value=(current.department or "") if current
                                            else "")
         started = columns[2].date_input(t("data.uc_started", lang),
-                                        value=current.started if current and current.started else date.today())
-        changed = columns[3].date_input(t("data.uc_changed", lang), value=date.today())
+                                        value=current.started if current and current.started else today())
+        changed = columns[3].date_input(t("data.uc_changed", lang), value=today())
         submitted = st.form_submit_button(t("data.save", lang), disabled=not actor.can("editor"))
     if submitted:
         _save(lambda: save_use_cases(store, actor, [UseCaseRecord(
@@ -357,7 +356,7 @@ def fx_form(store: Store, actor: Actor, lang: str) -> None:
         columns = st.columns(4)
         base = columns[0].selectbox(t("data.fx_base", lang), CURRENCIES, index=1)
         quote = columns[1].selectbox(t("data.fx_quote", lang), CURRENCIES, index=0)
-        day = columns[2].date_input(t("data.fx_day", lang), value=date.today())
+        day = columns[2].date_input(t("data.fx_day", lang), value=today())
         rate = columns[3].number_input(t("data.fx_rate", lang), min_value=0.0, value=0.0, format="%.6f")
         if st.form_submit_button(t("data.save", lang), disabled=not actor.can("editor")):
             if rate <= 0 or base == quote:
@@ -380,9 +379,9 @@ def checkin_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, l
     columns = st.columns([3, 1, 1, 2, 2])
     kpi_id = columns[0].selectbox(t("table.kpi", lang), catalog.ids, key="ci_kpi",
                                   format_func=lambda k: catalog.get(k).name(lang))
-    years = sorted({y for y, _ in overview["quarters"]} | {date.today().year})
-    year = columns[1].selectbox(t("filter.year", lang), years, key="ci_year", index=years.index(date.today().year))
-    today_quarter = (date.today().month - 1) // 3 + 1
+    years = sorted({y for y, _ in overview["quarters"]} | {today().year})
+    year = columns[1].selectbox(t("filter.year", lang), years, key="ci_year", index=years.index(today().year))
+    today_quarter = (today().month - 1) // 3 + 1
     quarter = columns[2].selectbox(t("filter.quarter", lang), [1, 2, 3, 4], key="ci_quarter",
                                    index=today_quarter - 1, format_func=lambda q: f"Q{q}")
     region, department = _scope_pickers("ci", overview, lang, columns[3:])

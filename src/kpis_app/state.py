@@ -18,7 +18,7 @@ from kpis.ledger import fx_table, load_ledgers, load_scenarios, realised_on
 from kpis.packs import full_catalog, load_growth_pack
 from kpis.periods import shift_quarter, today
 from kpis.reference import load_names, program_starts, spanish_names
-from kpis.report import QuarterReport, build_report
+from kpis.report import QuarterFacts, QuarterReport, build_report, quarter_facts
 from kpis.scorecard import Grid, Scope, build_grid
 from kpis.setup import initialise
 from kpis.store import Store, keep_open
@@ -78,12 +78,23 @@ def data_overview(db_path: str, version: float) -> dict:
     }
 
 
+@st.cache_resource(ttl=600, max_entries=32, show_spinner=False)
+def _facts(db_path: str, version: float, day: date, year: int, quarter: int, cutoff: date, currency: str,
+           as_of: datetime | None) -> QuarterFacts:
+    with Store(db_path).session() as session:
+        return quarter_facts(session, get_catalog(), year, quarter, cutoff, currency, as_of)
+
+
 @st.cache_resource(ttl=600, max_entries=64, show_spinner=False)
 def _report(db_path: str, version: float, day: date, year: int, quarter: int, region: str | None,
             department: str | None, currency: str, as_of: datetime | None) -> QuarterReport:
+    # the parts every scope shares (regions, value ledger, use cases, maturity) are built once per quarter
+    def facts(cutoff: date, money: str) -> QuarterFacts:
+        return _facts(db_path, version, day, year, quarter, cutoff, money, as_of)
+
     with Store(db_path).session() as session:
         return build_report(session, get_catalog(), year, quarter, Scope(region, department), currency=currency,
-                            as_of=as_of)
+                            as_of=as_of, facts=facts)
 
 
 def cached_report(year: int, quarter: int, region: str | None = None, department: str | None = None,

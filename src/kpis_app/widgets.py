@@ -106,6 +106,8 @@ def as_of_picker(lang: str):
     in force at the end of that day."""
     from datetime import date, datetime, time
 
+    from kpis.periods import today
+
     raw = st.query_params.get("as_of")
     try:
         initial = date.fromisoformat(raw) if raw else None
@@ -113,7 +115,7 @@ def as_of_picker(lang: str):
         initial = None
     with st.sidebar.expander(t("filter.as_of", lang), expanded=initial is not None):
         enabled = st.checkbox(t("filter.as_of_enable", lang), value=initial is not None, key="as_of_on")
-        chosen = st.date_input(t("filter.as_of_date", lang), value=initial or date.today(), key="as_of_date",
+        chosen = st.date_input(t("filter.as_of_date", lang), value=initial or today(), key="as_of_date",
                                disabled=not enabled)
     if not enabled:
         st.query_params.pop("as_of", None)
