@@ -89,7 +89,9 @@ def test_changing_a_target_in_force_needs_a_reason_once_the_quarter_has_started(
         assert current_target(session, "new_users", 2030, 1, None, None)["target"] == 1200
 
 
-def test_change_to_frozen_quarter_is_a_restatement_shown_on_the_scorecard(store, catalog, add_observations):
+def test_change_to_frozen_quarter_is_a_restatement_shown_on_the_scorecard(store, catalog, add_observations,
+                                                                         monkeypatch):
+    monkeypatch.setenv("KPIS_TODAY", "2030-06-01")  # reports read as of a day after the 2030 actuals
     add_observations(("new_users", "2030-03-31", None, None, 1000))
     set_target(store, catalog, EDITOR, target(1000), expected_version=None, today=BEFORE_2030)
     freeze_quarter(store, ADMIN, 2030, 1, "Board, 2030-04-10")
@@ -106,7 +108,8 @@ def test_change_to_frozen_quarter_is_a_restatement_shown_on_the_scorecard(store,
     assert reason == "[restatement] scope cut"
 
 
-def test_as_of_reproduces_what_was_in_force(store, catalog, add_observations):
+def test_as_of_reproduces_what_was_in_force(store, catalog, add_observations, monkeypatch):
+    monkeypatch.setenv("KPIS_TODAY", "2030-06-01")  # reports read as of a day after the 2030 actuals
     add_observations(("new_users", "2030-03-31", None, None, 1000))
     set_target(store, catalog, EDITOR, target(1000), expected_version=None, today=BEFORE_2030)
     between = datetime.now()

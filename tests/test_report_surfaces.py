@@ -36,7 +36,7 @@ from kpis.deck import build_deck
 from kpis.formatting import format_attainment, format_day, format_value, locale_for
 from kpis.i18n import t
 from kpis.notify import run_alerts, run_digest, subscribe
-from kpis.report import QuarterReport, build_report, status_word
+from kpis.report import QuarterReport, build_report, full_quarter_text, status_word, target_text
 from kpis.roles import Actor
 from kpis.status import STATUS_ICONS
 from kpis.store import Store
@@ -141,7 +141,7 @@ def report_of(stores, key: str, year: int, quarter: int) -> QuarterReport:
 def facts(report: QuarterReport, lang: str) -> dict[str, dict[str, str]]:
     """Every KPI's displayed facts: name, actual, target, attainment and status word, in `lang`."""
     return {c.kpi.id: {"name": c.kpi.name(lang), "actual": format_value(c.actual, c.kpi, lang),
-                       "target": format_value(c.target_value, c.kpi, lang),
+                       "target": target_text(c, lang),
                        "attainment": format_attainment(c.attainment), "status": status_word(c, lang),
                        "icon": STATUS_ICONS[c.status]} for c in report.cells}
 
@@ -235,13 +235,18 @@ def test_dashboard_shows_the_reports_facts(stores, key, year, quarter, lang, mon
     page = "\n".join(m.value for m in app.markdown)
     assert html.escape(report.verdict_text(lang)) in page
     assert html.escape(report.when(lang)) in page
-    cards = {html.unescape(name): (html.unescape(actual), html.unescape(meta), status, html.unescape(word))
-             for name, actual, meta, status, word in _CARD.findall(page)}
+    cards = {}
+    for chunk in page.split('<div class="kpi-card"')[1:]:  # a card: its own HTML up to the next card
+        name, actual, _, status, word = _CARD.match('<div class="kpi-card"' + chunk).groups()
+        cards.setdefault(html.unescape(name), (html.unescape(actual), html.unescape(chunk), status,
+                                               html.unescape(word)))
     by_id = {c.kpi.id: c for c in report.cells}
     for kpi_id, fact in facts(report, lang).items():
         actual, meta, status, word = cards[fact["name"]]
         assert (actual, status, word) == (fact["actual"], by_id[kpi_id].status, f"{fact['icon']} {fact['status']}")
         assert f"{fact['target']}" in meta and fact["attainment"] in meta
+        full = full_quarter_text(by_id[kpi_id], lang)
+        assert full is None or full in meta, (full, meta)  # the whole quarter beside a pro-rated status
     chips = re.search(r'<div class="kpi-summary".*?</div>', page, re.S).group(0)
     for status, n in report.counts.items():
         word = status_word_of(status, lang)

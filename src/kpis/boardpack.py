@@ -235,19 +235,22 @@ def excel_format(kpi: Kpi) -> str:
 
 
 def scorecard_table(data: BoardData) -> pd.DataFrame:
-    """One row per KPI: actual, target, attainment, change and the Q4 forecast as numbers (the XLSX
-    gives each its number format), status and the forecast's verdict as icon + word, and the ids for
-    machines."""
+    """One row per KPI: actual, target, the target to date and the whole quarter's attainment (a flow KPI in
+    the quarter in progress: its attainment and status are against the target to date), change and the Q4
+    forecast as numbers (the XLSX gives each its number format), status and the forecast's verdict as
+    icon + word, and the ids for machines."""
     lang = data.lang
     rows, formats = [], []
     actual, target, attainment, change = (t("card.actual", lang), t("card.target", lang),
                                           t("card.attainment", lang), t("card.change", lang))
     forecast, verdict = t("forecast.label", lang), t("forecast.verdict_column", lang)
+    to_date, full = t("table.target_to_date", lang), t("table.full_quarter_attainment", lang)
     for record, cell in zip(scorecard_records(data.grid, data.cells, lang), data.cells):
         kpi = cell.kpi
         rows.append({
             t("table.kpi", lang): kpi.name(lang), t("table.family", lang): t(f"family.{kpi.family}", lang),
-            actual: cell.actual, target: cell.target_value, attainment: cell.attainment,
+            actual: cell.actual, target: cell.target_value, to_date: cell.prorated_target,
+            attainment: cell.attainment, full: cell.full_quarter_view.attainment,
             t("table.status", lang): f"{STATUS_ICONS[cell.status]} {status_word(cell, lang)}",
             change: record["change"],
             forecast: None if cell.forecast is None else cell.forecast.value,
@@ -258,8 +261,9 @@ def scorecard_table(data: BoardData) -> pd.DataFrame:
         })
         formats.append(excel_format(kpi))
     frame = pd.DataFrame(rows)
-    frame.attrs["row_formats"] = {actual: formats, target: formats, change: formats, forecast: formats}
-    frame.attrs["column_formats"] = {attainment: "0%"}
+    frame.attrs["row_formats"] = {actual: formats, target: formats, to_date: formats, change: formats,
+                                  forecast: formats}
+    frame.attrs["column_formats"] = {attainment: "0%", full: "0%"}
     return frame
 
 

@@ -230,7 +230,7 @@ def _print_json(data: Any) -> None:
 
 def _print_table(report: Any, lang: str) -> None:
     from kpis.formatting import format_attainment, format_change, format_value
-    from kpis.report import status_word
+    from kpis.report import status_word, target_text
     from kpis.status import STATUS_ICONS
 
     headers = [t("table.kpi", lang), t("card.actual", lang), t("card.target", lang),
@@ -240,7 +240,7 @@ def _print_table(report: Any, lang: str) -> None:
         kpi = cell.kpi
         lines.append([
             kpi.name(lang), format_value(cell.actual, kpi, lang),
-            format_value(cell.target_value, kpi, lang),
+            target_text(cell, lang),
             format_attainment(cell.attainment), f"{STATUS_ICONS[cell.status]} {status_word(cell, lang)}",
             format_change(report.grid.change(cell), kpi, lang),
         ])

@@ -17,12 +17,13 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.util import Emu, Inches, Pt
 
-from kpis.boardpack import BoardData, status_word
+from kpis.boardpack import BoardData
 from kpis.charts import FORECAST_COLOR, STATUS_COLORS, STATUS_TEXT_COLORS, STREAM_COLORS
 from kpis.explain import FORECAST_ICONS, checkin_lines, forecast_lines
 from kpis.formatting import format_attainment, format_money, format_value, shorten
 from kpis.i18n import t
 from kpis.maturity import DIMENSIONS, LEVEL_KEYS
+from kpis.report import status_word, target_text
 from kpis.status import STATUS_ICONS, STATUSES
 from kpis.valuation import projected_lines, realised_lines
 from kpis.value import STREAMS
@@ -265,7 +266,7 @@ def _scorecard(prs, data: BoardData) -> None:
               t("table.status", lang), t("forecast.label", lang)]
     chunks = [data.cells[i:i + ROWS_PER_SLIDE] for i in range(0, len(data.cells), ROWS_PER_SLIDE)]
     for index, chunk in enumerate(chunks, start=1):
-        rows = [[c.kpi.name(lang), format_value(c.actual, c.kpi, lang), format_value(c.target_value, c.kpi, lang),
+        rows = [[c.kpi.name(lang), format_value(c.actual, c.kpi, lang), target_text(c, lang),
                  format_attainment(c.attainment), f"{STATUS_ICONS[c.status]} {status_word(c, lang)}",
                  _forecast_cell(c, lang)]
                 for c in chunk]

@@ -304,7 +304,7 @@ def _digest(session: Session, catalog: Catalog, sub: Subscription, year: int, qu
     from kpis.explain import checkin_lines, forecast_lines
     from kpis.formatting import format_attainment, format_value
     from kpis.i18n import t
-    from kpis.report import build_report
+    from kpis.report import build_report, target_text
     from kpis.status import STATUSES
 
     lang = sub.lang
@@ -325,7 +325,7 @@ def _digest(session: Session, catalog: Catalog, sub: Subscription, year: int, qu
              for m in changes.status_moves]
     miss_lines = [f"{c.kpi.name(lang)}: {forecast_lines(c, lang)[0]}" for c in misses]
     said_lines = [f"{cell.kpi.name(lang)}: " + " — ".join(checkin_lines(c, lang)) for cell, c in said]
-    rows = [(c, format_value(c.actual, c.kpi, lang), format_value(c.target_value, c.kpi, lang),
+    rows = [(c, format_value(c.actual, c.kpi, lang), target_text(c, lang),
              format_attainment(c.attainment)) for c in cells]
     sections = [(t("dash.changes", lang), moves, t("dash.no_moves", lang)),
                 (t("deck.forecast_misses", lang), miss_lines, t("deck.no_forecast_misses", lang)),

@@ -31,8 +31,8 @@ from kpis.status import STATUSES
 from kpis.store import Session
 from kpis.verdict import Verdict, verdict, verdict_text
 
-__all__ = ["InnovationFigures", "QuarterFacts", "QuarterReport", "build_report", "quarter_facts", "report_currency",
-           "report_quarter", "status_counts", "status_word"]
+__all__ = ["InnovationFigures", "QuarterFacts", "QuarterReport", "build_report", "full_quarter_text", "quarter_facts",
+           "report_currency", "report_quarter", "status_counts", "status_word", "target_text"]
 
 
 @dataclass(frozen=True)
@@ -128,16 +128,57 @@ def status_word(cell: Cell, lang: str) -> str:
     return t("status.no_target" if cell.no_target else f"status.{cell.status}", lang)
 
 
-def report_currency(session: Session, currency: str | None = None) -> str:
-    """The reader's pick, else the store's reporting currency (an admin setting; default MXN)."""
+def target_text(cell: Cell, lang: str) -> str:
+    """The target a KPI is judged against, as displayed beside its attainment: '3,500', or for a flow KPI in
+    the quarter in progress its pro-rated target, '2,321 to date' (the whole quarter's is shown beside it)."""
+    from kpis.formatting import format_value
+
+    if cell.prorated is not None:
+        return t("card.target_to_date", lang, target=format_value(cell.prorated_target, cell.kpi, lang))
+    return format_value(cell.target_value, cell.kpi, lang)
+
+
+def full_quarter_text(cell: Cell, lang: str) -> str | None:
+    """'Quarter target 3,500: 81% ⚠ At risk' for a pro-rated KPI (its whole quarter beside its status)."""
+    from kpis.formatting import format_attainment, format_value
+    from kpis.status import STATUS_ICONS
+
+    if cell.prorated is None:
+        return None
+    full = cell.full_quarter_view
+    return t("card.full_quarter", lang, target=format_value(cell.target_value, cell.kpi, lang),
+             attainment=format_attainment(full.attainment),
+             status=f"{STATUS_ICONS[full.status]} {t('status.' + full.status, lang)}")
+
+
+def report_currency(session: Session, currency: str | None = None, catalog: Catalog | None = None) -> str:
+    """The reader's pick, else the store's reporting currency (an admin setting; the demo's is MXN). A store
+    where no admin has set one reports in the currency its money is recorded in: the value ledger's, else
+    that of the money KPI with the most observations, else MXN (so a store of request logs alone, whose cost
+    per prediction is in US$, needs no exchange rate until someone picks another currency)."""
     from kpis.fx import CURRENCIES
 
-    chosen = (currency or session.get_setting("reporting_currency", "MXN") or "MXN").upper()
+    chosen = (currency or session.get_setting("reporting_currency") or _recorded_currency(session, catalog)).upper()
     if chosen not in CURRENCIES:
         from kpis.errors import ValidationError
 
         raise ValidationError.keyed("error.unknown_currency", currency=chosen, known=", ".join(CURRENCIES))
     return chosen
+
+
+def _recorded_currency(session: Session, catalog: Catalog | None) -> str:
+    from kpis.ledger import reporting_currency
+
+    ledger = session.rows("value_streams", program=None) + session.rows("investments", program=None)
+    if ledger or catalog is None:
+        return reporting_currency(session, ledger)
+    money = {kpi.id: kpi.currency for kpi in catalog if kpi.unit == "currency" and kpi.currency}
+    if not money:
+        return "MXN"
+    counts = session.con.execute(
+        f"SELECT kpi_id, count(*) FROM observations WHERE kpi_id IN ({', '.join('?' * len(money))}) "
+        "GROUP BY kpi_id ORDER BY count(*) DESC, kpi_id LIMIT 1", list(money)).fetchall()
+    return money[counts[0][0]] if counts else "MXN"
 
 
 def report_quarter(session: Session, year: int | None = None, quarter: int | None = None) -> Quarter:
@@ -232,7 +273,7 @@ def build_report(session: Session, catalog: Catalog, year: int, quarter: int, sc
     from kpis.readiness import evaluate_checklists
 
     scope = scope or Scope()
-    currency = report_currency(session, currency)
+    currency = report_currency(session, currency, catalog)
     end = min(quarter_end(year, quarter), today())
     recorded = build_grid(session, catalog, _first_quarter(session, year, quarter), (year, 4), scope, as_of,
                           cutoff=end)

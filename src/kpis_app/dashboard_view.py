@@ -15,9 +15,9 @@ from kpis.escaping import markdown_text
 from kpis.explain import FORECAST_ICONS, checkin_lines, explain_cell, forecast_lines
 from kpis.formatting import format_attainment, format_change, format_day, format_value, shorten
 from kpis.i18n import t
-from kpis.report import QuarterReport, status_word
+from kpis.report import QuarterReport, full_quarter_text, status_word, target_text
 from kpis.scorecard import Cell, Grid
-from kpis.status import STATUS_ICONS, STATUSES
+from kpis.status import STATUSES
 from kpis_app.widgets import card_html, flag_html
 
 
@@ -93,7 +93,7 @@ def _card_texts(cell: Cell, grid: Grid, lang: str, note: str | None, checkin) ->
     kpi = cell.kpi
     previous = grid.previous(cell)
     delta = grid.change(cell)
-    target = format_value(cell.target_value, kpi, lang)
+    target = target_text(cell, lang)
     inherited = f" ({t('card.inherited', lang)})" if cell.target is not None and cell.target.inherited else ""
     restated = ""
     if cell.restated_from is not None and cell.target is not None:
@@ -134,14 +134,10 @@ def _forecast_line(cell: Cell, lang: str) -> list[str]:
 
 
 def _to_date_lines(cell: Cell, lang: str) -> list[str]:
-    """'Pro-rated target to date 1,179 · full quarter 52% ⚠ At risk' for a flow KPI in the quarter in
-    progress: its status is the pro-rated judgement; the whole quarter's attainment is shown beside it."""
-    if cell.prorated is None:  # the page's subtitle already says the quarter is in progress
-        return []
-    full = cell.full_quarter_view
-    return [t("card.prorated_full", lang, target=format_value(cell.prorated_target, cell.kpi, lang),
-              attainment=format_attainment(full.attainment),
-              status=f"{STATUS_ICONS[full.status]} {t('status.' + full.status, lang)}")]
+    """'Quarter target 3,500: 81% ⚠ At risk' for a flow KPI in the quarter in progress: its status is judged
+    against the target pro-rated to date (the meta line); the whole quarter is shown beside it."""
+    text = full_quarter_text(cell, lang)
+    return [] if text is None else [text]
 
 
 def render_quarter_table(grid: Grid, catalog: Catalog, year: int, selected: int, lang: str,

@@ -18,7 +18,7 @@ from kpis.ledger import fx_table, load_ledgers, load_scenarios, realised_on
 from kpis.packs import full_catalog, load_growth_pack
 from kpis.periods import shift_quarter, today
 from kpis.reference import load_names, program_starts, spanish_names
-from kpis.report import QuarterFacts, QuarterReport, build_report, quarter_facts
+from kpis.report import QuarterFacts, QuarterReport, build_report, quarter_facts, report_currency
 from kpis.scorecard import Grid, Scope, build_grid
 from kpis.setup import initialise
 from kpis.store import Store, keep_open
@@ -278,7 +278,7 @@ def save_language(actor: str, lang: str) -> None:
 @st.cache_data(ttl=600, max_entries=16, show_spinner=False)
 def _reporting_currency(db_path: str, version: float) -> str:
     with Store(db_path).session() as session:
-        return session.get_setting("reporting_currency", "MXN") or "MXN"
+        return report_currency(session, catalog=get_catalog())  # the one rule every surface uses
 
 
 def reporting_currency() -> str:
