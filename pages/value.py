@@ -21,7 +21,7 @@ from kpis_app.state import (
     store_key,
     value_options,
 )
-from kpis_app.value_view import render_realised_cards, render_value_cards, years_table
+from kpis_app.value_view import render_realised_cards, render_roi_thresholds, render_value_cards, years_table
 from kpis_app.widgets import chart_downloads, quarter_filters, show_error
 
 lang = page_language()
@@ -101,3 +101,8 @@ with right:
 st.subheader(t("value.numbers", lang))
 st.dataframe(years_table(summary, lang), hide_index=True, width="stretch")
 st.caption(t("value.projected", lang))
+
+st.subheader(t("value.roi_thresholds", lang))
+render_roi_thresholds([(f"{year}-Q{q}", cell.target_value) for q in (1, 2, 3, 4)
+                       if (cell := report.grid.cells.get(("roi_pct", year, q))) is not None
+                       and cell.target_value is not None], lang)

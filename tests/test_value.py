@@ -40,17 +40,29 @@ def test_net_roi_and_multiple_are_different_numbers():
 
 
 def test_payback_interpolates_within_the_year():
-    # Year 1: value 25 vs investment 30 -> gap -5 at month 12. Year 2 closes 70 - 20 = 50 a year,
-    # so 5 / 50 of the year later: month 12 + 1.2 = 13.2.
+    # Investment is committed on each year's first day, value accrues evenly (SPEC section 10).
+    # Year 1: -30 committed, +25 accrued -> -5 at month 12. Year 2: -20 committed on its first day -> -25,
+    # then +70 over the year: 25 / 70 of it -> month 12 + 4.29 = 16.3.
     summary = summarise([ledger({1: 30e6, 2: 20e6, 3: 15e6})], currency="MXN")
-    assert summary.payback_months == 13.2
+    assert summary.payback_months == 16.3
 
 
-def test_investment_spread_over_two_years():
-    # 50M upfront split 25/25: year 1 value 25 = investment 25 -> paid back during year 1 (even accrual).
-    assert payback_months([25, 70, 155], [25, 25, 0]) == 0.0
-    # 40/40: gap -15 after year 1; year 2 closes 30 -> half a year: month 18.
-    assert payback_months([25, 70, 155], [40, 40, 0]) == 18.0
+def test_payback_inside_year_one_is_a_real_number_of_months():
+    # 50M committed up front, 100M of value over year 1: half the year -> month 6 (never "0.0 months").
+    assert payback_months([100, 70, 155], [50, 0, 0]) == 6.0
+    # value and investment equal in year 1: paid back on the last day of the year, month 12
+    assert payback_months([25, 70, 155], [25, 25, 0]) == 12.0
+
+
+def test_payback_in_a_later_year():
+    # 40/40: year 1 ends at -40 + 25 = -15; year 2 commits 40 -> -55, then +70: 55 / 70 of it -> month 21.4.
+    assert payback_months([25, 70, 155], [40, 40, 0]) == 21.4
+
+
+def test_a_payback_that_relapses_keeps_its_first_point():
+    # Year 1: -10 then +20: paid back at month 6. Year 2 commits 50: behind again (-40), +20 -> -40 at its end;
+    # the first point where value reached investment is still month 6.
+    assert payback_months([20, 20, 60], [10, 50, 0]) == 6.0
 
 
 def test_payback_never_reached_is_none():
@@ -59,11 +71,34 @@ def test_payback_never_reached_is_none():
 
 @pytest.mark.parametrize(("values", "investments", "months"), [
     ([25, 70], [0, 0], 0.0),          # nothing to pay back
-    ([0, 30], [0, 12], 12.0),         # investment starts in year 2 and is covered at once
+    ([0, 30], [0, 12], 16.8),         # investment starts in year 2 (committed at month 12): 12 / 30 of year 2
     ([10, 10, 10], [30, 0, 0], 36.0),  # exactly at the end of year 3
 ])
 def test_payback_edge_cases(values, investments, months):
     assert payback_months(values, investments) == months
+
+
+def test_projected_investment_is_a_plan_else_the_run_cost_else_the_recorded_average():
+    recorded = {1: 30e6, 2: 20e6, 3: 10e6}  # average 20M a year
+    plan = summarise([ledger({**recorded, 4: 12e6})], currency="MXN", horizon=5)
+    assert [(r.investment, r.investment_basis) for r in plan.years[3:]] == [(12e6, "plan"), (20e6, "average")]
+    run = summarise([ledger(recorded)], currency="MXN", horizon=5, scenario=Scenario("lean", run_cost=5e6))
+    assert [(r.investment, r.investment_basis) for r in run.years[3:]] == [(5e6, "run_cost"), (5e6, "run_cost")]
+    average = summarise([ledger(recorded)], currency="MXN", horizon=4)
+    assert average.years[3].investment == 20e6 and average.years[3].investment_basis == "average"
+    assert [r.investment_basis for r in average.years[:3]] == ["recorded"] * 3
+
+
+def test_realised_investment_is_committed_on_the_years_first_day():
+    from datetime import date
+
+    from kpis.value import accrued
+
+    program = ledger({1: 30e6, 2: 20e6})
+    start = date(2025, 1, 1)
+    assert accrued(program, start, date(2025, 1, 1)) == pytest.approx((25e6 / 365, 30e6))  # day one: all of year 1
+    value, investment = accrued(program, start, date(2026, 1, 1))  # year 2's first day: its 20M committed
+    assert investment == 50e6 and value == pytest.approx(25e6 + 70e6 / 365)
 
 
 def test_zero_investment_gives_null_roi_and_multiple():
@@ -88,7 +123,8 @@ def test_horizon_beyond_recorded_years_projects_by_growth_rate():
     assert year4.streams["risk_reduction"] == pytest.approx(72e6)  # 40 x 1.8
     assert year4.streams["innovation_value"] == pytest.approx(90e6)  # 30 x 3.0
     assert year5.streams["innovation_value"] == pytest.approx(270e6)
-    assert year4.investment == 0  # no plan recorded for year 4 and no run cost in the scenario
+    # no plan recorded for year 4 and no run cost in the scenario: the recorded years' average, never 0
+    assert (year4.investment, year4.investment_basis) == (pytest.approx(65e6 / 3), "average")
     with_run_cost = summarise([ledger({1: 30e6, 2: 20e6, 3: 15e6})], currency="MXN", horizon=5,
                               scenario=Scenario("run", run_cost=12e6))
     assert [row.investment for row in with_run_cost.years] == [30e6, 20e6, 15e6, 12e6, 12e6]

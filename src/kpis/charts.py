@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from kpis.escaping import html_text
-from kpis.formatting import format_compact, format_money, format_value
+from kpis.formatting import format_compact, format_money, format_number, format_value
 from kpis.i18n import t
 from kpis.maturity import DIMENSIONS, LEVEL_KEYS, Maturity
 from kpis.scorecard import Grid
@@ -207,24 +207,25 @@ def value_streams_figure(summary: ValueSummary, lang: str = "en") -> go.Figure:
 
 
 def cumulative_figure(summary: ValueSummary, lang: str = "en") -> go.Figure:
-    """Cumulative value vs cumulative investment (straight between year ends: even accrual), with
-    the payback point marked."""
+    """Cumulative value (straight between year ends: it accrues evenly) vs cumulative investment (a step at
+    each year's start: committed on its first day), with the payback point marked."""
     x = [0] + [row.year for row in summary.years]
     value = [0] + [row.cumulative_value for row in summary.years]
-    investment = [0] + [row.cumulative_investment for row in summary.years]
+    steps = [row.cumulative_investment for row in summary.years]
     figure = go.Figure()
     figure.add_trace(go.Scatter(x=x, y=value, name=t("value.cumulative_value", lang), mode="lines+markers",
                                 line=dict(color="#0072B2", width=3)))
-    figure.add_trace(go.Scatter(x=x, y=investment, name=t("value.cumulative_investment", lang),
-                                mode="lines+markers", line=dict(color=INVESTMENT_COLOR, width=3, dash="dash"),
-                                marker_symbol="square"))
+    figure.add_trace(go.Scatter(x=[0, *range(len(steps)), len(steps)], y=[0, *steps, steps[-1] if steps else 0],
+                                name=t("value.cumulative_investment", lang), mode="lines",
+                                line=dict(color=INVESTMENT_COLOR, width=3, dash="dash", shape="hv")))
     if summary.payback_months is not None and summary.cumulative_investment > 0:
         at = summary.payback_months / 12
-        level = float(np.interp(at, x, investment))
+        level = float(np.interp(at, x, value))
         figure.add_trace(go.Scatter(
             x=[at], y=[level], mode="markers+text", name=t("value.payback", lang),
-            marker=dict(symbol="star", size=20, color="#1F2A37"),
-            text=[t("value.months", lang, months=f"{summary.payback_months:.1f}")], textposition="top left",
+            marker=dict(symbol="star", size=20, color="#1F2A37"), cliponaxis=False,
+            text=[t("value.months", lang, months=format_number(summary.payback_months, lang, 1))],
+            textposition="top right" if at < x[-1] / 2 else "top left",
         ))
     projected_from = next((row.year - 1 for row in summary.years if row.projected), None)
     if projected_from is not None:

@@ -15,16 +15,18 @@ import pydantic
 
 from kpis.catalog import Catalog
 from kpis.errors import Reason, RowError, ValidationError, joined, localize
-from kpis.kinds import IMPORT_KINDS
+from kpis.kinds import IMPORT_KINDS, REFERENCE_KINDS
 from kpis.records import (
     InvestmentRecord,
     MaturityRecord,
     ObservationRecord,
+    ProgramRecord,
+    ReferenceRecord,
     TargetRecord,
     UseCaseRecord,
     ValueRecord,
 )
-from kpis.reference import ReferenceNames, add_names, check_names, load_names
+from kpis.reference import ReferenceNames, add_names, check_names, load_names, twin_errors, write_reference
 from kpis.roles import Actor, require
 from kpis.store import Session, Store
 
@@ -52,9 +54,13 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "value": (("program", "stream", "year", "amount"), ("currency", "growth_rate")),
     "investments": (("program", "year", "amount"), ("currency", "category")),
     "use-cases": (("name", "stage", "horizon"), ("pattern", "region", "department", "started", "stage_changed")),
+    "programs": (("name", "start_date"), ("name_es",)),
+    "regions": (("name",), ("name_es",)),
+    "departments": (("name",), ("name_es",)),
 }
 MODELS = {"observations": ObservationRecord, "targets": TargetRecord, "maturity": MaturityRecord,
-          "value": ValueRecord, "investments": InvestmentRecord, "use-cases": UseCaseRecord}
+          "value": ValueRecord, "investments": InvestmentRecord, "use-cases": UseCaseRecord,
+          "programs": ProgramRecord, "regions": ReferenceRecord, "departments": ReferenceRecord}
 KEYS = {
     "observations": ("kpi_id", "period", "region", "department"),
     "targets": ("kpi_id", "year", "quarter", "region", "department"),
@@ -62,6 +68,9 @@ KEYS = {
     "value": ("program", "stream", "year"),
     "investments": ("program", "year", "category"),
     "use-cases": ("name",),
+    "programs": ("name",),
+    "regions": ("name",),
+    "departments": ("name",),
 }
 
 # Columns that name reference data (column -> kind): unknown names are refused with the closest known one.
@@ -369,8 +378,11 @@ def parse_rows(kind: str, names: list[str], rows: list[Row], catalog: Catalog,
     frame = pd.DataFrame(records, columns=list(model.model_fields))
     missing: dict[str, tuple[str, ...]] = {}
     if reference is not None and kind in NAME_COLUMNS:
+        frame = reference.canonical(frame, NAME_COLUMNS[kind])  # 'Brasil' is 'Brazil'
         name_errors, missing = check_names(frame, tuple(lines), NAME_COLUMNS[kind], reference, create_missing)
         errors += name_errors
+    if reference is not None and kind in REFERENCE_KINDS:
+        errors += twin_errors(frame, tuple(lines), REFERENCE_KINDS[kind], reference)
     if reference is not None and kind == "observations":
         errors += _count_errors(frame, tuple(lines), catalog, reference, missing)
     if derived and kind == "observations":
@@ -429,7 +441,7 @@ def write_parsed(store: Store, parsed: Parsed, *, actor: Actor, channel: str, dr
     import was parsed with create_missing) and the rows go together or not at all. Refuses if any row
     was bad, including rows that break a write rule (a target change without a reason). `dry_run`
     checks everything and writes nothing (returns 0)."""
-    require(actor, "editor", f"import {parsed.kind}")
+    require(actor, "admin" if parsed.kind in REFERENCE_KINDS else "editor", f"import {parsed.kind}")
     if parsed.errors:
         raise ValidationError.keyed("error.rows_rejected", parsed.errors, bad=len(parsed.errors))
     with store.write_session() as session, session.transaction():
@@ -453,6 +465,8 @@ def _write(session: Session, kind: str, frame: pd.DataFrame, actor: Actor, chann
         records = [UseCaseRecord(**{k: (None if pd.isna(v) else v) for k, v in row.items()})
                    for row in frame.to_dict("records")]
         return write_use_cases(session, actor, records, channel=channel)
+    if kind in REFERENCE_KINDS:
+        return write_reference(session, REFERENCE_KINDS[kind], frame, actor=actor.name, channel=channel)
     writer = {
         "observations": session.upsert_observations,
         "targets": session.append_targets,

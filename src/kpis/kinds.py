@@ -3,9 +3,11 @@ that stands for the whole organisation."""
 
 from __future__ import annotations
 
-__all__ = ["IMPORT_KINDS", "ORGANISATION_UNIT", "URL_SCHEMES", "is_url"]
+__all__ = ["IMPORT_KINDS", "ORGANISATION_UNIT", "REFERENCE_KINDS", "URL_SCHEMES", "is_url"]
 
-IMPORT_KINDS = ("observations", "targets", "maturity", "value", "investments", "use-cases")
+IMPORT_KINDS = ("observations", "targets", "maturity", "value", "investments", "use-cases", "programs", "regions",
+                "departments")
+REFERENCE_KINDS = {"programs": "program", "regions": "region", "departments": "department"}  # file kind -> name kind
 ORGANISATION_UNIT = "Organisation"  # reference data names it for people ("Organización")
 URL_SCHEMES = ("postgresql://", "postgres://")  # a --db / KPIS_DB value naming a PostgreSQL store
 

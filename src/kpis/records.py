@@ -18,6 +18,8 @@ __all__ = [
     "InvestmentRecord",
     "MaturityRecord",
     "ObservationRecord",
+    "ProgramRecord",
+    "ReferenceRecord",
     "TargetRecord",
     "TickRecord",
     "UseCaseRecord",
@@ -320,3 +322,34 @@ class UseCaseRecord(BaseModel):
             if getattr(exc.args[0] if exc.args else None, "key", None) == "date_window":
                 raise
             raise ValueError(Reason("not_date", value=str(value)[:40])) from None
+
+
+def _name(value: Any) -> Any:
+    """A reference name as people type it: surrounding and repeated spaces removed; blank is missing."""
+    value = _blank_to_none(value)
+    return " ".join(str(value).split()) if value is not None else None
+
+
+class ReferenceRecord(BaseModel):
+    """A region or department: its name and, optionally, its Spanish name (shown on Spanish pages)."""
+
+    model_config = _CONFIG
+
+    name: str = Field(min_length=1, max_length=100)
+    name_es: str | None = Field(default=None, max_length=100)
+
+    @field_validator("name", "name_es", mode="before")
+    @classmethod
+    def _names(cls, value: Any) -> Any:
+        return _name(value)
+
+
+class ProgramRecord(ReferenceRecord):
+    """A program: its name, the day program year 1 begins (its ledger accrues from it) and its Spanish name."""
+
+    start_date: date
+
+    @field_validator("start_date", mode="before")
+    @classmethod
+    def _start(cls, value: Any) -> Any:
+        return _date(value)

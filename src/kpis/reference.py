@@ -4,7 +4,7 @@ name it does not know, with the closest known one; adding names is explicit and 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -32,7 +32,9 @@ __all__ = [
     "require_names",
     "set_program_start",
     "spanish_names",
+    "twin_errors",
     "unknown_reason",
+    "write_reference",
 ]
 
 KINDS = ("region", "department", "program")
@@ -118,20 +120,68 @@ def reason_label(reason: str | None, lang: str) -> str | None:
 
 @dataclass(frozen=True)
 class ReferenceNames:
-    """The names a store knows, per kind."""
+    """The names a store knows, per kind, and their Spanish names (`spanish`: kind -> name_es -> name)."""
 
     regions: tuple[str, ...] = ()
     departments: tuple[str, ...] = ()
     programs: tuple[str, ...] = ()
+    spanish: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
 
     def of(self, kind: str) -> tuple[str, ...]:
         return {"region": self.regions, "department": self.departments, "program": self.programs}[kind]
 
+    def canonical(self, frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+        """`frame` with every name given in Spanish replaced by the name it stands for ('Brasil' -> 'Brazil'):
+        an import may name reference data in either language."""
+        frame = frame.copy()
+        for column, kind in columns.items():
+            aliases = {es: name for es, name in self.spanish.get(kind, {}).items() if es not in self.of(kind)}
+            if column in frame and aliases:
+                frame[column] = frame[column].map(lambda value, aliases=aliases: aliases.get(value, value))
+        return frame
+
 
 def load_names(session: Session) -> ReferenceNames:
-    """Every known region, department and program, sorted."""
-    return ReferenceNames(*(tuple(r[0] for r in session.con.execute(
-        f"SELECT name FROM {_TABLES[kind]} ORDER BY name").fetchall()) for kind in KINDS))
+    """Every known region, department and program, sorted, with the Spanish names recorded for them."""
+    rows = {kind: session.con.execute(f"SELECT name, name_es FROM {_TABLES[kind]} ORDER BY name").fetchall()
+            for kind in KINDS}
+    return ReferenceNames(*(tuple(name for name, _ in rows[kind]) for kind in KINDS),
+                          spanish={kind: {es: name for name, es in rows[kind] if es} for kind in KINDS})
+
+
+def twin_errors(frame: pd.DataFrame, lines: tuple[int, ...], kind: str, names: ReferenceNames) -> list[RowError]:
+    """A new name that differs from a known one only by case or spacing ('brazil' beside 'Brazil') is refused
+    with the known name; the known name itself updates that entry."""
+    known = {name.casefold(): name for name in names.of(kind)}
+    return [RowError(line, Reason("name_twin", kind=Reason(f"kind.{kind}"), name=name, known=known[name.casefold()]))
+            for line, name in zip(lines, frame["name"]) if name not in names.of(kind) and name.casefold() in known]
+
+
+def write_reference(session: Session, kind: str, frame: pd.DataFrame, *, actor: str, channel: str) -> int:
+    """Add or update regions, departments or programs from an import (inside the caller's transaction),
+    each change audited: a new name is added; a known one gets the file's Spanish name and, for a program, its
+    start date. Returns how many rows changed something."""
+    table, written = _TABLES[kind], 0
+    fields = ("name_es", "started") if kind == "program" else ("name_es",)
+    for row in frame.to_dict("records"):
+        name = row["name"]
+        existing = session.con.execute(f"SELECT {', '.join(fields)} FROM {table} WHERE name = ?", [name]).fetchone()
+        old = dict(zip(fields, existing)) if existing is not None else {}
+        spanish = row.get("name_es")
+        new = {"name_es": spanish if isinstance(spanish, str) and spanish else old.get("name_es")}  # NaN: absent
+        if kind == "program":
+            new["started"] = row.get("start_date")
+        if existing is not None and all(old.get(k) == v for k, v in new.items()):
+            continue
+        if existing is None:
+            add_names(session, {kind: (name,)}, actor=actor, channel=channel)
+        session.con.execute(f"UPDATE {table} SET {', '.join(f'{k} = ?' for k in new)}, updated_by = ?, "
+                            "updated_at = ? WHERE name = ?", [*new.values(), actor, utc_now(), name])
+        changes = "; ".join(f"{k} {old.get(k)} -> {v}" for k, v in new.items() if old.get(k) != v)
+        session.record_audit(actor=actor, channel=channel, action="update" if existing is not None else "create",
+                             entity=kind, entity_key=f"{name}: {changes}", reason=None)
+        written += 1
+    return written
 
 
 def closest(name: str, known: tuple[str, ...]) -> str | None:

@@ -63,7 +63,8 @@ def _load_demo(session: Session, actor: str, today: date | None = None) -> None:
     session.upsert_regions(demo_regions(), actor=actor, channel="demo")
     session.con.executemany("INSERT INTO departments VALUES (?, ?, ?, ?)",
                             [(name, name_es, actor, now) for name, name_es in demo_departments().itertuples(False)])
-    session.con.execute("INSERT INTO programs VALUES (?, ?, ?, ?)", [DEMO_PROGRAM, DEMO_PROGRAM_START, actor, now])
+    session.con.execute("INSERT INTO programs (name, started, updated_by, updated_at) VALUES (?, ?, ?, ?)",
+                        [DEMO_PROGRAM, DEMO_PROGRAM_START, actor, now])
     session.upsert_observations(demo_observations(today=today), actor=actor, channel="demo")
     session.append_targets(demo_targets(), actor=actor, channel="demo", at=DEMO_TARGETS_SET_AT)
     session.upsert_value_streams(demo_value_streams(), actor=actor, channel="demo")

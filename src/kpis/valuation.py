@@ -18,12 +18,15 @@ from kpis.value import STREAMS, Realised, Scenario, TargetChance, ValueSummary, 
 
 __all__ = [
     "MAX_HORIZON",
+    "basis_text",
     "chance_text",
     "horizon_label",
+    "payback_arithmetic",
     "projected_lines",
     "realised_flag",
     "realised_lines",
     "resolve_scenario",
+    "roi_thresholds",
     "value_flags",
     "value_headline",
     "value_record",
@@ -83,7 +86,7 @@ def value_record(summary: ValueSummary) -> dict[str, Any]:
              "cumulative_value": row.cumulative_value, "cumulative_investment": row.cumulative_investment,
              "net_roi_pct": None if not row.cumulative_investment else
              (row.cumulative_value - row.cumulative_investment) / row.cumulative_investment * 100,
-             "projected": row.projected}
+             "projected": row.projected, "investment_basis": row.investment_basis}
             for row in summary.years
         ],
         "currency": summary.currency,
@@ -150,7 +153,47 @@ def projected_lines(summary: ValueSummary, lang: str = "en") -> list[tuple[str, 
     ]
     if summary.uninvested_years:
         lines.append((t("value.uninvested", lang), ", ".join(str(y) for y in summary.uninvested_years)))
+    basis = basis_text(summary, lang)
+    if basis:
+        lines.append((t("value.basis_label", lang), basis))
     return lines
+
+
+def payback_arithmetic(summary: ValueSummary, lang: str = "en") -> list[str]:
+    """'How is this computed?': the timing rule and the payback worked out with the summary's own numbers, so
+    a reader can check it by hand."""
+    money = lambda amount: format_money(amount, summary.currency, lang)  # noqa: E731
+    lines = [t("value.how.rule", lang)]
+    value = invested = 0.0
+    for row in summary.years:
+        invested += row.investment
+        gap = invested - value
+        if invested > 0 and gap <= 0:
+            lines.append(t("value.how.at_start", lang, year=row.year, months=format_number(12.0 * (row.year - 1),
+                                                                                           lang, 1)))
+            break
+        if invested > 0 and row.value > 0 and row.value >= gap:
+            months = 12.0 * (row.year - 1) + 12.0 * gap / row.value
+            lines.append(t("value.how.year", lang, year=row.year, value=money(value), invested=money(invested),
+                           gap=money(gap), year_value=money(row.value),
+                           within=format_number(12.0 * gap / row.value, lang, 1),
+                           months=format_number(round(months, 1), lang, 1)))
+            break
+        value += row.value
+    else:
+        lines.append(t("value.how.never", lang, years=len(summary.years)))
+    lines.append(t("value.how.roi", lang, span=horizon_label(summary, lang), value=money(summary.cumulative_value),
+                   invested=money(summary.cumulative_investment), roi=format_percent(summary.net_roi_pct, lang)))
+    return lines
+
+
+def basis_text(summary: ValueSummary, lang: str = "en") -> str:
+    """Where each projected year's investment comes from: 'year 4: MXN 20M, recorded plan; year 5: MXN 21.7M,
+    average of the recorded years' ('' without projected years)."""
+    money = lambda amount: format_money(amount, summary.currency, lang)  # noqa: E731
+    return "; ".join(t("value.basis_year", lang, year=row.year, amount=money(row.investment),
+                       basis=t(f"value.basis.{row.investment_basis}", lang))
+                     for row in summary.years if row.projected)
 
 
 def horizon_label(summary: ValueSummary, lang: str = "en") -> str:
@@ -188,8 +231,32 @@ def value_flags(summary: ValueSummary) -> dict[str, tuple[float | None, Evaluati
     return {key: (target, evaluate(actual, target, _FLAG_KPIS[key])) for key, (actual, target) in targets.items()}
 
 
+def roi_thresholds(roi_targets: list[tuple[str, float]], lang: str = "en") -> list[tuple[str, str, str]]:
+    """Every ROI threshold the product shows, with what it is and where it comes from, in one table: the
+    board's plan (the roi_pct KPI's quarterly targets, `roi_targets`: (quarter label, target)) first; then
+    the readiness checklist, the growth phases, the seeds' vision and the Monte Carlo thresholds, which are
+    criteria and scenarios, not the board's plan."""
+    from kpis.packs import load_checklists, load_growth_pack
+
+    pct = lambda value: format_percent(value, lang)  # noqa: E731
+    rows = [(t("roi.plan", lang, quarter=quarter), pct(value), t("roi.source.plan", lang))
+            for quarter, value in roi_targets]
+    rows += [(item.label(lang), f"> {pct(item.criterion.value)}", t("roi.source.checklist", lang,
+                                                                      checklist=checklist.name(lang)))
+             for checklist in load_checklists() for item in checklist.items
+             if item.criterion is not None and item.criterion.kpi == "roi_pct"]
+    rows += [(t("roi.phase", lang, number=phase.number, name=phase.name(lang)), f"{c.op} {pct(c.value)}",
+              t("roi.source.growth", lang)) for phase in load_growth_pack().phases for c in phase.criteria
+             if c.kpi == "roi_pct"]
+    rows += [(t("roi.vision", lang, year=year), pct(value), t("roi.source.vision", lang))
+             for year, value in ROI_VISION.items()]
+    rows.append((t("roi.seed_18", lang), pct(500.0), t("roi.source.montecarlo", lang)))
+    return rows
+
+
 def chance_text(chance: TargetChance, lang: str = "en") -> str:
     """'Net ROI ≥ 500% by month 18' in words."""
+    source = f" ({t(f'prob.source.{chance.source}', lang)})" if chance.source else ""
     if chance.metric == "payback":
-        return t("prob.payback", lang, month=f"{chance.by_month:g}")
-    return t("prob.net_roi", lang, threshold=f"{chance.threshold:,.0f}", month=f"{chance.by_month:g}")
+        return t("prob.payback", lang, month=f"{chance.by_month:g}") + source
+    return t("prob.net_roi", lang, threshold=f"{chance.threshold:,.0f}", month=f"{chance.by_month:g}") + source

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # numpy loads only for the Monte Carlo (a report that reads t
     import numpy as np
 
 __all__ = [
+    "INVESTMENT_BASES",
     "STREAMS",
     "ProgramLedger",
     "Realised",
@@ -26,6 +27,7 @@ __all__ = [
     "ValueSummary",
     "YearRow",
     "accrued",
+    "investment_bases",
     "npv",
     "payback_months",
     "realised",
@@ -82,6 +84,7 @@ class YearRow:
     cumulative_value: float
     cumulative_investment: float
     projected: bool
+    investment_basis: str = "recorded"  # recorded, plan, run_cost, average (INVESTMENT_BASES) or mixed
 
 
 @dataclass(frozen=True)
@@ -138,16 +141,17 @@ def _program_year_span(start: date, year: int) -> tuple[date, date]:
 
 
 def accrued(ledger: ProgramLedger, start: date, on: date) -> tuple[float, float]:
-    """(value, investment) of one program recorded and accrued to the end of day `on`."""
+    """(value, investment) of one program to the end of day `on` (SPEC section 10): a program year's
+    investment is committed on its first day; its value accrues evenly over the year."""
     value = investment = 0.0
     years = {y for by_year in ledger.streams.values() for y in by_year} | set(ledger.investments)
     for year in sorted(years):
         first, after = _program_year_span(start, year)
-        share = min(max(((on + timedelta(days=1)) - first).days / (after - first).days, 0.0), 1.0)
-        if share == 0:
+        if on < first:
             continue
+        share = min(((on + timedelta(days=1)) - first).days / (after - first).days, 1.0)
         value += share * sum(by_year.get(year, 0.0) for by_year in ledger.streams.values())
-        investment += share * sum(ledger.investments.get(year, {}).values())
+        investment += sum(ledger.investments.get(year, {}).values())
     return value, investment
 
 
@@ -176,13 +180,29 @@ def _stream_path(by_year: dict[int, float], rate: float | None, last_year: int, 
     return path
 
 
-def _investment_path(ledger: ProgramLedger, horizon: int, scenario: Scenario) -> list[float]:
-    """What was recorded per year (a year with value and no investment counts 0); a projected year
-    uses the investment recorded for it (a plan), else the scenario's yearly run cost, else 0."""
+INVESTMENT_BASES = ("recorded", "plan", "run_cost", "average")
+
+
+def _investment_path(ledger: ProgramLedger, horizon: int, scenario: Scenario) -> list[tuple[float, str]]:
+    """(investment, basis) per program year 1..horizon (SPEC section 10). A recorded year: what was recorded
+    (a year with value and no investment counts 0, and is named). A projected year is never silently zero:
+    a recorded plan for it, else the scenario's yearly run cost, else the recorded years' average yearly
+    investment."""
     totals = {year: sum(categories.values()) for year, categories in ledger.investments.items()}
-    run_cost = scenario.run_cost or 0.0
-    return [scenario.investment_scale * totals.get(year, run_cost if year > ledger.last_year else 0.0)
-            for year in range(1, horizon + 1)]
+    recorded = [totals.get(year, 0.0) for year in range(1, ledger.last_year + 1)]
+    average = sum(recorded) / len(recorded) if recorded else 0.0
+    path = []
+    for year in range(1, horizon + 1):
+        if year <= ledger.last_year:
+            amount, basis = totals.get(year, 0.0), "recorded"
+        elif year in totals:
+            amount, basis = totals[year], "plan"
+        elif scenario.run_cost:
+            amount, basis = scenario.run_cost, "run_cost"
+        else:
+            amount, basis = average, "average"
+        path.append((scenario.investment_scale * amount, basis))
+    return path
 
 
 def project(ledger: ProgramLedger, horizon: int, scenario: Scenario) -> tuple[dict[str, list[float]], list[float]]:
@@ -192,22 +212,32 @@ def project(ledger: ProgramLedger, horizon: int, scenario: Scenario) -> tuple[di
                              horizon, scenario)
         for stream in STREAMS
     }
-    return streams, _investment_path(ledger, horizon, scenario)
+    return streams, [amount for amount, _ in _investment_path(ledger, horizon, scenario)]
+
+
+def investment_bases(ledgers: list[ProgramLedger], horizon: int, scenario: Scenario) -> list[str]:
+    """Per program year, where its investment comes from: one of INVESTMENT_BASES, or 'mixed' when
+    programs differ."""
+    per_program = [[basis for _, basis in _investment_path(ledger, horizon, scenario)] for ledger in ledgers]
+    return [bases.pop() if len(bases := set(column)) == 1 else "mixed" for column in zip(*per_program)] \
+        if per_program else ["recorded"] * horizon
 
 
 def payback_months(values: list[float], investments: list[float]) -> float | None:
-    """Months until cumulative value first reaches cumulative investment, interpolated within the
-    year (both accrue evenly). 0 when there is nothing to pay back; None if never in the horizon."""
+    """Months from the program's start until cumulative value first reaches cumulative investment (SPEC
+    section 10): each year's investment is committed on its first day, its value accrues evenly, so the
+    point is interpolated within the year. 0 when nothing is invested; None if never within the years given.
+    A payback that relapses (a later year's investment puts the program behind again) keeps its first point."""
     if sum(investments) <= 0:
         return 0.0
     gap = invested = 0.0
     for index, (value, investment) in enumerate(zip(values, investments)):
-        end_gap = gap + value - investment
-        if invested + investment > 0 and end_gap >= 0:
-            slope = value - investment
-            fraction = 0.0 if gap >= 0 or slope <= 0 else -gap / slope
-            return round(12 * (index + fraction), 1)
-        gap, invested = end_gap, invested + investment
+        gap, invested = gap - investment, invested + investment  # committed on the year's first day
+        if invested > 0 and gap >= 0:
+            return 12.0 * index
+        if invested > 0 and value > 0 and gap + value >= 0:
+            return round(12.0 * (index + -gap / value), 1)
+        gap += value
     return None
 
 
@@ -235,11 +265,12 @@ def summarise(ledgers: list[ProgramLedger], *, currency: str, horizon: int | Non
         investment = [a + b for a, b in zip(investment, program_investment)]
     values = [sum(streams[s][k] for s in STREAMS) for k in range(horizon)]
     last_recorded = max((ledger.last_year for ledger in ledgers), default=0)
+    bases = investment_bases(ledgers, horizon, scenario)
     rows, cv, ci = [], 0.0, 0.0
     for k in range(horizon):
         cv, ci = cv + values[k], ci + investment[k]
         rows.append(YearRow(k + 1, {s: streams[s][k] for s in STREAMS}, values[k], investment[k], cv, ci,
-                            projected=k + 1 > last_recorded))
+                            projected=k + 1 > last_recorded, investment_basis=bases[k]))
     net = _ratio(cv - ci, ci)
     models = models_in_production if models_in_production else None
     uninvested = tuple(k + 1 for k in range(min(horizon, last_recorded)) if values[k] > 0 and not any(
@@ -262,6 +293,7 @@ class TargetChance:
     threshold: float | None
     by_month: float
     probability: float
+    source: str = ""  # where the threshold comes from: "scaling" (500% in 18 months), "vision" (year N), "reader"
 
     @property
     def key(self) -> str:
@@ -289,7 +321,7 @@ class Simulation:
 
 
 def _cumulative_at_month(cumulative: np.ndarray, month: float) -> np.ndarray:
-    """Interpolate cumulative year-end columns (draws x years) at a month (even accrual)."""
+    """Interpolate cumulative year-end columns (draws x years) at a month (even accrual: value)."""
     import numpy as np
 
     padded = np.concatenate([np.zeros((cumulative.shape[0], 1)), cumulative], axis=1)
@@ -300,13 +332,25 @@ def _cumulative_at_month(cumulative: np.ndarray, month: float) -> np.ndarray:
     return padded[:, low] * (1 - weight) + padded[:, high] * weight
 
 
+def _committed_at_month(cumulative: np.ndarray, month: float) -> np.ndarray:
+    """Cumulative investment at the end of `month` (columns: years): every year begun by then is committed
+    in full on its first day."""
+    import math
+
+    years = min(max(math.ceil(month / 12), 1), cumulative.shape[1])
+    return cumulative[:, years - 1]
+
+
 def _payback_by(values: np.ndarray, investment: np.ndarray, month: float) -> float:
-    """Share of draws whose cumulative value reaches cumulative investment by `month`."""
+    """Share of draws whose cumulative value has reached the committed investment at some month up to
+    `month` (the first payback point, as payback_months; a later relapse does not undo it)."""
     import numpy as np
 
-    cumulative_value = _cumulative_at_month(np.cumsum(values, axis=1), month)
-    cumulative_investment = _cumulative_at_month(np.cumsum(investment)[None, :], month)
-    return float(np.mean(cumulative_value >= cumulative_investment))
+    cumulative, committed = np.cumsum(values, axis=1), np.cumsum(investment)[None, :]
+    paid = np.zeros(values.shape[0], dtype=bool)
+    for at in [*range(1, int(month) + 1), month]:
+        paid |= _cumulative_at_month(cumulative, at) >= _committed_at_month(committed, at)
+    return float(np.mean(paid))
 
 
 def simulate(ledgers: list[ProgramLedger], *, horizon: int, scenario: Scenario = Scenario(),
@@ -338,7 +382,7 @@ def simulate(ledgers: list[ProgramLedger], *, horizon: int, scenario: Scenario =
     p10, p50, p90 = np.percentile(cumulative, [10, 50, 90], axis=0)
 
     def roi_at(month: float) -> np.ndarray:
-        invested = _cumulative_at_month(cumulative_investment[None, :], month)
+        invested = _committed_at_month(cumulative_investment[None, :], month)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(invested > 0, (_cumulative_at_month(cumulative, month) - invested) / invested * 100,
                             np.nan)
@@ -346,8 +390,9 @@ def simulate(ledgers: list[ProgramLedger], *, horizon: int, scenario: Scenario =
     # The seeds' targets: net ROI 500% within 18 months; the vision of 200/500/1000% by year 1/2/3.
     goals = [(500.0, 18.0)] + [(target, 12.0 * year) for year, target in ((1, 200.0), (2, 500.0), (3, 1000.0))
                                if year <= horizon]
-    chances = [TargetChance("net_roi", target, month, float(np.mean(roi_at(month) >= target)))
-               for target, month in goals]
-    chances.append(TargetChance("payback", None, payback_by_month, _payback_by(values, investment, payback_by_month)))
+    chances = [TargetChance("net_roi", target, month, float(np.mean(roi_at(month) >= target)),
+                            "scaling" if index == 0 else "vision") for index, (target, month) in enumerate(goals)]
+    chances.append(TargetChance("payback", None, payback_by_month, _payback_by(values, investment, payback_by_month),
+                                "reader"))
     return Simulation(draws, seed, sigma, tuple(p10), tuple(p50), tuple(p90), tuple(cumulative_investment),
                       tuple(chances))

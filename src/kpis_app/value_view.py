@@ -9,7 +9,7 @@ from kpis.escaping import markdown_text
 from kpis.formatting import DASH, format_day, format_money, format_multiple, format_number, format_percent
 from kpis.i18n import t
 from kpis.status import Evaluation
-from kpis.valuation import horizon_label, value_flags
+from kpis.valuation import ROI_VISION, basis_text, horizon_label, payback_arithmetic, roi_thresholds, value_flags
 from kpis.value import STREAMS, ValueSummary
 from kpis_app.widgets import card_html, flag_html
 
@@ -60,26 +60,27 @@ def render_value_cards(summary: ValueSummary, lang: str) -> None:
     roi_target, roi = flags["net_roi_pct"]
     multiple_target, multiple = flags["benefit_cost_multiple"]
     payback_target, payback = flags["payback_months"]
-    target = t("card.target", lang)
 
     def label(status: str) -> str | None:
         return f"{t('status.' + status, lang)} ({t('value.projection', lang)})" if projected else None
 
     columns = st.columns(4)
     with columns[0]:
+        year = min(len(summary.years), max(ROI_VISION))
         _card(t("value.net_roi", lang), format_percent(summary.net_roi_pct, lang),
-              f"{target} {format_percent(roi_target, lang)}" if roi_target else "", roi.status, lang, label(roi.status))
+              t("value.vision_target", lang, year=year, value=format_percent(roi_target, lang)) if roi_target else "",
+              roi.status, lang, label(roi.status))
     with columns[1]:
         _card(t("value.multiple", lang), format_multiple(summary.benefit_cost_multiple, lang),
-              f"{target} {format_multiple(multiple_target, lang)}" if multiple_target else "", multiple.status, lang,
-              label(multiple.status))
+              t("value.vision_target", lang, year=year, value=format_multiple(multiple_target, lang))
+              if multiple_target else "", multiple.status, lang, label(multiple.status))
     with columns[2]:
         months = summary.payback_months
         status = payback.status if months is not None else "off_track"
         _card(t("value.payback", lang),
               t("value.never", lang) if months is None else t("value.months", lang,
                                                                  months=format_number(months, lang, 1)),
-              f"{target} ≤ {t('value.months', lang, months=f'{payback_target:.0f}')}", status, lang, label(status))
+              t("value.vision_payback", lang, months=f"{payback_target:.0f}"), status, lang, label(status))
     with columns[3]:
         per_model = summary.value_per_model
         models = summary.models_in_production
@@ -88,13 +89,15 @@ def render_value_cards(summary: ValueSummary, lang: str) -> None:
               t("value.models_note", lang, models=format_number(models, lang)) if models else
               t("value.no_models", lang), "no_data", lang, t("status.no_target", lang))
     notes = []
+    basis = basis_text(summary, lang)
+    if basis:
+        notes.append(f"{t('value.basis_label', lang)}: {basis}")
     if summary.uninvested_years:
         notes.append(f"{t('value.uninvested', lang)}: {', '.join(str(y) for y in summary.uninvested_years)}")
-    if summary.scenario.run_cost:
-        notes.append(t("value.run_cost_note", lang, amount=format_money(summary.scenario.run_cost, summary.currency,
-                                                                        lang)))
     for note in notes:
         st.caption(note)
+    with st.expander(t("value.how", lang)):
+        st.markdown("\n\n".join(markdown_text(line) for line in payback_arithmetic(summary, lang)))
 
 
 def years_table(summary: ValueSummary, lang: str) -> pd.DataFrame:
@@ -111,3 +114,11 @@ def years_table(summary: ValueSummary, lang: str) -> pd.DataFrame:
             t("value.cumulative_investment", lang): money(row.cumulative_investment),
         })
     return pd.DataFrame(rows)
+
+
+def render_roi_thresholds(roi_targets: list[tuple[str, float]], lang: str) -> None:
+    """The board's ROI plan and every other ROI threshold shown anywhere, each with its source, in one table."""
+    rows = roi_thresholds(roi_targets, lang)
+    st.table(pd.DataFrame([{t("value.roi_what", lang): what, t("value.roi_threshold", lang): value,
+                            t("value.roi_source", lang): source} for what, value, source in rows]
+                          ).set_index(t("value.roi_what", lang)))
