@@ -431,3 +431,36 @@ def test_a_complete_quarters_pages_and_charts_hold_nothing_after_its_end(stores,
             for trace in spec["data"]:
                 xs = [x for x in trace.get("x") or [] if isinstance(x, str) and re.fullmatch(r"\d{4}-Q\d", x)]
                 assert not xs or max(xs) <= "2026-Q3", (name, trace.get("name"), xs)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("year", "quarter"), [(2026, 3), (2026, 4)])
+def test_value_innovation_and_regions_pages_show_the_reports_figures(stores, year, quarter, lang, monkeypatch):
+    report = report_of(stores, "demo-MXN", year, quarter)
+    app = dashboard(stores["demo-MXN"], year, quarter, lang, monkeypatch)
+    app.switch_page("pages/value.py").run()
+    assert not app.exception and not app.error
+    page = html.unescape("\n".join(m.value for m in app.markdown))
+    roi = report.cell("roi_pct")
+    assert format_value(roi.actual, roi.kpi, lang) in page  # the dashboard's roi_pct card, realised at the cut-off
+    assert t("value.models_note", lang, models=format_value(report.models_in_production,
+                                                          report.cell("models_in_production").kpi, lang)) in page
+    assert any(format_day(report.cutoff, lang) in h.value for h in app.subheader)
+    app.switch_page("pages/innovation.py").run()
+    assert not app.exception and not app.error
+    rate = report.cell("use_case_success_rate_pct")
+    assert format_value(rate.actual, rate.kpi, lang) in html.unescape("\n".join(m.value for m in app.markdown))
+    app.switch_page("pages/regions.py").run()
+    assert not app.exception and not app.error
+    table = app.table[0].value
+    for name, grid in report.regions.items():
+        cell = grid.cell("new_users", year, quarter)
+        shown = table.loc[label_of(report, name, lang), cell.kpi.name(lang)]
+        assert shown == f"{format_value(cell.actual, cell.kpi, lang)} {STATUS_ICONS[cell.status]} " \
+                        f"{status_word(cell, lang)}"
+
+
+def label_of(report: QuarterReport, name: str, lang: str) -> str:
+    from kpis.reference import label
+
+    return label("region", name, lang, report.names)
