@@ -42,12 +42,17 @@ _TABLES = {"region": "regions", "department": "departments", "program": "program
 # Where each kind of name is used (table, column); a rename carries every one of them along.
 _USES = {
     "region": (("observations", "region"), ("target_versions", "region"), ("use_cases", "region"),
-               ("maturity_assessments", "unit"), ("checklist_ticks", "unit")),
-    "department": (("observations", "department"), ("target_versions", "department"), ("use_cases", "department")),
+               ("maturity_assessments", "unit"), ("checklist_ticks", "unit"), ("checkins", "region"),
+               ("subscriptions", "region")),
+    "department": (("observations", "department"), ("target_versions", "department"), ("use_cases", "department"),
+                   ("checkins", "department"), ("subscriptions", "department")),
     "program": (("value_streams", "program"), ("investments", "program")),
 }
 # Keys that must stay unique after a merge (table -> key columns).
+# target_versions is a history (several versions per key): both names holding targets for one key is a clash,
+# never a silent overwrite of the other's target.
 _KEYS = {"observations": ("kpi_id", "period", "region", "department"),
+         "target_versions": ("kpi_id", "year", "quarter", "region", "department"),
          "value_streams": ("program", "stream", "year"), "investments": ("program", "year", "category"),
          "maturity_assessments": ("unit", "year", "quarter", "dimension"),
          "checklist_ticks": ("unit", "year", "quarter", "checklist", "item")}
