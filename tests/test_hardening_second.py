@@ -43,3 +43,39 @@ def test_a_rename_carries_checkins_and_subscriptions(demo_store, catalog):
         assert not latest_checkins(session, 2026, 3, "Colombia")
         (sub,) = [s for s in load_subscriptions(session) if s.email == "cfo@bank.example"]
     assert sub.region == "Colombia Andina"
+
+
+def _glob_named_logs(folder):
+    from kpis.eventgen import write_events
+
+    sizes = {"x_a.parquet": 3000, "x_b.parquet": 2000, "x_[ab].parquet": 10}
+    for name, events in sizes.items():
+        write_events(folder / name, events, seed=len(name) + events)
+    return sizes
+
+
+@pytest.mark.parametrize("how", ["files", "directory", "glob"])
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_a_log_file_named_with_glob_characters_is_read_once_as_itself(tmp_path, engine, how):
+    from kpis.catalog import load_catalog
+    from kpis.setup import initialise
+    from kpis.store import Store
+    from kpis.telemetry import ingest_events
+
+    if engine == "spark":
+        from kpis.spark import spark_available
+
+        if spark_available() is not None:
+            pytest.skip(f"Spark: {spark_available()}")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    sizes = _glob_named_logs(logs)
+    store = Store(tmp_path / "s.duckdb")
+    initialise(store, load_catalog())
+    patterns = {"files": [str(logs / name) for name in sizes], "directory": [str(logs)],
+                "glob": [str(logs / "*.parquet")]}[how]
+    result = ingest_events(store, patterns, actor=ADMIN, create_missing=True, engine=engine)
+    assert result.rows == sum(sizes.values())  # 5,010: none read twice, none missed
+    with store.session() as session:
+        files = dict(session.con.execute("SELECT path, rows FROM event_files").fetchall())
+    assert {p.rsplit("/", 1)[-1]: n for p, n in files.items()} == sizes

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 
 from kpis.errors import KpiError
-from kpis.telemetry import file_kind, typed_sql
+from kpis.telemetry import Uri, file_kind, typed_sql
 
 __all__ = ["SparkEngine", "spark_available", "to_spark"]
 
@@ -133,7 +133,9 @@ class SparkEngine:
 
     def _read(self, paths: list[Path]):
         reader = self.spark.read
-        names = [str(p) for p in paths]
+        # each path is one file already found: its glob characters escaped (Hadoop's backslash), so a name
+        # such as x_[ab].parquet is read as itself, never again as a pattern (a URI's own pattern is kept)
+        names = [str(p) if isinstance(p, Uri) else _hadoop_escaped(str(p)) for p in paths]
         if file_kind(paths) == "parquet":
             return reader.option("mergeSchema", "true").parquet(*names)
         # every column as text (no inference), as DuckDB's all_varchar; the header names the columns
@@ -220,3 +222,8 @@ def _session(master: str | None):
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     spark.conf.set("spark.sql.ansi.enabled", "false")  # a bad value becomes NULL, as TRY_CAST in DuckDB
     return spark
+
+
+def _hadoop_escaped(path: str) -> str:
+    """A local file's path as a Hadoop glob that matches only itself."""
+    return "".join(f"\\{c}" if c in "\\*?[]{}" else c for c in path)

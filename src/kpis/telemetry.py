@@ -89,10 +89,10 @@ def expand_paths(patterns: list[str], uris: bool = False) -> list[Path]:
         path = Path(pattern)
         if path.is_dir():
             found += sorted(p for p in path.iterdir() if p.suffix.lower() in (".parquet", ".csv"))
+        elif path.exists():  # a file named as it is, even when its name has glob characters (x_[ab].parquet)
+            found.append(path)
         elif any(ch in pattern for ch in "*?["):
             found += [Path(p) for p in sorted(glob.glob(pattern, recursive=True))]
-        elif path.exists():
-            found.append(path)
         else:
             raise ValidationError.keyed("error.no_such_path", path=pattern)
     unique = list(dict.fromkeys(p.resolve() for p in found))
@@ -105,7 +105,14 @@ def expand_paths(patterns: list[str], uris: bool = False) -> list[Path]:
 
 
 def _literal_list(paths: list[Path]) -> str:
-    return "[" + ", ".join(_literal(str(p)) for p in paths) + "]"
+    """The files as a DuckDB list literal. Each path is one file already found (expand_paths): its glob
+    characters are escaped, so `x_[ab].parquet` is read as itself, never again as a pattern for x_a and x_b."""
+    return "[" + ", ".join(_literal(glob_escaped(str(p))) for p in paths) + "]"
+
+
+def glob_escaped(path: str) -> str:
+    """`path` as a glob that matches only itself (DuckDB: each of * ? [ ] in brackets, `[[]`)."""
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in path)
 
 
 def _literal(text: str) -> str:
