@@ -16,7 +16,7 @@ from kpis.report import status_word
 from kpis.status import STATUS_ICONS
 from kpis_app.boot import page_actor, page_currency, page_language
 from kpis_app.state import cached_regions_view, cached_report, data_overview, get_catalog, get_store, store_key
-from kpis_app.widgets import message, quarter_filters
+from kpis_app.widgets import message, quarter_filters, table_html
 
 lang = page_language()
 actor = page_actor()
@@ -58,7 +58,7 @@ for name in names:
     rows.append(row)
 if rows:  # a static table wraps the KPI names, so no column is cut at 1366 px
     frame = pd.DataFrame(rows)
-    st.table(frame.set_index(frame.columns[0]))
+    st.markdown(table_html(frame.set_index(frame.columns[0])), unsafe_allow_html=True)
 latency = [(label("region", name, lang, overview["spanish"]),
             report.regions[name].cell("api_latency_p95_ms", year, quarter).actual) for name in names]
 st.plotly_chart(region_latency_figure(latency, 100, lang), width="stretch", config={"displaylogo": False})
@@ -81,7 +81,7 @@ if not table.empty:
                                              for v in table["validation_required"]],
     })
     # a static table wraps long texts, so nothing is cut at any width (a data grid would truncate)
-    st.table(display.set_index(display.columns[0]))
+    st.markdown(table_html(display.set_index(display.columns[0])), unsafe_allow_html=True)
 if actor.can("admin"):
     with st.expander(t("regions.edit", lang)), st.form("region_form"):
         current = table.set_index("name").to_dict("index") if not table.empty else {}

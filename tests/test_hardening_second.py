@@ -79,3 +79,32 @@ def test_a_log_file_named_with_glob_characters_is_read_once_as_itself(tmp_path, 
     with store.session() as session:
         files = dict(session.con.execute("SELECT path, rows FROM event_files").fetchall())
     assert {p.rsplit("/", 1)[-1]: n for p, n in files.items()} == sizes
+
+
+MARKDOWN_NAMES = ["![x](http://evil.test/x.png)", "**bold** _it_ `code`", "see http://evil.test or a@evil.test",
+                  "two\n\n![y](http://evil.test/y.png)"]
+
+
+@pytest.mark.parametrize("name", MARKDOWN_NAMES)
+def test_region_names_never_render_as_markdown_on_the_regions_page(demo_store, name, monkeypatch):
+    import html
+    import re
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    with demo_store.write_session() as session:
+        session.con.execute("UPDATE regions SET name = ? WHERE name = 'Brazil'", [name])
+        session.con.execute("UPDATE regions SET name_es = NULL WHERE name = ?", [name])
+        session.con.execute("UPDATE observations SET region = ? WHERE region = 'Brazil'", [name])
+        session.refresh_rollup()
+    monkeypatch.setenv("KPIS_DB", demo_store.target)
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "pages" / "regions.py"), default_timeout=60).run()
+    assert not at.exception
+    assert not at.table  # st.table renders Markdown in its cells
+    tables = [m.value for m in at.markdown if m.value.startswith('<table class="kpi-table">')]
+    assert tables and all("\n" not in t for t in tables)  # one HTML block: no blank line lets Markdown back in
+    assert all(html.escape(" ".join(name.split())) in t for t in tables)
+    assert not any(re.search(r"<(a|img)\b", t) for t in tables)

@@ -65,6 +65,19 @@ def card_html(status: Status, name: str, figure: str, meta: list[str], flag: str
             f'<div class="actual">{escape(figure)}</div>{lines}{flag}{tail}</div>')
 
 
+def table_html(frame) -> str:
+    """A DataFrame as a static HTML table (its index as the first column): every cell HTML-escaped and never
+    read as Markdown, so a data value such as `![x](http://...)`, `**x**` or a bare address stays plain text
+    (st.table renders Markdown in its cells). Long texts wrap, as in st.table."""
+    def cell(value) -> str:  # one line: a blank line would end the HTML block and start Markdown again
+        return escape(" ".join(("" if value is None else str(value)).split()))
+
+    head = "".join(f"<th>{cell(c)}</th>" for c in [frame.index.name or "", *frame.columns])
+    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in (index, *row)) + "</tr>"
+                   for index, row in zip(frame.index, frame.itertuples(index=False)))
+    return f'<table class="kpi-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
 def show_error(exc: Exception, lang: str) -> None:
     """A library error as a clear message; anything unexpected without its traceback."""
     st.error(f"{t('error.title', lang)}: {message(exc, lang)}")
