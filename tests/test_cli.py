@@ -206,7 +206,9 @@ def test_import_value_and_investments_then_value_json(db: Path, tmp_path: Path):
     assert data["cumulative_value"] == 250e6 and data["cumulative_investment"] == 65e6
     assert data["net_roi_pct"] == pytest.approx(284.615, abs=1e-3)
     assert data["benefit_cost_multiple"] == pytest.approx(3.846, abs=1e-3)
-    assert data["payback_months"] == 13.2
+    # investment committed on each year's first day (SPEC section 10): -30 + 25 = -5 after year 1; year 2 commits
+    # 20 (-25) and brings 70 evenly: 25 / 70 of it -> month 16.3 (13.2 when investment was spread over the year)
+    assert data["payback_months"] == 16.3
     assert data["value_per_model"] is None  # no models_in_production observations
     assert [y["year"] for y in data["years"]] == [1, 2, 3]
     first = data["years"][0]

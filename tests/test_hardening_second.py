@@ -108,3 +108,62 @@ def test_region_names_never_render_as_markdown_on_the_regions_page(demo_store, n
     assert tables and all("\n" not in t for t in tables)  # one HTML block: no blank line lets Markdown back in
     assert all(html.escape(" ".join(name.split())) in t for t in tables)
     assert not any(re.search(r"<(a|img)\b", t) for t in tables)
+
+
+@pytest.mark.parametrize("period", ["2026-12-31", "2026-12", "2026-Q4", "2027-01-15"])
+def test_actuals_dated_after_today_are_refused(store, catalog, tmp_path, period):
+    from kpis.exchange import import_file
+
+    path = tmp_path / "o.csv"
+    path.write_text(f"kpi_id,period,value\nnew_users,{period},5\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as refused:
+        import_file(store, "observations", path, catalog, actor=ADMIN)
+    assert "after today" in str(refused.value.rows[0].reason)
+    with store.session() as session:
+        assert session.scalar("SELECT count(*) FROM observations") == 0
+
+
+def test_a_month_in_progress_from_logs_is_dated_today_and_moves_with_the_next_run(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from kpis.catalog import load_catalog
+    from kpis.setup import initialise
+    from kpis.store import Store
+    from kpis.telemetry import ingest_events
+
+    def log(name: str, days: list[str]) -> str:
+        frame = pd.DataFrame({"timestamp": pd.to_datetime(days), "region": "Mexico", "tenant": "t",
+                              "model_id": "m1", "latency_ms": 50.0, "status": "ok"})
+        frame.to_parquet(tmp_path / name)
+        return str(tmp_path / name)
+
+    store = Store(tmp_path / "s.duckdb")
+    initialise(store, load_catalog())
+    monkeypatch.setenv("KPIS_TODAY", "2026-12-04")
+    ingest_events(store, [log("a.parquet", ["2026-12-01T10:00", "2026-12-03T10:00"])], actor=ADMIN,
+                  create_missing=True)
+    monkeypatch.setenv("KPIS_TODAY", "2026-12-09")
+    ingest_events(store, [log("b.parquet", ["2026-12-08T10:00"])], actor=ADMIN)
+    with store.session() as session:
+        days = session.con.execute("SELECT DISTINCT period FROM observations WHERE source = 'events'").fetchall()
+        daily = session.scalar("SELECT value FROM observations WHERE kpi_id = 'transactions_per_day' "
+                               "AND region IS NULL")
+    assert [str(d) for (d,) in days] == ["2026-12-09"]  # one figure per month: the first run's day replaced
+    assert daily == pytest.approx(3 / 31)  # the three events of both files, per day of the month
+
+
+def test_logs_with_events_after_this_month_are_refused(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from kpis.catalog import load_catalog
+    from kpis.setup import initialise
+    from kpis.store import Store
+    from kpis.telemetry import ingest_events
+
+    frame = pd.DataFrame({"timestamp": pd.to_datetime(["2027-02-01T10:00"]), "region": "Mexico", "tenant": "t",
+                          "model_id": "m1", "latency_ms": 50.0, "status": "ok"})
+    frame.to_parquet(tmp_path / "late.parquet")
+    store = Store(tmp_path / "s.duckdb")
+    initialise(store, load_catalog())
+    with pytest.raises(ValidationError, match="after today"):
+        ingest_events(store, [str(tmp_path / "late.parquet")], actor=ADMIN, create_missing=True)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kpis.errors import Reason
-from kpis.periods import parse_period, parse_quarter
+from kpis.periods import parse_period, parse_quarter, today
 
 __all__ = [
     "DEFAULT_CURRENCY",
@@ -120,6 +120,15 @@ class _Scoped(BaseModel):
         return _blank_to_none(value)
 
 
+def _not_after_today(period: date) -> date:
+    """Actuals are never dated after today (SPEC section 10): a month in progress is written as its day
+    (2026-12-04, not 2026-12 = Dec 31); targets may be dated later."""
+    day = today()
+    if period > day:
+        raise ValueError(Reason("future_actual", value=period.isoformat(), today=day.isoformat()))
+    return period
+
+
 class ObservationRecord(_Scoped):
     """One actual: a KPI's value for a period (a date) in a scope (None = all)."""
 
@@ -131,11 +140,11 @@ class ObservationRecord(_Scoped):
     @classmethod
     def _period(cls, value: Any) -> Any:
         if isinstance(value, datetime):
-            return check_date(value.date())
+            return _not_after_today(check_date(value.date()))
         if isinstance(value, date):
-            return check_date(value)
+            return _not_after_today(check_date(value))
         if isinstance(value, str):
-            return check_date(parse_period(value))
+            return _not_after_today(check_date(parse_period(value)))
         raise ValueError(Reason("expected_period"))
 
     @field_validator("value", mode="before")

@@ -26,10 +26,11 @@ from pathlib import Path
 import pandas as pd
 
 from kpis.errors import KpiError, Reason, RowError, ValidationError, joined
+from kpis.periods import today
 from kpis.records import EARLIEST_DATE, latest_date
 from kpis.reference import add_names, load_names, unknown_reason
 from kpis.roles import Actor, require
-from kpis.store import Store, in_list, scratch_connection, utc_now
+from kpis.store import Session, Store, in_list, scratch_connection, utc_now
 
 __all__ = ["ENGINES", "EVENT_COLUMNS", "EVENT_KPIS", "DuckDBEngine", "IngestResult", "expand_paths", "ingest_events",
            "monthly_kpis_sql", "rollup", "rollup_to_file"]
@@ -350,10 +351,16 @@ def rollup(engine, paths: list[Path]) -> tuple[pd.DataFrame, bool]:
 
 
 def _observations(frame: pd.DataFrame) -> pd.DataFrame:
-    """Long form: one observation per KPI, month end and scope (pooled rows -> region NULL)."""
+    """Long form: one observation per KPI, month and scope (pooled rows -> region NULL), dated at the month's
+    end, or today for the month in progress (an actual is never dated after today, SPEC section 10). Events
+    of a month after today's are refused: a clock or a file is wrong."""
+    day = today()
+    future = sorted({m for m in frame["month"] if pd.Period(m, "M").start_time.date() > day})
+    if future:
+        raise ValidationError.keyed("error.future_events", months=", ".join(future), today=day.isoformat())
     rows = []
     for record in frame.to_dict("records"):
-        period = (pd.Period(record["month"], "M").end_time.normalize()).date()
+        period = min((pd.Period(record["month"], "M").end_time.normalize()).date(), day)
         region = None if record["pooled"] else record["region"]
         for kpi_id in EVENT_KPIS:
             value = record[kpi_id]
@@ -433,12 +440,33 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
                 session.delete_observations(
                     f"source = 'events' AND strftime(period, '%Y-%m') IN {in_list(emptied)}",
                     sorted(emptied), actor=actor.name, channel="ingest", reason="event log file rewritten")
+            redated = _redated(session, observations)
+            if redated:  # the month in progress read again on a later day: its figures move to the new day
+                days = sorted({p.isoformat() for p in observations["period"]})
+                session.delete_observations(
+                    f"source = 'events' AND strftime(period, '%Y-%m') IN {in_list(redated)} "
+                    f"AND CAST(period AS VARCHAR) NOT IN {in_list(days)}", [*redated, *days], actor=actor.name,
+                    channel="ingest", reason="month in progress: figures dated to the newest day")
             written = session.upsert_observations(observations, actor=actor.name, channel="ingest")
             session.record_audit(actor=actor.name, channel="ingest", action="ingest", entity="event_files",
                                  entity_key=json.dumps({"files": [str(p) for p in new], "months": months,
                                                         "rows": rows, "observations_written": written}),
                                  reason=None)
     return IngestResult(tuple(str(p) for p in new), skipped, rows, tuple(months), written, added)
+
+
+def _redated(session: Session, observations: pd.DataFrame) -> list[str]:
+    """Months of `observations` whose events figures are stored under another day (a month in progress
+    ingested earlier): those rows are replaced, never summed with the new ones."""
+    periods = {p.isoformat() for p in observations["period"]}
+    months = sorted({p[:7] for p in periods})
+    if not months:
+        return []
+    stored = session.con.execute(
+        f"SELECT DISTINCT strftime(period, '%Y-%m') FROM observations WHERE source = 'events' AND "
+        f"strftime(period, '%Y-%m') IN {in_list(months)} AND CAST(period AS VARCHAR) NOT IN {in_list(sorted(periods))}",
+        [*months, *sorted(periods)]).fetchall()
+    return sorted(m for (m,) in stored)
 
 
 def _check_regions(session, engine, frame: pd.DataFrame, new: list[Path], has_cost: bool,

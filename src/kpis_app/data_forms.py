@@ -163,7 +163,7 @@ def actual_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
     columns = st.columns([3, 2, 2, 2])
     kpi_id = columns[0].selectbox(t("table.kpi", lang), catalog.ids, key="af_kpi",
                                   format_func=lambda k: catalog.get(k).name(lang))
-    period = columns[1].date_input(t("data.period", lang), value=today(), key="af_period")
+    period = columns[1].date_input(t("data.period", lang), value=today(), max_value=today(), key="af_period")
     region, department = _scope_pickers("af", overview, lang, columns[2:])
     kpi = catalog.get(kpi_id)
     key = (kpi_id, period, region, department)
