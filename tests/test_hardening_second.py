@@ -167,3 +167,61 @@ def test_logs_with_events_after_this_month_are_refused(tmp_path, monkeypatch):
     initialise(store, load_catalog())
     with pytest.raises(ValidationError, match="after today"):
         ingest_events(store, [str(tmp_path / "late.parquet")], actor=ADMIN, create_missing=True)
+
+
+CONTROL_NAMES = ["Norte\r\nBcc: everyone@bank.example", "Sur\x0bcon\x01trol", "Este\u2028linea"]
+
+
+@pytest.mark.parametrize("name", CONTROL_NAMES)
+def test_one_hostile_region_name_breaks_no_output_for_anyone(demo_store, catalog, name, tmp_path):
+    import email
+    import email.policy
+    import io
+
+    import openpyxl
+    from pptx import Presentation
+
+    from kpis.boardpack import gather, render_table
+    from kpis.deck import build_deck
+    from kpis.notify import run_alerts, run_digest
+    from kpis.tables import to_xlsx_bytes
+
+    with demo_store.write_session() as session:  # as an older version or a restored backup could have left it
+        session.con.execute("UPDATE regions SET name = ?, name_es = NULL WHERE name = 'Brazil'", [name])
+        session.con.execute("UPDATE observations SET region = ? WHERE region = 'Brazil'", [name])
+        session.con.execute("UPDATE maturity_assessments SET unit = ? WHERE unit = 'Brazil'", [name])
+        session.refresh_rollup()
+    subscribe(demo_store, ADMIN, "everyone@bank.example", "both")
+    subscribe(demo_store, ADMIN, "brazil@bank.example", "both", region=name)
+    digest = run_digest(demo_store, catalog, year=2026, quarter=3, send=False, out=tmp_path / "d", with_chart=False)
+    assert not digest.failed and len(digest.written) == 2
+    for path in digest.written:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert "\n" not in str(message["Subject"]) and message["Bcc"] is None
+    alerts = run_alerts(demo_store, catalog, send=False, out=tmp_path / "a", year=2026, quarter=3)
+    assert not alerts.failed
+    with demo_store.session() as session:
+        data = gather(session, catalog, 2026, 3)
+    deck = Presentation(io.BytesIO(build_deck(data, None, "Program")))
+    assert len(deck.slides) > 5
+    for table in ("scorecard", "maturity", "checklists"):
+        openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(render_table(table, data), table)))
+
+
+def test_a_checkin_confidence_from_elsewhere_does_not_break_the_deck(demo_store, catalog):
+    import io
+
+    from pptx import Presentation
+
+    from kpis.boardpack import gather
+    from kpis.deck import build_deck
+
+    add_checkin(demo_store, catalog, actor=ADMIN, kpi_id="new_users", year=2026, quarter=3, note="Restored",
+                confidence="low")
+    with demo_store.write_session() as session:  # a restored backup with a value this version never wrote
+        session.con.execute("UPDATE checkins SET confidence = 'extreme'")
+    with demo_store.session() as session:
+        data = gather(session, catalog, 2026, 3)
+    texts = [s.notes_slide.notes_text_frame.text for s in Presentation(io.BytesIO(build_deck(data, None, "P"))).slides
+             if s.has_notes_slide]
+    assert any("extreme" in text for text in texts)

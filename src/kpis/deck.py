@@ -19,6 +19,7 @@ from pptx.util import Emu, Inches, Pt
 
 from kpis.boardpack import BoardData
 from kpis.charts import FORECAST_COLOR, STATUS_COLORS, STATUS_TEXT_COLORS, STREAM_COLORS
+from kpis.escaping import xml_text
 from kpis.explain import FORECAST_ICONS, checkin_lines, forecast_lines
 from kpis.formatting import format_attainment, format_money, format_value, shorten
 from kpis.i18n import t
@@ -59,19 +60,27 @@ def _place(shape, left, top, width, height) -> None:
     shape.left, shape.top, shape.width, shape.height = Emu(left), Emu(top), Emu(width), Emu(height)
 
 
+class _ChartData(CategoryChartData):
+    """Chart data whose series names are XML-safe: one stored name with a control character never breaks the
+    deck for everyone (categories from data are cleaned where they are set)."""
+
+    def add_series(self, name, values=(), number_format=None):
+        return super().add_series(xml_text(name), values, number_format)
+
+
 def _content_slide(prs, title: str, notes: str, subtitle: str = ""):
     """A 'Title Only' slide with the title placeholder moved to the 16:9 width, an optional
     subtitle (the scope), and speaker notes."""
     slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
     _place(slide.shapes.title, MARGIN, Inches(0.25), WIDTH - 2 * MARGIN, Inches(0.75))
-    slide.shapes.title.text = title
+    slide.shapes.title.text = xml_text(title)
     paragraph = slide.shapes.title.text_frame.paragraphs[0]
     paragraph.font.size, paragraph.font.bold, paragraph.font.color.rgb = Pt(28), True, INK
     if subtitle:
         frame = slide.shapes.add_textbox(MARGIN, Inches(0.95), WIDTH - 2 * MARGIN, Inches(0.4)).text_frame
-        frame.text = subtitle
+        frame.text = xml_text(subtitle)
         frame.paragraphs[0].font.size, frame.paragraphs[0].font.color.rgb = Pt(14), MUTED
-    slide.notes_slide.notes_text_frame.text = notes
+    slide.notes_slide.notes_text_frame.text = xml_text(notes)
     return slide
 
 
@@ -91,7 +100,7 @@ def _text(slide, left, top, width, height, lines: list[str], size: int = 16, bol
     frame.word_wrap = True
     for index, line in enumerate(lines):
         paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
-        paragraph.text = line
+        paragraph.text = xml_text(line)
         paragraph.font.size, paragraph.font.color.rgb = Pt(size), INK
         paragraph.font.bold = bold_first and index == 0
         paragraph.space_after = Pt(6)
@@ -109,7 +118,7 @@ def _table(slide, header: list[str], rows: list[list[str]], statuses: list[str |
         table.columns[col].width = Inches(width)
     for col, text in enumerate(header):
         cell = table.cell(0, col)
-        cell.text = text
+        cell.text = xml_text(text)
         cell.fill.solid()
         cell.fill.fore_color.rgb = INK
         cell.text_frame.paragraphs[0].font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
@@ -117,7 +126,7 @@ def _table(slide, header: list[str], rows: list[list[str]], statuses: list[str |
     for r, (values, status) in enumerate(zip(rows, statuses), start=1):
         for col, text in enumerate(values):
             cell = table.cell(r, col)
-            cell.text = text
+            cell.text = xml_text(text)
             paragraph = cell.text_frame.paragraphs[0]
             paragraph.font.size, paragraph.font.color.rgb = Pt(12), INK
             cell.fill.solid()
@@ -133,11 +142,11 @@ def _table_at(slide, header: list[str], rows: list[list[str]], statuses: list[st
     shape = slide.shapes.add_table(len(rows) + 1, len(header), left, Inches(1.6), width,
                                    Inches(0.45) * (len(rows) + 1))
     for col, text in enumerate(header):
-        shape.table.cell(0, col).text = text
+        shape.table.cell(0, col).text = xml_text(text)
     for r, (row, status) in enumerate(zip(rows, statuses), start=1):
         for col, text in enumerate(row):
             cell = shape.table.cell(r, col)
-            cell.text = text
+            cell.text = xml_text(text)
             if col == 1:
                 cell.fill.solid()
                 cell.fill.fore_color.rgb = _tint(STATUS_COLORS[status])
@@ -152,7 +161,7 @@ def _chart(slide, kind, data: CategoryChartData, left, top, width, height, title
         chart.legend.font.size = Pt(11)
     if title:
         chart.has_title = True
-        chart.chart_title.text_frame.text = title
+        chart.chart_title.text_frame.text = xml_text(title)
         chart.chart_title.text_frame.paragraphs[0].font.size = Pt(14)
     chart.font.size = Pt(11)
     for series, color in zip(chart.plots[0].series, colors or []):
@@ -174,14 +183,15 @@ def _title_slides(prs, data: BoardData, program: str, sections: list[str]) -> No
     slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE])
     _place(slide.shapes.title, Inches(0.8), Inches(2.3), WIDTH - Inches(1.6), Inches(1.5))
     _place(slide.placeholders[1], Inches(0.8), Inches(3.9), WIDTH - Inches(1.6), Inches(1.2))
-    slide.shapes.title.text = t("deck.title", lang, quarter=data.report.when(lang))
-    slide.placeholders[1].text = f"{program}\n{data.scope_text}"
+    slide.shapes.title.text = xml_text(t("deck.title", lang, quarter=data.report.when(lang)))
+    slide.placeholders[1].text = xml_text(f"{program}\n{data.scope_text}")
     agenda = prs.slides.add_slide(prs.slide_layouts[LAYOUT_CONTENT])
     _place(agenda.shapes.title, MARGIN, Inches(0.3), WIDTH - 2 * MARGIN, Inches(0.9))
     _place(agenda.placeholders[1], MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(5.5))
-    agenda.shapes.title.text = t("deck.agenda", lang)
-    agenda.placeholders[1].text = "\n".join(t(f"deck.section.{s}", lang) for s in sections)
-    agenda.notes_slide.notes_text_frame.text = t("deck.agenda_notes", lang, quarter=data.report.when(lang))
+    agenda.shapes.title.text = xml_text(t("deck.agenda", lang))
+    agenda.placeholders[1].text = xml_text("\n".join(t(f"deck.section.{s}", lang) for s in sections))
+    agenda.notes_slide.notes_text_frame.text = xml_text(t("deck.agenda_notes", lang,
+                                                          quarter=data.report.when(lang)))
 
 
 def _summary(prs, data: BoardData) -> None:
@@ -206,7 +216,7 @@ def _summary(prs, data: BoardData) -> None:
     notes += "".join(f"\n\n{t('checkin.label', lang)} · {cell.kpi.name(lang)}: " + " — ".join(checkin_lines(c, lang))
                      for cell, c in said)
     slide = _content_slide(prs, t("deck.section.summary", lang), notes, data.scope_text)
-    chart_data = CategoryChartData()
+    chart_data = _ChartData()
     present = [s for s in (*STATUSES, "no_target") if counts[s]]
     chart_data.categories = [f"{STATUS_ICONS.get(s, STATUS_ICONS['no_data'])} {t('status.' + s, lang)}: {counts[s]}"
                              for s in present]
@@ -241,7 +251,7 @@ def _sections(slide, left, top, width, height, sections: list[tuple[str, list[st
         for index, line in enumerate([heading, *lines]):
             paragraph = frame.paragraphs[0] if first else frame.add_paragraph()
             first = False
-            paragraph.text = line
+            paragraph.text = xml_text(line)
             paragraph.font.size, paragraph.font.color.rgb = Pt(size), INK
             paragraph.font.bold = index == 0
             paragraph.space_before = Pt(9) if index == 0 and paragraph is not frame.paragraphs[0] else Pt(0)
@@ -294,7 +304,7 @@ def _trends(prs, data: BoardData) -> None:
     cols, width, height = 3, (WIDTH - 2 * MARGIN) / 3, Inches(2.9)
     for index, cell in enumerate(headline[:6]):
         quarters = [data.grid.cell(cell.kpi.id, data.year, q) for q in (1, 2, 3, 4)]
-        chart_data = CategoryChartData()
+        chart_data = _ChartData()
         chart_data.categories = [f"Q{q}" for q in (1, 2, 3, 4)]
         # a deck is as of its quarter: later quarters show their targets, not their (partial) actuals
         chart_data.add_series(t("chart.actual", lang), [q.actual if q.quarter <= data.quarter else None
@@ -320,7 +330,8 @@ def _trends(prs, data: BoardData) -> None:
             f"Q{q.quarter} {format_value(q.actual, q.kpi, lang)} / {format_value(q.target_value, q.kpi, lang)} "
             f"({t('status.' + q.status, lang)})" for q in quarters if q.quarter <= data.quarter)
             + ("" if forecast is None else ". " + " ".join(forecast_lines(cell, lang))))
-    slide.notes_slide.notes_text_frame.text = t("deck.trends_notes", lang, year=data.year) + "\n" + "\n".join(lines)
+    slide.notes_slide.notes_text_frame.text = xml_text(t("deck.trends_notes", lang, year=data.year) + "\n"
+                                                       + "\n".join(lines))
 
 
 def _maturity(prs, data: BoardData) -> None:
@@ -333,7 +344,7 @@ def _maturity(prs, data: BoardData) -> None:
           name=t(f"level.{LEVEL_KEYS[m.level]}", lang) if m.level else "—",
           weakest=", ".join(t(f"dim.{d}", lang) for d in m.weakest)) for m in data.maturities)
     slide = _content_slide(prs, t("maturity.heading", lang), t("maturity.rule", lang) + "\n" + notes)
-    chart_data = CategoryChartData()
+    chart_data = _ChartData()
     chart_data.categories = [t(f"dim.{d}", lang) for d in dims]
     for m in data.maturities:
         chart_data.add_series(data.named("region", m.assessment.unit), [m.assessment.scores.get(d) for d in dims])
@@ -355,8 +366,8 @@ def _readiness(prs, data: BoardData) -> None:
     missing = "; ".join(r.item.label(lang) for r in data.gate.missing) or "—"
     slide = _content_slide(prs, f"{t('maturity.gate', lang)} · {data.named('region', data.unit)}",
                            t("deck.readiness_notes", lang, verdict=verdict, missing=missing))
-    chart_data = CategoryChartData()
-    chart_data.categories = [c.checklist.name(lang) for c in data.checklists]
+    chart_data = _ChartData()
+    chart_data.categories = [xml_text(c) for c in [c.checklist.name(lang) for c in data.checklists]]
     chart_data.add_series("%", [round(c.pct, 1) for c in data.checklists])
     chart = _chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, chart_data, MARGIN, Inches(1.4), Inches(6.6), Inches(5.4),
                    title=t("maturity.checklists", lang), colors=["#0072B2"], legend=False)
@@ -381,7 +392,7 @@ def _value(prs, data: BoardData) -> None:
         f"{label}: {text}" for label, text in realised + projected)
     slide = _content_slide(prs, t("value.heading", lang), notes)
     labels = [f"{t('value.year', lang)} {r.year}{' *' if r.projected else ''}" for r in value.years]
-    streams = CategoryChartData()
+    streams = _ChartData()
     streams.categories = labels
     for stream in STREAMS:
         streams.add_series(t(f"stream.{stream}", lang), [r.streams[stream] for r in value.years])
@@ -389,7 +400,7 @@ def _value(prs, data: BoardData) -> None:
                            Inches(4.6), title=t("chart.value_streams", lang),
                            colors=[STREAM_COLORS[s] for s in STREAMS])
     _compact_axis(streams_chart, lang)
-    cumulative = CategoryChartData()
+    cumulative = _ChartData()
     cumulative.categories = labels
     cumulative.add_series(t("value.cumulative_value", lang), [r.cumulative_value for r in value.years])
     cumulative.add_series(t("value.cumulative_investment", lang), [r.cumulative_investment for r in value.years])
@@ -409,14 +420,14 @@ def _innovation(prs, data: BoardData) -> None:
     notes = t("deck.innovation_notes", lang, year=data.year, ideas=rows[0][1], scaled=rows[-1][1],
               launched=", ".join(f"Q{q}: {n}" for (_, q), n in launched.items()))
     slide = _content_slide(prs, t("innovation.heading", lang), notes, data.scope_text)
-    stages = CategoryChartData()
+    stages = _ChartData()
     stages.categories = [t(f"stage.{stage}", lang) for stage, _, _ in rows]
     stages.add_series(t("innovation.count", lang), [count for _, count, _ in rows])
     chart = _chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, stages, MARGIN, Inches(1.4), Inches(6.1), Inches(5.4),
                    title=_plain(t("innovation.funnel", lang, year=data.year)), colors=["#0072B2"], legend=False)
     chart.plots[0].has_data_labels = True
     chart.category_axis.reverse_order = True
-    quarters = CategoryChartData()
+    quarters = _ChartData()
     quarters.categories = [f"Q{q}" for (_, q) in launched]
     quarters.add_series(t("innovation.launched", lang), list(launched.values()))
     quarters.add_series(t("chart.target", lang), [2] * len(launched))
@@ -442,8 +453,8 @@ def _regions(prs, data: BoardData) -> None:
     slide = _content_slide(prs, t("regions.heading", lang), "\n".join(lines), data.scope_text)
     header = [t("filter.region", lang), *[data.grid.cell(k, data.year, data.quarter).kpi.name(lang) for k in shown]]
     _table(slide, header, rows, [None] * len(rows), widths=[2.3, 2.6, 2.6, 2.6, 2.23], cell_statuses=statuses)
-    latency = CategoryChartData()
-    latency.categories = [data.named("region", name) for name in data.region_grids]
+    latency = _ChartData()
+    latency.categories = [xml_text(c) for c in [data.named("region", name) for name in data.region_grids]]
     latency_cells = [g.cell("api_latency_p95_ms", data.year, data.quarter) for g in data.region_grids.values()]
     latency.add_series(data.grid.cell("api_latency_p95_ms", data.year, data.quarter).kpi.name(lang),
                        [c.actual for c in latency_cells])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-__all__ = ["html_text", "markdown_text"]
+__all__ = ["html_text", "markdown_text", "one_line", "xml_text"]
 
 # Everything CommonMark, Streamlit's Markdown (`:red[...]`, `$math$`) or raw HTML could act on.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=])")
@@ -22,3 +22,21 @@ def markdown_text(value: object) -> str:
     Line breaks become spaces (a value never starts a new block)."""
     text = "" if value is None else str(value)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.splitlines()))
+
+
+# Characters XML 1.0 cannot hold (PowerPoint, XLSX and SVG are XML): C0 controls but tab, newline and carriage
+# return; lone surrogates; U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Anything that breaks a line or an e-mail header: every control character and the Unicode line separators.
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def xml_text(value: object) -> str:
+    """`value` as text any XML document can hold (a deck, a spreadsheet, an SVG): the characters XML forbids
+    are dropped, so one stored value with a control character never breaks the file for everyone."""
+    return _NOT_XML.sub("", "" if value is None else str(value))
+
+
+def one_line(value: object) -> str:
+    """`value` on one line (an e-mail subject, a header): line breaks and control characters become one space."""
+    return " ".join(_BREAKS.sub(" ", "" if value is None else str(value)).split())

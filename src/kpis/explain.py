@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kpis.formatting import format_attainment, format_day, format_value
-from kpis.i18n import t
+from kpis.i18n import MESSAGES, t
 from kpis.reference import actor_label, reason_label
 from kpis.scorecard import Cell
 
@@ -25,12 +25,18 @@ def forecast_lines(cell: Cell, lang: str = "en") -> list[str]:
             t(f"forecast.method.{forecast.method}", lang, basis=basis) + ". " + t("forecast.not_actual", lang)]
 
 
+def confidence_word(confidence: str, lang: str = "en") -> str:
+    """'high', 'medium', 'low' in `lang`; a value from elsewhere (an old backup) shown as it is."""
+    key = f"confidence.{confidence}"
+    return t(key, lang) if key in MESSAGES else str(confidence)
+
+
 def checkin_lines(checkin, lang: str = "en") -> list[str]:
     """The latest check-in: its note, then owner, confidence, who and when."""
     if checkin is None:
         return []
     owner = t("checkin.owner", lang, owner=checkin.owner) if checkin.owner else ""
-    return [checkin.note, t("checkin.meta", lang, owner=owner, confidence=t(f"confidence.{checkin.confidence}", lang),
+    return [checkin.note, t("checkin.meta", lang, owner=owner, confidence=confidence_word(checkin.confidence, lang),
                             by=actor_label(checkin.by, lang), when=format_day(checkin.at.date(), lang))]
 
 

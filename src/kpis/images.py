@@ -15,6 +15,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from kpis.errors import KpiError
+from kpis.escaping import xml_text
 
 __all__ = ["BOARD_HEIGHT", "BOARD_WIDTH", "FORMATS", "ExportUnavailable", "chrome_path", "figure_bytes"]
 
@@ -75,9 +76,21 @@ def figure_bytes(figure: go.Figure, fmt: str = "png", *, width: int = BOARD_WIDT
     import kaleido
 
     options = {"format": fmt, "width": width, "height": height, "scale": scale or (2 if fmt == "png" else 1)}
-    with _LOCK:
+    figure = go.Figure(_xml_safe(figure.to_plotly_json()))  # one stored name with a control character never
+    with _LOCK:                                               # breaks the image (SVG and PDF are XML inside)
         _ensure_started()
         return kaleido.calc_fig_sync(figure, opts=options)
+
+
+def _xml_safe(value):
+    """Every string of a figure's JSON as text XML can hold."""
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, dict):
+        return {k: _xml_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_xml_safe(v) for v in value)
+    return value
 
 
 def stop_shared() -> None:

@@ -30,6 +30,7 @@ from urllib.parse import unquote, urlparse
 
 from kpis.catalog import Catalog
 from kpis.errors import KpiError, Reason, ValidationError
+from kpis.escaping import one_line
 from kpis.reference import require_names
 from kpis.roles import Actor, require
 from kpis.scorecard import Cell, Scope
@@ -244,7 +245,8 @@ def _scope_text(sub: Subscription, names: dict, lang: str) -> str:
 def _message(sender: str, recipient: str, subject: str, text: str, html: str,
              images: dict[str, bytes] | None = None) -> EmailMessage:
     message = EmailMessage()
-    message["Subject"], message["From"], message["To"] = subject, sender, recipient
+    # one line: a region name with a line break must not fail the run (or add a header) for everyone
+    message["Subject"], message["From"], message["To"] = one_line(subject), sender, recipient
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="kpis.local")
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to a report
@@ -381,16 +383,25 @@ def run_digest(store: Store, catalog: Catalog, *, year: int | None = None, quart
         year, quarter = _quarter_or_latest(session, year, quarter)
         subscribers = [s for s in load_subscriptions(session) if s.wants("digest")]
         names = spanish_names(session)
-        messages = [(s.email, _digest(session, catalog, s, year, quarter, sender, names, with_chart))
-                    for s in subscribers]
-    outcome = Outcome((year, quarter))
+        outcome = Outcome((year, quarter))
+        messages = []
+        for sub in subscribers:  # one subscriber's message that cannot be made never stops the others'
+            try:
+                messages.append((sub.email, _digest(session, catalog, sub, year, quarter, sender, names, with_chart)))
+            except Exception as exc:
+                outcome.failed[sub.email] = _reason(exc)
     if not send:
         outcome.written = _write_files(out or Path("outbox"), messages, f"digest-{year}-Q{quarter}")
         return outcome
-    outcome.failed = _deliver(settings, messages)
+    outcome.failed |= _deliver(settings, messages)
     outcome.sent = [r for r, _ in messages if r not in outcome.failed]
     _log_failures(store, outcome.failed, "digest")
     return outcome
+
+
+def _reason(exc: Exception) -> str:
+    """One line for a message that could not be made: the library's own words, else the exception's kind."""
+    return one_line(str(exc) if isinstance(exc, KpiError) else f"{exc.__class__.__name__}: {exc}")[:300]
 
 
 # -- alerts ----------------------------------------------------------------------------------------
@@ -479,12 +490,15 @@ def run_alerts(store: Store, catalog: Catalog, *, send: bool = True, out: Path |
             if not new:
                 outcome.skipped.append(sub.email)
                 continue
-            pending.append((sub, new, _alert_message(sub, new, year, quarter, sender, names)))
+            try:  # one subscriber's message that cannot be made never stops the others'
+                pending.append((sub, new, _alert_message(sub, new, year, quarter, sender, names)))
+            except Exception as exc:
+                outcome.failed[sub.email] = _reason(exc)
     messages = [(sub.email, message) for sub, _, message in pending]
     if not send:
         outcome.written = _write_files(out or Path("outbox"), messages, f"alerts-{year}-Q{quarter}")
         return outcome
-    outcome.failed = _deliver(settings, messages)
+    outcome.failed |= _deliver(settings, messages)
     delivered = [(sub, items) for sub, items, _ in pending if sub.email not in outcome.failed]
     outcome.sent = [sub.email for sub, _ in delivered]
     with store.write_session() as session, session.transaction():

@@ -6,6 +6,8 @@ import io
 
 import pandas as pd
 
+from kpis.escaping import xml_text
+
 __all__ = ["FORMULA_PREFIXES", "spreadsheet_safe", "to_csv_bytes", "to_xlsx_bytes"]
 
 # A cell starting with one of these may be run as a formula by Excel/LibreOffice/Sheets.
@@ -13,9 +15,12 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _safe_cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """A text cell no spreadsheet runs as a formula and any XML file can hold (a control character in one
+    stored name never breaks the export for everyone)."""
+    if not isinstance(value, str):
+        return value
+    value = xml_text(value)
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
