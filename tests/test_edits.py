@@ -42,6 +42,12 @@ VIEWER = Actor("vic@bank.mx", "viewer")
 BEFORE_2030 = date(2029, 6, 1)  # "today" before the quarters used below start
 
 
+@pytest.fixture(autouse=True)
+def _after_the_2030_actuals(monkeypatch):
+    """The actuals below are dated in 2030 (actuals are never dated after today): read as of mid-2030."""
+    monkeypatch.setenv("KPIS_TODAY", "2030-06-01")
+
+
 def target(value: float, reason: str | None = None, year: int = 2030, quarter: int = 1) -> TargetRecord:
     return TargetRecord(kpi_id="new_users", year=year, quarter=quarter, target=value, reason=reason)
 

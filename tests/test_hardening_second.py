@@ -225,3 +225,48 @@ def test_a_checkin_confidence_from_elsewhere_does_not_break_the_deck(demo_store,
     texts = [s.notes_slide.notes_text_frame.text for s in Presentation(io.BytesIO(build_deck(data, None, "P"))).slides
              if s.has_notes_slide]
     assert any("extreme" in text for text in texts)
+
+
+TWINS = [("mexico", "Mexico"), ("Méxicó", "Mexico"), ("Мexico", "Mexico"), ("M e x i c o", "Mexico"),
+         ("ΜEXICO", "Mexico")]  # ('México' is Mexico's Spanish name: an import reads it as Mexico)
+BAD_NAMES = ["Mex\u200bico Norte", "Norte\u202eetroN", "Norte\x07Sur", "x" * 10_000, "Organisation", "organización"]
+
+
+@pytest.mark.parametrize(("name", "known"), TWINS)
+def test_a_look_alike_of_a_known_region_is_refused_on_every_path(demo_store, catalog, tmp_path, name, known):
+    from kpis.exchange import import_file
+
+    for attempt in (lambda: add_reference(demo_store, ADMIN, "region", name),
+                    lambda: rename(demo_store, ADMIN, "region", "Colombia", name)):
+        with pytest.raises(ValidationError, match=f"'{known}'"):
+            attempt()
+    path = tmp_path / "o.csv"
+    path.write_text(f"kpi_id,period,value,region\nnew_users,2026-10-31,5,{name}\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as refused:
+        import_file(demo_store, "observations", path, catalog, actor=ADMIN, create_missing=True)
+    assert known in str(refused.value.rows[0].reason)
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_control_invisible_reserved_and_huge_names_are_refused(demo_store, catalog, tmp_path, name):
+    from kpis.exchange import import_file
+    from kpis.reference import load_names
+
+    with pytest.raises(ValidationError):
+        add_reference(demo_store, ADMIN, "region", name)
+    with pytest.raises(ValidationError):
+        rename(demo_store, ADMIN, "region", "Colombia", name)
+    path = tmp_path / "r.csv"
+    path.write_text(f"name\n{name}\n", encoding="utf-8")
+    with pytest.raises(ValidationError):
+        import_file(demo_store, "regions", path, catalog, actor=ADMIN)
+    with demo_store.session() as session:
+        assert len(load_names(session).regions) == 4
+
+
+def test_a_line_break_in_a_new_name_becomes_a_space(demo_store):
+    from kpis.reference import load_names
+
+    add_reference(demo_store, ADMIN, "region", "Norte\r\nSur")
+    with demo_store.session() as session:
+        assert "Norte Sur" in load_names(session).regions

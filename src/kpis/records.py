@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -336,7 +337,7 @@ class UseCaseRecord(BaseModel):
 def _name(value: Any) -> Any:
     """A reference name as people type it: surrounding and repeated spaces removed; blank is missing."""
     value = _blank_to_none(value)
-    return " ".join(str(value).split()) if value is not None else None
+    return " ".join(unicodedata.normalize("NFC", str(value)).split()) if value is not None else None
 
 
 class ReferenceRecord(BaseModel):

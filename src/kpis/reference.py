@@ -4,6 +4,7 @@ name it does not know, with the closest known one; adding names is explicit and 
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -26,6 +27,8 @@ __all__ = [
     "check_names",
     "label",
     "load_names",
+    "name_problem",
+    "normal_name",
     "program_starts",
     "rename",
     "require_known",
@@ -140,9 +143,12 @@ class ReferenceNames:
         an import may name reference data in either language."""
         frame = frame.copy()
         for column, kind in columns.items():
+            if column not in frame:
+                continue
             aliases = {es: name for es, name in self.spanish.get(kind, {}).items() if es not in self.of(kind)}
-            if column in frame and aliases:
-                frame[column] = frame[column].map(lambda value, aliases=aliases: aliases.get(value, value))
+            frame[column] = frame[column].map(
+                lambda value, aliases=aliases: value if not isinstance(value, str) else
+                aliases.get(normal_name(value), normal_name(value)))
         return frame
 
 
@@ -154,12 +160,46 @@ def load_names(session: Session) -> ReferenceNames:
                           spanish={kind: {es: name for name, es in rows[kind] if es} for kind in KINDS})
 
 
+MAX_NAME = 100
+# Letters that look like Latin ones (Cyrillic, Greek): 'Мexico' with a Cyrillic М is the twin of 'Mexico'.
+_LOOKALIKES = str.maketrans("АВЕКМНОРСТХаеорсухіјΑΒΕΖΗΙΚΜΝΟΡΤΥΧοѕԁ", "ABEKMHOPCTXaeopcyxijABEZHIKMNOPTYXosd")
+
+
+def _skeleton(name: str) -> str:
+    """What a name looks like on screen: no accents, case, spacing or look-alike letters."""
+    decomposed = unicodedata.normalize("NFKD", name.translate(_LOOKALIKES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c) and not c.isspace()).casefold()
+
+
+def normal_name(name: str) -> str:
+    """A reference name as stored: Unicode NFC, surrounding and repeated spaces removed."""
+    return " ".join(unicodedata.normalize("NFC", name).split())
+
+
+def name_problem(kind: str, name: str, known: tuple[str, ...]) -> Reason | None:
+    """Why a new region, department or program name is refused, or None (the one rule every path applies:
+    imports with --create-missing, `import regions|departments|programs`, the forms, renames and request logs):
+    empty or longer than 100 characters; a control or invisible character (zero-width, right-to-left override);
+    the name that stands for the whole organisation; a look-alike of a known name (case, accents, spacing,
+    Cyrillic or Greek letters), refused with the known name."""
+    what = Reason(f"kind.{kind}")
+    if not name or len(name) > MAX_NAME:
+        return Reason("name_length", kind=what, limit=MAX_NAME)
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp") for c in name):
+        return Reason("name_invisible", kind=what, name=name.encode("unicode_escape").decode("ascii")[:120])
+    if kind != "program" and _skeleton(name) in {_skeleton(ORGANISATION_UNIT), _skeleton("Organización")}:
+        return Reason("name_reserved", kind=what, name=name)
+    twin = next((k for k in known if k != name and _skeleton(k) == _skeleton(name)), None)
+    if twin is not None:
+        return Reason("name_twin", kind=what, name=name, known=twin)
+    return None
+
+
 def twin_errors(frame: pd.DataFrame, lines: tuple[int, ...], kind: str, names: ReferenceNames) -> list[RowError]:
-    """A new name that differs from a known one only by case or spacing ('brazil' beside 'Brazil') is refused
-    with the known name; the known name itself updates that entry."""
-    known = {name.casefold(): name for name in names.of(kind)}
-    return [RowError(line, Reason("name_twin", kind=Reason(f"kind.{kind}"), name=name, known=known[name.casefold()]))
-            for line, name in zip(lines, frame["name"]) if name not in names.of(kind) and name.casefold() in known]
+    """Rows of a reference file whose new name breaks name_problem (a known name itself updates its entry)."""
+    known = names.of(kind)
+    return [RowError(line, problem) for line, name in zip(lines, frame["name"])
+            if name not in known and (problem := name_problem(kind, name, known)) is not None]
 
 
 def write_reference(session: Session, kind: str, frame: pd.DataFrame, *, actor: str, channel: str) -> int:
@@ -224,7 +264,11 @@ def check_names(frame: pd.DataFrame, lines: tuple[int, ...], columns: dict[str, 
             if value is None or value != value or value in known:  # value != value: NaN
                 continue
             if create_missing:
-                missing.setdefault(kind, set()).add(value)
+                problem = name_problem(kind, value, tuple(known | missing.get(kind, set())))
+                if problem is not None:
+                    errors.append(RowError(line, problem))
+                else:
+                    missing.setdefault(kind, set()).add(value)
             else:
                 errors.append(RowError(line, unknown_reason(kind, value, names.of(kind))))  # the row has its line
     return tuple(sorted(errors, key=lambda e: e.line)), {k: tuple(sorted(v)) for k, v in missing.items()}
@@ -249,7 +293,11 @@ def add_names(session: Session, missing: dict[str, tuple[str, ...]], *, actor: s
     """Add new names as reference data (audited), inside the caller's transaction. Returns how many."""
     added = 0
     for kind, new in missing.items():
+        known = load_names(session).of(kind)
         for name in new:
+            problem = name_problem(kind, name, known)
+            if problem is not None:  # every path that adds names ends here: none gets past the rule
+                raise ValidationError.keyed("error.sentence", reason=problem)
             if kind == "region":
                 session.con.execute(
                     "INSERT INTO regions (name, language, currency, date_format, regulators, ai_rules, residency, "
@@ -284,13 +332,16 @@ def rename(store: Store, actor: Actor, kind: str, old: str, new: str) -> dict[st
     (refused if both have a row with the same key); one transaction, one audit row. Admins only.
     Returns rows moved per table."""
     require(actor, "admin", f"rename a {kind}")
-    new = new.strip()
+    new = normal_name(new)
     if not new or new == old:
         raise ValidationError.keyed("error.rename_empty", kind=Reason(f"kind.{kind}"))
     with store.write_session() as session, session.transaction():
         names = load_names(session)
         require_known(names, kind, old)
         merging = new in names.of(kind)
+        problem = None if merging else name_problem(kind, new, tuple(k for k in names.of(kind) if k != old))
+        if problem is not None:
+            raise ValidationError.keyed("error.sentence", reason=problem)
         if merging:
             conflicts = _merge_conflicts(session, kind, old, new)
             if conflicts:
@@ -321,15 +372,12 @@ def add_reference(store: Store, actor: Actor, kind: str, name: str) -> None:
     """Add one region, department or program by hand (admins; audited). A name that differs from a
     known one only by case or accents is refused with that name."""
     require(actor, "admin", f"add a {kind}")
-    name = " ".join(name.split())
-    if not name or len(name) > 100:
-        raise ValidationError.keyed("error.name_length", kind=Reason(f"kind.{kind}"))
+    name = normal_name(name)
     with store.write_session() as session, session.transaction():
         known = load_names(session).of(kind)
-        twin = next((k for k in known if k.casefold() == name.casefold()), None)
-        if twin is not None:
-            raise ValidationError.keyed("error.name_exists", kind=Reason(f"kind.{kind}"), name=twin)
-        add_names(session, {kind: (name,)}, actor=actor.name, channel="form")
+        if name in known:
+            raise ValidationError.keyed("error.name_exists", kind=Reason(f"kind.{kind}"), name=name)
+        add_names(session, {kind: (name,)}, actor=actor.name, channel="form")  # name_problem applies there
 
 
 def set_program_start(store: Store, actor: Actor, program: str, started: date | None) -> None:
