@@ -270,3 +270,86 @@ def test_a_line_break_in_a_new_name_becomes_a_space(demo_store):
     add_reference(demo_store, ADMIN, "region", "Norte\r\nSur")
     with demo_store.session() as session:
         assert "Norte Sur" in load_names(session).regions
+
+
+SECRET = "s3cretpw"
+
+
+@pytest.mark.parametrize("url", [f"smtp://:{SECRET}@", f"smtp:/bot:{SECRET}@mail.example", f"smtps://bot:pa@{SECRET}@",
+                                 f"smtp://bot:{SECRET}@mail.example:notaport"])
+def test_smtp_url_errors_never_show_the_password(url):
+    from kpis.errors import KpiError
+    from kpis.notify import smtp_settings
+
+    with pytest.raises(KpiError) as refused:
+        smtp_settings(url, "kpis@bank.example")
+    assert SECRET not in str(refused.value)
+
+
+@pytest.mark.parametrize("text", [f"postgresql://kpis@db.example/kpis?password={SECRET}",
+                                  f"postgresql://kpis:{SECRET}@db.example/kpis",
+                                  f"postgresql://kpis:pa@{SECRET}@db.example/kpis",
+                                  f"failed to resolve host \"{SECRET}@db\" (postgresql://kpis:{SECRET}@db/k)"])
+def test_redact_removes_every_form_of_a_password(text):
+    from kpis.kinds import redact, url_secrets
+
+    assert SECRET not in redact(text, (*url_secrets(text), SECRET))
+    assert SECRET not in redact(text.split(" (")[-1].rstrip(")"))
+
+
+def test_an_unreachable_postgresql_store_is_named_without_its_password(tmp_path):
+    from kpis.errors import KpiError
+    from kpis.store import Store
+
+    store = Store(f"postgresql://kpis@127.0.0.1:1/kpis?password={SECRET}&connect_timeout=2")
+    assert SECRET not in store.location
+    with pytest.raises(KpiError) as failed, store.session():
+        pass
+    assert SECRET not in str(failed.value)
+
+
+def test_a_keyword_connection_string_as_db_is_refused_and_creates_no_file(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    dsn = f"host=db.example user=kpis password={SECRET} dbname=kpis"
+    result = subprocess.run([sys.executable, "-m", "kpis", "--db", dsn, "init"], capture_output=True, text=True,
+                            cwd=tmp_path, env={**os.environ, "KPIS_USER": "t"}, timeout=120)
+    assert result.returncode == 2 and "postgresql://" in result.stderr
+    assert SECRET not in result.stderr + result.stdout
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_server_that_fails_quit_after_delivering_does_not_get_the_messages_again():
+    import email.message
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP
+
+    from kpis.notify import SmtpSettings, _deliver
+    from tests.test_notify import Inbox, _free_port
+
+    class FailingQuit(SMTP):
+        async def smtp_QUIT(self, arg):
+            await self.push("451 cannot close now")
+            self.transport.close()
+
+    class QuitController(Controller):
+        def factory(self):
+            return FailingQuit(self.handler)
+
+    inbox, port = Inbox(), _free_port()
+    controller = QuitController(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        messages = []
+        for to in ("a@bank.example", "b@bank.example"):
+            message = email.message.EmailMessage()
+            message["Subject"], message["From"], message["To"] = "digest", "kpis@bank.example", to
+            message.set_content("hello")
+            messages.append((to, message))
+        failed = _deliver(SmtpSettings("127.0.0.1", port, False, None, None, "kpis@bank.example"), messages)
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 2 and failed == {}  # both accepted: neither is marked failed nor sent again

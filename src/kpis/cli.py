@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from kpis.errors import KpiError, ValidationError
 from kpis.fx import CURRENCIES
 from kpis.i18n import t
-from kpis.kinds import IMPORT_KINDS
+from kpis.kinds import IMPORT_KINDS, is_keyword_dsn, redact
 from kpis.kinds import ORGANISATION_UNIT as ORGANISATION
 from kpis.periods import parse_quarter
 
@@ -38,11 +38,18 @@ READ_ONLY = ("scorecard", "value", "maturity", "readiness", "export")
 def default_db_path() -> Path | str:
     """`KPIS_DB` if set, else data/kpis.duckdb under the current directory; a postgresql:// URL
     stays a string."""
-    return _db_target(os.environ.get("KPIS_DB") or "data/kpis.duckdb")
+    try:
+        return _db_target(os.environ.get("KPIS_DB") or "data/kpis.duckdb")
+    except argparse.ArgumentTypeError as exc:  # KPIS_DB set to a connection string: one line, no password
+        raise KpiError(f"KPIS_DB: {exc}") from None
 
 
 def _db_target(value: str) -> Path | str:
-    """--db / KPIS_DB: a DuckDB file path, or a postgresql://user@host:port/dbname URL."""
+    """--db / KPIS_DB: a DuckDB file path, or a postgresql://user@host:port/dbname URL. A keyword connection
+    string ('host=db password=...') is refused, never taken as a file name (with the password in it)."""
+    if is_keyword_dsn(value):
+        raise argparse.ArgumentTypeError(
+            f"'{redact(value)}' is a connection string; give a postgresql://user@host:port/dbname URL instead")
     return value if value.startswith(("postgresql://", "postgres://")) else Path(value)
 
 

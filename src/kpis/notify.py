@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlparse
 from kpis.catalog import Catalog
 from kpis.errors import KpiError, Reason, ValidationError
 from kpis.escaping import one_line
+from kpis.kinds import redact, url_secrets
 from kpis.reference import require_names
 from kpis.roles import Actor, require
 from kpis.scorecard import Cell, Scope
@@ -160,13 +161,21 @@ def smtp_settings(url: str | None = None, sender: str | None = None) -> SmtpSett
 
 
 def _redacted(url: str) -> str:
-    """The URL without its password (messages and logs never show it)."""
-    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+    """The URL without its password (messages and logs never show it; kpis.kinds.redact)."""
+    return redact(url, url_secrets(url))
 
 
 def _deliver(settings: SmtpSettings, messages: list[tuple[str, EmailMessage]]) -> dict[str, str]:
-    """Send each (recipient, message) over one SMTP connection; {recipient: error} for those that failed."""
+    """Send each (recipient, message) over one SMTP connection; {recipient: error} for those that failed. A
+    message counts as delivered once the server accepted it: an error after that (a failing QUIT, a dropped
+    connection) never marks it failed, so it is not sent again. Errors never show the password."""
     failed: dict[str, str] = {}
+    delivered: set[str] = set()
+    secrets = (settings.password,) if settings.password else ()
+
+    def reason(exc: Exception) -> str:
+        return redact(f"{exc.__class__.__name__}: {exc}", secrets)
+
     if not messages:
         return failed
     try:
@@ -182,11 +191,14 @@ def _deliver(settings: SmtpSettings, messages: list[tuple[str, EmailMessage]]) -
                     refused = server.send_message(message, from_addr=settings.sender, to_addrs=[recipient])
                     if refused:
                         failed[recipient] = f"refused: {refused}"
+                    else:
+                        delivered.add(recipient)
                 except smtplib.SMTPException as exc:
-                    failed[recipient] = f"{exc.__class__.__name__}: {exc}"
-    except (OSError, smtplib.SMTPException) as exc:  # no server, TLS or login failure: every message failed
+                    failed[recipient] = reason(exc)
+    except (OSError, smtplib.SMTPException) as exc:  # no server, TLS or login failure: what was not sent failed
         for recipient, _ in messages:
-            failed.setdefault(recipient, f"{exc.__class__.__name__}: {exc}")
+            if recipient not in delivered:
+                failed.setdefault(recipient, reason(exc))
     return failed
 
 

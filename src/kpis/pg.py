@@ -26,26 +26,15 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from kpis.kinds import is_url
+from kpis.kinds import is_url, redact
 
-__all__ = ["PgConnection", "connect", "is_url", "redact", "translate"]
+__all__ = ["PgConnection", "connect", "is_url", "redact", "translate"]  # redact: kpis.kinds
 
 # One key for this program's advisory lock: writers on every replica take it, so a check-then-write
 # (optimistic concurrency, an import's replace) never interleaves with another process's.
 WRITE_LOCK_KEY = 0x4B504953  # "KPIS"
 VERSION_TABLE = "kpis_data_version"
-
-
-def redact(url: str) -> str:
-    """The URL with its password replaced by ***, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    user = netloc[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
 
 
 # -- SQL translation --------------------------------------------------------------------------------

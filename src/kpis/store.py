@@ -19,7 +19,7 @@ import duckdb
 
 from kpis.catalog import Catalog
 from kpis.errors import ConflictError, KpiError, SchemaVersionError, StoreBusyError
-from kpis.kinds import is_url
+from kpis.kinds import is_url, redact, url_secrets
 
 if TYPE_CHECKING:  # pandas loads only where a DataFrame is made (a CLI report does not need it)
     import pandas as pd
@@ -240,8 +240,6 @@ class Store:
         self.path = Path(path) if self.url is None else None
         self.target = self.url or str(self.path)  # what reopens it (a cache key in the app)
         if self.url is not None:
-            from kpis.pg import redact
-
             self.location = redact(self.url)  # for messages: never a password
         else:
             self.location = str(self.path)
@@ -340,12 +338,12 @@ class Store:
                 "Try again in a moment.", key="error.busy") from None
         except (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected) as exc:
             raise ConflictError(f"Another write changed the same records at the same time: {exc}") from None
-        except psycopg.OperationalError as exc:
-            detail = " ".join(str(exc).split())[:300]
+        except psycopg.OperationalError as exc:  # the driver's own words may repeat what it was given
+            detail = redact(" ".join(str(exc).split()), url_secrets(self.url))[:300]
             raise KpiError(f"Cannot use the PostgreSQL store {self.location}: {detail}") from None
         except psycopg.Error as exc:
             detail = str(exc).splitlines()[0][:300] if str(exc) else exc.__class__.__name__
-            raise KpiError(f"Database error in {self.location}: {detail}") from None
+            raise KpiError(f"Database error in {self.location}: {redact(detail, url_secrets(self.url))}") from None
 
     @contextmanager
     def _pg_session(self) -> Iterator[Session]:
