@@ -353,3 +353,64 @@ def test_a_server_that_fails_quit_after_delivering_does_not_get_the_messages_aga
     finally:
         controller.stop()
     assert len(inbox.messages) == 2 and failed == {}  # both accepted: neither is marked failed nor sent again
+
+
+def _cli(db, *args):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "kpis", "--db", str(db), *args], capture_output=True, text=True,
+                          env={**os.environ, "KPIS_USER": "t"}, timeout=120)
+
+
+def test_cli_csv_protects_formula_cells_and_tables_print_no_escape_sequences(demo_store, tmp_path):
+    import csv
+    import io
+
+    with demo_store.write_session() as session:  # a check-in note and a KPI name as a restored backup could hold
+        session.con.execute("INSERT INTO checkins VALUES (nextval('checkin_ids'), 'new_users', 2026, 3, NULL, NULL, "
+                            "'=HYPERLINK(\"http://evil.test\")', NULL, 'low', 't', now()::TIMESTAMP)")
+        session.con.execute("UPDATE regions SET name = 'Bra\x1b[31mzil', name_es = NULL WHERE name = 'Brazil'")
+        session.con.execute("UPDATE observations SET region = 'Bra\x1b[31mzil' WHERE region = 'Brazil'")
+        session.refresh_rollup()
+    rows = list(csv.DictReader(io.StringIO(_cli(demo_store.target, "scorecard", "--year", "2026", "--quarter", "3",
+                                                "--format", "csv").stdout)))
+    note = next(r["checkin_note"] for r in rows if r["kpi_id"] == "new_users")
+    assert note.startswith("'=")
+    table = _cli(demo_store.target, "scorecard", "--year", "2026", "--quarter", "3", "--region", "Bra\x1b[31mzil")
+    assert table.returncode == 0 and "Bra" in table.stdout and "\x1b" not in table.stdout
+
+
+@pytest.mark.parametrize("args", [("scorecard", "--year", "0", "--quarter", "1"),
+                                  ("scorecard", "--year", "10000", "--quarter", "1"),
+                                  ("value", "--discount-rate", "-1"), ("value", "--discount-rate", "1e308"),
+                                  ("value", "--discount-rate", "nan")])
+def test_out_of_range_numbers_get_a_one_line_usage_error(demo_store, args):
+    result = _cli(demo_store.target, *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr and "unexpected" not in result.stderr.lower()
+
+
+@pytest.mark.parametrize("rate", [float("nan"), float("inf"), -1.5, 0.0])
+def test_fx_rates_must_be_positive_finite_numbers(demo_store, rate):
+    from datetime import date
+
+    from kpis.edits import save_fx_rate
+
+    with pytest.raises(ValidationError):
+        save_fx_rate(demo_store, ADMIN, "USD", "MXN", date(2026, 6, 30), rate)
+
+
+def test_targets_and_checkins_take_the_years_dates_take():
+    from kpis.records import TargetRecord, latest_date
+
+    with pytest.raises(Exception, match="accepted years"):
+        TargetRecord(kpi_id="new_users", year=latest_date().year + 1, quarter=1, target=1)
+
+
+def test_tiny_targets_and_negative_zero_read_as_people_read_them():
+    from kpis.formatting import format_attainment, format_number, format_percent
+
+    assert format_attainment(1e300) == "> 10,000%"
+    assert format_percent(-0.0, "es") == "0%" and format_percent(-0.004, "en", 1) == "0%"
+    assert format_number(-0.0) == "0"

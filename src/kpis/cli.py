@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 # Only light modules at the top: each command imports what it needs (a scorecard never loads
 # pandas, plotly or the exchange readers), so the process starts fast.
 from kpis.errors import KpiError, ValidationError
+from kpis.escaping import one_line, spreadsheet_text
 from kpis.fx import CURRENCIES
 from kpis.i18n import t
 from kpis.kinds import IMPORT_KINDS, is_keyword_dsn, redact
@@ -103,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="add unknown region, department or program names as new reference data (same write)")
 
     score = commands.add_parser("scorecard", help="the quarterly scorecard")
-    score.add_argument("--year", type=int, required=True)
+    score.add_argument("--year", type=_year, required=True)
     score.add_argument("--quarter", type=_quarter, required=True, help="Q1-Q4 or 1-4")
     score.add_argument("--region", default=None)
     score.add_argument("--department", default=None)
@@ -112,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--currency", default=None, help="money KPIs in this currency (default: the store's)")
     checkin = commands.add_parser("checkin", help="record a check-in on a KPI for a quarter (note, owner, confidence)")
     checkin.add_argument("kpi_id")
-    checkin.add_argument("--year", type=int, required=True)
+    checkin.add_argument("--year", type=_year, required=True)
     checkin.add_argument("--quarter", type=_quarter, required=True, help="Q1-Q4 or 1-4")
     checkin.add_argument("--region", default=None)
     checkin.add_argument("--department", default=None)
@@ -128,20 +129,20 @@ def build_parser() -> argparse.ArgumentParser:
     unsub = commands.add_parser("unsubscribe", help="stop emailing someone")
     unsub.add_argument("email")
     digest = commands.add_parser("digest", help="the quarterly digest to every digest subscriber")
-    digest.add_argument("--year", type=int, default=None, help="default: the latest quarter with data")
+    digest.add_argument("--year", type=_year, default=None, help="default: the latest quarter with data")
     digest.add_argument("--quarter", type=_quarter, default=None)
     _delivery_options(digest)
     alerts = commands.add_parser("alerts", help="new status changes and forecast misses to every alert subscriber")
     _delivery_options(alerts)
 
     maturity = commands.add_parser("maturity", help="CoE maturity level per unit")
-    maturity.add_argument("--year", type=int, required=True)
+    maturity.add_argument("--year", type=_year, required=True)
     maturity.add_argument("--quarter", type=_quarter, required=True)
     maturity.add_argument("--unit", default=None)
     maturity.add_argument("--format", choices=("table", "json"), default="table")
 
     readiness = commands.add_parser("readiness", help="the readiness-to-scale gate and success checklists")
-    readiness.add_argument("--year", type=int, required=True)
+    readiness.add_argument("--year", type=_year, required=True)
     readiness.add_argument("--quarter", type=_quarter, required=True)
     readiness.add_argument("--unit", default=ORGANISATION, help=f"default: {ORGANISATION}")
     readiness.add_argument("--format", choices=("table", "json"), default="table")
@@ -150,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("what", nargs="?", choices=("deck", "chart", "table"))
     export.add_argument("item", nargs="?", help="CHART_ID or TABLE_ID (see --list)")
     export.add_argument("--list", action="store_true", help="list the chart and table ids")
-    export.add_argument("--year", type=int, default=None, help="default: the latest quarter with data")
+    export.add_argument("--year", type=_year, default=None, help="default: the latest quarter with data")
     export.add_argument("--quarter", type=_quarter, default=None)
     export.add_argument("--region", default=None)
     export.add_argument("--department", default=None)
@@ -195,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="program years to show (default: the last recorded year); later years are projected")
     value.add_argument("--scenario", default="base", help="a saved scenario name (default: base)")
     value.add_argument("--currency", default=None, help="reporting currency (default: the store's, e.g. MXN)")
-    value.add_argument("--discount-rate", type=float, default=0.10, help="for NPV (default 0.10)")
+    value.add_argument("--discount-rate", type=_rate, default=0.10, help="for NPV, 0 to 1 (default 0.10)")
     value.add_argument("--format", choices=("table", "json"), default="table")
     for command in commands.choices.values():  # every command speaks both languages
         command.add_argument("--lang", choices=("en", "es"), default=_default_lang(),
@@ -216,6 +217,24 @@ def _bounded(low: int, high: int, what: str):
         return number
 
     return parse
+
+
+def _year(text: str) -> int:
+    """--year: a whole year within the dates every input accepts (2000 to ten years from today)."""
+    from kpis.records import EARLIEST_DATE, latest_date
+
+    return _bounded(EARLIEST_DATE.year, latest_date().year, "a year")(text)
+
+
+def _rate(text: str) -> float:
+    """--discount-rate: a finite number from 0 to 1 (0.10 = 10%)."""
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = math.nan
+    if not (math.isfinite(rate) and 0 <= rate <= 1):
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a rate from 0 to 1 (0.10 = 10%)")
+    return rate
 
 
 def _json_value(value: Any) -> Any:
@@ -256,6 +275,8 @@ def _print_table(report: Any, lang: str) -> None:
 
 def _print_rows(headers: list[str], lines: list[list[str]], left: tuple[int, ...]) -> None:
     """An aligned plain-text table: columns in `left` flush left, the rest (numbers) flush right."""
+    # what reaches a terminal is plain text: a name holding an escape sequence never moves the cursor
+    headers, lines = [one_line(h) for h in headers], [[one_line(c) for c in row] for row in lines]
     widths = [max(len(str(row[i])) for row in [headers, *lines]) for i in range(len(headers))]
     for row in [headers, ["-" * w for w in widths], *lines]:
         print("  ".join(str(cell).ljust(w) if i in left else str(cell).rjust(w)
@@ -290,10 +311,10 @@ def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> i
                 for r in records]
         writer = csv.DictWriter(sys.stdout, fieldnames=list(flat[0]), lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in flat)
+        writer.writerows({k: "" if v is None else spreadsheet_text(v) for k, v in r.items()} for r in flat)
     else:
-        print(_heading(report, args.lang))
-        print(report.verdict_text(args.lang) + "\n")
+        print(one_line(_heading(report, args.lang)))
+        print(one_line(report.verdict_text(args.lang)) + "\n")
         _print_table(report, args.lang)
     return 0
 

@@ -7,6 +7,7 @@ and when; nothing is written, and the caller keeps the user's input on screen.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -231,7 +232,7 @@ def save_ticks(store: Store, actor: Actor, records: list[TickRecord]) -> int:
 def save_fx_rate(store: Store, actor: Actor, base: str, quote: str, day: date, rate: float) -> int:
     """Insert or replace a dated exchange rate (1 base = rate quote), audited; editors and admins."""
     require(actor, "editor", "change FX rates")
-    if rate <= 0 or base == quote:
+    if not math.isfinite(rate) or rate <= 0 or rate > 1e6 or base == quote:  # nan, inf, negative: never a rate
         raise ValidationError.keyed("error.bad_rate",
                                     (RowError(1, Reason("field", field="rate", reason=Reason("bad_rate"))),))
     with store.write_session() as session:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import re
 
-__all__ = ["html_text", "markdown_text", "one_line", "xml_text"]
+__all__ = ["FORMULA_PREFIXES", "html_text", "markdown_text", "one_line", "spreadsheet_text", "xml_text"]
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a text cell starting so as a formula
 
 # Everything CommonMark, Streamlit's Markdown (`:red[...]`, `$math$`) or raw HTML could act on.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=])")
@@ -40,3 +42,12 @@ def xml_text(value: object) -> str:
 def one_line(value: object) -> str:
     """`value` on one line (an e-mail subject, a header): line breaks and control characters become one space."""
     return " ".join(_BREAKS.sub(" ", "" if value is None else str(value)).split())
+
+
+def spreadsheet_text(value: object) -> object:
+    """A cell no spreadsheet runs as a formula and any XML file can hold: text starting with = + - @ tab or CR
+    gets a leading '; numbers stay numbers (a negative number is not text)."""
+    if not isinstance(value, str):
+        return value
+    value = xml_text(value)
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value

@@ -101,9 +101,17 @@ def format_value(value: float | None, kpi: Kpi, lang: str = "en") -> str:
     return format_compact(round(value, 2), lang)
 
 
+ATTAINMENT_SHOWN = 100.0  # 10,000%: past it, a target of almost nothing, not a figure to read digit by digit
+
+
 def format_attainment(attainment: float | None) -> str:
-    """0.873 -> '87%'."""
-    return DASH if _missing(attainment) else f"{attainment * 100:.0f}%"
+    """0.873 -> '87%'; beyond 10,000% '> 10,000%' (a target of 1e-300 never prints 302 digits)."""
+    if _missing(attainment):
+        return DASH
+    assert attainment is not None
+    if abs(attainment) > ATTAINMENT_SHOWN:
+        return f"{'>' if attainment > 0 else '<'} {ATTAINMENT_SHOWN * 100:,.0f}%"
+    return f"{attainment * 100 + 0.0:.0f}%"
 
 
 def format_change(delta: float | None, kpi: Kpi, lang: str = "en") -> str:
@@ -130,7 +138,12 @@ def format_number(value: float | None, lang: str = "en", digits: int = 0) -> str
     if _missing(value):
         return DASH
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=locale_for(lang))
+    return format_decimal(_unsigned_zero(value, digits), format=pattern, locale=locale_for(lang))
+
+
+def _unsigned_zero(value: float, digits: int) -> float:
+    """A value that shows as zero at `digits` decimals is zero: never '−0' or '−0 %'."""
+    return 0.0 if round(value, digits) == 0 else value
 
 
 def format_percent(value: float | None, lang: str = "en", digits: int = 0) -> str:
@@ -139,7 +152,7 @@ def format_percent(value: float | None, lang: str = "en", digits: int = 0) -> st
     if _missing(value):
         return DASH
     pattern = "#,##0" + ("." + "#" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=locale_for(lang)) + "%"
+    return format_decimal(_unsigned_zero(value, digits), format=pattern, locale=locale_for(lang)) + "%"
 
 
 def format_multiple(value: float | None, lang: str = "en") -> str:
@@ -152,7 +165,7 @@ def format_money(amount: float | None, currency: str, lang: str = "en") -> str:
     if _missing(amount):
         return DASH
     assert amount is not None
-    sign = "−" if amount < 0 else ""
+    sign = "−" if amount < 0 and _currency(abs(amount), currency, lang) != _currency(0.0, currency, lang) else ""
     return sign + _currency(abs(amount), currency, lang)
 
 

@@ -691,6 +691,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "reason.what.program_year": {"en": "program year", "es": "año del programa"},
     "reason.future_actual": {"en": "{value} is after today ({today}): an actual is never dated in the future (write a month in progress as its day)",
                              "es": "{value} es posterior a hoy ({today}): un dato real nunca tiene fecha futura (escriba un mes en curso con su día)"},
+    "reason.year_window": {"en": "year {value} is outside the accepted years ({first} to {last})",
+                           "es": "el año {value} está fuera de los años aceptados ({first} a {last})"},
     "reason.date_window": {"en": "{value} is outside the accepted dates ({first} to {last})",
                            "es": "{value} está fuera de las fechas aceptadas ({first} a {last})"},
     "reason.not_period": {"en": "'{value}' is not a period (use YYYY-MM-DD, YYYY-MM or YYYY-Qn)",

@@ -100,7 +100,10 @@ class _YearQuarter(BaseModel):
     @field_validator("year", mode="before")
     @classmethod
     def _year(cls, value: Any) -> int:
-        return _whole(value, "year")
+        year = _whole(value, "year")
+        if EARLIEST_DATE.year <= year <= latest_date().year:
+            return year
+        raise ValueError(Reason("year_window", value=year, first=EARLIEST_DATE.year, last=latest_date().year))
 
     @field_validator("quarter", mode="before")
     @classmethod

@@ -6,21 +6,9 @@ import io
 
 import pandas as pd
 
-from kpis.escaping import xml_text
+from kpis.escaping import FORMULA_PREFIXES, spreadsheet_text
 
 __all__ = ["FORMULA_PREFIXES", "spreadsheet_safe", "to_csv_bytes", "to_xlsx_bytes"]
-
-# A cell starting with one of these may be run as a formula by Excel/LibreOffice/Sheets.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_cell(value: object) -> object:
-    """A text cell no spreadsheet runs as a formula and any XML file can hold (a control character in one
-    stored name never breaks the export for everyone)."""
-    if not isinstance(value, str):
-        return value
-    value = xml_text(value)
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -29,8 +17,8 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(_safe_cell)
-    safe.columns = [_safe_cell(str(c)) for c in safe.columns]
+            safe[column] = safe[column].map(spreadsheet_text)
+    safe.columns = [spreadsheet_text(str(c)) for c in safe.columns]
     return safe
 
 
