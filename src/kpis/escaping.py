@@ -41,7 +41,8 @@ def xml_text(value: object) -> str:
 
 def one_line(value: object) -> str:
     """`value` on one line (an e-mail subject, a header): line breaks and control characters become one space."""
-    return " ".join(_BREAKS.sub(" ", "" if value is None else str(value)).split())
+    # only breaks and controls go: a no-break space (Spanish '688 k') stays as it is
+    return re.sub(" {2,}", " ", _BREAKS.sub(" ", "" if value is None else str(value))).strip()
 
 
 def spreadsheet_text(value: object) -> object:
