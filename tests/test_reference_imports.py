@@ -58,9 +58,8 @@ def test_import_programs_sets_start_dates_and_spanish_names_and_is_audited(tmp_p
     ("regions", "name,name_es\nChile,Chile\nbrazil,\n", "'Brazil'"),                   # a look-alike of a known one
     ("departments", "name\n\n", "line"),                                             # no rows
 ])
-def test_a_bad_reference_row_writes_nothing(tmp_path, demo_db, kind, text, reason):
-    db = tmp_path / "d.duckdb"
-    db.write_bytes(demo_db.read_bytes())
+def test_a_bad_reference_row_writes_nothing(tmp_path, demo_store, kind, text, reason):
+    db = demo_store.target
     with Store(db).session() as session:
         before = load_names(session)
     result = kpis(db, "import", kind, str(write(tmp_path / "x.csv", text)), ok=False)
@@ -69,9 +68,8 @@ def test_a_bad_reference_row_writes_nothing(tmp_path, demo_db, kind, text, reaso
         assert load_names(session) == before
 
 
-def test_an_import_accepts_a_region_in_either_language(tmp_path, demo_db):
-    db = tmp_path / "d.duckdb"
-    db.write_bytes(demo_db.read_bytes())
+def test_an_import_accepts_a_region_in_either_language(tmp_path, demo_store):
+    db = demo_store.target
     kpis(db, "import", "observations", str(write(tmp_path / "o.csv", "kpi_id,period,value,region\n"
                                                                     "new_users,2025-01-31,7,Brasil\n")))
     with Store(db).session() as session:
