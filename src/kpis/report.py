@@ -105,11 +105,6 @@ class QuarterReport:
         cells = {c.kpi.id: c for c in self.cells}
         return cells["models_in_production"].actual if "models_in_production" in cells else None
 
-    @property
-    def trend_quarters(self) -> tuple[Quarter, ...]:
-        """The quarters a trend shows: from the first with data to the report's own (never later)."""
-        return tuple(q for q in self.grid.quarters if q <= (self.year, self.quarter))
-
     def when(self, lang: str) -> str:
         """'2026-Q4 (quarter to date)' or '2026-Q3'."""
         return self.label + (f" ({t('card.quarter_to_date_short', lang)})" if self.in_progress else "")
