@@ -414,3 +414,218 @@ def test_tiny_targets_and_negative_zero_read_as_people_read_them():
     assert format_attainment(1e300) == "> 10,000%"
     assert format_percent(-0.0, "es") == "0%" and format_percent(-0.004, "en", 1) == "0%"
     assert format_number(-0.0) == "0"
+
+
+# -- 4, 13, 18: mail sent exactly once, to the address stored, within a deadline ------------------------------
+
+def _smtp_server(handler):
+    from aiosmtpd.controller import Controller
+
+    from tests.test_notify import _free_port
+
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, port
+
+
+def test_a_retried_digest_goes_only_to_those_who_did_not_get_it(demo_store, catalog):
+    from kpis.notify import run_digest, smtp_settings
+    from tests.test_notify import Inbox
+
+    inbox = Inbox()
+    controller, port = _smtp_server(inbox)
+    try:
+        settings = smtp_settings(f"smtp://127.0.0.1:{port}", "kpis@bank.example")
+        for address in ("ana@bank.example", "bounce@bank.example", "luis@bank.example"):
+            subscribe(demo_store, ADMIN, address, "digest")
+        inbox.refuse.add("bounce@bank.example")
+        first = run_digest(demo_store, catalog, year=2026, quarter=3, smtp=settings, with_chart=False)
+        assert sorted(first.sent) == ["ana@bank.example", "luis@bank.example"] and list(first.failed) == [
+            "bounce@bank.example"]
+        inbox.refuse.clear()
+        retry = run_digest(demo_store, catalog, year=2026, quarter=3, smtp=settings, with_chart=False)
+        assert retry.sent == ["bounce@bank.example"] and sorted(retry.skipped) == ["ana@bank.example",
+                                                                                  "luis@bank.example"]
+        assert [len(inbox.to(a)) for a in ("ana@bank.example", "bounce@bank.example", "luis@bank.example")] == [
+            1, 1, 1]
+        again = run_digest(demo_store, catalog, year=2026, quarter=3, smtp=settings, with_chart=False, resend=True)
+        assert len(again.sent) == 3 and len(inbox.to("ana@bank.example")) == 2  # asked for: sent again
+        other = run_digest(demo_store, catalog, year=2026, quarter=2, smtp=settings, with_chart=False)
+        assert len(other.sent) == 3  # another quarter's digest is another message
+    finally:
+        controller.stop()
+
+
+def test_two_overlapping_alert_runs_never_send_the_same_news_twice(demo_store, catalog):
+    import threading
+
+    from kpis.errors import KpiError
+    from kpis.notify import run_alerts, smtp_settings
+    from tests.test_notify import Inbox
+
+    class Slow(Inbox):
+        def __init__(self):
+            super().__init__()
+            self.arrived, self.go = threading.Event(), threading.Event()
+
+        async def handle_DATA(self, server, session, envelope):
+            import asyncio
+
+            self.arrived.set()
+            while not self.go.is_set():
+                await asyncio.sleep(0.02)
+            return await super().handle_DATA(server, session, envelope)
+
+    inbox = Slow()
+    controller, port = _smtp_server(inbox)
+    try:
+        settings = smtp_settings(f"smtp://127.0.0.1:{port}", "kpis@bank.example")
+        subscribe(demo_store, ADMIN, "ana@bank.example", "alerts")
+        results = {}
+        first = threading.Thread(target=lambda: results.setdefault("first", run_alerts(demo_store, catalog,
+                                                                                       smtp=settings)))
+        first.start()
+        assert inbox.arrived.wait(30)
+        with pytest.raises(KpiError) as busy:  # the second run while the first is sending
+            run_alerts(demo_store, catalog, smtp=settings)
+        assert "Another run is sending the alerts" in str(busy.value) and "Traceback" not in str(busy.value)
+        inbox.go.set()
+        first.join(30)
+        assert results["first"].sent == ["ana@bank.example"]
+        after = run_alerts(demo_store, catalog, smtp=settings)  # the lock was given back; nothing is news
+        assert after.sent == [] and len(inbox.to("ana@bank.example")) == 1
+    finally:
+        inbox.go.set()
+        controller.stop()
+
+
+def test_a_run_killed_mid_batch_never_resends_what_was_delivered(demo_store, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    from tests.test_notify import Inbox
+
+    class StopsAtTheSecond(Inbox):
+        def __init__(self):
+            super().__init__()
+            self.hold = threading.Event()
+
+        async def handle_DATA(self, server, session, envelope):
+            import asyncio
+
+            if self.messages and not self.hold.is_set():  # the second message of the first run hangs
+                self.hold.set()
+                await asyncio.sleep(60)
+            return await super().handle_DATA(server, session, envelope)
+
+    inbox = StopsAtTheSecond()
+    controller, port = _smtp_server(inbox)
+    try:
+        for address in ("a1@bank.example", "b2@bank.example"):
+            subscribe(demo_store, ADMIN, address, "alerts")
+        env = {**os.environ, "KPIS_SMTP_URL": f"smtp://127.0.0.1:{port}", "KPIS_MAIL_FROM": "kpis@bank.example"}
+        run = subprocess.Popen([sys.executable, "-m", "kpis", "--db", demo_store.target, "alerts", "--send"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert inbox.hold.wait(60)
+        run.send_signal(signal.SIGKILL)  # killed with the first message delivered and the second in flight
+        run.wait(30)
+        assert [rcpts for rcpts, _ in inbox.messages] == [["a1@bank.example"]]
+        again = subprocess.run([sys.executable, "-m", "kpis", "--db", demo_store.target, "alerts", "--send"],
+                               env=env, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0, again.stderr  # the dead run's lock was taken over
+        assert len(inbox.to("a1@bank.example")) == 1 and len(inbox.to("b2@bank.example")) == 1
+    finally:
+        controller.stop()
+
+
+def test_a_server_trickling_bytes_stops_at_the_deadline(demo_store, catalog, monkeypatch):
+    import socket
+    import threading
+    import time
+
+    from kpis.notify import run_alerts, smtp_settings
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def trickle():
+        conn, _ = listener.accept()
+        with conn:
+            while not stop.is_set():  # "220 ..." one byte every 0.2 s: never a whole line
+                try:
+                    conn.send(b"2")
+                except OSError:
+                    return
+                time.sleep(0.2)
+
+    threading.Thread(target=trickle, daemon=True).start()
+    monkeypatch.setenv("KPIS_SMTP_DEADLINE", "2")
+    subscribe(demo_store, ADMIN, "ana@bank.example", "alerts")
+    started = time.monotonic()
+    try:
+        outcome = run_alerts(demo_store, catalog, smtp=smtp_settings(
+            f"smtp://127.0.0.1:{listener.getsockname()[1]}", "kpis@bank.example"))
+    finally:
+        stop.set()
+        listener.close()
+    assert time.monotonic() - started < 10
+    assert "within 2 s" in outcome.failed["ana@bank.example"]
+    with demo_store.session() as session:  # not told: retried next run; the lock was given back
+        assert session.scalar("SELECT count(*) FROM notifications_sent") == 0
+        assert session.scalar("SELECT count(*) FROM send_locks") == 0
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "soon", "100000"])
+def test_a_bad_smtp_deadline_is_one_line(value, monkeypatch):
+    from kpis.errors import KpiError
+    from kpis.notify import send_deadline
+
+    monkeypatch.setenv("KPIS_SMTP_DEADLINE", value)
+    with pytest.raises(KpiError, match="KPIS_SMTP_DEADLINE"):
+        send_deadline()
+
+
+@pytest.mark.parametrize("address", ["a(comment)@bank.example", "ceo:b@bank.example", "@host:25",
+                                     "<ana@bank.example>", "ana@bank.example\x07", "an\x00a@bank.example",
+                                     '"a b"@bank.example', "ana@bank", "ana@-bank.example", "ana@bank..example",
+                                     "ñ@bank.example", "x" * 65 + "@bank.example",
+                                     "a@" + ".".join(["b" * 63] * 4) + ".example"])
+def test_addresses_a_server_would_read_differently_are_refused(demo_store, address):
+    with pytest.raises(ValidationError) as refused:
+        subscribe(demo_store, ADMIN, address)
+    assert "\x00" not in str(refused.value) and "\x07" not in str(refused.value)
+
+
+def test_a_long_valid_address_goes_out_with_the_others(demo_store, catalog, tmp_path):
+    from kpis.notify import run_digest, smtp_settings
+    from tests.test_notify import Inbox
+
+    long_one = "x" * 64 + "@" + ".".join(["b" * 60] * 3) + ".exampl"
+    assert len(long_one) == 254
+    inbox = Inbox()
+    controller, port = _smtp_server(inbox)
+    try:
+        subscribe(demo_store, ADMIN, long_one, "digest")
+        subscribe(demo_store, ADMIN, "ana@bank.example", "digest")
+        outcome = run_digest(demo_store, catalog, year=2026, quarter=3, with_chart=False,
+                             smtp=smtp_settings(f"smtp://127.0.0.1:{port}", "kpis@bank.example"))
+    finally:
+        controller.stop()
+    assert "ana@bank.example" in outcome.sent and len(inbox.to("ana@bank.example")) == 1
+    assert set(outcome.sent) | set(outcome.failed) == {long_one, "ana@bank.example"}
+
+
+def test_dry_run_files_never_collide(demo_store, catalog, tmp_path):
+    from kpis.notify import run_digest
+
+    for address in ("a+b@bank.example", "a_b@bank.example", "a=b@bank.example"):
+        subscribe(demo_store, ADMIN, address, "digest")
+    outcome = run_digest(demo_store, catalog, year=2026, quarter=3, send=False, out=tmp_path / "outbox",
+                         with_chart=False)
+    assert len(set(outcome.written)) == 3 and len(list((tmp_path / "outbox").iterdir())) == 3

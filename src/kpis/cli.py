@@ -132,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--year", type=_year, default=None, help="default: the latest quarter with data")
     digest.add_argument("--quarter", type=_quarter, default=None)
     _delivery_options(digest)
+    digest.add_argument("--resend", action="store_true",
+                        help="send again to subscribers who already have this quarter's digest")
     alerts = commands.add_parser("alerts", help="new status changes and forecast misses to every alert subscriber")
     _delivery_options(alerts)
 
@@ -367,7 +369,8 @@ def cmd_notify(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     from kpis.notify import run_alerts, run_digest
 
     if args.command == "digest":
-        outcome = run_digest(store, catalog, year=args.year, quarter=args.quarter, send=args.send, out=args.out)
+        outcome = run_digest(store, catalog, year=args.year, quarter=args.quarter, send=args.send, out=args.out,
+                             resend=args.resend)
     else:
         outcome = run_alerts(store, catalog, send=args.send, out=args.out)
     year, quarter = outcome.quarter
@@ -377,8 +380,9 @@ def cmd_notify(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     if args.send:
         print(t("cli.sent", args.lang, what=what, quarter=f"{year}-Q{quarter}", n=len(outcome.sent),
                 emails=", ".join(outcome.sent) or "—"))
-    if args.command == "alerts" and outcome.skipped:
-        print(t("cli.nothing_new", args.lang, n=len(outcome.skipped)))
+    if outcome.skipped:
+        print(t("cli.nothing_new" if args.command == "alerts" else "cli.digest_already", args.lang,
+                n=len(outcome.skipped)))
     for email, error in outcome.failed.items():
         print(t("cli.delivery_failed", args.lang, email=email, error=error), file=sys.stderr)
     return EXIT_ERROR if outcome.failed else 0

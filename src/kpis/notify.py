@@ -11,16 +11,26 @@
   (notification_failures) and is retried on the next run.
 - Delivery: SMTP from KPIS_SMTP_URL (smtp://host:port, smtps:// for TLS, optional user:password@)
   and KPIS_MAIL_FROM. `--dry-run` writes the messages as .eml files instead.
+- Exactly once: one run at a time sends each kind (a lock row in send_locks, taken over when its run was
+  killed), and a message is recorded as sent (notifications_sent) as soon as the server accepted it, so a
+  retried, overlapping or killed run never sends it again. A digest is sent once per subscriber and
+  quarter (`--resend` sends it again). A whole run stops at KPIS_SMTP_DEADLINE seconds (default 600).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import smtplib
+import socket
 import ssl
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from html import escape
@@ -43,7 +53,13 @@ __all__ = ["KINDS", "Subscription", "load_subscriptions", "run_alerts", "run_dig
 Kind = Literal["digest", "alerts", "both"]
 KINDS: tuple[Kind, ...] = ("digest", "alerts", "both")
 LANGS = ("en", "es")
-_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+# An address as a mail server reads it the same way we store it: a dot-atom local part (no comments,
+# quotes, colons or source routes), a host name of letters, digits and hyphens with a top-level domain;
+# ASCII only; RFC 5321's limits (64 before the @, 63 per label, 254 in all).
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"^(?P<local>{_ATOM}(?:\.{_ATOM})*)@(?P<domain>(?:{_LABEL}\.)+[A-Za-z]{{2,63}})$")
+DEFAULT_DEADLINE = 600.0  # seconds: a whole sending run (KPIS_SMTP_DEADLINE)
 
 
 # -- subscriptions ---------------------------------------------------------------------------------
@@ -65,9 +81,11 @@ class Subscription:
 
 
 def _email(address: str) -> str:
+    """The address as stored (lower case), or a ValidationError naming it (printably, shortened)."""
     address = (address or "").strip()
-    if len(address) > 254 or not _EMAIL.match(address):
-        raise ValidationError.keyed("error.sentence", reason=Reason("bad_email", value=address[:80]))
+    found = _EMAIL.match(address) if len(address) <= 254 else None
+    if found is None or len(found["local"]) > 64:
+        raise ValidationError.keyed("error.sentence", reason=Reason("bad_email", value=one_line(address)[:80]))
     return address.lower()
 
 
@@ -165,48 +183,156 @@ def _redacted(url: str) -> str:
     return redact(url, url_secrets(url))
 
 
-def _deliver(settings: SmtpSettings, messages: list[tuple[str, EmailMessage]]) -> dict[str, str]:
-    """Send each (recipient, message) over one SMTP connection; {recipient: error} for those that failed. A
-    message counts as delivered once the server accepted it: an error after that (a failing QUIT, a dropped
-    connection) never marks it failed, so it is not sent again. Errors never show the password."""
+def send_deadline() -> float:
+    """Seconds a whole sending run may take (KPIS_SMTP_DEADLINE, default 600): a server that trickles bytes
+    cannot hold a run, and its lock, for hours."""
+    raw = os.environ.get("KPIS_SMTP_DEADLINE", "").strip()
+    if not raw:
+        return DEFAULT_DEADLINE
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and 1 <= seconds <= 86_400):
+        raise KpiError.keyed("error.bad_smtp_deadline", value=one_line(raw)[:40])
+    return seconds
+
+
+def _deliver(settings: SmtpSettings, messages: list[tuple[str, EmailMessage]],
+             on_sent: Callable[[str], None] | None = None, deadline: float | None = None) -> dict[str, str]:
+    """Send each (recipient, message) over one SMTP connection; {recipient: error} for those that failed.
+    A message counts as delivered once the server accepted it: `on_sent(recipient)` records it then (before
+    the next message), and an error after that (a failing QUIT, a dropped connection) never marks it
+    failed, so it is not sent again. The whole exchange stops after `deadline` seconds (the connection is
+    shut, so a server trickling bytes cannot stall it); what was not sent by then failed. Errors never
+    show the password."""
     failed: dict[str, str] = {}
     delivered: set[str] = set()
     secrets = (settings.password,) if settings.password else ()
+    deadline = send_deadline() if deadline is None else deadline
+    expired = threading.Event()
 
     def reason(exc: Exception) -> str:
-        return redact(f"{exc.__class__.__name__}: {exc}", secrets)
+        if expired.is_set():
+            return f"the mail server did not finish within {deadline:g} s (KPIS_SMTP_DEADLINE)"
+        return one_line(redact(f"{exc.__class__.__name__}: {exc}", secrets))[:300]
 
     if not messages:
         return failed
+    if settings.tls:
+        server: smtplib.SMTP = smtplib.SMTP_SSL(timeout=min(30.0, deadline), context=ssl.create_default_context())
+        server._host = settings.host  # the name TLS checks the certificate against (set by the constructor's host)
+    else:
+        server = smtplib.SMTP(timeout=min(30.0, deadline))
+
+    def cut() -> None:  # the deadline: shut the socket under whatever call is waiting on it
+        expired.set()
+        sock = getattr(server, "sock", None)
+        if sock is not None:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    watchdog = threading.Timer(deadline, cut)
+    watchdog.daemon = True
+    watchdog.start()
     try:
-        if settings.tls:
-            server = smtplib.SMTP_SSL(settings.host, settings.port, timeout=30, context=ssl.create_default_context())
-        else:
-            server = smtplib.SMTP(settings.host, settings.port, timeout=30)
-        with server:
-            if settings.user:
-                server.login(settings.user, settings.password or "")
-            for recipient, message in messages:
-                try:
-                    refused = server.send_message(message, from_addr=settings.sender, to_addrs=[recipient])
-                    if refused:
-                        failed[recipient] = f"refused: {refused}"
-                    else:
-                        delivered.add(recipient)
-                except smtplib.SMTPException as exc:
-                    failed[recipient] = reason(exc)
-    except (OSError, smtplib.SMTPException) as exc:  # no server, TLS or login failure: what was not sent failed
+        server.connect(settings.host, settings.port)
+        if settings.user:
+            server.login(settings.user, settings.password or "")
+        for recipient, message in messages:
+            if expired.is_set():
+                break
+            try:
+                _email(recipient)  # stored before addresses were checked this strictly: never sent elsewhere
+                refused = server.send_message(message, from_addr=settings.sender, to_addrs=[recipient])
+            except smtplib.SMTPServerDisconnected:
+                raise
+            except (smtplib.SMTPException, ValidationError, ValueError, UnicodeError) as exc:
+                failed[recipient] = reason(exc)  # this message only: the others still go
+                continue
+            if refused:
+                failed[recipient] = f"refused: {refused}"
+                continue
+            delivered.add(recipient)
+            if on_sent is not None:
+                on_sent(recipient)
+        with suppress(OSError, smtplib.SMTPException):  # what was accepted stays delivered
+            server.quit()
+    except (OSError, smtplib.SMTPException) as exc:  # no server, TLS or login failure, deadline: the rest failed
         for recipient, _ in messages:
             if recipient not in delivered:
                 failed.setdefault(recipient, reason(exc))
+    finally:
+        watchdog.cancel()
+        server.close()
+    for recipient, _ in messages:  # stopped by the deadline between two messages
+        if recipient not in delivered and recipient not in failed:
+            failed[recipient] = reason(TimeoutError())
     return failed
 
 
+@contextmanager
+def send_lock(store: Store, kind: str, seconds: float) -> Iterator[None]:
+    """One run at a time sends `kind` (digest or alerts): the lock row is taken before what was already
+    sent is read and given back at the end. A row whose run is gone (past its expiry, or a process of this
+    machine that no longer exists) is taken over; otherwise the run stops with who holds it since when."""
+    holder = f"{socket.gethostname()}:{os.getpid()}"
+    with store.write_session() as session, session.transaction():
+        now = utc_now()
+        row = session.con.execute("SELECT holder, acquired_at, expires_at FROM send_locks WHERE kind = ?",
+                                  [kind]).fetchone()
+        if row is not None and row[2] > now and not _gone(row[0]):
+            from kpis.errors import Words
+            from kpis.i18n import t
+
+            raise KpiError.keyed("error.sending_elsewhere", what=Words(en=t(f"kind.{kind}", "en"),
+                                                                       es=t(f"kind.{kind}", "es")),
+                                 holder=row[0], since=row[1])
+        session.con.execute("DELETE FROM send_locks WHERE kind = ?", [kind])
+        session.con.execute("INSERT INTO send_locks VALUES (?, ?, ?, ?)",
+                            [kind, holder, now, now + timedelta(seconds=seconds + 120)])
+    try:
+        yield
+    finally:
+        with store.write_session() as session, session.transaction():
+            session.con.execute("DELETE FROM send_locks WHERE kind = ? AND holder = ?", [kind, holder])
+
+
+def _gone(holder: str) -> bool:
+    """True when `holder` (host:pid) is a process of this machine that no longer runs."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
+
+
+def _record_sent(store: Store, email: str, keys: list[str]) -> None:
+    """What `email` was just sent, committed at once (its own transaction): never sent again."""
+    with store.write_session() as session, session.transaction():
+        now = utc_now()
+        for key in keys:
+            session.con.execute("INSERT INTO notifications_sent VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                                [email, key, now])
+
+
 def _write_files(folder: Path, messages: list[tuple[str, EmailMessage]], kind: str) -> list[Path]:
+    """One .eml file per message; an address whose name had to change (a character a file name cannot
+    hold) gets a short fingerprint, so two recipients never share a file."""
+    import hashlib
+
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for recipient, message in messages:
-        path = folder / f"{kind}-{re.sub(r'[^a-z0-9.@_-]', '_', recipient)}.eml"
+        safe = re.sub(r"[^a-z0-9.@_-]", "_", recipient)[:120]
+        if safe != recipient:
+            safe += "-" + hashlib.sha1(recipient.encode()).hexdigest()[:8]
+        path = folder / f"{kind}-{safe}.eml"
         path.write_bytes(bytes(message))
         written.append(path)
     return written
@@ -232,7 +358,8 @@ class Outcome:
     written: list[Path] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     told: int = 0  # alert items recorded as told
-    skipped: list[str] = field(default_factory=list)  # subscribers with nothing new
+    skipped: list[str] = field(default_factory=list)  # subscribers with nothing new (or the digest already)
+    pending: list[tuple[str, EmailMessage]] = field(default_factory=list)  # messages made, to send or write
 
 
 def _sending(smtp: SmtpSettings | None, send: bool) -> tuple[SmtpSettings | None, str]:
@@ -384,30 +511,56 @@ def _digest(session: Session, catalog: Catalog, sub: Subscription, year: int, qu
     return _message(sender, sub.email, subject, text, "".join(html), images)
 
 
+def digest_key(year: int, quarter: int) -> str:
+    """How notifications_sent records that a subscriber got a quarter's digest."""
+    return f"digest|{year}-Q{quarter}"
+
+
 def run_digest(store: Store, catalog: Catalog, *, year: int | None = None, quarter: int | None = None,
                send: bool = True, out: Path | None = None, smtp: SmtpSettings | None = None,
-               with_chart: bool = True) -> Outcome:
-    """The quarterly digest to every digest subscriber (`send`), or written to `out` as .eml files."""
+               with_chart: bool = True, resend: bool = False) -> Outcome:
+    """The quarterly digest to every digest subscriber (`send`), or written to `out` as .eml files. Sent
+    once per subscriber and quarter: a subscriber who already has it is skipped (listed in `skipped`)
+    unless `resend`, so a retried run sends only to those who did not get it."""
+    settings, sender = _sending(smtp, send)
+    if not send:
+        outcome = _digest_messages(store, catalog, year, quarter, sender, with_chart, set())
+        year, quarter = outcome.quarter
+        outcome.written = _write_files(out or Path("outbox"), outcome.pending, f"digest-{year}-Q{quarter}")
+        return outcome
+    deadline = send_deadline()
+    with send_lock(store, "digest", deadline):
+        with store.session() as session:
+            year, quarter = _quarter_or_latest(session, year, quarter)
+            told = set() if resend else {email for (email,) in session.con.execute(
+                "SELECT email FROM notifications_sent WHERE item_key = ?", [digest_key(year, quarter)]).fetchall()}
+        outcome = _digest_messages(store, catalog, year, quarter, sender, with_chart, told)
+        key = digest_key(year, quarter)
+        outcome.failed |= _deliver(settings, outcome.pending, lambda email: _record_sent(store, email, [key]),
+                                   deadline)
+    outcome.sent = [r for r, _ in outcome.pending if r not in outcome.failed]
+    _log_failures(store, outcome.failed, "digest")
+    return outcome
+
+
+def _digest_messages(store: Store, catalog: Catalog, year: int | None, quarter: int | None, sender: str,
+                     with_chart: bool, told: set[str]) -> Outcome:
+    """The digest message of every digest subscriber not in `told` (those are `skipped`)."""
     from kpis.reference import spanish_names
 
-    settings, sender = _sending(smtp, send)
     with store.session() as session:
         year, quarter = _quarter_or_latest(session, year, quarter)
-        subscribers = [s for s in load_subscriptions(session) if s.wants("digest")]
         names = spanish_names(session)
         outcome = Outcome((year, quarter))
-        messages = []
-        for sub in subscribers:  # one subscriber's message that cannot be made never stops the others'
-            try:
-                messages.append((sub.email, _digest(session, catalog, sub, year, quarter, sender, names, with_chart)))
+        for sub in (s for s in load_subscriptions(session) if s.wants("digest")):
+            if sub.email in told:
+                outcome.skipped.append(sub.email)
+                continue
+            try:  # one subscriber's message that cannot be made never stops the others'
+                outcome.pending.append((sub.email, _digest(session, catalog, sub, year, quarter, sender, names,
+                                                           with_chart)))
             except Exception as exc:
                 outcome.failed[sub.email] = _reason(exc)
-    if not send:
-        outcome.written = _write_files(out or Path("outbox"), messages, f"digest-{year}-Q{quarter}")
-        return outcome
-    outcome.failed |= _deliver(settings, messages)
-    outcome.sent = [r for r, _ in messages if r not in outcome.failed]
-    _log_failures(store, outcome.failed, "digest")
     return outcome
 
 
@@ -480,16 +633,39 @@ def _alert_message(sub: Subscription, items: list[AlertItem], year: int, quarter
 
 def run_alerts(store: Store, catalog: Catalog, *, send: bool = True, out: Path | None = None,
                smtp: SmtpSettings | None = None, year: int | None = None, quarter: int | None = None) -> Outcome:
-    """New status changes and forecast misses, per alert subscriber, for the latest quarter with data."""
+    """New status changes and forecast misses, per alert subscriber, for the latest quarter with data. What
+    a subscriber was sent is recorded as soon as the server accepted their message; a run holds the
+    alerts lock from reading what was told to the end, so two runs never send the same news twice."""
+    settings, sender = _sending(smtp, send)
+    if not send:
+        outcome, _ = _alert_messages(store, catalog, year, quarter, sender)
+        year, quarter = outcome.quarter
+        outcome.written = _write_files(out or Path("outbox"), outcome.pending, f"alerts-{year}-Q{quarter}")
+        return outcome
+    deadline = send_deadline()
+    with send_lock(store, "alerts", deadline):
+        outcome, keys = _alert_messages(store, catalog, year, quarter, sender)
+
+        def told(email: str) -> None:
+            _record_sent(store, email, keys[email])
+            outcome.told += len(keys[email])
+
+        outcome.failed |= _deliver(settings, outcome.pending, told, deadline)
+    outcome.sent = [email for email, _ in outcome.pending if email not in outcome.failed]
+    _log_failures(store, outcome.failed, "alerts")  # not told: retried on the next run
+    return outcome
+
+
+def _alert_messages(store: Store, catalog: Catalog, year: int | None, quarter: int | None,
+                    sender: str) -> tuple[Outcome, dict[str, list[str]]]:
+    """Each alert subscriber's message of what they were not told yet, and the keys of that news."""
     from kpis.reference import spanish_names
     from kpis.report import QuarterReport, build_report
 
-    settings, sender = _sending(smtp, send)
-    pending: list[tuple[Subscription, list[AlertItem], EmailMessage]] = []
-    outcome = Outcome(None)
+    keys: dict[str, list[str]] = {}
     with store.session() as session:
         year, quarter = _quarter_or_latest(session, year, quarter)
-        outcome.quarter = (year, quarter)
+        outcome = Outcome((year, quarter))
         names = spanish_names(session)
         told = {(e, k) for e, k in session.con.execute("SELECT email, item_key FROM notifications_sent").fetchall()}
         reports: dict[Scope, QuarterReport] = {}
@@ -503,24 +679,8 @@ def run_alerts(store: Store, catalog: Catalog, *, send: bool = True, out: Path |
                 outcome.skipped.append(sub.email)
                 continue
             try:  # one subscriber's message that cannot be made never stops the others'
-                pending.append((sub, new, _alert_message(sub, new, year, quarter, sender, names)))
+                outcome.pending.append((sub.email, _alert_message(sub, new, year, quarter, sender, names)))
+                keys[sub.email] = [item.key for item in new]
             except Exception as exc:
                 outcome.failed[sub.email] = _reason(exc)
-    messages = [(sub.email, message) for sub, _, message in pending]
-    if not send:
-        outcome.written = _write_files(out or Path("outbox"), messages, f"alerts-{year}-Q{quarter}")
-        return outcome
-    outcome.failed |= _deliver(settings, messages)
-    delivered = [(sub, items) for sub, items, _ in pending if sub.email not in outcome.failed]
-    outcome.sent = [sub.email for sub, _ in delivered]
-    with store.write_session() as session, session.transaction():
-        now = utc_now()
-        for sub, items in delivered:  # told: never sent again
-            for item in items:
-                session.con.execute("INSERT INTO notifications_sent VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                                    [sub.email, item.key, now])
-                outcome.told += 1
-        for email, error in outcome.failed.items():  # not told: retried on the next run
-            session.con.execute("INSERT INTO notification_failures VALUES (?, ?, ?, ?)",
-                                [now, email, "alerts", error[:1000]])
-    return outcome
+    return outcome, keys
