@@ -191,3 +191,27 @@ def test_the_quarter_travels_between_pages_and_back(browser, app_url):
     assert "quarter=3" in page.url and "year=2026" in page.url
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
+
+
+def test_an_import_with_tens_of_thousands_of_bad_rows_shows_the_first_and_offers_them_all(browser, app_url,
+                                                                                          tmp_path):
+    """60,000 rejected rows (past the table-styling limit of ~52,000): the page shows the first ones, says how
+    many, and the download holds every one of them."""
+    import csv
+    import io
+
+    file = tmp_path / "actuals.csv"
+    file.write_text("kpi_id,period,region,value\n" + "".join(f"no_such_kpi,2026-06,Mexico,{n}\n"
+                                                           for n in range(60_000)), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    page.goto(f"{app_url}/data?lang=en")
+    _settle(page)
+    page.get_by_role("tab", name="Import").click()
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(file))
+    page.get_by_text("60,000 rows were rejected; the first 1,000 are shown below").wait_for(timeout=120_000)
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download the 60,000 rejected rows (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 60_000 and rows[0]["line"] == "2" and "no_such_kpi" in rows[0]["problem"]
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()

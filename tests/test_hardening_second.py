@@ -629,3 +629,291 @@ def test_dry_run_files_never_collide(demo_store, catalog, tmp_path):
     outcome = run_digest(demo_store, catalog, year=2026, quarter=3, send=False, out=tmp_path / "outbox",
                          with_chart=False)
     assert len(set(outcome.written)) == 3 and len(list((tmp_path / "outbox").iterdir())) == 3
+
+
+# -- 9, 17: a restore checks the backup's rows as an import would; a killed copy leaves no half-made store -----
+
+def _edited_backup(store, folder, table: str, sql: str):
+    """A backup of `store` whose `table` went through `sql` (a SELECT over `t`), the counts kept honest."""
+    import json
+
+    import duckdb
+
+    store.backup(folder)
+    file = folder / f"{table}.parquet"
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE t AS SELECT * FROM read_parquet('{file}')")
+    con.execute(f"COPY ({sql}) TO '{file}' (FORMAT parquet)")
+    rows = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
+    manifest = json.loads((folder / "backup.json").read_text())
+    manifest["tables"][table] = rows
+    (folder / "backup.json").write_text(json.dumps(manifest))
+    return folder
+
+
+@pytest.mark.duckdb_only
+@pytest.mark.parametrize("table, sql, words", [
+    ("observations", "SELECT * REPLACE (CASE WHEN obs_id = (SELECT min(obs_id) FROM t) THEN 'Infinity'::DOUBLE "
+                     "ELSE value END AS value) FROM t", "value is not a finite number"),
+    ("observations", "SELECT * REPLACE (CASE WHEN obs_id = (SELECT min(obs_id) FROM t) THEN 'NaN'::DOUBLE "
+                     "ELSE value END AS value) FROM t", "value is not a finite number"),
+    ("observations", "SELECT * REPLACE (CASE WHEN obs_id = (SELECT min(obs_id) FROM t) THEN 1e300 "
+                     "ELSE value END AS value) FROM t", "value is not a finite number"),
+    ("observations", "SELECT * REPLACE (CASE WHEN obs_id = (SELECT min(obs_id) FROM t) THEN 'Atlantis' "
+                     "ELSE region END AS region) FROM t", "region not among the store's regions"),
+    ("observations", "SELECT * REPLACE (CASE WHEN obs_id = (SELECT min(obs_id) FROM t) THEN DATE '2031-01-31' "
+                     "ELSE period END AS period) FROM t", "never dated after today"),
+    ("target_versions", "SELECT * REPLACE (CASE WHEN version_id = (SELECT min(version_id) FROM t) THEN "
+                        "'-Infinity'::DOUBLE ELSE target END AS target) FROM t", "target is not a finite number"),
+    ("checkins", "SELECT * REPLACE ('extreme' AS confidence) FROM t", "confidence is not one of high, medium, low"),
+    ("maturity_assessments", "SELECT * REPLACE (9.0 AS score) FROM t", "score"),
+    ("value_streams", "SELECT * REPLACE (CASE WHEN (program, stream, year) = (SELECT (program, stream, year) FROM t "
+                      "ORDER BY ALL LIMIT 1) THEN 'windfall' ELSE stream END AS stream) FROM t",
+     "stream is not one of"),
+    ("regions", "SELECT * REPLACE (CASE WHEN name = 'Brazil' THEN 'Bra' || chr(8203) || 'zil' ELSE name END AS name) "
+                "FROM t", "invisible"),
+    ("observations", "SELECT * REPLACE (CASE WHEN obs_id = (SELECT min(obs_id) FROM t) THEN 'a' || chr(0) || 'b' "
+                     "ELSE source END AS source) FROM t", "NUL character"),
+])
+def test_a_restore_refuses_rows_an_import_would_refuse(demo_store, catalog, tmp_path, table, sql, words):
+    from kpis.errors import KpiError
+    from kpis.store import Store
+
+    if table == "checkins":
+        add_checkin(demo_store, catalog, actor=ADMIN, kpi_id="new_users", year=2026, quarter=3, note="x",
+                    confidence="low")
+    backup = _edited_backup(demo_store, tmp_path / "backup", table, sql)
+    target = tmp_path / "restored.duckdb"
+    with pytest.raises(KpiError) as refused:
+        Store(target).restore(backup)
+    assert words in str(refused.value) and ("nothing restored" in str(refused.value) or table == "maturity_assessments")
+    assert "\n" not in str(refused.value) and not target.exists()
+    assert not list(tmp_path.glob(".restored.duckdb.partial-*"))
+
+
+@pytest.mark.duckdb_only
+def test_a_restore_rebuilds_the_rollup_instead_of_trusting_the_backups(demo_store, tmp_path):
+    from kpis.store import Store
+
+    backup = _edited_backup(demo_store, tmp_path / "backup", "period_rollup",
+                            "SELECT * REPLACE (v_sum + 1000 AS v_sum) FROM t")
+    restored = Store(tmp_path / "restored.duckdb")
+    restored.restore(backup)
+    with restored.session() as session, demo_store.session() as original:
+        query = ("SELECT kpi_id, period, region, has_department, v_sum::DOUBLE, n FROM period_rollup "
+                 "ORDER BY ALL")
+        assert session.con.execute(query).fetchall() == original.con.execute(query).fetchall()
+        assert session.rollup_ready()
+
+
+@pytest.mark.duckdb_only
+def test_an_id_that_is_not_a_number_is_one_line_and_leaves_no_file(demo_store, tmp_path):
+    from kpis.errors import KpiError
+    from kpis.store import Store
+
+    backup = _edited_backup(demo_store, tmp_path / "backup", "observations",
+                            "SELECT * REPLACE (CASE WHEN obs_id = (SELECT min(obs_id) FROM t) THEN 'abc' "
+                            "ELSE obs_id::VARCHAR END AS obs_id) FROM t")
+    target = tmp_path / "restored.duckdb"
+    with pytest.raises(KpiError, match="obs_id value"):
+        Store(target).restore(backup)
+    assert not target.exists() and not list(tmp_path.glob(".restored*"))
+
+
+@pytest.mark.duckdb_only
+@pytest.mark.parametrize("command", ["restore", "copy"])
+def test_a_killed_restore_or_copy_leaves_no_half_made_store(demo_store, tmp_path, command):
+    import subprocess
+    import sys
+
+    from kpis.store import Store
+
+    demo_store.backup(tmp_path / "backup")
+    target = tmp_path / "new.duckdb"
+    script = f"""
+import os, signal
+import kpis.store as store
+real = store.Session.insert_rows if {command == 'copy'!r} else store.create_schema
+def dying(*args, **kwargs):
+    real(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)  # killed half-way: the schema or the first rows written
+if {command == 'copy'!r}:
+    store.Session.insert_rows = dying
+    from kpis.copying import copy_store
+    copy_store(store.Store({str(demo_store.target)!r}), store.Store({str(target)!r}), verify=False)
+else:
+    store.create_schema = dying
+    store.Store({str(target)!r}).restore(__import__('pathlib').Path({str(tmp_path / 'backup')!r}))
+"""
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -9, killed.stderr
+    assert not target.exists()  # nothing under the store's name: the next command says there is no store
+    assert list(tmp_path.glob(".new.duckdb.partial-*"))
+    Store(target).restore(tmp_path / "backup")  # the next run clears the dead run's partial file
+    assert target.exists() and not list(tmp_path.glob(".new.duckdb.partial-*"))
+
+
+# -- 19: text with a NUL or nothing visible is refused on every path -------------------------------------------
+
+@pytest.mark.parametrize("text, words", [("a\x00b", "control character"), ("x\x1by", "control character"),
+                                         ("\u200b", "no visible character"), ("\u200b \u2060", "no visible "
+                                                                                                  "character")])
+def test_text_with_a_nul_or_nothing_visible_is_refused_everywhere(demo_store, catalog, tmp_path, text, words):
+    from pydantic import ValidationError as PydanticError
+
+    from kpis.edits import delete_actual, freeze_quarter
+    from kpis.exchange import import_file
+
+    with pytest.raises(ValidationError, match=words):  # a check-in note
+        add_checkin(demo_store, catalog, actor=ADMIN, kpi_id="new_users", year=2026, quarter=3, note=text)
+    with pytest.raises(PydanticError, match=words):  # a target's reason (the form's record)
+        TargetRecord(kpi_id="new_users", year=2027, quarter=1, target=5, reason=text)
+    with pytest.raises(ValidationError, match=words):
+        freeze_quarter(demo_store, ADMIN, 2025, 1, note=text)
+    with demo_store.session() as session:
+        obs_id = session.scalar("SELECT min(obs_id) FROM observations")
+    with pytest.raises(ValidationError):
+        delete_actual(demo_store, ADMIN, obs_id=obs_id, reason=text)
+    import pandas as pd
+
+    file = tmp_path / "actuals.parquet"  # an import (Parquet holds any text): the row named, nothing written
+    pd.DataFrame({"kpi_id": ["new_users"] * 2, "period": ["2026-06", "2026-07"], "region": ["Mexico"] * 2,
+                  "department": [None, None], "value": [10.0, 11.0], "source": ["ok", text]}).to_parquet(file)
+    with demo_store.session() as session:
+        before = session.scalar("SELECT count(*) FROM observations")
+    with pytest.raises(ValidationError) as refused:
+        import_file(demo_store, "observations", file, catalog, actor=ADMIN)
+    assert [r.line for r in refused.value.rows] == [3] and words in str(refused.value.rows[0].reason)
+    with demo_store.session() as session:
+        assert session.scalar("SELECT count(*) FROM observations") == before
+        assert session.scalar("SELECT count(*) FROM checkins WHERE strpos(note, chr(0)) > 0") == 0
+
+
+def test_the_text_reason_reads_in_spanish():
+    from kpis.records import ObservationRecord
+
+    with pytest.raises(Exception) as refused:
+        ObservationRecord(kpi_id="new_users", period="2026-06", value=1, source="\u200b")
+    from kpis.exchange import _pydantic_reason
+
+    assert _pydantic_reason(refused.value).text("es") == "fuente: no tiene ningún carácter visible"
+
+
+# -- 8: a Parquet file is bounded by what it holds, not by what its footer claims ---------------------------------
+
+def _varint(number: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, number = number & 0x7F, number >> 7
+        out.append(byte | (0x80 if number else 0))
+        if not number:
+            return bytes(out)
+
+
+def test_a_parquet_footer_that_understates_its_rows_is_refused(tmp_path):
+    import struct
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from kpis.exchange import MAX_ROWS, read_table
+
+    real = MAX_ROWS + 10_000
+    file = tmp_path / "lying.parquet"
+    pq.write_table(pa.table({"kpi_id": pa.array(["new_users"] * real), "value": pa.array([1.0] * real)}), file)
+    data = bytearray(file.read_bytes())
+    footer_length = struct.unpack("<I", data[-8:-4])[0]
+    start = len(data) - 8 - footer_length
+    claim, lie = b"\x16" + _varint(real * 2), b"\x16" + _varint(10_000 * 2)  # FileMetaData.num_rows (zigzag)
+    assert len(claim) == len(lie)
+    at = data.index(claim, start)  # the file's own count comes before the row groups'
+    data[at:at + len(claim)] = lie
+    import pyarrow.parquet as check
+
+    assert check.ParquetFile(pa.BufferReader(bytes(data))).metadata.num_rows == 10_000
+    with pytest.raises(ValidationError, match="200,000"):
+        read_table(bytes(data), "lying.parquet")
+
+
+def test_a_parquet_dictionary_bomb_is_refused_before_it_is_expanded(tmp_path):
+    import resource
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from kpis.exchange import read_table
+
+    rows = 150_000
+    long_text = "x" * 5_000  # 5 KB repeated 150,000 times: 750 MB once every row holds its copy
+    file = tmp_path / "bomb.parquet"
+    pq.write_table(pa.table({"kpi_id": pa.array(["new_users"] * rows),
+                             "source": pa.array([long_text] * rows).dictionary_encode()}), file,
+                   compression="zstd", use_dictionary=True)
+    assert file.stat().st_size < 100_000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ValidationError, match="MB"):
+        read_table(file.read_bytes(), "bomb.parquet")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 300_000  # KB: well under 750 MB
+
+
+# -- 12, 16: Spark listens on loopback in local mode; a bad or unreachable master and a named pipe are one line --
+
+@pytest.mark.parametrize("master", ["foo://x", "local[two]", "spark://", "yarn; rm -rf /", "k8s://"])
+def test_a_bad_spark_master_is_one_line_before_any_jvm(master):
+    from kpis.errors import KpiError
+    from kpis.spark import check_master
+
+    with pytest.raises(KpiError, match="--spark-master must be"):
+        check_master(master)
+
+
+def test_an_unreachable_spark_master_is_named_in_seconds():
+    import socket
+    import time
+
+    from kpis.errors import KpiError
+    from kpis.spark import check_master
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(KpiError, match=f"Cannot reach the Spark master at 127.0.0.1:{port}"):
+        check_master(f"spark://127.0.0.1:{port}", timeout=2)
+    assert time.monotonic() - started < 5
+    for master in ("local", "local[2]", "local[*]", "local[4,2]", None):
+        check_master(master)
+
+
+def test_ingesting_a_named_pipe_is_refused_without_waiting(demo_store, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    pipe = tmp_path / "requests.csv"
+    os.mkfifo(pipe)
+    done = subprocess.run([sys.executable, "-m", "kpis", "--db", demo_store.target, "ingest", "events", str(pipe)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "not a regular file" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(__import__("kpis.spark", fromlist=["x"]).spark_available() is not None, reason="no Spark here")
+def test_spark_local_n_listens_on_loopback_only():
+    from pathlib import Path
+
+    from kpis.spark import SparkEngine
+
+    spark = SparkEngine.get("local[2]").spark
+    conf = spark.sparkContext.getConf()
+    assert conf.get("spark.driver.bindAddress") == "127.0.0.1" and conf.get("spark.driver.host") == "127.0.0.1"
+    ports = {int(conf.get(key)) for key in ("spark.driver.port", "spark.driver.blockManager.port")
+             if conf.get(key) not in (None, "0")}
+    listening = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port = local.rsplit(":", 1)
+            if state == "0A" and int(port, 16) in ports:  # LISTEN
+                listening.append(address)
+    assert listening and all(a in ("0100007F", "00000000000000000000000001000000",
+                                   "0000000000000000FFFF00000100007F") for a in listening), listening

@@ -84,7 +84,12 @@ def _random_rows(seed: int, count: int) -> pd.DataFrame:
 
 @pytest.fixture
 def filled(demo_store: Store) -> Store:
+    from kpis.reference import add_names, load_names
+
     with demo_store.session() as session:
+        known = load_names(session)
+        add_names(session, {"department": tuple(d for d in ("Finance", "Operations", "Risk")
+                                                if d not in known.departments)}, actor="tester", channel="test")
         session.upsert_observations(_random_rows(7, 400), actor="tester", channel="test")
     return demo_store
 
@@ -182,6 +187,7 @@ def test_an_upgraded_store_gets_its_rollup_built(filled: Store, engine: str):
         session.con.execute("DELETE FROM schema_version WHERE version >= 11")  # back to schema 10
         session.con.execute("DROP TABLE period_rollup")
         session.con.execute("ALTER TABLE programs DROP COLUMN name_es")
+        session.con.execute("DROP TABLE send_locks")
     if engine == "postgres":
         from kpis import store as store_module
 

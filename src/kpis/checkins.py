@@ -58,6 +58,15 @@ def _input_model():
         owner: str | None = pydantic.Field(default=None, max_length=200)
         confidence: Confidence = "medium"
 
+        @pydantic.field_validator("note", "owner", mode="before")
+        @classmethod
+        def _text(cls, value: Any) -> Any:
+            from kpis.escaping import text_problem
+
+            if isinstance(value, str) and (problem := text_problem(value)) is not None:
+                raise ValueError(Reason(f"text_{problem}"))
+            return value
+
     return CheckinInput
 
 
@@ -81,8 +90,9 @@ def add_checkin(store: Store, catalog: Catalog, *, actor: Actor, kpi_id: str, ye
                             confidence=confidence)
     except pydantic.ValidationError as exc:
         from kpis.exchange import reason_of
+        from kpis.records import field_words
 
-        why = joined([Reason("field", field=".".join(str(p) for p in err["loc"]), reason=reason_of(err))
+        why = joined([Reason("field", field=field_words(".".join(str(p) for p in err["loc"])), reason=reason_of(err))
                       for err in exc.errors()])
         raise ValidationError.keyed("error.checkin_invalid", why=why) from None
     now = utc_now()

@@ -17,6 +17,7 @@ import pandas as pd
 from kpis.catalog import Catalog
 from kpis.derived import derived_kpis
 from kpis.errors import ConflictError, Reason, RowError, ValidationError, joined
+from kpis.escaping import text_problem
 from kpis.periods import quarter_start
 from kpis.periods import today as current_day
 from kpis.records import (
@@ -26,6 +27,7 @@ from kpis.records import (
     TargetRecord,
     TickRecord,
     ValueRecord,
+    field_words,
 )
 from kpis.reference import require_names
 from kpis.roles import Actor, require
@@ -176,9 +178,10 @@ def record_actual(store: Store, catalog: Catalog, actor: Actor, record: Observat
 def delete_actual(store: Store, actor: Actor, *, obs_id: int, reason: str | None) -> Change:
     """Delete a mistaken observation (kept in deleted_observations and the audit log)."""
     require(actor, "editor", "delete actuals")
-    if not reason or not reason.strip():
+    if not reason or not reason.strip() or text_problem(reason) == "invisible":
         raise ValidationError.keyed("error.delete_reason",
                                     (RowError(1, Reason("field", field="reason", reason=Reason("delete_reason"))),))
+    _check_text("reason", reason)
     with store.write_session() as session:
         row = session.con.execute(
             "SELECT kpi_id, period, region, department, value FROM observations WHERE obs_id = ?", [obs_id]
@@ -190,9 +193,19 @@ def delete_actual(store: Store, actor: Actor, *, obs_id: int, reason: str | None
     return Change("observation", f"{kpi_id} / {period} / {_scope_text(region, department)}", value, None)
 
 
+def _check_text(field: str, value: str) -> None:
+    """A typed text with a control character or nothing visible is refused (kpis.escaping.text_problem)."""
+    problem = text_problem(value)
+    if problem is not None:
+        why = Reason("field", field=field_words(field), reason=Reason(f"text_{problem}"))
+        raise ValidationError.keyed("error.sentence", (RowError(1, why),), reason=why)
+
+
 def freeze_quarter(store: Store, actor: Actor, year: int, quarter: int, note: str | None = None) -> None:
     """Freeze a quarter as the board-approved snapshot (admins)."""
     require(actor, "admin", "freeze a quarter")
+    if note:
+        _check_text("note", note)
     with store.write_session() as session:
         if (year, quarter) in frozen_quarters(session):
             raise ConflictError(f"{year}-Q{quarter} is already frozen.")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
-__all__ = ["FORMULA_PREFIXES", "html_text", "markdown_text", "one_line", "spreadsheet_text", "xml_text"]
+__all__ = ["FORMULA_PREFIXES", "html_text", "markdown_text", "one_line", "spreadsheet_text", "text_problem",
+           "xml_text"]
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a text cell starting so as a formula
 
@@ -52,3 +54,18 @@ def spreadsheet_text(value: object) -> object:
         return value
     value = xml_text(value)
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+# Text a person typed may hold tabs and line breaks; never a NUL (PostgreSQL cannot store it) or another control.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def text_problem(value: str) -> str | None:
+    """Why a stored text would be refused (the one rule of every input path: imports, forms, CLI), or None:
+    'control' for a NUL or another control character (tab and line breaks are fine), 'invisible' for text with
+    no visible character (only spaces and zero-width or direction marks)."""
+    if _CONTROLS.search(value):
+        return "control"
+    if value and all(c.isspace() or unicodedata.category(c) in ("Cf", "Zs", "Zl", "Zp") for c in value):
+        return "invisible"
+    return None

@@ -39,6 +39,7 @@ __all__ = [
     "parse_rows",
     "preview",
     "read_table",
+    "rejected_rows",
 ]
 
 SUPPORTED_KINDS = IMPORT_KINDS
@@ -220,25 +221,63 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[Row]]:
 def _read_parquet(data: bytes) -> tuple[list[str], list[Row]]:
     """A Parquet file (e.g. from `rollup events --out monthly.parquet`): its column names are the
     header and its rows are numbered from 2, as they would be in the same table saved as CSV, so a
-    reported line reads the same whichever format was exported. Sizes are checked from the footer
-    before any row is read."""
+    reported line reads the same whichever format was exported. Nothing in the footer is trusted alone:
+    sizes are checked from it before any row is read (rows, and bytes once decompressed, summed over the
+    row groups) and again while reading (rows counted as they come, text measured on the dictionary
+    before it is expanded), so a small file cannot cost gigabytes."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         table_file = pq.ParquetFile(io.BytesIO(data))
+        meta = table_file.metadata
+        groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise ValidationError.keyed("error.bad_parquet", detail=exc.__class__.__name__) from None
     header = list(table_file.schema_arrow.names)
     _check_width(len(header), 1)
-    _check_size(table_file.metadata.num_rows, len(header), table_file.metadata.num_rows + 1)
-    body = []
+    claimed = max(meta.num_rows, sum(g.num_rows for g in groups))
+    _check_size(claimed, len(header), claimed + 1)
+    unpacked = sum(max(g.total_byte_size, sum(g.column(c).total_uncompressed_size for c in range(g.num_columns)))
+                   for g in groups)
+    if unpacked > MAX_UNZIPPED_BYTES:
+        raise ValidationError.keyed("error.parquet_too_big", size=f"{unpacked / 1e6:,.0f}",
+                                    limit=MAX_UNZIPPED_BYTES // 1_000_000)
+    texts = [f.name for f in table_file.schema_arrow if pa.types.is_string(f.type) or pa.types.is_binary(f.type)
+             or pa.types.is_large_string(f.type)]
+    body: list[Row] = []
+    expanded = 0
     try:
+        table_file = pq.ParquetFile(io.BytesIO(data), read_dictionary=texts)  # text stays dictionary-encoded
         for batch in table_file.iter_batches(batch_size=10_000):
+            _check_size(len(body) + batch.num_rows, len(header), len(body) + batch.num_rows + 1)
+            expanded += sum(_text_bytes(column) for column in batch.columns)
+            if expanded > MAX_UNZIPPED_BYTES:
+                raise ValidationError.keyed("error.parquet_too_big", size=f"> {MAX_UNZIPPED_BYTES / 1e6:,.0f}",
+                                            limit=MAX_UNZIPPED_BYTES // 1_000_000)
             for values in zip(*(column.to_pylist() for column in batch.columns)):
                 body.append((len(body) + 2, [None if isinstance(v, float) and math.isnan(v) else v for v in values]))
+    except ValidationError:
+        raise
     except Exception as exc:
         raise ValidationError.keyed("error.bad_parquet", detail=f"{exc.__class__.__name__}: {exc}"[:300]) from None
     return _rows_from_header(header, body)
+
+
+def _text_bytes(column: Any) -> int:
+    """The bytes a text column's values take once every row holds its own copy (a dictionary column is
+    measured on its dictionary and indices: a 4 KB file can repeat one long entry a million times)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(column.type):
+        lengths = pc.binary_length(column.dictionary)
+        if len(lengths) == 0 or column.null_count == len(column):
+            return 0
+        return int(pc.sum(pc.take(lengths, column.indices.drop_null())).as_py() or 0)
+    if pa.types.is_string(column.type) or pa.types.is_binary(column.type) or pa.types.is_large_string(column.type):
+        return int(pc.sum(pc.binary_length(column)).as_py() or 0)
+    return 0
 
 
 def _trim(values: list[Any]) -> list[Any]:
@@ -285,8 +324,10 @@ def _header_errors(kind: str, names: list[str]) -> list[RowError]:
 
 def _pydantic_reason(exc: pydantic.ValidationError) -> str:
     """Every problem pydantic found, as 'field: reason' Reasons (translatable)."""
-    return joined([Reason("field", field=".".join(str(p) for p in err["loc"]) or "row", reason=reason_of(err))
-                   for err in exc.errors()])
+    from kpis.records import field_words
+
+    return joined([Reason("field", field=field_words(".".join(str(p) for p in err["loc"])), reason=reason_of(err))
+                   if err["loc"] else reason_of(err) for err in exc.errors()])
 
 
 # pydantic error type -> (our reason key, the ctx field that holds its limit)
@@ -422,13 +463,21 @@ def preview(names: list[str], rows: list[Row], parsed: Parsed, lang: str = "en")
 
 
 PREVIEW_ROWS = 200
+PREVIEW_BAD_ROWS = 1_000  # rejected rows a page shows (all of them go in the rejected-rows download)
 
 
-def preview_page(table: pd.DataFrame, rows: int = PREVIEW_ROWS) -> pd.DataFrame:
-    """The first `rows` rows of a preview plus every rejected row, in line order: small enough to show
-    (and to style) for a file of any allowed size, and no bad row is ever left out."""
-    bad = table["problem"].fillna("") != ""
-    return table[(table.index < rows) | bad]
+def preview_page(table: pd.DataFrame, rows: int = PREVIEW_ROWS, bad_rows: int = PREVIEW_BAD_ROWS) -> pd.DataFrame:
+    """The first `rows` rows of a preview plus the first `bad_rows` rejected rows, in line order: small
+    enough to show (and to style) for a file of any allowed size. Every rejected row is in
+    rejected_rows(), which pages offer as a download when there are more than they show."""
+    bad = (table["problem"].fillna("") != "").to_numpy(dtype=bool)
+    first_bad = bad & (bad.cumsum() <= bad_rows)
+    return table[(table.index < rows) | first_bad]
+
+
+def rejected_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """Every rejected row of a preview (line, problem and the file's own columns)."""
+    return table[table["problem"].fillna("") != ""]
 
 
 def parse_file(kind: str, data: bytes, filename: str, catalog: Catalog) -> Parsed:

@@ -7,9 +7,10 @@ import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kpis.errors import Reason
+from kpis.escaping import text_problem
 from kpis.periods import parse_period, parse_quarter, today
 
 __all__ = [
@@ -89,7 +90,38 @@ def _whole(value: Any, what: str) -> int:
     return int(number)
 
 
-class _YearQuarter(BaseModel):
+def field_words(name: str) -> str:
+    """A field's name as people read it, in both languages (kpis.i18n `field.<name>`), else as it is."""
+    from kpis.errors import Words
+    from kpis.i18n import MESSAGES
+
+    texts = MESSAGES.get(f"field.{name}")
+    return Words(**texts) if texts else name
+
+
+class _Record(BaseModel):
+    """Every input record: each text field in NFC, without control characters (NUL included) and with at least
+    one visible character when given (the rule of kpis.escaping.text_problem, the same on every path)."""
+
+    model_config = _CONFIG
+
+    @model_validator(mode="before")
+    @classmethod
+    def _texts(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        clean = {}
+        for name, value in data.items():
+            if isinstance(value, str):
+                problem = text_problem(value)
+                if problem is not None:
+                    raise ValueError(Reason("field", field=field_words(name), reason=Reason(f"text_{problem}")))
+                value = unicodedata.normalize("NFC", value)
+            clean[name] = value
+        return clean
+
+
+class _YearQuarter(_Record):
     """A calendar year and quarter (`Q1`..`Q4` or `1`..`4`; spreadsheets' 2.0 is 2)."""
 
     model_config = _CONFIG
@@ -111,7 +143,7 @@ class _YearQuarter(BaseModel):
         return parse_quarter(value)
 
 
-class _Scoped(BaseModel):
+class _Scoped(_Record):
     model_config = _CONFIG
 
     kpi_id: str = Field(min_length=1, max_length=100)
@@ -179,7 +211,7 @@ class TargetRecord(_Scoped, _YearQuarter):
         return _blank_to_none(value)
 
 
-class _Money(BaseModel):
+class _Money(_Record):
     model_config = _CONFIG
 
     program: str = Field(min_length=1, max_length=100)
@@ -289,7 +321,7 @@ def _date(value: Any) -> Any:
     return value
 
 
-class UseCaseRecord(BaseModel):
+class UseCaseRecord(_Record):
     """A use case in the innovation funnel: its current stage, horizon, pattern and dates."""
 
     model_config = _CONFIG
@@ -343,7 +375,7 @@ def _name(value: Any) -> Any:
     return " ".join(unicodedata.normalize("NFC", str(value)).split()) if value is not None else None
 
 
-class ReferenceRecord(BaseModel):
+class ReferenceRecord(_Record):
     """A region or department: its name and, optionally, its Spanish name (shown on Spanish pages)."""
 
     model_config = _CONFIG

@@ -15,6 +15,7 @@ bits (relative 1e-15), as any parallel sum does.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 from typing import ClassVar
@@ -23,6 +24,7 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 
 from kpis.errors import KpiError
+from kpis.escaping import one_line
 from kpis.telemetry import Uri, file_kind, typed_sql
 
 __all__ = ["SparkEngine", "spark_available", "to_spark"]
@@ -196,6 +198,30 @@ LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")
 _SPARK_CONFIGURED = ("PYSPARK_GATEWAY_PORT", "PYSPARK_SUBMIT_ARGS", "SPARK_CONF_DIR")
 
 
+_LOCAL = re.compile(r"^local(\[(\*|[1-9][0-9]{0,3})(,[0-9]{1,3})?\])?$")
+_MASTER = re.compile(r"^(spark://[A-Za-z0-9.-]+:[0-9]{1,5}(,[A-Za-z0-9.-]+:[0-9]{1,5})*|yarn|k8s://https?://\S+)$")
+
+
+def check_master(master: str | None, timeout: float = 5.0) -> None:
+    """A --spark-master Spark can use, refused in one line before the JVM starts: its form (local, local[N],
+    spark://HOST:PORT, yarn, k8s://URL), and for a standalone master that it answers on its port (Spark itself
+    retries an unreachable one for about a minute)."""
+    if master is None or _LOCAL.match(master):
+        return
+    if not _MASTER.match(master):
+        raise KpiError.keyed("error.bad_spark_master", master=one_line(master)[:80])
+    if master.startswith("spark://"):
+        import socket
+
+        host, _, port = master.removeprefix("spark://").split(",")[0].rpartition(":")
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout):
+                pass
+        except OSError as exc:
+            why = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or exc.__class__.__name__)
+            raise KpiError.keyed("error.spark_master_unreachable", host=host, port=port, why=why) from None
+
+
 def _session(master: str | None):
     import warnings
 
@@ -203,17 +229,23 @@ def _session(master: str | None):
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     from pyspark.sql import SparkSession
 
+    check_master(master)
     builder = SparkSession.builder.appName("kpis-rollup")
-    if master:
-        builder = builder.master(master)
-    elif not any(os.environ.get(name) for name in _SPARK_CONFIGURED):
-        # local mode on this machine: the driver does the work, so give it room (a p95 keeps every
-        # value of its group), listen on loopback only, and log errors only; Spark's own
-        # configuration, when present, decides all of this instead
+    configured = any(os.environ.get(name) for name in _SPARK_CONFIGURED)
+    if master and not _LOCAL.match(master):
+        builder = builder.master(master)  # a cluster: its executors must reach this driver, so no loopback
+    elif master or not configured:
+        # local mode on this machine (the default, or --spark-master local[N]): the driver does the work,
+        # so give it room (a p95 keeps every value of its group), listen on loopback only, and log errors
+        # only; Spark's own configuration, when present and no master is named, decides all of this instead
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        builder = (builder.master("local[*]")
-                   .config("spark.driver.memory", os.environ.get("KPIS_SPARK_DRIVER_MEMORY", "4g"))
-                   .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"))
+        builder = (builder.master(master or "local[*]")
+                   .config("spark.driver.bindAddress", "127.0.0.1")
+                   .config("spark.driver.host", "127.0.0.1")
+                   .config("spark.driver.memory", os.environ.get("KPIS_SPARK_DRIVER_MEMORY", "4g")))
+    if not configured:  # errors only, never a Java stack trace on the terminal
+        builder = builder.config("spark.driver.extraJavaOptions",
+                                 f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}")
     spark = (builder.config("spark.sql.session.timeZone", "UTC")
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false")

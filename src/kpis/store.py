@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import tempfile
@@ -471,64 +472,71 @@ class Store:
             raise KpiError(f"{self.path} already exists; restore into a new file (--db NEW.duckdb), check it, "
                            "then replace the old file.")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            con = duckdb.connect(str(self.path), config=_CONFIG)
-        except duckdb.Error as exc:
-            raise KpiError(_io_message(self.path, exc)) from None
-        try:
-            counts = _load_backup(con, directory, manifest)
-        except (duckdb.Error, KpiError) as exc:
-            con.close()
-            self.path.unlink(missing_ok=True)
-            detail = str(exc) if isinstance(exc, KpiError) else str(exc).splitlines()[0][:300]
-            raise KpiError(f"Cannot restore from {directory}: {detail}") from None
-        con.close()
-        with self.session() as session:  # brings a backup from an older version up to date
-            session.ensure_rollup()
+        from kpis.escaping import one_line
+        from kpis.restore_check import DERIVED_TABLES
+
+        with _building(self.path) as partial:  # the store appears under its name only when complete
+            try:
+                con = duckdb.connect(str(partial), config=_CONFIG)
+            except duckdb.Error as exc:
+                raise KpiError(_io_message(self.path, exc)) from None
+            try:
+                counts = _load_backup(con, directory, manifest)
+            except (duckdb.Error, KpiError, ValueError, OverflowError) as exc:
+                detail = str(exc) if isinstance(exc, KpiError) else one_line(str(exc))[:300]
+                raise KpiError(f"Cannot restore from {directory}: {detail}") from None
+            finally:
+                con.close()
+            with Store(partial).session() as session:  # an older backup brought up to date; the roll-up rebuilt
+                session.ensure_rollup()
+                counts |= {table: session.scalar(f"SELECT count(*) FROM {table}") for table in DERIVED_TABLES
+                           if table in counts}
         return counts
 
     @contextmanager
     def new_store(self) -> Iterator[Session]:
         """A session on a store that does not exist yet (a new file, or an empty PostgreSQL
         database), inside one transaction: committed when the block ends, else nothing is left
-        (a file is removed). For copies: the caller creates the schema (create_schema)."""
+        (a file is built under a temporary name and appears under its own only when complete, so a
+        killed copy leaves no half-made store). For copies: the caller creates the schema (create_schema)."""
         if self.url is None:
             if self.path.exists():
                 raise KpiError(f"{self.location} already exists; copy into a new file (or move the old one away).")
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                con = duckdb.connect(str(self.path), config=_CONFIG)
-            except duckdb.Error as exc:
-                raise KpiError(_io_message(self.path, exc)) from None
-            errors = self._as_kpi_errors
-        else:
-            if self.exists():
-                raise KpiError(f"{self.location} already holds a store; copy into an empty database "
-                               "(create a new one, or drop this one's tables first).")
-            from kpis import pg
+            with _building(self.path) as partial:  # the file appears under its name only when complete
+                try:
+                    con = duckdb.connect(str(partial), config=_CONFIG)
+                except duckdb.Error as exc:
+                    raise KpiError(_io_message(self.path, exc)) from None
+                try:
+                    with self._as_kpi_errors():
+                        session = Session(con)
+                        con.execute("BEGIN TRANSACTION")
+                        session._depth = 1
+                        yield session
+                        con.execute("COMMIT")
+                finally:
+                    con.close()
+            return
+        if self.exists():
+            raise KpiError(f"{self.location} already holds a store; copy into an empty database "
+                           "(create a new one, or drop this one's tables first).")
+        from kpis import pg
 
-            with self._pg_errors():
-                con = pg.connect(self.url)
-            errors = self._pg_errors
+        with self._pg_errors():
+            con = pg.connect(self.url)
         try:
-            with errors():
+            with self._pg_errors():
                 session = Session(con)
-                con.execute("BEGIN TRANSACTION")
+                con.execute("BEGIN TRANSACTION")  # PostgreSQL's DDL included: all or nothing
                 session._depth = 1
-                if self.url is not None:  # what the caller's period roll-up needs (the rest comes after the data)
-                    pg.install_functions(con)
-                    pg.create_change_counter(con)
+                pg.install_functions(con)  # what the caller's period roll-up needs (the rest comes after the data)
+                pg.create_change_counter(con)
                 yield session
-                if self.url is not None:
-                    pg.install_store_objects(con)
+                pg.install_store_objects(con)
                 con.execute("COMMIT")
-        except BaseException:
+        finally:
             con.close()
-            if self.url is None:
-                self.path.unlink(missing_ok=True)
-                self.path.with_name(self.path.name + ".wal").unlink(missing_ok=True)
-            raise
-        con.close()
 
     def data_version(self) -> float:
         """Changes whenever the store is written: the file's or its WAL's modification time (0 if
@@ -573,6 +581,8 @@ def _load_backup(con: duckdb.DuckDBPyConnection, directory: Path, manifest: dict
     """Create the backup's schema version from this program's migrations, load every table it lists
     from <table>.parquet (names checked against the schema, so no path outside `directory` is read),
     check the counts, all in one transaction."""
+    from kpis.restore_check import DERIVED_TABLES, SHOWN, restore_problems
+
     version, expected = manifest["schema_version"], manifest["tables"]
     starts = _sequence_starts(con, directory, expected)
     con.execute("BEGIN TRANSACTION")
@@ -585,6 +595,9 @@ def _load_backup(con: duckdb.DuckDBPyConnection, directory: Path, manifest: dict
     for table in sorted(known - {"schema_version"}):
         if table not in expected:
             raise KpiError(f"backup.json has no count for table {table}")
+        if table in DERIVED_TABLES:  # rebuilt from the observations after the restore, never trusted
+            counts[table] = 0
+            continue
         file = directory / f"{table}.parquet"
         if expected[table] and not file.is_file():
             raise KpiError(f"{file.name} is missing")
@@ -594,6 +607,13 @@ def _load_backup(con: duckdb.DuckDBPyConnection, directory: Path, manifest: dict
         if counts[table] != expected[table]:
             raise KpiError(f"table {table} has {counts[table]:,} rows in the data files but backup.json says "
                            f"{expected[table]:,}; the backup is incomplete or was changed")
+    problems = restore_problems(con)
+    if problems:
+        shown = "; ".join(problems[:SHOWN]) + (f"; and {len(problems) - SHOWN:,} more" if len(problems) > SHOWN
+                                               else "")
+        raise KpiError(f"the backup holds rows an import would refuse, nothing restored: {shown}")
+    if "settings" in known:  # the roll-up is rebuilt, whatever stamp the backup carried
+        con.execute("DELETE FROM settings WHERE key = ?", [ROLLUP_STAMP])
     con.execute("COMMIT")
     return counts
 
@@ -622,10 +642,45 @@ def _sequence_starts(con: duckdb.DuckDBPyConnection, directory: Path, expected: 
     starts = {}
     for sequence, (table, column) in SEQUENCES.items():
         file = directory / f"{table}.parquet"
-        highest = con.execute(f'SELECT max("{column}") FROM read_parquet(?)', [str(file)]).fetchone()[0] \
-            if expected.get(table) and file.is_file() else None
-        starts[sequence] = int(highest or 0) + 1
+        highest = con.execute(f'SELECT max(TRY_CAST("{column}" AS BIGINT)), count(*) FILTER (WHERE "{column}" '
+                              f'IS NOT NULL AND TRY_CAST("{column}" AS BIGINT) IS NULL) FROM read_parquet(?)',
+                              [str(file)]).fetchone() if expected.get(table) and file.is_file() else (None, 0)
+        if highest[1]:
+            raise KpiError(f"{table}.parquet: {highest[1]:,} {column} value(s) are not whole numbers")
+        starts[sequence] = int(highest[0] or 0) + 1
     return starts
+
+
+@contextmanager
+def _building(path: Path) -> Iterator[Path]:
+    """A new DuckDB file built under a temporary name beside `path` (`.NAME.partial-PID`) and linked to `path`
+    only when the block ends without error: a killed or failed copy or restore never leaves a half-made store
+    under the name (a partial file of a process that is gone is removed by the next one)."""
+    for stale in path.parent.glob(f".{path.name}.partial-*"):
+        pid = stale.name.rsplit("-", 1)[-1].removesuffix(".wal")
+        if pid.isdigit() and not _running(int(pid)):
+            stale.unlink(missing_ok=True)
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    partial.unlink(missing_ok=True)
+    try:
+        yield partial
+        try:
+            os.link(partial, path)  # never replaces a file that appeared meanwhile
+        except FileExistsError:
+            raise KpiError(f"{path} appeared while it was being built; the new copy was discarded.") from None
+    finally:
+        partial.unlink(missing_ok=True)
+        partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 class Session:

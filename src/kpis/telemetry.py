@@ -102,6 +102,9 @@ def expand_paths(patterns: list[str], uris: bool = False) -> list[Path]:
     bad = [p for p in unique if p.suffix.lower() not in (".parquet", ".csv")]
     if bad:
         raise ValidationError.keyed("error.event_file_type", path=bad[0])
+    special = [p for p in unique if not isinstance(p, Uri) and not p.is_file()]
+    if special:  # a named pipe would make the read (and the write lock held for it) wait forever
+        raise ValidationError.keyed("error.not_regular_file", path=special[0])
     return unique
 
 

@@ -18,6 +18,7 @@ from kpis.exchange import (
     preview_page,
     read_table,
     reference_context,
+    rejected_rows,
     write_parsed,
 )
 from kpis.formatting import format_day
@@ -66,7 +67,15 @@ def import_tab(store: Store, catalog: Catalog, actor: Actor, lang: str) -> None:
     else:
         st.success(t("data.import_ok", lang, total=len(rows)))
     shown = preview_page(table)
-    if len(shown) < len(table):
+    rejected = rejected_rows(table)
+    shown_bad = int((shown["problem"].fillna("") != "").sum())
+    if shown_bad < len(rejected):  # too many to show: the first ones here, every one in the file
+        st.warning(t("data.import_bad_shown", lang, shown=shown_bad, bad=len(rejected)),
+                   icon=":material/download:")
+        st.download_button(t("data.import_bad_download", lang, bad=len(rejected)),
+                           lambda: to_csv_bytes(rejected), file_name=f"rejected-{kind}.csv", mime="text/csv",
+                           key="imp_rejected")
+    elif len(shown) < len(table):
         st.caption(t("data.import_preview_page", lang, shown=len(shown), total=len(table)))
     # the file's own column names stay as written (they are what the user typed); ours are translated
     st.dataframe(shown.style.apply(lambda r: ["background-color: #FBE3D6" if r["problem"] else "" for _ in r],
