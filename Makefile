@@ -5,7 +5,7 @@ PORT ?= 8501
 # 127.0.0.1: only this machine. Serving the network needs sign-in (README, "Security").
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test install install-dev chromium postgresql lint bench bench-quick
+.PHONY: run test install install-dev chromium postgresql lint messages bench bench-quick
 
 install:
 	$(PIP) install -r requirements.txt -e .
@@ -42,6 +42,15 @@ run: install
 lint:
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m deptry .
+	$(PYTHON) -m importlinter.cli lint-imports --config .importlinter 2>/dev/null || lint-imports --config .importlinter
+
+# the words: extract the English source to the template and merge it into every language's catalog
+I18N = src/kpis/i18n
+messages:
+	$(PYTHON) -m babel.messages.frontend extract --no-default-keywords -k M:1c,2 --no-location --omit-header \
+		--width 120 -o $(I18N)/locale/kpis.pot $(I18N)/messages.py
+	$(PYTHON) -m babel.messages.frontend update -i $(I18N)/locale/kpis.pot -d $(I18N)/locale -D kpis \
+		--width 120 --ignore-obsolete
 
 test: install-dev chromium postgresql lint
 	$(PYTHON) -m pytest -q

@@ -7,7 +7,7 @@ import streamlit as st
 from kpis.charts import cumulative_figure, fan_figure, value_streams_figure
 from kpis.errors import KpiError
 from kpis.escaping import markdown_text
-from kpis.i18n import MESSAGES, t
+from kpis.i18n import has, t
 from kpis.reference import actor_label
 from kpis.valuation import chance_text
 from kpis.value import Scenario
@@ -43,7 +43,7 @@ with st.sidebar:
                            format_func=lambda p: p or t("value.all_programs", lang), key="value_program")
     scenario_name = st.selectbox(t("value.scenario_pick", lang), list(options["scenarios"]), key="value_scenario",
                                  index=list(options["scenarios"]).index("base"),
-                                 format_func=lambda n: t(f"scenario.{n}", lang) if f"scenario.{n}" in MESSAGES else n)
+                                 format_func=lambda n: t(f"scenario.{n}", lang) if has(f"scenario.{n}") else n)
     base = options["scenarios"][scenario_name]
     currency = report.currency
     # the same default as `value` and the deck: the last recorded program year (longer: the reader's choice)
@@ -65,7 +65,7 @@ except KpiError as exc:  # e.g. a missing FX rate reads as a message, never a tr
     st.stop()
 roi = report.cell("roi_pct")  # the dashboard's roi_pct card: the same actual, target and status
 roi_flag = (roi.target_value, roi.evaluation) if program is None else None
-built_in = f"scenario.{scenario_name}.note" in MESSAGES
+built_in = has(f"scenario.{scenario_name}.note")
 note = t(f"scenario.{scenario_name}.note", lang) if built_in else base["note"] or ""
 scenario_label = t(f"scenario.{scenario_name}", lang) if built_in else scenario_name
 st.caption(t("value.caption", lang, programs=markdown_text(", ".join(summary.programs)),

@@ -106,14 +106,14 @@ def test_reason_required_message_next_to_the_field(demo_store, monkeypatch):
 
 def test_only_the_open_tab_runs_and_each_tab_opens(demo_store, monkeypatch):
     """st.tabs(on_change="rerun"): the targets form alone on first load; every tab renders when opened."""
-    from kpis.i18n import MESSAGES
+    from kpis.i18n import all_texts
 
     at = data_page(demo_store.target, monkeypatch).run()
     keys = {str(k) for k in at.session_state}
     assert "tf_kpi" in keys and not {"af_kpi", "ci_kpi", "mf_unit"} & keys
     for name in ("actuals", "checkins", "value", "maturity", "use_cases", "fx", "reference", "import", "audit",
                  "quarters"):
-        at.session_state["data_tab"] = MESSAGES[f"data.tab_{name}"]["en"]
+        at.session_state["data_tab"] = all_texts()[f"data.tab_{name}"]["en"]
         at.run()
         assert not at.exception, name
         assert at.title[0].value == "Targets & data"

@@ -8,7 +8,7 @@ import pytest
 
 from kpis.catalog import Catalog
 from kpis.formatting import format_attainment, format_change, format_compact, format_value
-from kpis.i18n import LANGUAGES, MESSAGES
+from kpis.i18n import LANGUAGES, all_texts
 from kpis.periods import parse_period, parse_quarter, shift_quarter
 
 
@@ -72,5 +72,5 @@ def test_shift_quarter_crosses_years():
 
 
 def test_every_ui_string_has_every_language():
-    missing = [(key, lang) for key, entry in MESSAGES.items() for lang in LANGUAGES if not entry.get(lang)]
+    missing = [(key, lang) for key, entry in all_texts().items() for lang in LANGUAGES if not entry.get(lang)]
     assert missing == []

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from kpis.catalog import Catalog
 from kpis.errors import Reason, RowError, ValidationError, Words, localize
 from kpis.exchange import parse_rows, read_table, reference_context
-from kpis.i18n import MESSAGES
+from kpis.i18n import all_texts
 from kpis.reference import SYSTEM_REASONS, reason_label
 from kpis.regions import regulation_table
 from kpis.store import Store
@@ -49,9 +49,9 @@ def test_every_reason_key_in_the_code_has_both_languages():
     assert {"field", "not_number", "unknown_kpi", "duplicate"} <= used
     dynamic = {"what.year", "what.program_year", "kind.region", "kind.department", "kind.program",
                "entity.departments", "entity.regions"}
-    missing = [key for key in sorted(used | dynamic) if f"reason.{key}" not in MESSAGES]
+    missing = [key for key in sorted(used | dynamic) if f"reason.{key}" not in all_texts()]
     assert missing == []
-    assert all(MESSAGES[f"reason.{key}"]["es"] for key in used | dynamic)
+    assert all(all_texts()[f"reason.{key}"]["es"] for key in used | dynamic)
 
 
 BAD_FILES = {

@@ -12,7 +12,7 @@ from babel.dates import format_datetime
 
 from kpis.catalog import Catalog
 from kpis.formatting import DASH, format_day, format_number, format_value, locale_for
-from kpis.i18n import MESSAGES, t
+from kpis.i18n import has, t
 from kpis.reference import actor_label, reason_label
 
 __all__ = ["readable_audit"]
@@ -20,7 +20,7 @@ __all__ = ["readable_audit"]
 
 def _word(prefix: str, value: str, lang: str) -> str:
     key = f"{prefix}.{value}"
-    return t(key, lang) if key in MESSAGES else value
+    return t(key, lang) if has(key) else value
 
 
 def _values(raw: Any, kpi_id: str | None, catalog: Catalog, lang: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kpis.formatting import format_attainment, format_day, format_value
-from kpis.i18n import MESSAGES, t
+from kpis.i18n import has, t
 from kpis.reference import actor_label, reason_label
 from kpis.scorecard import Cell
 
@@ -28,7 +28,7 @@ def forecast_lines(cell: Cell, lang: str = "en") -> list[str]:
 def confidence_word(confidence: str, lang: str = "en") -> str:
     """'high', 'medium', 'low' in `lang`; a value from elsewhere (an old backup) shown as it is."""
     key = f"confidence.{confidence}"
-    return t(key, lang) if key in MESSAGES else str(confidence)
+    return t(key, lang) if has(key) else str(confidence)
 
 
 def checkin_lines(checkin, lang: str = "en") -> list[str]:

@@ -93,10 +93,9 @@ def _whole(value: Any, what: str) -> int:
 def field_words(name: str) -> str:
     """A field's name as people read it, in both languages (kpis.i18n `field.<name>`), else as it is."""
     from kpis.errors import Words
-    from kpis.i18n import MESSAGES
+    from kpis.i18n import has, texts
 
-    texts = MESSAGES.get(f"field.{name}")
-    return Words(**texts) if texts else name
+    return Words(**texts(f"field.{name}")) if has(f"field.{name}") else name
 
 
 class _Record(BaseModel):
