@@ -22,10 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, timed_together
 
-from kpis.boardpack import chart_ids, gather, render_chart
 from kpis.catalog import load_catalog
-from kpis.deck import build_deck
-from kpis.images import figure_bytes, oneshot_bytes, stop_shared
+from kpis.export.boardpack import chart_ids, gather, render_chart
+from kpis.export.deck import build_deck
+from kpis.export.images import figure_bytes, oneshot_bytes, stop_shared
 from kpis.setup import initialise
 from kpis.store import Store
 

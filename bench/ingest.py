@@ -73,7 +73,7 @@ def run_ours(path: str) -> dict:
     from kpis.roles import Actor
     from kpis.setup import initialise
     from kpis.store import Store
-    from kpis.telemetry import ingest_events
+    from kpis.telemetry.ingest import ingest_events
 
     with tempfile.TemporaryDirectory() as folder:
         store = Store(Path(folder) / "ingest.duckdb")
@@ -92,9 +92,9 @@ def run_spark(path: str) -> dict:
     from kpis.catalog import load_catalog
     from kpis.roles import Actor
     from kpis.setup import initialise
-    from kpis.spark import SparkEngine
     from kpis.store import Store
-    from kpis.telemetry import ingest_events
+    from kpis.telemetry.ingest import ingest_events
+    from kpis.telemetry.spark import SparkEngine
 
     started = time.perf_counter()
     engine = SparkEngine.get()
@@ -210,14 +210,14 @@ def main() -> None:
     repeat = args.repeat or (1 if args.quick else 3)
     path = args.file or str(Path(tempfile.gettempdir()) / f"kpis-events-{args.events}.parquet")
     if not os.path.exists(path):
-        from kpis.eventgen import write_events
+        from kpis.telemetry.eventgen import write_events
 
         started = time.perf_counter()
         write_events(path, args.events)
         print(f"generated {args.events:,} events in {time.perf_counter() - started:.0f} s -> {path} "
               f"({os.path.getsize(path) / 2**20:,.0f} MiB)")
     print(f"machine: {machine()}; file {path}")
-    from kpis.spark import spark_available
+    from kpis.telemetry.spark import spark_available
 
     missing = None if args.skip_spark else spark_available()
     if missing:

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine
 
 from kpis.demo import DEMO_INVESTMENTS, DEMO_STREAMS
-from kpis.value import STREAMS, ProgramLedger, Scenario, simulate
+from kpis.value.projection import STREAMS, ProgramLedger, Scenario, simulate
 
 
 def demo_ledger() -> ProgramLedger:
@@ -66,7 +66,7 @@ def main() -> None:
     numpy_s, python_s = (statistics.median(timings[k]) for k in ("numpy", "python"))
     print(f"Monte Carlo: {args.draws:,} draws x {args.horizon} program years x {len(STREAMS)} streams, "
           f"median of {args.repeat}")
-    print(f"  vectorised (kpis.value.simulate)  {numpy_s * 1000:8.1f} ms")
+    print(f"  vectorised (kpis.value.projection.simulate)  {numpy_s * 1000:8.1f} ms")
     print(f"  plain Python loop, same model      {python_s * 1000:8.1f} ms")
     print(f"ratio python / vectorised = {python_s / numpy_s:.1f}x")
     p50 = results["numpy"].p50[-1]

@@ -89,9 +89,9 @@ def main() -> None:
     seconds = args.seconds or (3.0 if args.quick else 10.0)
 
     from kpis.catalog import load_catalog
-    from kpis.copying import copy_store
     from kpis.scorecard import Scope, quarter_scorecard
     from kpis.store import Store
+    from kpis.store.copying import copy_store
     from tests.pgserver import PgServer, find_bindir
 
     if find_bindir() is None:

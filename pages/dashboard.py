@@ -5,14 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from kpis.catalog import FAMILIES
-from kpis.charts import trend_figure
 from kpis.escaping import html_text, markdown_text
+from kpis.export.charts import trend_figure
 from kpis.formatting import format_day
-from kpis.fx import FxError
 from kpis.i18n import t
+from kpis.maturity.verdict import gate_disagreement
 from kpis.periods import shift_quarter
-from kpis.reference import actor_label, label
-from kpis.verdict import gate_disagreement
+from kpis.reference.names import actor_label, label
+from kpis.value.fx import FxError
 from kpis_app.boot import page_currency, page_language
 from kpis_app.dashboard_view import (
     render_card,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kpis.i18n import t
-from kpis.readiness import ORGANISATION
+from kpis.maturity.readiness import ORGANISATION
 from kpis_app.boot import page_actor, page_language
 from kpis_app.data_forms import (
     actual_form,

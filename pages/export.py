@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpis.deck import SECTIONS, libreoffice
+from kpis.export.deck import SECTIONS, libreoffice
+from kpis.export.images import FORMATS, chrome_path
 from kpis.i18n import t
-from kpis.images import FORMATS, chrome_path
-from kpis.reference import scope_label
+from kpis.reference.names import scope_label
 from kpis.scorecard import Scope
 from kpis_app.boot import page_actor, page_language
 from kpis_app.data_forms import show_flash

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kpis.charts import funnel_figure, horizon_figure, launches_figure
 from kpis.errors import KpiError
+from kpis.export.charts import funnel_figure, horizon_figure, launches_figure
 from kpis.formatting import format_day, format_value
 from kpis.i18n import t
-from kpis.innovation import HORIZON_MIX, PATTERN_ROI, pattern_counts, stuck
+from kpis.innovation.funnel import HORIZON_MIX, PATTERN_ROI, pattern_counts, stuck
 from kpis_app.boot import page_currency, page_language
 from kpis_app.state import cached_report, data_overview, store_key
 from kpis_app.widgets import card_html, flag_html, quarter_filters, show_error

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpis.charts import radar_figure
 from kpis.errors import KpiError
 from kpis.escaping import markdown_text
+from kpis.export.charts import radar_figure
 from kpis.i18n import t
-from kpis.readiness import ORGANISATION
-from kpis.reference import label
+from kpis.maturity.readiness import ORGANISATION
+from kpis.reference.names import label
 from kpis_app.boot import page_currency, page_language
 from kpis_app.maturity_view import gaps_table, render_checklists, render_gate, render_growth, render_level_card
 from kpis_app.state import assessed_quarters, cached_figure, cached_growth, cached_report, data_overview, store_key

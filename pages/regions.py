@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kpis.charts import region_latency_figure
 from kpis.errors import KpiError
 from kpis.escaping import markdown_text
+from kpis.export.charts import region_latency_figure
 from kpis.formatting import format_day, format_value
 from kpis.i18n import t
-from kpis.reference import label
-from kpis.regions import REGION_COLUMNS, regulation_table, save_region
+from kpis.reference.names import label
+from kpis.reference.regions import REGION_COLUMNS, regulation_table, save_region
 from kpis.report import status_word
 from kpis.status import STATUS_ICONS
 from kpis_app.boot import page_actor, page_currency, page_language

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpis.charts import cumulative_figure, fan_figure, value_streams_figure
 from kpis.errors import KpiError
 from kpis.escaping import markdown_text
+from kpis.export.charts import cumulative_figure, fan_figure, value_streams_figure
 from kpis.i18n import has, t
-from kpis.reference import actor_label
-from kpis.valuation import chance_text
-from kpis.value import Scenario
+from kpis.reference.names import actor_label
+from kpis.value.projection import Scenario
+from kpis.value.valuation import chance_text
 from kpis_app.boot import page_currency, page_language
 from kpis_app.state import (
     cached_figure,

@@ -10,7 +10,7 @@ import kpis
 
 def test_importing_kpis_never_imports_streamlit():
     code = (
-        "import sys, kpis, kpis.cli, kpis.charts, kpis.explain, kpis.changes, kpis.demo, kpis.exchange;"
+        "import sys, kpis, kpis.cli, kpis.export.charts, kpis.explain, kpis.changes, kpis.demo, kpis.editing.imports;"
         "print('streamlit' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

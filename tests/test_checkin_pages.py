@@ -6,7 +6,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from kpis.checkins import add_checkin, latest_checkins
+from kpis.editing.checkins import add_checkin, latest_checkins
 from kpis.notify import load_subscriptions
 from kpis.roles import Actor
 from tests.conftest import ROOT

@@ -16,14 +16,14 @@ import pytest
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
-from kpis.boardpack import gather, render_table
 from kpis.catalog import load_catalog
-from kpis.deck import build_deck
+from kpis.export.boardpack import gather, render_table
+from kpis.export.deck import build_deck
+from kpis.export.tables import to_xlsx_bytes
 from kpis.formatting import format_percent, format_value
-from kpis.ledger import realised_on
 from kpis.report import build_report
 from kpis.store import Store
-from kpis.tables import to_xlsx_bytes
+from kpis.value.ledger import realised_on
 from tests.conftest import ROOT
 
 CATALOG = load_catalog()

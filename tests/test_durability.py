@@ -17,8 +17,8 @@ import pydantic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kpis.editing.imports import parse_rows
 from kpis.errors import ValidationError
-from kpis.exchange import parse_rows
 from kpis.records import ObservationRecord, TargetRecord
 from kpis.store import Store
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from kpis.edits import (
+from kpis.editing.forms import (
     current_observation,
     current_target,
     delete_actual,
@@ -21,9 +21,9 @@ from kpis.edits import (
     set_reporting_currency,
     set_target,
 )
+from kpis.editing.imports import parse_rows, write_parsed
 from kpis.errors import ConflictError, ValidationError
-from kpis.exchange import parse_rows, write_parsed
-from kpis.innovation import save_use_cases
+from kpis.innovation.funnel import save_use_cases
 from kpis.records import (
     InvestmentRecord,
     MaturityRecord,
@@ -32,7 +32,7 @@ from kpis.records import (
     UseCaseRecord,
     ValueRecord,
 )
-from kpis.regions import save_region
+from kpis.reference.regions import save_region
 from kpis.roles import Actor, PermissionDenied, role_for_email
 from kpis.scorecard import build_grid, quarter_scorecard
 
@@ -256,7 +256,7 @@ def test_write_parsed_refuses_when_any_row_is_bad(store, catalog):
 
 
 def test_spreadsheet_safe_csv_prefixes_formula_cells():
-    from kpis.tables import spreadsheet_safe, to_csv_bytes
+    from kpis.export.tables import spreadsheet_safe, to_csv_bytes
 
     frame = pd.DataFrame({"a": ["=1+1", "+x", "-y", "@z", "\tt", "\rr", "fine", "-"], "n": range(-4, 4)})
     safe = spreadsheet_safe(frame)

@@ -14,9 +14,9 @@ import pytest
 from pptx import Presentation
 from pptx.util import Inches
 
-from kpis.boardpack import chart_ids, gather, render_chart, render_table
-from kpis.deck import SECTIONS, build_deck
-from kpis.images import chrome_path, figure_bytes
+from kpis.export.boardpack import chart_ids, gather, render_chart, render_table
+from kpis.export.deck import SECTIONS, build_deck
+from kpis.export.images import chrome_path, figure_bytes
 from kpis.scorecard import Scope
 
 needs_chrome = pytest.mark.skipif(chrome_path() is None, reason="no Chrome/Chromium for kaleido")
@@ -84,7 +84,7 @@ def test_deck_in_spanish(demo_db, catalog):
 def test_tables_export_csv_and_xlsx_spreadsheet_safe(board):
     frame = render_table("scorecard", board)
     assert len(frame) == len(board.cells)
-    from kpis.tables import to_xlsx_bytes
+    from kpis.export.tables import to_xlsx_bytes
 
     workbook = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame.assign(note=["=HYPERLINK(1)"] * len(frame)))))
     sheet = workbook.active
@@ -95,7 +95,7 @@ def test_tables_export_csv_and_xlsx_spreadsheet_safe(board):
 
 
 def test_xlsx_numbers_are_numeric_cells_with_formats(board):
-    from kpis.tables import to_csv_bytes, to_xlsx_bytes
+    from kpis.export.tables import to_csv_bytes, to_xlsx_bytes
 
     frame = render_table("scorecard", board)
     sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame, "scorecard"))).active

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from kpis.catalog import Kpi
-from kpis.checkins import add_checkin, checkin_history, latest_checkins
+from kpis.editing.checkins import add_checkin, checkin_history, latest_checkins
 from kpis.errors import ValidationError
 from kpis.forecast import project_q4
 from kpis.roles import Actor, PermissionDenied
@@ -141,8 +141,8 @@ def test_spanish_deck_carries_the_checkin_and_the_forecast(demo_store, catalog):
 
     from pptx import Presentation
 
-    from kpis.boardpack import gather
-    from kpis.deck import build_deck
+    from kpis.export.boardpack import gather
+    from kpis.export.deck import build_deck
     from kpis.scorecard import Scope
 
     add_checkin(demo_store, catalog, actor=ADMIN, kpi_id="transactions_per_day", year=2026, quarter=3,
@@ -173,7 +173,7 @@ def test_spanish_deck_carries_the_checkin_and_the_forecast(demo_store, catalog):
 def test_scorecard_table_export_carries_the_forecast_as_on_the_deck(demo_db, catalog):
     """The same forecast on every surface: the XLSX/CSV scorecard table has the projected Q4 value (a
     number, in the KPI's format) and its verdict as icon + word, equal to the cell's forecast."""
-    from kpis.boardpack import gather, render_table
+    from kpis.export.boardpack import gather, render_table
     from kpis.scorecard import Scope
     from kpis.store import Store
 

@@ -18,15 +18,15 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kpis import exchange
+from kpis.editing import imports as exchange
+from kpis.editing.imports import parse_file, preview, preview_page, read_table
 from kpis.errors import KpiError, ValidationError
-from kpis.exchange import parse_file, preview, preview_page, read_table
-from kpis.innovation import save_use_cases
+from kpis.innovation.funnel import save_use_cases
 from kpis.records import UseCaseRecord
 from kpis.roles import Actor
 from kpis.scorecard import quarter_scorecard
 from kpis.store import Store
-from kpis.telemetry import ingest_events
+from kpis.telemetry.ingest import ingest_events
 from tests.conftest import ROOT
 
 ADMIN = Actor("tester", "admin")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from kpis.checkins import add_checkin, latest_checkins
-from kpis.edits import set_target
+from kpis.editing.checkins import add_checkin, latest_checkins
+from kpis.editing.forms import set_target
 from kpis.errors import ValidationError
 from kpis.notify import load_subscriptions, subscribe
 from kpis.records import TargetRecord
-from kpis.reference import add_reference, rename
+from kpis.reference.names import add_reference, rename
 from kpis.roles import Actor
 from kpis.scorecard import Scope, targets_in_force
 
@@ -46,7 +46,7 @@ def test_a_rename_carries_checkins_and_subscriptions(demo_store, catalog):
 
 
 def _glob_named_logs(folder):
-    from kpis.eventgen import write_events
+    from kpis.telemetry.eventgen import write_events
 
     sizes = {"x_a.parquet": 3000, "x_b.parquet": 2000, "x_[ab].parquet": 10}
     for name, events in sizes.items():
@@ -60,10 +60,10 @@ def test_a_log_file_named_with_glob_characters_is_read_once_as_itself(tmp_path, 
     from kpis.catalog import load_catalog
     from kpis.setup import initialise
     from kpis.store import Store
-    from kpis.telemetry import ingest_events
+    from kpis.telemetry.ingest import ingest_events
 
     if engine == "spark":
-        from kpis.spark import spark_available
+        from kpis.telemetry.spark import spark_available
 
         if spark_available() is not None:
             pytest.skip(f"Spark: {spark_available()}")
@@ -112,7 +112,7 @@ def test_region_names_never_render_as_markdown_on_the_regions_page(demo_store, n
 
 @pytest.mark.parametrize("period", ["2026-12-31", "2026-12", "2026-Q4", "2027-01-15"])
 def test_actuals_dated_after_today_are_refused(store, catalog, tmp_path, period):
-    from kpis.exchange import import_file
+    from kpis.editing.imports import import_file
 
     path = tmp_path / "o.csv"
     path.write_text(f"kpi_id,period,value\nnew_users,{period},5\n", encoding="utf-8")
@@ -129,7 +129,7 @@ def test_a_month_in_progress_from_logs_is_dated_today_and_moves_with_the_next_ru
     from kpis.catalog import load_catalog
     from kpis.setup import initialise
     from kpis.store import Store
-    from kpis.telemetry import ingest_events
+    from kpis.telemetry.ingest import ingest_events
 
     def log(name: str, days: list[str]) -> str:
         frame = pd.DataFrame({"timestamp": pd.to_datetime(days), "region": "Mexico", "tenant": "t",
@@ -158,7 +158,7 @@ def test_logs_with_events_after_this_month_are_refused(tmp_path, monkeypatch):
     from kpis.catalog import load_catalog
     from kpis.setup import initialise
     from kpis.store import Store
-    from kpis.telemetry import ingest_events
+    from kpis.telemetry.ingest import ingest_events
 
     frame = pd.DataFrame({"timestamp": pd.to_datetime(["2027-02-01T10:00"]), "region": "Mexico", "tenant": "t",
                           "model_id": "m1", "latency_ms": 50.0, "status": "ok"})
@@ -181,10 +181,10 @@ def test_one_hostile_region_name_breaks_no_output_for_anyone(demo_store, catalog
     import openpyxl
     from pptx import Presentation
 
-    from kpis.boardpack import gather, render_table
-    from kpis.deck import build_deck
+    from kpis.export.boardpack import gather, render_table
+    from kpis.export.deck import build_deck
+    from kpis.export.tables import to_xlsx_bytes
     from kpis.notify import run_alerts, run_digest
-    from kpis.tables import to_xlsx_bytes
 
     with demo_store.write_session() as session:  # as an older version or a restored backup could have left it
         session.con.execute("UPDATE regions SET name = ?, name_es = NULL WHERE name = 'Brazil'", [name])
@@ -213,8 +213,8 @@ def test_a_checkin_confidence_from_elsewhere_does_not_break_the_deck(demo_store,
 
     from pptx import Presentation
 
-    from kpis.boardpack import gather
-    from kpis.deck import build_deck
+    from kpis.export.boardpack import gather
+    from kpis.export.deck import build_deck
 
     add_checkin(demo_store, catalog, actor=ADMIN, kpi_id="new_users", year=2026, quarter=3, note="Restored",
                 confidence="low")
@@ -234,7 +234,7 @@ BAD_NAMES = ["Mex\u200bico Norte", "Norte\u202eetroN", "Norte\x07Sur", "x" * 10_
 
 @pytest.mark.parametrize(("name", "known"), TWINS)
 def test_a_look_alike_of_a_known_region_is_refused_on_every_path(demo_store, catalog, tmp_path, name, known):
-    from kpis.exchange import import_file
+    from kpis.editing.imports import import_file
 
     for attempt in (lambda: add_reference(demo_store, ADMIN, "region", name),
                     lambda: rename(demo_store, ADMIN, "region", "Colombia", name)):
@@ -249,8 +249,8 @@ def test_a_look_alike_of_a_known_region_is_refused_on_every_path(demo_store, cat
 
 @pytest.mark.parametrize("name", BAD_NAMES)
 def test_control_invisible_reserved_and_huge_names_are_refused(demo_store, catalog, tmp_path, name):
-    from kpis.exchange import import_file
-    from kpis.reference import load_names
+    from kpis.editing.imports import import_file
+    from kpis.reference.names import load_names
 
     with pytest.raises(ValidationError):
         add_reference(demo_store, ADMIN, "region", name)
@@ -265,7 +265,7 @@ def test_control_invisible_reserved_and_huge_names_are_refused(demo_store, catal
 
 
 def test_a_line_break_in_a_new_name_becomes_a_space(demo_store):
-    from kpis.reference import load_names
+    from kpis.reference.names import load_names
 
     add_reference(demo_store, ADMIN, "region", "Norte\r\nSur")
     with demo_store.session() as session:
@@ -395,7 +395,7 @@ def test_out_of_range_numbers_get_a_one_line_usage_error(demo_store, args):
 def test_fx_rates_must_be_positive_finite_numbers(demo_store, rate):
     from datetime import date
 
-    from kpis.edits import save_fx_rate
+    from kpis.editing.forms import save_fx_rate
 
     with pytest.raises(ValidationError):
         save_fx_rate(demo_store, ADMIN, "USD", "MXN", date(2026, 6, 30), rate)
@@ -739,7 +739,7 @@ def dying(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)  # killed half-way: the schema or the first rows written
 if {command == 'copy'!r}:
     store.Session.insert_rows = dying
-    from kpis.copying import copy_store
+    from kpis.store.copying import copy_store
     copy_store(store.Store({str(demo_store.target)!r}), store.Store({str(target)!r}), verify=False)
 else:
     store.create_schema = dying
@@ -761,8 +761,8 @@ else:
 def test_text_with_a_nul_or_nothing_visible_is_refused_everywhere(demo_store, catalog, tmp_path, text, words):
     from pydantic import ValidationError as PydanticError
 
-    from kpis.edits import delete_actual, freeze_quarter
-    from kpis.exchange import import_file
+    from kpis.editing.forms import delete_actual, freeze_quarter
+    from kpis.editing.imports import import_file
 
     with pytest.raises(ValidationError, match=words):  # a check-in note
         add_checkin(demo_store, catalog, actor=ADMIN, kpi_id="new_users", year=2026, quarter=3, note=text)
@@ -794,7 +794,7 @@ def test_the_text_reason_reads_in_spanish():
 
     with pytest.raises(Exception) as refused:
         ObservationRecord(kpi_id="new_users", period="2026-06", value=1, source="\u200b")
-    from kpis.exchange import _pydantic_reason
+    from kpis.editing.imports import _pydantic_reason
 
     assert _pydantic_reason(refused.value).text("es") == "fuente: no tiene ningún carácter visible"
 
@@ -816,7 +816,7 @@ def test_a_parquet_footer_that_understates_its_rows_is_refused(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from kpis.exchange import MAX_ROWS, read_table
+    from kpis.editing.imports import MAX_ROWS, read_table
 
     real = MAX_ROWS + 10_000
     file = tmp_path / "lying.parquet"
@@ -841,7 +841,7 @@ def test_a_parquet_dictionary_bomb_is_refused_before_it_is_expanded(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from kpis.exchange import read_table
+    from kpis.editing.imports import read_table
 
     rows = 150_000
     long_text = "x" * 5_000  # 5 KB repeated 150,000 times: 750 MB once every row holds its copy
@@ -861,7 +861,7 @@ def test_a_parquet_dictionary_bomb_is_refused_before_it_is_expanded(tmp_path):
 @pytest.mark.parametrize("master", ["foo://x", "local[two]", "spark://", "yarn; rm -rf /", "k8s://"])
 def test_a_bad_spark_master_is_one_line_before_any_jvm(master):
     from kpis.errors import KpiError
-    from kpis.spark import check_master
+    from kpis.telemetry.spark import check_master
 
     with pytest.raises(KpiError, match="--spark-master must be"):
         check_master(master)
@@ -872,7 +872,7 @@ def test_an_unreachable_spark_master_is_named_in_seconds():
     import time
 
     from kpis.errors import KpiError
-    from kpis.spark import check_master
+    from kpis.telemetry.spark import check_master
 
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
@@ -897,11 +897,12 @@ def test_ingesting_a_named_pipe_is_refused_without_waiting(demo_store, tmp_path)
     assert done.returncode != 0 and "not a regular file" in done.stderr and "Traceback" not in done.stderr
 
 
-@pytest.mark.skipif(__import__("kpis.spark", fromlist=["x"]).spark_available() is not None, reason="no Spark here")
+@pytest.mark.skipif(__import__("kpis.telemetry.spark", fromlist=["x"]).spark_available() is not None,
+                    reason="no Spark here")
 def test_spark_local_n_listens_on_loopback_only():
     from pathlib import Path
 
-    from kpis.spark import SparkEngine
+    from kpis.telemetry.spark import SparkEngine
 
     spark = SparkEngine.get("local[2]").spark
     conf = spark.sparkContext.getConf()

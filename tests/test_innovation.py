@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from kpis.innovation import (
+from kpis.innovation.funnel import (
     UseCase,
     derived_observations,
     funnel,

@@ -9,10 +9,10 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpis.growth import evaluate_phases, evaluate_risks
-from kpis.maturity import Assessment, assess, gated_level, mean_level, weakest_dimensions
+from kpis.maturity.growth import evaluate_phases, evaluate_risks
+from kpis.maturity.levels import Assessment, assess, gated_level, mean_level, weakest_dimensions
+from kpis.maturity.readiness import evaluate_checklists
 from kpis.packs import full_catalog, load_checklists, load_growth_pack
-from kpis.readiness import evaluate_checklists
 from kpis.scorecard import build_grid
 from tests.conftest import ROOT
 

@@ -89,7 +89,7 @@ def test_subscriptions_are_validated_and_viewers_manage_only_their_own(demo_stor
 
 def test_spanish_subscriber_receives_one_digest_with_an_inline_chart_over_smtp(demo_store, catalog, smtp):
     inbox, settings, _ = smtp
-    from kpis.checkins import add_checkin
+    from kpis.editing.checkins import add_checkin
 
     subscribe(demo_store, ADMIN, "luis@bank.example", "digest", region="Mexico", lang="es")
     subscribe(demo_store, ADMIN, "ana@bank.example", "both")
@@ -141,7 +141,7 @@ def test_a_change_in_the_data_is_news_again(demo_store, catalog, smtp):
     subscribe(demo_store, ADMIN, "ana@bank.example", "alerts")
     run_alerts(demo_store, catalog, smtp=settings)
     told = len(inbox.to("ana@bank.example"))
-    from kpis.edits import current_target, set_target
+    from kpis.editing.forms import current_target, set_target
     from kpis.records import TargetRecord
 
     with demo_store.session() as session:

@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kpis.pg import redact, translate
 from kpis.store import Store
+from kpis.store.postgres import redact, translate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +39,7 @@ def test_translation_keeps_one_source_of_sql():
     assert translate("SELECT sum(TRY_CAST(v AS DECIMAL(38, 10)))::DOUBLE FROM t") == \
         "SELECT CAST(SUM(KPIS_DECIMAL(v)) AS DOUBLE PRECISION) FROM t"
     # every named query of the library translates
-    for path in (ROOT / "src/kpis/sql").glob("*.sql"):
+    for path in (ROOT / "src/kpis/store/sql").glob("*.sql"):
         assert translate(path.read_text(encoding="utf-8")), path.name
 
 
@@ -61,7 +61,7 @@ def test_sums_and_means_have_duckdbs_digits_exactly(pg_server):
     duck.execute("CREATE TABLE t (g INTEGER, v DOUBLE)")
     duck.executemany("INSERT INTO t VALUES (?, ?)", rows)
     expected = duck.execute(sql).fetchall()
-    from kpis import pg
+    from kpis.store import postgres as pg
 
     url = pg_server.create_database()
     con = pg.connect(url)
@@ -131,7 +131,7 @@ def test_unreachable_server_is_one_line_without_the_password():
 EDIT = textwrap.dedent("""
     import sys, time
     from kpis.catalog import load_catalog
-    from kpis.edits import set_target
+    from kpis.editing.forms import set_target
     from kpis.errors import ConflictError
     from kpis.records import TargetRecord
     from kpis.roles import Actor

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from kpis.edits import save_investment, save_value_stream
+from kpis.editing.forms import save_investment, save_value_stream
 from kpis.records import InvestmentRecord, ValueRecord
-from kpis.reference import add_reference, load_names, set_program_start
+from kpis.reference.names import add_reference, load_names, set_program_start
 from kpis.roles import Actor
 from kpis.store import Store
 

@@ -30,9 +30,10 @@ from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 from streamlit.testing.v1 import AppTest
 
-from kpis.boardpack import board_data, render_table
 from kpis.catalog import load_catalog
-from kpis.deck import build_deck
+from kpis.export.boardpack import board_data, render_table
+from kpis.export.deck import build_deck
+from kpis.export.tables import to_xlsx_bytes
 from kpis.formatting import format_attainment, format_day, format_value, locale_for
 from kpis.i18n import t
 from kpis.notify import run_alerts, run_digest, subscribe
@@ -40,7 +41,6 @@ from kpis.report import QuarterReport, build_report, full_quarter_text, status_w
 from kpis.roles import Actor
 from kpis.status import STATUS_ICONS
 from kpis.store import Store
-from kpis.tables import to_xlsx_bytes
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.duckdb_only  # the same report on PostgreSQL: test_rollup/test_postgres compare the stores
@@ -466,6 +466,6 @@ def test_value_innovation_and_regions_pages_show_the_reports_figures(stores, yea
 
 
 def label_of(report: QuarterReport, name: str, lang: str) -> str:
-    from kpis.reference import label
+    from kpis.reference.names import label
 
     return label("region", name, lang, report.names)

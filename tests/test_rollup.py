@@ -11,12 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpis.copying import copy_store
 from kpis.periods import quarter_end, quarter_start
-from kpis.reference import add_reference, rename
+from kpis.reference.names import add_reference, rename
 from kpis.roles import Actor
 from kpis.scorecard import Scope, quarter_values, region_grids
 from kpis.store import Session, Store
+from kpis.store.copying import copy_store
 
 ADMIN = Actor("admin@example.com", "admin")
 REGIONS = ("Mexico", "USA", "Brazil", "Colombia")
@@ -84,7 +84,7 @@ def _random_rows(seed: int, count: int) -> pd.DataFrame:
 
 @pytest.fixture
 def filled(demo_store: Store) -> Store:
-    from kpis.reference import add_names, load_names
+    from kpis.reference.names import add_names, load_names
 
     with demo_store.session() as session:
         known = load_names(session)

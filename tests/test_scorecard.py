@@ -220,7 +220,7 @@ def test_demo_program_is_deterministic():
 def test_region_grids_read_once_and_equal_one_grid_per_region(demo_store):
     """The grouped query (every region in one scan) gives exactly what one build_grid per region gives."""
     from kpis.catalog import load_catalog
-    from kpis.edits import current_target, freeze_quarter, set_target
+    from kpis.editing.forms import current_target, freeze_quarter, set_target
     from kpis.records import TargetRecord
     from kpis.roles import Actor
     from kpis.scorecard import Scope, build_grid, region_grids

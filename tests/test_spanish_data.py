@@ -12,11 +12,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpis.catalog import Catalog
+from kpis.editing.imports import parse_rows, read_table, reference_context
 from kpis.errors import Reason, RowError, ValidationError, Words, localize
-from kpis.exchange import parse_rows, read_table, reference_context
 from kpis.i18n import all_texts
-from kpis.reference import SYSTEM_REASONS, reason_label
-from kpis.regions import regulation_table
+from kpis.reference.names import SYSTEM_REASONS, reason_label
+from kpis.reference.regions import regulation_table
 from kpis.store import Store
 from tests.conftest import ROOT
 
@@ -184,8 +184,8 @@ def test_spanish_deck_names_regions_and_the_organisation_in_spanish(demo_store: 
     import io
     import zipfile
 
-    from kpis.boardpack import gather
-    from kpis.deck import build_deck
+    from kpis.export.boardpack import gather
+    from kpis.export.deck import build_deck
 
     with demo_store.session() as session:
         latest = session.rows("data_quarters")[0]

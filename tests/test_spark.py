@@ -14,11 +14,10 @@ import pandas as pd
 import pytest
 
 from kpis.errors import ValidationError
-from kpis.eventgen import write_events
 from kpis.roles import Actor
-from kpis.spark import spark_available, to_spark
 from kpis.store import Store
-from kpis.telemetry import (
+from kpis.telemetry.eventgen import write_events
+from kpis.telemetry.ingest import (
     EVENT_KPIS,
     bad_rows_sql,
     first_rows_sql,
@@ -27,6 +26,7 @@ from kpis.telemetry import (
     monthly_kpis_sql,
     rollup_to_file,
 )
+from kpis.telemetry.spark import spark_available, to_spark
 
 from .test_telemetry import as_dict, observations, reference
 

@@ -20,7 +20,7 @@ from kpis.store import MIGRATIONS, SCHEMA_VERSION, Store
 def _raw(target: Path | str):
     """A bare connection to a store location, as another program (an older version) would open it."""
     if isinstance(target, str):
-        from kpis import pg
+        from kpis.store import postgres as pg
 
         return pg.connect(target)
     return duckdb.connect(str(target))

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from kpis.errors import ValidationError
-from kpis.eventgen import write_events
 from kpis.roles import Actor
-from kpis.telemetry import ingest_events
+from kpis.telemetry.eventgen import write_events
+from kpis.telemetry.ingest import ingest_events
 
 ADMIN = Actor("platform-bot", "admin")
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpis.fx import FxError, FxTable
-from kpis.value import STREAMS, ProgramLedger, Scenario, npv, payback_months, simulate, summarise
+from kpis.value.fx import FxError, FxTable
+from kpis.value.projection import STREAMS, ProgramLedger, Scenario, npv, payback_months, simulate, summarise
 
 SEED_STREAMS = {
     "direct_savings": {1: 10e6, 2: 25e6, 3: 50e6},
@@ -92,7 +92,7 @@ def test_projected_investment_is_a_plan_else_the_run_cost_else_the_recorded_aver
 def test_realised_investment_is_committed_on_the_years_first_day():
     from datetime import date
 
-    from kpis.value import accrued
+    from kpis.value.projection import accrued
 
     program = ledger({1: 30e6, 2: 20e6})
     start = date(2025, 1, 1)
@@ -203,8 +203,8 @@ def test_streams_are_the_spec_four():
 
 
 def test_convert_grid_moves_money_kpis_and_keeps_status(demo_store, catalog):
-    from kpis.ledger import fx_table
     from kpis.scorecard import build_grid, convert_grid
+    from kpis.value.ledger import fx_table
 
     with demo_store.session() as session:
         grid = build_grid(session, catalog, (2026, 2), (2026, 2))
@@ -218,9 +218,9 @@ def test_convert_grid_moves_money_kpis_and_keeps_status(demo_store, catalog):
 
 
 def test_missing_fx_rate_is_a_clear_error_not_a_number(store, catalog, add_observations):
-    from kpis.fx import FxError
-    from kpis.ledger import fx_table
     from kpis.scorecard import build_grid, convert_grid
+    from kpis.value.fx import FxError
+    from kpis.value.ledger import fx_table
 
     add_observations(("revenue_attributed", "2026-03-31", None, None, 1_000_000))
     with store.session() as session:

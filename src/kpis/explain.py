@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kpis.formatting import format_attainment, format_day, format_value
 from kpis.i18n import has, t
-from kpis.reference import actor_label, reason_label
+from kpis.reference.names import actor_label, reason_label
 from kpis.scorecard import Cell
 
 __all__ = ["checkin_lines", "explain_cell", "forecast_lines"]

@@ -23,13 +23,13 @@ from typing import Any
 
 from kpis.catalog import Catalog
 from kpis.changes import Changes, what_changed
-from kpis.checkins import Checkin, latest_checkins
+from kpis.editing.checkins import Checkin, latest_checkins
 from kpis.i18n import t
+from kpis.maturity.verdict import Verdict, verdict, verdict_text
 from kpis.periods import Quarter, quarter_end, quarter_start, shift_quarter, today
 from kpis.scorecard import Cell, Grid, Scope, build_grid, convert_grid, quarter_cutoffs, region_grids, scorecard_records
 from kpis.status import STATUSES
 from kpis.store import Session
-from kpis.verdict import Verdict, verdict, verdict_text
 
 __all__ = ["InnovationFigures", "QuarterFacts", "QuarterReport", "build_report", "full_quarter_text", "quarter_facts",
            "report_currency", "report_quarter", "status_counts", "status_word", "target_text"]
@@ -39,7 +39,7 @@ __all__ = ["InnovationFigures", "QuarterFacts", "QuarterReport", "build_report",
 class InnovationFigures:
     """The innovation page's figures as of the report's cut-off (use cases as they stood on that day)."""
 
-    cases: tuple[Any, ...]  # kpis.innovation.UseCase, cut to their history up to the cut-off
+    cases: tuple[Any, ...]  # kpis.innovation.funnel.UseCase, cut to their history up to the cut-off
     funnel: tuple[tuple[str, int, float | None], ...]  # use cases started in the report's year, stage reached
     launches: tuple[tuple[Quarter, int], ...]  # use cases scaled per quarter of the year, to the report's quarter
     horizons: tuple[tuple[str, int, float], ...]  # active use cases per horizon and their share in %
@@ -60,13 +60,13 @@ class QuarterReport:
     cells: tuple[Cell, ...]  # the quarter, catalog order
     verdict: Verdict
     changes: Changes
-    gate: Any  # kpis.readiness.Gate of the scope's unit
-    checklists: tuple[Any, ...]  # kpis.readiness.ChecklistResult
+    gate: Any  # kpis.maturity.readiness.Gate of the scope's unit
+    checklists: tuple[Any, ...]  # kpis.maturity.readiness.ChecklistResult
     checkins: dict[str, Checkin] = field(default_factory=dict)
-    realised: Any = None  # kpis.value.Realised at the cut-off, in `currency`; None without a value ledger
+    realised: Any = None  # kpis.value.projection.Realised at the cut-off, in `currency`; None without a value ledger
     innovation: InnovationFigures | None = None
     regions: dict[str, Grid] = field(default_factory=dict)  # every known region, this quarter
-    maturities: tuple[Any, ...] = ()  # kpis.maturity.Maturity of every unit assessed this quarter
+    maturities: tuple[Any, ...] = ()  # kpis.maturity.levels.Maturity of every unit assessed this quarter
     names: dict[str, dict[str, str]] = field(default_factory=dict)  # reference data's Spanish names
     catalog: Catalog | None = field(default=None, repr=False, compare=False)  # the KPI definitions it was built with
 
@@ -151,7 +151,7 @@ def report_currency(session: Session, currency: str | None = None, catalog: Cata
     where no admin has set one reports in the currency its money is recorded in: the value ledger's, else
     that of the money KPI with the most observations, else MXN (so a store of request logs alone, whose cost
     per prediction is in US$, needs no exchange rate until someone picks another currency)."""
-    from kpis.fx import CURRENCIES
+    from kpis.value.fx import CURRENCIES
 
     chosen = (currency or session.get_setting("reporting_currency") or _recorded_currency(session, catalog)).upper()
     if chosen not in CURRENCIES:
@@ -162,7 +162,7 @@ def report_currency(session: Session, currency: str | None = None, catalog: Cata
 
 
 def _recorded_currency(session: Session, catalog: Catalog | None) -> str:
-    from kpis.ledger import reporting_currency
+    from kpis.value.ledger import reporting_currency
 
     ledger = session.rows("value_streams", program=None) + session.rows("investments", program=None)
     if ledger or catalog is None:
@@ -212,7 +212,7 @@ def _cut_cases(cases: list[Any], cutoff: date) -> list[Any]:
 
 
 def _innovation(session: Session, year: int, quarter: int, cutoff: date) -> InnovationFigures | None:
-    from kpis.innovation import HORIZON_MIX, funnel, horizon_mix, launches_by_quarter, load_use_cases
+    from kpis.innovation.funnel import HORIZON_MIX, funnel, horizon_mix, launches_by_quarter, load_use_cases
 
     cases = _cut_cases(load_use_cases(session), cutoff)
     if not cases:
@@ -241,9 +241,9 @@ def quarter_facts(session: Session, catalog: Catalog, year: int, quarter: int, c
                   as_of: datetime | None = None) -> QuarterFacts:
     """Every region's grid of the quarter, realised value at `cutoff`, the use cases as they stood that day,
     maturity and reference names; money in `currency`."""
-    from kpis.ledger import fx_table, realised_on
-    from kpis.readiness import maturity_for
-    from kpis.reference import load_names, spanish_names
+    from kpis.maturity.readiness import maturity_for
+    from kpis.reference.names import load_names, spanish_names
+    from kpis.value.ledger import fx_table, realised_on
 
     fx = fx_table(session)
     grids = region_grids(session, catalog, (year, quarter), (year, quarter), list(load_names(session).regions),
@@ -263,9 +263,9 @@ def build_report(session: Session, catalog: Catalog, year: int, quarter: int, sc
     targets as in force at `as_of` (default: now). Reads everything once; raises FxError when a money
     figure has no rate to the reporting currency. `facts(cutoff, currency)`: the scope-independent parts
     when the caller keeps them (the app shares them between scopes); default: quarter_facts."""
-    from kpis.ledger import fx_table
+    from kpis.maturity.readiness import evaluate_checklists
     from kpis.packs import load_checklists
-    from kpis.readiness import evaluate_checklists
+    from kpis.value.ledger import fx_table
 
     scope = scope or Scope()
     currency = report_currency(session, currency, catalog)
@@ -293,7 +293,7 @@ def build_report(session: Session, catalog: Catalog, year: int, quarter: int, sc
 
 
 def _unit(scope: Scope) -> str:
-    from kpis.readiness import ORGANISATION
+    from kpis.maturity.readiness import ORGANISATION
 
     return scope.region or scope.department or ORGANISATION
 

@@ -15,7 +15,7 @@ from kpis.status import Evaluation, Status, evaluate
 from kpis.store import Session, utc_now
 
 if TYPE_CHECKING:
-    from kpis.checkins import Checkin
+    from kpis.editing.checkins import Checkin
 
 __all__ = [
     "Cell",
@@ -215,7 +215,7 @@ def _realised_roi(session: Session, quarters: tuple[Quarter, ...], scope: Scope,
     """Where a value ledger exists, `roi_pct` is the net ROI realised from it (the value page's figure),
     for the organisation, measured at each quarter's cut-off (`ends`); the ledger is program-wide, so a
     region or department has no ROI of its own."""
-    from kpis.ledger import realised_roi_by_quarter  # the ledger reads FX and scenarios: only when needed
+    from kpis.value.ledger import realised_roi_by_quarter  # the ledger reads FX and scenarios: only when needed
 
     if scope.region is not None or scope.department is not None:  # no ledger read for a scope without ROI
         return _no_roi(session, quarters)

@@ -22,13 +22,13 @@ from kpis.demo import (
     demo_use_cases,
     demo_value_streams,
 )
-from kpis.innovation import write_use_cases
+from kpis.innovation.funnel import write_use_cases
 from kpis.packs import full_catalog, load_growth_pack
 from kpis.periods import today as current_day
 from kpis.records import UseCaseRecord
 from kpis.roles import Actor
 from kpis.store import Session, Store, utc_now
-from kpis.value import BUILT_IN_SCENARIOS
+from kpis.value.projection import BUILT_IN_SCENARIOS
 
 __all__ = ["DEMO_TARGETS_SET_AT", "initialise"]
 

@@ -10,9 +10,9 @@ import streamlit as st
 
 from kpis.catalog import Catalog
 from kpis.changes import Changes, Move
-from kpis.charts import STATUS_COLORS
 from kpis.escaping import markdown_text
 from kpis.explain import FORECAST_ICONS, checkin_lines, explain_cell, forecast_lines
+from kpis.export.charts import STATUS_COLORS
 from kpis.formatting import format_attainment, format_change, format_day, format_value, shorten
 from kpis.i18n import t
 from kpis.report import QuarterReport, full_quarter_text, status_word, target_text

@@ -6,7 +6,7 @@ import pydantic
 import streamlit as st
 
 from kpis.catalog import Catalog
-from kpis.edits import (
+from kpis.editing.forms import (
     Change,
     current_observation,
     current_target,
@@ -16,17 +16,17 @@ from kpis.edits import (
     save_value_stream,
     set_target,
 )
+from kpis.editing.imports import reason_of
 from kpis.errors import ConflictError, KpiError, Reason, ValidationError, localize
 from kpis.escaping import markdown_text
-from kpis.exchange import reason_of
 from kpis.formatting import format_day, format_value
 from kpis.i18n import t
 from kpis.periods import today
 from kpis.records import InvestmentRecord, ObservationRecord, TargetRecord, ValueRecord
-from kpis.reference import actor_label, label, reason_label, scope_label
+from kpis.reference.names import actor_label, label, reason_label, scope_label
 from kpis.roles import Actor
 from kpis.store import Store
-from kpis.value import STREAMS
+from kpis.value.projection import STREAMS
 from kpis_app.widgets import message
 
 FIELD_ERRORS = "_field_errors"
@@ -255,8 +255,8 @@ def _save(action, lang: str) -> None:
 
 def maturity_forms(store: Store, actor: Actor, units: list[str], lang: str) -> None:
     """Enter a maturity assessment (scores, targets, assessor, evidence) and tick checklist items."""
-    from kpis.edits import save_maturity, save_ticks
-    from kpis.maturity import DIMENSIONS
+    from kpis.editing.forms import save_maturity, save_ticks
+    from kpis.maturity.levels import DIMENSIONS
     from kpis.packs import load_checklists
     from kpis.records import MaturityRecord, TickRecord
 
@@ -301,7 +301,7 @@ def maturity_forms(store: Store, actor: Actor, units: list[str], lang: str) -> N
 
 def use_case_form(store: Store, actor: Actor, cases: list, overview: dict, lang: str) -> None:
     """Add a use case or move one to another stage (the stage history keeps every move)."""
-    from kpis.innovation import save_use_cases
+    from kpis.innovation.funnel import save_use_cases
     from kpis.records import UseCaseRecord
 
     by_name = {c.name: c for c in cases}
@@ -342,8 +342,8 @@ def use_case_form(store: Store, actor: Actor, cases: list, overview: dict, lang:
 
 def fx_form(store: Store, actor: Actor, lang: str) -> None:
     """Enter a dated exchange rate (there is no internet) and choose the reporting currency."""
-    from kpis.edits import save_fx_rate, set_reporting_currency
-    from kpis.fx import CURRENCIES
+    from kpis.editing.forms import save_fx_rate, set_reporting_currency
+    from kpis.value.fx import CURRENCIES
 
     with store.session() as session:
         rates = session.query("fx_rates")
@@ -373,7 +373,7 @@ def fx_form(store: Store, actor: Actor, lang: str) -> None:
 def checkin_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, lang: str) -> None:
     """Record a check-in on a KPI for a quarter and scope (note, owner, confidence); every one is kept
     and listed below, newest first. The latest shows on the dashboard card and in the deck."""
-    from kpis.checkins import CONFIDENCES, add_checkin, checkin_history
+    from kpis.editing.checkins import CONFIDENCES, add_checkin, checkin_history
     from kpis.explain import checkin_lines
 
     columns = st.columns([3, 1, 1, 2, 2])

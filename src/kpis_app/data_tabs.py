@@ -8,10 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from kpis.catalog import Catalog
-from kpis.edits import freeze_quarter, frozen_quarters
-from kpis.errors import KpiError
-from kpis.escaping import markdown_text
-from kpis.exchange import (
+from kpis.editing.forms import freeze_quarter, frozen_quarters
+from kpis.editing.imports import (
     SUPPORTED_KINDS,
     parse_rows,
     preview,
@@ -21,12 +19,14 @@ from kpis.exchange import (
     rejected_rows,
     write_parsed,
 )
+from kpis.errors import KpiError
+from kpis.escaping import markdown_text
+from kpis.export.tables import to_csv_bytes
 from kpis.formatting import format_day
 from kpis.i18n import t
-from kpis.reference import KINDS, add_reference, rename, set_program_start
+from kpis.reference.names import KINDS, add_reference, rename, set_program_start
 from kpis.roles import Actor
 from kpis.store import Store
-from kpis.tables import to_csv_bytes
 from kpis_app.data_forms import flash
 from kpis_app.state import cached_audit
 from kpis_app.widgets import message

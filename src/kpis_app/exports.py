@@ -6,15 +6,15 @@ from datetime import date
 
 import streamlit as st
 
-from kpis.boardpack import TABLES, chart_registry, chart_title, render_chart, render_table
-from kpis.boardpack import board_data as board_data_of
-from kpis.deck import build_deck, deck_to_pdf
+from kpis.export.boardpack import TABLES, chart_registry, chart_title, render_chart, render_table
+from kpis.export.boardpack import board_data as board_data_of
+from kpis.export.deck import build_deck, deck_to_pdf
+from kpis.export.images import figure_bytes
+from kpis.export.tables import to_csv_bytes, to_xlsx_bytes
 from kpis.i18n import t
-from kpis.images import figure_bytes
 from kpis.periods import today
 from kpis.scorecard import Scope
 from kpis.store import Store
-from kpis.tables import to_csv_bytes, to_xlsx_bytes
 from kpis_app.state import cached_report, get_catalog, store_key
 
 

@@ -7,14 +7,14 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
-from kpis.charts import STATUS_COLORS
+from kpis.export.charts import STATUS_COLORS
 from kpis.formatting import format_value
-from kpis.growth import PhaseView, RiskResult
 from kpis.i18n import t
-from kpis.maturity import LEVEL_KEYS, Maturity
-from kpis.readiness import ChecklistResult, Gate, ItemResult
-from kpis.reference import actor_label
-from kpis.verdict import criterion_text
+from kpis.maturity.growth import PhaseView, RiskResult
+from kpis.maturity.levels import LEVEL_KEYS, Maturity
+from kpis.maturity.readiness import ChecklistResult, Gate, ItemResult
+from kpis.maturity.verdict import criterion_text
+from kpis.reference.names import actor_label
 from kpis_app.state import get_catalog
 from kpis_app.widgets import card_html, flag_html
 

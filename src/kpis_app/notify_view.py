@@ -8,7 +8,7 @@ import streamlit as st
 from kpis.errors import KpiError
 from kpis.i18n import t
 from kpis.notify import KINDS, LANGS, load_subscriptions, subscribe, unsubscribe
-from kpis.reference import label, scope_label
+from kpis.reference.names import label, scope_label
 from kpis.roles import Actor
 from kpis.store import Store
 from kpis_app.widgets import message

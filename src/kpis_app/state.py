@@ -10,20 +10,20 @@ import streamlit as st
 
 from kpis.catalog import DEFAULT_CATALOG_PATH, Catalog, load_catalog
 from kpis.cli import default_db_path
-from kpis.edits import frozen_quarters
-from kpis.growth import evaluate_phases, evaluate_risks
-from kpis.growth import in_currency as in_growth_currency
-from kpis.innovation import load_use_cases
-from kpis.ledger import fx_table, load_ledgers, load_scenarios, realised_on
+from kpis.editing.forms import frozen_quarters
+from kpis.innovation.funnel import load_use_cases
+from kpis.maturity.growth import evaluate_phases, evaluate_risks
+from kpis.maturity.growth import in_currency as in_growth_currency
 from kpis.packs import full_catalog, load_growth_pack
 from kpis.periods import shift_quarter, today
-from kpis.reference import load_names, program_starts, spanish_names
+from kpis.reference.names import load_names, program_starts, spanish_names
 from kpis.report import QuarterFacts, QuarterReport, build_report, quarter_facts, report_currency
 from kpis.scorecard import Grid, Scope, build_grid
 from kpis.setup import initialise
 from kpis.store import Store, keep_open
-from kpis.valuation import value_summary
-from kpis.value import Scenario, Simulation, ValueSummary, simulate
+from kpis.value.ledger import fx_table, load_ledgers, load_scenarios, realised_on
+from kpis.value.projection import Scenario, Simulation, ValueSummary, simulate
+from kpis.value.valuation import value_summary
 
 
 @st.cache_resource(show_spinner=False)
@@ -245,7 +245,7 @@ AUDIT_SHOWN = 500  # rows formatted for the page; the CSV download has every mat
 
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def _audit(db_path: str, version: float, actor: str | None, kpi_id: str | None, since, until, lang: str):
-    from kpis.audit import readable_audit
+    from kpis.editing.audit import readable_audit
 
     with Store(db_path).session() as session:
         frame = session.query("audit_log", actor=actor, kpi_id=kpi_id, since=since, until=until, max_rows=5000)

@@ -9,8 +9,8 @@ from kpis.escaping import markdown_text
 from kpis.formatting import DASH, format_day, format_money, format_multiple, format_number, format_percent
 from kpis.i18n import t
 from kpis.status import Evaluation
-from kpis.valuation import ROI_VISION, basis_text, horizon_label, payback_arithmetic, roi_thresholds, value_flags
-from kpis.value import STREAMS, ValueSummary
+from kpis.value.projection import STREAMS, ValueSummary
+from kpis.value.valuation import ROI_VISION, basis_text, horizon_label, payback_arithmetic, roi_thresholds, value_flags
 from kpis_app.widgets import card_html, flag_html
 
 

@@ -6,7 +6,7 @@ from html import escape
 
 import streamlit as st
 
-from kpis.charts import STATUS_COLORS, STATUS_TEXT_COLORS
+from kpis.export.charts import STATUS_COLORS, STATUS_TEXT_COLORS
 from kpis.i18n import LANGUAGES, t
 from kpis.status import STATUS_ICONS, Status
 
@@ -85,8 +85,8 @@ def show_error(exc: Exception, lang: str) -> None:
 
 def chart_downloads(figure, title: str, scope_text: str, lang: str, key: str, as_of=None) -> None:
     """PNG (2x), SVG and PDF of a page chart at 16:9 board size, rendered only when clicked."""
-    from kpis.boardpack import framed_figure
-    from kpis.images import FORMATS, chrome_path, figure_bytes
+    from kpis.export.boardpack import framed_figure
+    from kpis.export.images import FORMATS, chrome_path, figure_bytes
 
     if chrome_path() is None:
         st.caption(t("export.no_chrome", lang))
@@ -139,7 +139,7 @@ def as_of_picker(lang: str):
 
 def currency_selector(lang: str, default: str) -> str:
     """Reporting currency for every money figure (URL `?cur=USD`)."""
-    from kpis.fx import CURRENCIES
+    from kpis.value.fx import CURRENCIES
 
     current = st.query_params.get("cur") or default
     current = current if current in CURRENCIES else CURRENCIES[0]
@@ -175,7 +175,7 @@ def quarter_filters(lang: str, overview: dict, scope: bool = True, container=Non
     page through the URL (`?year=&quarter=&region=&department=`) and the session: the quarter travels.
     Default: the latest quarter with data up to today's (the quarter in progress when it has data)."""
     from kpis.periods import today
-    from kpis.reference import label
+    from kpis.reference.names import label
 
     latest = overview["current"]  # this year is always offered: the quarter in progress exists without data too
     years = sorted({y for y, _ in overview["quarters"]} | {latest[0], today().year}, reverse=True)

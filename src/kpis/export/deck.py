@@ -17,17 +17,17 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.util import Emu, Inches, Pt
 
-from kpis.boardpack import BoardData
-from kpis.charts import FORECAST_COLOR, STATUS_COLORS, STATUS_TEXT_COLORS, STREAM_COLORS
 from kpis.escaping import xml_text
 from kpis.explain import FORECAST_ICONS, checkin_lines, forecast_lines
+from kpis.export.boardpack import BoardData
+from kpis.export.charts import FORECAST_COLOR, STATUS_COLORS, STATUS_TEXT_COLORS, STREAM_COLORS
 from kpis.formatting import format_attainment, format_money, format_value, shorten
 from kpis.i18n import t
-from kpis.maturity import DIMENSIONS, LEVEL_KEYS
+from kpis.maturity.levels import DIMENSIONS, LEVEL_KEYS
 from kpis.report import status_word, target_text
 from kpis.status import STATUS_ICONS, STATUSES
-from kpis.valuation import projected_lines, realised_lines
-from kpis.value import STREAMS
+from kpis.value.projection import STREAMS
+from kpis.value.valuation import projected_lines, realised_lines
 
 __all__ = ["SECTIONS", "build_deck", "deck_to_pdf"]
 

@@ -63,8 +63,8 @@ def keep_open(seconds: float) -> None:
     if not _LINGER[0]:
         for shared in list(_SHARED.values()):
             shared.close_if_idle()
-        if "kpis.pg" in sys.modules:  # and PostgreSQL pools
-            sys.modules["kpis.pg"].close_pools()
+        if "kpis.store.postgres" in sys.modules:  # and PostgreSQL pools
+            sys.modules["kpis.store.postgres"].close_pools()
         _PG_READY.clear()
 
 
@@ -234,7 +234,7 @@ class Store:
     def __init__(self, path: str | Path, *, busy_timeout: float = 5.0, read_only: bool = False,
                  catalog: Catalog | None = None) -> None:
         """`path`: a DuckDB file, or a `postgresql://user@host:port/dbname` URL (the shared store;
-        kpis.pg). `read_only`: sessions never write (the CLI's reporting commands); the store must
+        kpis.store.postgres). `read_only`: sessions never write (the CLI's reporting commands); the store must
         be at this program's schema version, and if `catalog` differs from the one stored, its rules
         are used for the session without touching the store."""
         self.url = str(path) if is_url(path) else None
@@ -314,7 +314,7 @@ class Store:
     def _pg_connection(self) -> Iterator[Any]:
         """A connection to the PostgreSQL store: pooled in a process that keeps connections open
         (the app), else opened for this unit of work (the CLI)."""
-        from kpis import pg
+        from kpis.store import postgres as pg
 
         if _LINGER[0] > 0:
             with pg.pool_for(self.url).connection() as con:
@@ -348,7 +348,7 @@ class Store:
 
     @contextmanager
     def _pg_session(self) -> Iterator[Session]:
-        from kpis import pg
+        from kpis.store import postgres as pg
 
         with self._pg_errors(), self._pg_connection() as con:
             # a writer waits for another's write lock up to the busy timeout, then says "busy"
@@ -419,7 +419,7 @@ class Store:
             with _write_lock(str(self.path.resolve())), self.session() as session:
                 yield session
             return
-        from kpis import pg
+        from kpis.store import postgres as pg
 
         with _write_lock(self.url), self.session() as session:
             with self._pg_errors():
@@ -440,7 +440,7 @@ class Store:
         if directory.exists() and any(directory.iterdir()):
             raise KpiError(f"{directory} is not empty; choose a new directory for the backup.")
         if self.url is not None:  # the same backup format: copied to a DuckDB file first, exported from there
-            from kpis.copying import copy_store
+            from kpis.store.copying import copy_store
 
             with tempfile.TemporaryDirectory(prefix="kpis-backup-") as scratch:
                 staged = Store(Path(scratch) / "staged.duckdb")
@@ -461,7 +461,7 @@ class Store:
         directory = Path(directory)
         manifest = _read_manifest(directory)
         if self.url is not None:  # restored into a DuckDB file first (checked there), then copied over
-            from kpis.copying import copy_store
+            from kpis.store.copying import copy_store
 
             with tempfile.TemporaryDirectory(prefix="kpis-restore-") as scratch:
                 staged = Store(Path(scratch) / "staged.duckdb")
@@ -473,7 +473,7 @@ class Store:
                            "then replace the old file.")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         from kpis.escaping import one_line
-        from kpis.restore_check import DERIVED_TABLES
+        from kpis.store.restore_check import DERIVED_TABLES
 
         with _building(self.path) as partial:  # the store appears under its name only when complete
             try:
@@ -521,7 +521,7 @@ class Store:
         if self.exists():
             raise KpiError(f"{self.location} already holds a store; copy into an empty database "
                            "(create a new one, or drop this one's tables first).")
-        from kpis import pg
+        from kpis.store import postgres as pg
 
         with self._pg_errors():
             con = pg.connect(self.url)
@@ -540,10 +540,10 @@ class Store:
 
     def data_version(self) -> float:
         """Changes whenever the store is written: the file's or its WAL's modification time (0 if
-        absent); for PostgreSQL, a counter every write bumps in its own transaction (kpis.pg), so
+        absent); for PostgreSQL, a counter every write bumps in its own transaction (kpis.store.postgres), so
         each replica sees the others' writes on its next rerun."""
         if self.url is not None:
-            from kpis import pg
+            from kpis.store import postgres as pg
 
             with self._pg_errors(), self._pg_connection() as con:
                 return pg.data_version(con)
@@ -581,7 +581,7 @@ def _load_backup(con: duckdb.DuckDBPyConnection, directory: Path, manifest: dict
     """Create the backup's schema version from this program's migrations, load every table it lists
     from <table>.parquet (names checked against the schema, so no path outside `directory` is read),
     check the counts, all in one transaction."""
-    from kpis.restore_check import DERIVED_TABLES, SHOWN, restore_problems
+    from kpis.store.restore_check import DERIVED_TABLES, SHOWN, restore_problems
 
     version, expected = manifest["schema_version"], manifest["tables"]
     starts = _sequence_starts(con, directory, expected)
@@ -619,7 +619,7 @@ def _load_backup(con: duckdb.DuckDBPyConnection, directory: Path, manifest: dict
 
 
 def create_schema(con: Any, version: int, starts: dict[str, int]) -> None:
-    """This program's migrations 1..`version` on an empty store (a DuckDB or kpis.pg connection),
+    """This program's migrations 1..`version` on an empty store (a DuckDB or kpis.store.postgres connection),
     each id sequence starting at `starts[name]` (after the highest id of the data about to be
     loaded, so new rows never collide)."""
     con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
@@ -837,11 +837,11 @@ class Session:
         """Changes whenever the observations change. DuckDB: their count and highest id (read from
         the table's statistics, under a millisecond at 10 M rows; ids only grow, so an insert, a
         delete or an upsert always moves one of them). PostgreSQL: a counter that a statement
-        trigger on the table bumps (kpis.pg)."""
+        trigger on the table bumps (kpis.store.postgres)."""
         if isinstance(self.con, duckdb.DuckDBPyConnection):
             count, highest = self.con.execute("SELECT count(*), max(obs_id) FROM observations").fetchall()[0]
             return f"{count}:{highest}"
-        from kpis import pg
+        from kpis.store import postgres as pg
 
         return f"v{pg.observations_version(self.con)}"
 
@@ -982,7 +982,7 @@ class Session:
 
     def upsert_regions(self, rows: pd.DataFrame, *, actor: str, channel: str) -> int:
         """Insert or replace rows of the regions' localisation and regulation table."""
-        from kpis.regions import REGION_COLUMNS
+        from kpis.reference.regions import REGION_COLUMNS
 
         columns = tuple(c for c in REGION_COLUMNS if c in rows.columns)
         return self.upsert_keyed("regions", ("name",), columns, rows, entity="region", actor=actor,

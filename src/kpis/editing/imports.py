@@ -26,7 +26,7 @@ from kpis.records import (
     UseCaseRecord,
     ValueRecord,
 )
-from kpis.reference import ReferenceNames, add_names, check_names, load_names, twin_errors, write_reference
+from kpis.reference.names import ReferenceNames, add_names, check_names, load_names, twin_errors, write_reference
 from kpis.roles import Actor, require
 from kpis.store import Session, Store
 
@@ -496,7 +496,7 @@ def write_parsed(store: Store, parsed: Parsed, *, actor: Actor, channel: str, dr
     with store.write_session() as session, session.transaction():
         frame = parsed.frame
         if parsed.kind == "targets":  # the same reason rule as the form, row by row
-            from kpis.edits import apply_target_rule
+            from kpis.editing.forms import apply_target_rule
 
             frame, errors = apply_target_rule(session, frame, parsed.lines)
             if errors:
@@ -509,7 +509,7 @@ def write_parsed(store: Store, parsed: Parsed, *, actor: Actor, channel: str, dr
 
 def _write(session: Session, kind: str, frame: pd.DataFrame, actor: Actor, channel: str) -> int:
     if kind == "use-cases":  # stage history and the derived innovation KPIs move with them
-        from kpis.innovation import write_use_cases
+        from kpis.innovation.funnel import write_use_cases
 
         records = [UseCaseRecord(**{k: (None if pd.isna(v) else v) for k, v in row.items()})
                    for row in frame.to_dict("records")]

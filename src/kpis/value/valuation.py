@@ -9,12 +9,12 @@ from kpis.catalog import Catalog, Kpi
 from kpis.errors import KpiError, Reason
 from kpis.formatting import DASH, format_day, format_money, format_multiple, format_number, format_percent
 from kpis.i18n import t
-from kpis.ledger import load_ledgers, load_scenarios, models_in_production, realised_on
 from kpis.periods import quarter_of
 from kpis.scorecard import Scope, targets_in_force
 from kpis.status import Evaluation, evaluate
 from kpis.store import Session
-from kpis.value import STREAMS, Realised, Scenario, TargetChance, ValueSummary, summarise
+from kpis.value.ledger import load_ledgers, load_scenarios, models_in_production, realised_on
+from kpis.value.projection import STREAMS, Realised, Scenario, TargetChance, ValueSummary, summarise
 
 __all__ = [
     "MAX_HORIZON",

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 # pandas, plotly or the exchange readers), so the process starts fast.
 from kpis.errors import KpiError, ValidationError
 from kpis.escaping import one_line, spreadsheet_text
-from kpis.fx import CURRENCIES
 from kpis.i18n import t
 from kpis.kinds import IMPORT_KINDS, is_keyword_dsn, redact
 from kpis.kinds import ORGANISATION_UNIT as ORGANISATION
 from kpis.periods import parse_quarter
+from kpis.value.fx import CURRENCIES
 
 if TYPE_CHECKING:
     from kpis.catalog import Catalog
@@ -296,7 +296,7 @@ def _reporting(currency: str | None) -> str | None:
 
 
 def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
-    from kpis.reference import require_names
+    from kpis.reference.names import require_names
     from kpis.report import build_report
     from kpis.scorecard import Scope
 
@@ -325,7 +325,7 @@ def _heading(report: Any, lang: str) -> str:
     """'Quarterly scaling dashboard: 2026-Q4 (quarter to date) · All regions · All departments · data to
     Nov 30, 2026 · MXN': the report's labels, as on the page."""
     from kpis.formatting import format_day
-    from kpis.reference import scope_label
+    from kpis.reference.names import scope_label
 
     parts = [report.when(lang), scope_label(report.scope.region, report.scope.department, lang, report.names)]
     if report.data_to is not None:
@@ -335,7 +335,7 @@ def _heading(report: Any, lang: str) -> str:
 
 
 def cmd_checkin(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
-    from kpis.checkins import add_checkin
+    from kpis.editing.checkins import add_checkin
     from kpis.roles import Actor
 
     done = add_checkin(store, catalog, actor=Actor(current_actor(), "admin"), kpi_id=args.kpi_id, year=args.year,
@@ -389,7 +389,7 @@ def cmd_notify(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
 
 
 def cmd_import(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
-    from kpis.exchange import import_file
+    from kpis.editing.imports import import_file
     from kpis.packs import full_catalog, load_growth_pack
     from kpis.roles import Actor
 
@@ -412,9 +412,9 @@ def cmd_import(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
 
 def cmd_value(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     from kpis.formatting import format_money
-    from kpis.reference import require_names
-    from kpis.valuation import value_headline, value_record, value_summary
-    from kpis.value import STREAMS
+    from kpis.reference.names import require_names
+    from kpis.value.projection import STREAMS
+    from kpis.value.valuation import value_headline, value_record, value_summary
 
     with store.session() as session:
         require_names(session, program=args.program)
@@ -441,8 +441,8 @@ def cmd_value(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
 
 
 def cmd_maturity(args: argparse.Namespace, store: Store) -> int:
-    from kpis.maturity import DIMENSIONS
-    from kpis.readiness import maturity_for, maturity_record
+    from kpis.maturity.levels import DIMENSIONS
+    from kpis.maturity.readiness import maturity_for, maturity_record
 
     with store.session() as session:
         found = maturity_for(session, args.year, args.quarter, args.unit)
@@ -466,7 +466,7 @@ def cmd_maturity(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_readiness(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
-    from kpis.readiness import readiness_record, unit_scope
+    from kpis.maturity.readiness import readiness_record, unit_scope
     from kpis.report import build_report
 
     with store.session() as session:
@@ -490,13 +490,13 @@ def cmd_readiness(args: argparse.Namespace, store: Store, catalog: Catalog) -> i
 
 def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     # imported here: plotly, kaleido and python-pptx are heavy, and only exports need them
-    from kpis.boardpack import chart_ids, gather, render_chart, render_table, table_ids
-    from kpis.deck import build_deck, deck_to_pdf
-    from kpis.images import figure_bytes
-    from kpis.reference import require_names
+    from kpis.export.boardpack import chart_ids, gather, render_chart, render_table, table_ids
+    from kpis.export.deck import build_deck, deck_to_pdf
+    from kpis.export.images import figure_bytes
+    from kpis.export.tables import to_csv_bytes, to_xlsx_bytes
+    from kpis.reference.names import require_names
     from kpis.report import report_quarter
     from kpis.scorecard import Scope
-    from kpis.tables import to_csv_bytes, to_xlsx_bytes
 
     if args.list or args.what is None:
         print("charts: " + ", ".join(chart_ids(catalog)))
@@ -542,7 +542,7 @@ def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
 
 def cmd_ingest(args: argparse.Namespace, store: Store) -> int:
     from kpis.roles import Actor
-    from kpis.telemetry import ingest_events
+    from kpis.telemetry.ingest import ingest_events
 
     actor = Actor(current_actor(), "admin")
     result = ingest_events(store, args.paths, actor=actor, progress=sys.stderr.isatty(),
@@ -558,7 +558,7 @@ def cmd_ingest(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_rollup(args: argparse.Namespace) -> int:
-    from kpis.telemetry import rollup_to_file
+    from kpis.telemetry.ingest import rollup_to_file
 
     events, months, written = rollup_to_file(args.paths, args.out, engine=args.engine, spark_master=args.spark_master)
     print(f"{args.out}: {written} observation(s) for months {', '.join(months)} from {events:,} events "
@@ -567,7 +567,7 @@ def cmd_rollup(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_events(args: argparse.Namespace) -> int:
-    from kpis.eventgen import write_events
+    from kpis.telemetry.eventgen import write_events
 
     written = write_events(args.out, args.events, args.seed)
     print(f"{args.out}: {written:,} events")
@@ -587,8 +587,8 @@ def cmd_restore(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_copy_store(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
-    from kpis.copying import copy_store
     from kpis.store import Store
+    from kpis.store.copying import copy_store
 
     target = Store(args.to, busy_timeout=store.busy_timeout)
     report = copy_store(store, target, catalog)

@@ -13,7 +13,7 @@ from babel.dates import format_datetime
 from kpis.catalog import Catalog
 from kpis.formatting import DASH, format_day, format_number, format_value, locale_for
 from kpis.i18n import has, t
-from kpis.reference import actor_label, reason_label
+from kpis.reference.names import actor_label, reason_label
 
 __all__ = ["readable_audit"]
 

@@ -13,7 +13,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpis.catalog import Catalog, Kpi
-from kpis.charts import (
+from kpis.errors import KpiError
+from kpis.escaping import html_text
+from kpis.explain import FORECAST_ICONS
+from kpis.export.charts import (
     INK,
     MUTED,
     cumulative_figure,
@@ -26,23 +29,20 @@ from kpis.charts import (
     trend_figure,
     value_streams_figure,
 )
-from kpis.errors import KpiError
-from kpis.escaping import html_text
-from kpis.explain import FORECAST_ICONS
 from kpis.formatting import format_day
-from kpis.fx import FxError
 from kpis.i18n import t
-from kpis.innovation import HORIZON_MIX, UseCase
-from kpis.ledger import load_ledgers
-from kpis.maturity import Maturity
-from kpis.readiness import ChecklistResult
-from kpis.reference import label, scope_label
+from kpis.innovation.funnel import HORIZON_MIX, UseCase
+from kpis.maturity.levels import Maturity
+from kpis.maturity.readiness import ChecklistResult
+from kpis.reference.names import label, scope_label
 from kpis.report import QuarterReport, build_report, status_word
 from kpis.scorecard import Cell, Scope, scorecard_records
 from kpis.status import STATUS_ICONS
 from kpis.store import Session
-from kpis.valuation import value_summary
-from kpis.value import STREAMS, Simulation, ValueSummary, simulate
+from kpis.value.fx import FxError
+from kpis.value.ledger import load_ledgers
+from kpis.value.projection import STREAMS, Simulation, ValueSummary, simulate
+from kpis.value.valuation import value_summary
 
 __all__ = ["BoardData", "ExportItem", "board_figure", "chart_ids", "framed_figure", "gather", "render_chart",
            "render_table", "status_word", "table_ids"]
@@ -90,7 +90,7 @@ class BoardData:
 
     @property
     def verdict(self) -> str:
-        """The dashboard's first line (kpis.verdict), the executive summary's headline."""
+        """The dashboard's first line (kpis.maturity.verdict), the executive summary's headline."""
         return self.report.verdict_text(self.lang)
 
     @property
@@ -295,7 +295,7 @@ def value_table(data: BoardData) -> pd.DataFrame:
 
 
 def maturity_table(data: BoardData) -> pd.DataFrame:
-    from kpis.readiness import maturity_record
+    from kpis.maturity.readiness import maturity_record
 
     return pd.DataFrame([{k: v for k, v in maturity_record(m, data.lang).items()
                           if k in ("unit", "level", "level_name", "mean_level", "mean_level_name", "mean_score")}

@@ -7,11 +7,11 @@ from datetime import date
 from typing import Any
 
 from kpis.catalog import Catalog
-from kpis.fx import FxTable
 from kpis.periods import Quarter, last_complete_month_end, quarter_end, quarter_start, today
-from kpis.reference import program_starts
+from kpis.reference.names import program_starts
 from kpis.store import Session
-from kpis.value import BUILT_IN_SCENARIOS, ProgramLedger, Realised, Scenario, realised
+from kpis.value.fx import FxTable
+from kpis.value.projection import BUILT_IN_SCENARIOS, ProgramLedger, Realised, Scenario, realised
 
 __all__ = ["fx_table", "load_ledgers", "load_scenarios", "models_in_production", "realised_cutoff", "realised_on",
            "realised_roi_by_quarter", "reporting_currency"]

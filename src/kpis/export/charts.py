@@ -12,10 +12,10 @@ import plotly.io as pio
 from kpis.escaping import html_text
 from kpis.formatting import format_compact, format_money, format_number, format_value
 from kpis.i18n import t
-from kpis.maturity import DIMENSIONS, LEVEL_KEYS, Maturity
+from kpis.maturity.levels import DIMENSIONS, LEVEL_KEYS, Maturity
 from kpis.scorecard import Grid
 from kpis.status import STATUS_ICONS
-from kpis.value import STREAMS, Simulation, ValueSummary
+from kpis.value.projection import STREAMS, Simulation, ValueSummary
 
 __all__ = [
     "STATUS_COLORS",

@@ -28,7 +28,7 @@ import pandas as pd
 from kpis.errors import KpiError, Reason, RowError, ValidationError, joined
 from kpis.periods import today
 from kpis.records import EARLIEST_DATE, latest_date
-from kpis.reference import add_names, load_names, unknown_reason
+from kpis.reference.names import add_names, load_names, unknown_reason
 from kpis.roles import Actor, require
 from kpis.store import Session, Store, in_list, scratch_connection, utc_now
 
@@ -135,8 +135,8 @@ def file_kind(paths: list[Path]) -> str:
 # ---------------------------------------------------------------------------------------------
 # The rollup, written once in DuckDB's SQL. Each query reads a relation `events` (ts, region,
 # model_id, latency_ms, status, cost_usd) or `numbered_events` (the same with filename and n, the
-# row's number in its file). An engine (DuckDBEngine here, kpis.spark.SparkEngine) defines those
-# relations over the files and runs these texts; Spark gets them through sqlglot (kpis.spark.to_spark).
+# row's number in its file). An engine (DuckDBEngine here, kpis.telemetry.spark.SparkEngine) defines those
+# relations over the files and runs these texts; Spark gets them through sqlglot (kpis.telemetry.spark.to_spark).
 # ---------------------------------------------------------------------------------------------
 
 def typed_sql(relation: str, kind: str, has_cost: bool, engine: str = "duckdb", numbered: bool = False) -> str:
@@ -378,7 +378,7 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
     """Validate new event files (every bad row reported, nothing written on any), compute the
     affected months and write their observations with an audit entry for the run. A region the
     store does not know is refused with the closest known name, unless `create_missing` adds it.
-    `engine`: "duckdb" (in this process) or "spark" (kpis.spark: local mode, or `spark_master`)."""
+    `engine`: "duckdb" (in this process) or "spark" (kpis.telemetry.spark: local mode, or `spark_master`)."""
     engine_name = _engine_name(engine)
     require(actor, "editor", "ingest event logs")
     paths = expand_paths(patterns)
@@ -495,7 +495,7 @@ def _engine_name(engine: str) -> str:
 
 
 def _spark_engine(master: str | None):
-    from kpis.spark import SparkEngine  # deferred: pyspark (and a JVM) only when asked for
+    from kpis.telemetry.spark import SparkEngine  # deferred: pyspark (and a JVM) only when asked for
 
     return SparkEngine.get(master)
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from kpis.catalog import Catalog
 from kpis.errors import Reason, ValidationError, joined
-from kpis.reference import require_names
+from kpis.reference.names import require_names
 from kpis.roles import Actor, require
 from kpis.store import Session, Store, utc_now
 
@@ -89,7 +89,7 @@ def add_checkin(store: Store, catalog: Catalog, *, actor: Actor, kpi_id: str, ye
         data = _input_model()(kpi_id=kpi_id, year=year, quarter=quarter, note=note, owner=owner or None,
                             confidence=confidence)
     except pydantic.ValidationError as exc:
-        from kpis.exchange import reason_of
+        from kpis.editing.imports import reason_of
         from kpis.records import field_words
 
         why = joined([Reason("field", field=field_words(".".join(str(p) for p in err["loc"])), reason=reason_of(err))

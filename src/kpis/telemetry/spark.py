@@ -1,4 +1,4 @@
-"""The telemetry rollup on Apache Spark: the same SQL texts as DuckDB runs (kpis.telemetry),
+"""The telemetry rollup on Apache Spark: the same SQL texts as DuckDB runs (kpis.telemetry.ingest),
 transpiled by sqlglot, over Spark's readers of the same files.
 
 Local mode by default (`local[*]`, this machine's cores); any cluster through `--spark-master URL`
@@ -25,7 +25,7 @@ import pandas as pd
 
 from kpis.errors import KpiError
 from kpis.escaping import one_line
-from kpis.telemetry import Uri, file_kind, typed_sql
+from kpis.telemetry.ingest import Uri, file_kind, typed_sql
 
 __all__ = ["SparkEngine", "spark_available", "to_spark"]
 

@@ -29,7 +29,7 @@ from kpis.records import (
     ValueRecord,
     field_words,
 )
-from kpis.reference import require_names
+from kpis.reference.names import require_names
 from kpis.roles import Actor, require
 from kpis.store import Session, Store
 

@@ -1,5 +1,5 @@
 """What a restore checks in a backup's rows before they become a store: the bounds, choices and reference
-rules every import applies (kpis.records, kpis.reference), run as set-wise SQL so that a backup of millions of
+rules every import applies (kpis.records, kpis.reference.names), run as set-wise SQL so that a backup of millions of
 observations is checked in seconds. A backup is data from outside the program (a file anyone could edit):
 a row an import would refuse is refused here too, with its table, key and reason, and nothing is restored.
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from kpis.checkins import CONFIDENCES
-from kpis.maturity import DIMENSIONS
+from kpis.editing.checkins import CONFIDENCES
+from kpis.maturity.levels import DIMENSIONS
 from kpis.periods import today
 from kpis.records import EARLIEST_DATE, MAX_MAGNITUDE, STREAM_NAMES, UseCaseRecord, latest_date
 
@@ -153,8 +153,8 @@ def _columns(con: Any) -> dict[str, list[tuple[str, str]]]:
 
 
 def _name_problems(con: Any, tables: dict) -> list[str]:
-    """Region, department and program names as every other path checks them (kpis.reference.name_problem)."""
-    from kpis.reference import name_problem
+    """Region, department and program names as every other path checks them (kpis.reference.names.name_problem)."""
+    from kpis.reference.names import name_problem
 
     problems = []
     for kind, table in (("region", "regions"), ("department", "departments"), ("program", "programs")):

@@ -42,7 +42,7 @@ from kpis.catalog import Catalog
 from kpis.errors import KpiError, Reason, ValidationError
 from kpis.escaping import one_line
 from kpis.kinds import redact, url_secrets
-from kpis.reference import require_names
+from kpis.reference.names import require_names
 from kpis.roles import Actor, require
 from kpis.scorecard import Cell, Scope
 from kpis.store import Session, Store, utc_now
@@ -376,7 +376,7 @@ def _quarter_or_latest(session: Session, year: int | None, quarter: int | None) 
 
 
 def _scope_text(sub: Subscription, names: dict, lang: str) -> str:
-    from kpis.reference import scope_label
+    from kpis.reference.names import scope_label
 
     return scope_label(sub.region, sub.department, lang, names)
 
@@ -422,9 +422,9 @@ def _scorecard_chart(cells: list[Cell], lang: str, title: str) -> bytes:
     """The scorecard as one image: attainment per KPI, bars coloured by status with icon + word."""
     import plotly.graph_objects as go
 
-    from kpis.charts import STATUS_COLORS, TEMPLATE_NAME
+    from kpis.export.charts import STATUS_COLORS, TEMPLATE_NAME
+    from kpis.export.images import figure_bytes
     from kpis.formatting import format_attainment
-    from kpis.images import figure_bytes
 
     judged = [c for c in cells if c.attainment is not None]
     judged.sort(key=lambda c: c.attainment)
@@ -546,7 +546,7 @@ def run_digest(store: Store, catalog: Catalog, *, year: int | None = None, quart
 def _digest_messages(store: Store, catalog: Catalog, year: int | None, quarter: int | None, sender: str,
                      with_chart: bool, told: set[str]) -> Outcome:
     """The digest message of every digest subscriber not in `told` (those are `skipped`)."""
-    from kpis.reference import spanish_names
+    from kpis.reference.names import spanish_names
 
     with store.session() as session:
         year, quarter = _quarter_or_latest(session, year, quarter)
@@ -659,7 +659,7 @@ def run_alerts(store: Store, catalog: Catalog, *, send: bool = True, out: Path |
 def _alert_messages(store: Store, catalog: Catalog, year: int | None, quarter: int | None,
                     sender: str) -> tuple[Outcome, dict[str, list[str]]]:
     """Each alert subscriber's message of what they were not told yet, and the keys of that news."""
-    from kpis.reference import spanish_names
+    from kpis.reference.names import spanish_names
     from kpis.report import QuarterReport, build_report
 
     keys: dict[str, list[str]] = {}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from kpis.catalog import Catalog
 from kpis.formatting import format_attainment, format_value
 from kpis.i18n import t
-from kpis.readiness import Gate, ItemResult
+from kpis.maturity.readiness import Gate, ItemResult
 from kpis.scorecard import Cell
 
 __all__ = ["Verdict", "criterion_text", "gate_disagreement", "verdict", "verdict_text"]

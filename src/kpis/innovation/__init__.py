@@ -1,0 +1,1 @@
+"""Innovation: the use-case funnel (stages, horizons, patterns) and its figures."""
