@@ -42,7 +42,7 @@ run: install
 lint:
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m deptry .
-	$(PYTHON) -m importlinter.cli lint-imports --config .importlinter 2>/dev/null || lint-imports --config .importlinter
+	$(PYTHON) -c "from importlinter.cli import lint_imports_command; lint_imports_command()" --config .importlinter
 
 # the words: extract the English source to the template and merge it into every language's catalog
 I18N = src/kpis/i18n

@@ -88,10 +88,10 @@ def main() -> None:
     repeat = args.repeat or (2 if args.quick else 5)
     seconds = args.seconds or (3.0 if args.quick else 10.0)
 
+    from kpis.backup.copying import copy_store
     from kpis.catalog import load_catalog
     from kpis.scorecard import Scope, quarter_scorecard
     from kpis.store import Store
-    from kpis.store.copying import copy_store
     from tests.pgserver import PgServer, find_bindir
 
     if find_bindir() is None:

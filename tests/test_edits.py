@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
+from kpis.backup.files import backup_store, restore_store
 from kpis.editing.forms import (
     current_observation,
     current_target,
@@ -231,9 +232,9 @@ def test_backup_and_restore_reproduce_the_scorecard(demo_store, catalog, tmp_pat
     from kpis.scorecard import scorecard_records
     from kpis.store import Store
 
-    demo_store.backup(tmp_path / "backup")
+    backup_store(demo_store, tmp_path / "backup")
     restored = Store(tmp_path / "restored.duckdb")
-    counts = restored.restore(tmp_path / "backup")
+    counts = restore_store(restored, tmp_path / "backup")
     assert counts["observations"] > 2000
     def records(store):
         with store.session() as session:

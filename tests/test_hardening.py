@@ -18,6 +18,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from kpis.backup.files import backup_store, restore_store
 from kpis.editing import imports as exchange
 from kpis.editing.imports import parse_file, preview, preview_page, read_table
 from kpis.errors import KpiError, ValidationError
@@ -154,17 +155,17 @@ def test_value_json_is_always_valid_and_the_horizon_is_bounded(tmp_path):
 # -- restore runs nothing from the backup ----------------------------------------------------------
 def test_restore_ignores_backup_sql_and_verifies_counts(demo_store, tmp_path):
     backup = tmp_path / "backup"
-    demo_store.backup(backup)
+    backup_store(demo_store, backup)
     planted = tmp_path / "planted.txt"
     (backup / "load.sql").write_text(f"COPY (SELECT 'x') TO '{planted}';")
     (backup / "schema.sql").write_text(f"COPY (SELECT 'x') TO '{planted}';")
-    counts = Store(tmp_path / "restored.duckdb").restore(backup)
+    counts = restore_store(Store(tmp_path / "restored.duckdb"), backup)
     assert not planted.exists() and counts["observations"] > 0
     manifest = json.loads((backup / "backup.json").read_text())
     manifest["tables"]["observations"] += 1
     (backup / "backup.json").write_text(json.dumps(manifest))
     with pytest.raises(KpiError, match=r"backup\.json says"):
-        Store(tmp_path / "again.duckdb").restore(backup)
+        restore_store(Store(tmp_path / "again.duckdb"), backup)
     assert not (tmp_path / "again.duckdb").exists()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from kpis.backup.files import backup_store, restore_store
 from kpis.editing.checkins import add_checkin, latest_checkins
 from kpis.editing.forms import set_target
 from kpis.errors import ValidationError
@@ -639,7 +640,7 @@ def _edited_backup(store, folder, table: str, sql: str):
 
     import duckdb
 
-    store.backup(folder)
+    backup_store(store, folder)
     file = folder / f"{table}.parquet"
     con = duckdb.connect()
     con.execute(f"CREATE TABLE t AS SELECT * FROM read_parquet('{file}')")
@@ -685,7 +686,7 @@ def test_a_restore_refuses_rows_an_import_would_refuse(demo_store, catalog, tmp_
     backup = _edited_backup(demo_store, tmp_path / "backup", table, sql)
     target = tmp_path / "restored.duckdb"
     with pytest.raises(KpiError) as refused:
-        Store(target).restore(backup)
+        restore_store(Store(target), backup)
     assert words in str(refused.value) and ("nothing restored" in str(refused.value) or table == "maturity_assessments")
     assert "\n" not in str(refused.value) and not target.exists()
     assert not list(tmp_path.glob(".restored.duckdb.partial-*"))
@@ -698,7 +699,7 @@ def test_a_restore_rebuilds_the_rollup_instead_of_trusting_the_backups(demo_stor
     backup = _edited_backup(demo_store, tmp_path / "backup", "period_rollup",
                             "SELECT * REPLACE (v_sum + 1000 AS v_sum) FROM t")
     restored = Store(tmp_path / "restored.duckdb")
-    restored.restore(backup)
+    restore_store(restored, backup)
     with restored.session() as session, demo_store.session() as original:
         query = ("SELECT kpi_id, period, region, has_department, v_sum::DOUBLE, n FROM period_rollup "
                  "ORDER BY ALL")
@@ -716,7 +717,7 @@ def test_an_id_that_is_not_a_number_is_one_line_and_leaves_no_file(demo_store, t
                             "ELSE obs_id::VARCHAR END AS obs_id) FROM t")
     target = tmp_path / "restored.duckdb"
     with pytest.raises(KpiError, match="obs_id value"):
-        Store(target).restore(backup)
+        restore_store(Store(target), backup)
     assert not target.exists() and not list(tmp_path.glob(".restored*"))
 
 
@@ -728,28 +729,29 @@ def test_a_killed_restore_or_copy_leaves_no_half_made_store(demo_store, tmp_path
 
     from kpis.store import Store
 
-    demo_store.backup(tmp_path / "backup")
+    backup_store(demo_store, tmp_path / "backup")
     target = tmp_path / "new.duckdb"
     script = f"""
 import os, signal
 import kpis.store as store
-real = store.Session.insert_rows if {command == 'copy'!r} else store.create_schema
+import kpis.backup.files as files
+real = store.Session.insert_rows if {command == 'copy'!r} else files.create_schema
 def dying(*args, **kwargs):
     real(*args, **kwargs)
     os.kill(os.getpid(), signal.SIGKILL)  # killed half-way: the schema or the first rows written
 if {command == 'copy'!r}:
     store.Session.insert_rows = dying
-    from kpis.store.copying import copy_store
+    from kpis.backup.copying import copy_store
     copy_store(store.Store({str(demo_store.target)!r}), store.Store({str(target)!r}), verify=False)
 else:
-    store.create_schema = dying
-    store.Store({str(target)!r}).restore(__import__('pathlib').Path({str(tmp_path / 'backup')!r}))
+    files.create_schema = dying
+    files.restore_store(store.Store({str(target)!r}), __import__('pathlib').Path({str(tmp_path / 'backup')!r}))
 """
     killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert killed.returncode == -9, killed.stderr
     assert not target.exists()  # nothing under the store's name: the next command says there is no store
     assert list(tmp_path.glob(".new.duckdb.partial-*"))
-    Store(target).restore(tmp_path / "backup")  # the next run clears the dead run's partial file
+    restore_store(Store(target), tmp_path / "backup")  # the next run clears the dead run's partial file
     assert target.exists() and not list(tmp_path.glob(".new.duckdb.partial-*"))
 
 

@@ -11,12 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from kpis.backup.copying import copy_store
+from kpis.backup.files import backup_store, restore_store
 from kpis.periods import quarter_end, quarter_start
 from kpis.reference.names import add_reference, rename
 from kpis.roles import Actor
 from kpis.scorecard import Scope, quarter_values, region_grids
 from kpis.store import Session, Store
-from kpis.store.copying import copy_store
 
 ADMIN = Actor("admin@example.com", "admin")
 REGIONS = ("Mexico", "USA", "Brazil", "Colombia")
@@ -200,9 +201,9 @@ def test_copies_and_restored_backups_have_a_current_rollup(filled: Store, tmp_pa
     copied = Store(tmp_path / "copy.duckdb")
     copy_store(filled, copied)
     assert_rollup_current(copied)
-    filled.backup(tmp_path / "backup")
+    backup_store(filled, tmp_path / "backup")
     restored = Store(tmp_path / "restored.duckdb")
-    restored.restore(tmp_path / "backup")
+    restore_store(restored, tmp_path / "backup")
     assert_rollup_current(restored)
 
 

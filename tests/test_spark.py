@@ -17,16 +17,9 @@ from kpis.errors import ValidationError
 from kpis.roles import Actor
 from kpis.store import Store
 from kpis.telemetry.eventgen import write_events
-from kpis.telemetry.ingest import (
-    EVENT_KPIS,
-    bad_rows_sql,
-    first_rows_sql,
-    ingest_events,
-    models_sql,
-    monthly_kpis_sql,
-    rollup_to_file,
-)
+from kpis.telemetry.ingest import ingest_events, rollup_to_file
 from kpis.telemetry.spark import spark_available, to_spark
+from kpis.telemetry.sql import EVENT_KPIS, bad_rows_sql, first_rows_sql, models_sql, monthly_kpis_sql
 
 from .test_telemetry import as_dict, observations, reference
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 import functools
 import math
 from datetime import date
+from typing import TYPE_CHECKING
 
 from babel import Locale
 from babel.dates import format_date as babel_date
 from babel.numbers import format_compact_decimal, format_decimal
 
-from kpis.catalog import Kpi
+if TYPE_CHECKING:
+    from kpis.catalog import Kpi
+
 
 __all__ = ["DASH", "format_attainment", "format_change", "format_compact", "format_day", "format_money",
            "format_multiple", "format_number", "format_percent", "format_value", "locale_for"]

@@ -14,14 +14,19 @@ from kpis.escaping import text_problem
 from kpis.periods import parse_period, parse_quarter, today
 
 __all__ = [
+    "CONFIDENCES",
     "DEFAULT_CURRENCY",
     "EARLIEST_DATE",
     "MAX_MAGNITUDE",
+    "MESSAGE_LANGS",
+    "SUBSCRIPTION_KINDS",
+    "Confidence",
     "InvestmentRecord",
     "MaturityRecord",
     "ObservationRecord",
     "ProgramRecord",
     "ReferenceRecord",
+    "SubscriptionKind",
     "TargetRecord",
     "TickRecord",
     "UseCaseRecord",
@@ -31,6 +36,11 @@ __all__ = [
 ]
 
 DEFAULT_CURRENCY = "MXN"
+Confidence = Literal["high", "medium", "low"]
+CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")  # of a check-in
+SubscriptionKind = Literal["digest", "alerts", "both"]
+SUBSCRIPTION_KINDS: tuple[SubscriptionKind, ...] = ("digest", "alerts", "both")
+MESSAGE_LANGS = ("en", "es")  # the languages a subscriber can read
 STREAM_NAMES = ("direct_savings", "revenue_increase", "risk_reduction", "innovation_value")
 
 _CONFIG = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -12,7 +11,8 @@ from kpis.catalog import Catalog, Kpi
 from kpis.forecast import Forecast, project_q4
 from kpis.periods import Quarter, last_complete_month_end, quarter_end, quarter_start, shift_quarter, today
 from kpis.status import Evaluation, Status, evaluate
-from kpis.store import Session, utc_now
+from kpis.store import Session
+from kpis.targets import Scope, Target, nullable, target_rows, targets_in_force
 
 if TYPE_CHECKING:
     from kpis.editing.checkins import Checkin
@@ -31,26 +31,6 @@ __all__ = [
     "scorecard_records",
     "targets_in_force",
 ]
-
-
-@dataclass(frozen=True)
-class Scope:
-    """A region and/or department; None means "all"."""
-
-    region: str | None = None
-    department: str | None = None
-
-
-@dataclass(frozen=True)
-class Target:
-    """The target version in force, and where it came from (`inherited` = a broader scope's)."""
-
-    value: float | None
-    inherited: bool
-    changed_by: str
-    changed_at: datetime
-    reason: str | None
-    previous: float | None
 
 
 @dataclass(frozen=True)
@@ -128,10 +108,6 @@ class Grid:
         return cell.actual - previous.actual
 
 
-def _nullable(value: Any) -> Any:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
-
-
 def quarter_values(session: Session, first: Quarter, last: Quarter, scope: Scope,
                    cutoff: date | None = None) -> dict[tuple[str, int, int], dict]:
     """Actual per (kpi_id, year, quarter) from observations, per the catalog's aggregation rules; nothing
@@ -143,7 +119,7 @@ def quarter_values(session: Session, first: Quarter, last: Quarter, scope: Scope
     )
     return {
         (row["kpi_id"], int(row["year"]), int(row["quarter"])): {
-            "actual": _nullable(row["actual"]),
+            "actual": nullable(row["actual"]),
             "periods": int(row["periods"]),
             "last_period": row["last_period"],
         }
@@ -154,51 +130,6 @@ def quarter_values(session: Session, first: Quarter, last: Quarter, scope: Scope
 def _end(last: Quarter, cutoff: date | None) -> date:
     """The last day a range of quarters reads: its end, today or the cut-off, whichever comes first."""
     return min(quarter_end(*last), today(), cutoff or date.max)
-
-
-def _specificity(row: dict[str, Any], scope: Scope) -> int:
-    """How closely a target row's scope matches the requested one (higher = closer)."""
-    region, department = row["region"], row["department"]
-    score = 0
-    if scope.region is not None:
-        score += 2 if region == scope.region else 0
-    if scope.department is not None:
-        score += 1 if department == scope.department else 0
-    return score
-
-
-def _target_rows(session: Session, first: Quarter, last: Quarter, scope: Scope, as_of: datetime | None,
-                 all_regions: bool = False) -> list[dict[str, Any]]:
-    return session.rows("targets_as_of", y0=first[0], q0=first[1], y1=last[0], q1=last[1], region=scope.region,
-                        department=scope.department, as_of=as_of or utc_now(), all_regions=all_regions)
-
-
-def targets_in_force(session: Session, catalog: Catalog, first: Quarter, last: Quarter, scope: Scope,
-                     as_of: datetime | None = None,
-                     rows: list[dict[str, Any]] | None = None) -> dict[tuple[str, int, int], Target]:
-    """The target in force at `as_of` (default now) per (kpi_id, year, quarter). A scope without its
-    own target inherits the closest broader one only for KPIs that do not add up across scope
-    (percentages, latency): a region's share of a sum target is not knowable."""
-    rows = _target_rows(session, first, last, scope, as_of) if rows is None else [
-        r for r in rows if (r["region"] is None or r["region"] == scope.region)
-        and (r["department"] is None or r["department"] == scope.department)]
-    full = (2 if scope.region is not None else 0) + (1 if scope.department is not None else 0)
-    best: dict[tuple[str, int, int], tuple[int, Target]] = {}
-    for row in rows:
-        if row["kpi_id"] not in catalog:
-            continue
-        rank = _specificity(row, scope)
-        inherited = rank != full
-        if inherited and catalog.get(row["kpi_id"]).across_scope == "sum":
-            continue
-        key = (row["kpi_id"], int(row["year"]), int(row["quarter"]))
-        if key in best and best[key][0] >= rank:
-            continue
-        best[key] = (rank, Target(
-            value=_nullable(row["target"]), inherited=inherited, changed_by=row["changed_by"],
-            changed_at=row["changed_at"], reason=_nullable(row["reason"]), previous=_nullable(row["previous"]),
-        ))
-    return {key: target for key, (_, target) in best.items()}
 
 
 def _entity_limits(session: Session, catalog: Catalog) -> dict[str, int]:
@@ -355,13 +286,13 @@ def region_grids(session: Session, catalog: Catalog, first: Quarter, last: Quart
     for row in rows:
         if row["region"] in by_region:
             by_region[row["region"]][(row["kpi_id"], int(row["year"]), int(row["quarter"]))] = {
-                "actual": _nullable(row["actual"]), "periods": int(row["periods"]),
+                "actual": nullable(row["actual"]), "periods": int(row["periods"]),
                 "last_period": row["last_period"]}
     limits = _entity_limits(session, catalog)
     # every region's targets, frozen-quarter targets and (absent) ROI, each read once for all of them
     shared: dict[str, Any] = {
-        "targets": _target_rows(session, first, last, Scope(), as_of, all_regions=True),
-        "frozen": [(y, q, at, _target_rows(session, (y, q), (y, q), Scope(), at, all_regions=True))
+        "targets": target_rows(session, first, last, Scope(), as_of, all_regions=True),
+        "frozen": [(y, q, at, target_rows(session, (y, q), (y, q), Scope(), at, all_regions=True))
                    for y, q, at in _frozen_in_range(session, first, last, as_of)],
     }
     if "roi_pct" in catalog:

@@ -26,6 +26,7 @@ from kpis.innovation.funnel import write_use_cases
 from kpis.packs import full_catalog, load_growth_pack
 from kpis.periods import today as current_day
 from kpis.records import UseCaseRecord
+from kpis.reference.regions import upsert_regions
 from kpis.roles import Actor
 from kpis.store import Session, Store, utc_now
 from kpis.value.projection import BUILT_IN_SCENARIOS
@@ -60,7 +61,7 @@ def _load_demo(session: Session, actor: str, today: date | None = None) -> None:
     """The demo program as it stood at the end of the last complete month before `today`."""
     today = today or current_day()
     now = utc_now()
-    session.upsert_regions(demo_regions(), actor=actor, channel="demo")
+    upsert_regions(session, demo_regions(), actor=actor, channel="demo")
     session.con.executemany("INSERT INTO departments VALUES (?, ?, ?, ?)",
                             [(name, name_es, actor, now) for name, name_es in demo_departments().itertuples(False)])
     session.con.execute("INSERT INTO programs (name, started, updated_by, updated_at) VALUES (?, ?, ?, ?)",

@@ -575,20 +575,24 @@ def cmd_demo_events(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace, store: Store) -> int:
-    counts = store.backup(args.directory)
+    from kpis.backup.files import backup_store
+
+    counts = backup_store(store, args.directory)
     print(f"{store.location} -> {args.directory}: {sum(counts.values()):,} rows in {len(counts)} tables.")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace, store: Store) -> int:
-    counts = store.restore(args.directory)
+    from kpis.backup.files import restore_store
+
+    counts = restore_store(store, args.directory)
     print(f"{args.directory} -> {store.location}: {sum(counts.values()):,} rows in {len(counts)} tables restored.")
     return 0
 
 
 def cmd_copy_store(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
+    from kpis.backup.copying import copy_store
     from kpis.store import Store
-    from kpis.store.copying import copy_store
 
     target = Store(args.to, busy_timeout=store.busy_timeout)
     report = copy_store(store, target, catalog)

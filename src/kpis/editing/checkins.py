@@ -8,18 +8,17 @@ import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from kpis.catalog import Catalog
 from kpis.errors import Reason, ValidationError, joined
+from kpis.records import CONFIDENCES, Confidence
 from kpis.reference.names import require_names
 from kpis.roles import Actor, require
 from kpis.store import Session, Store, utc_now
 
 __all__ = ["CONFIDENCES", "Checkin", "add_checkin", "checkin_history", "latest_checkins"]
 
-Confidence = Literal["high", "medium", "low"]
-CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")
 MAX_NOTE = 2000
 
 

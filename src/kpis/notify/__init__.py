@@ -42,6 +42,7 @@ from kpis.catalog import Catalog
 from kpis.errors import KpiError, Reason, ValidationError
 from kpis.escaping import one_line
 from kpis.kinds import redact, url_secrets
+from kpis.records import MESSAGE_LANGS, SUBSCRIPTION_KINDS, SubscriptionKind
 from kpis.reference.names import require_names
 from kpis.roles import Actor, require
 from kpis.scorecard import Cell, Scope
@@ -50,9 +51,9 @@ from kpis.store import Session, Store, utc_now
 __all__ = ["KINDS", "Subscription", "load_subscriptions", "run_alerts", "run_digest", "smtp_settings", "subscribe",
            "unsubscribe"]
 
-Kind = Literal["digest", "alerts", "both"]
-KINDS: tuple[Kind, ...] = ("digest", "alerts", "both")
-LANGS = ("en", "es")
+Kind = SubscriptionKind
+KINDS = SUBSCRIPTION_KINDS
+LANGS = MESSAGE_LANGS
 # An address as a mail server reads it the same way we store it: a dot-atom local part (no comments,
 # quotes, colons or source routes), a host name of letters, digits and hyphens with a top-level domain;
 # ASCII only; RFC 5321's limits (64 before the @, 63 per label, 254 in all).

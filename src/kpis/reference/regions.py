@@ -8,9 +8,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from kpis.roles import Actor, require
-from kpis.store import Store
+from kpis.store import Session, Store
 
-__all__ = ["REGION_COLUMNS", "RegionRecord", "regulation_table", "save_region"]
+__all__ = ["REGION_COLUMNS", "RegionRecord", "regulation_table", "save_region", "upsert_regions"]
 
 REGION_COLUMNS = ("name_es", "language", "language_es", "currency", "date_format", "regulators", "ai_rules",
                   "ai_rules_es", "residency", "residency_required", "residency_es", "validation",
@@ -56,4 +56,11 @@ def save_region(store: Store, actor: Actor, name: str, values: dict[str, Any]) -
     require(actor, "admin", "edit the regulation table")
     record = RegionRecord(name=name, **values)
     with store.write_session() as session:
-        return session.upsert_regions(pd.DataFrame([record.model_dump()]), actor=actor.name, channel="form")
+        return upsert_regions(session, pd.DataFrame([record.model_dump()]), actor=actor.name, channel="form")
+
+
+def upsert_regions(session: Session, rows: pd.DataFrame, *, actor: str, channel: str) -> int:
+    """Insert or replace rows of the regions' localisation and regulation table (audited)."""
+    columns = tuple(c for c in REGION_COLUMNS if c in rows.columns)
+    return session.upsert_keyed("regions", ("name",), columns, rows, entity="region", actor=actor,
+                                channel=channel, stamps={"updated_by": "actor", "updated_at": "now"})

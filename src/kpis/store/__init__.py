@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -147,7 +145,7 @@ def _write_lock(key: str) -> threading.Lock:
         return _WRITE_LOCKS.setdefault(key, threading.Lock())
 
 
-def _literal(path: Path) -> str:
+def sql_literal(path: Path) -> str:
     """A path as an SQL string literal (EXPORT/IMPORT DATABASE take no parameters)."""
     return "'" + str(path).replace("'", "''") + "'"
 
@@ -178,7 +176,7 @@ def _sql(name: str) -> str:
 
 
 # Never download or load extensions behind the user's back (offline machines; a file that is not ours).
-_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -202,7 +200,7 @@ def _is_conflict(exc: duckdb.Error) -> bool:
     return "conflict" in str(exc).lower()
 
 
-def _io_message(path: Path, exc: duckdb.Error) -> str:
+def io_message(path: Path, exc: duckdb.Error) -> str:
     """What happened, in words: a full disk, a damaged file, or the database's own message."""
     text = str(exc)
     lowered = text.lower()
@@ -269,18 +267,18 @@ class Store:
         delay = 0.05
         while True:
             try:
-                con = duckdb.connect(str(self.path), read_only=self.read_only, config=_CONFIG)
+                con = duckdb.connect(str(self.path), read_only=self.read_only, config=DUCKDB_CONFIG)
                 con.execute("SET TimeZone = 'UTC'")  # dates and months never depend on the machine's TZ
                 return con
             except duckdb.IOException as exc:
                 if not _is_lock_error(exc):
-                    raise KpiError(_io_message(self.path, exc)) from None
+                    raise KpiError(io_message(self.path, exc)) from None
                 if time.monotonic() >= deadline:
                     raise StoreBusyError(_busy_message(self.path, exc), key="error.busy") from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
             except duckdb.Error as exc:
-                raise KpiError(_io_message(self.path, exc)) from None
+                raise KpiError(io_message(self.path, exc)) from None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -388,9 +386,9 @@ class Store:
         except duckdb.TransactionException as exc:
             if _is_conflict(exc):
                 raise ConflictError(f"Another write changed the same records at the same time: {exc}") from None
-            raise KpiError(_io_message(self.path, exc)) from None
+            raise KpiError(io_message(self.path, exc)) from None
         except duckdb.Error as exc:
-            raise KpiError(_io_message(self.path, exc)) from None
+            raise KpiError(io_message(self.path, exc)) from None
 
     @contextmanager
     def _shared_session(self) -> Iterator[Session]:
@@ -433,66 +431,6 @@ class Store:
                         session._depth = 0
                     session.con.raw.execute("SELECT pg_advisory_unlock(%s)", [pg.WRITE_LOCK_KEY])
 
-    def backup(self, directory: Path) -> dict[str, int]:
-        """EXPORT DATABASE to `directory` (Parquet + schema.sql + load.sql); it must be new or empty.
-        Returns the row count per table, also written to backup.json beside the data."""
-        directory = Path(directory)
-        if directory.exists() and any(directory.iterdir()):
-            raise KpiError(f"{directory} is not empty; choose a new directory for the backup.")
-        if self.url is not None:  # the same backup format: copied to a DuckDB file first, exported from there
-            from kpis.store.copying import copy_store
-
-            with tempfile.TemporaryDirectory(prefix="kpis-backup-") as scratch:
-                staged = Store(Path(scratch) / "staged.duckdb")
-                copy_store(self, staged, verify=False)
-                return staged.backup(directory)
-        with self.write_session() as session:
-            counts = session.table_counts()
-            session.con.execute(f"EXPORT DATABASE {_literal(directory)} (FORMAT parquet)")
-        (directory / "backup.json").write_text(json.dumps(
-            {"schema_version": SCHEMA_VERSION, "created_at": utc_now().isoformat(), "tables": counts}, indent=2))
-        return counts
-
-    def restore(self, directory: Path) -> dict[str, int]:
-        """Rebuild a backup into this store, which must not exist yet. Only the backup's data files
-        are read: the schema is this program's own (migrations), each known table is loaded from its
-        Parquet file by column name, and the row counts must equal backup.json's. Nothing in the
-        backup is executed (its schema.sql and load.sql are ignored)."""
-        directory = Path(directory)
-        manifest = _read_manifest(directory)
-        if self.url is not None:  # restored into a DuckDB file first (checked there), then copied over
-            from kpis.store.copying import copy_store
-
-            with tempfile.TemporaryDirectory(prefix="kpis-restore-") as scratch:
-                staged = Store(Path(scratch) / "staged.duckdb")
-                counts = staged.restore(directory)
-                copy_store(staged, self, verify=False)
-                return counts
-        if self.path.exists():
-            raise KpiError(f"{self.path} already exists; restore into a new file (--db NEW.duckdb), check it, "
-                           "then replace the old file.")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        from kpis.escaping import one_line
-        from kpis.store.restore_check import DERIVED_TABLES
-
-        with _building(self.path) as partial:  # the store appears under its name only when complete
-            try:
-                con = duckdb.connect(str(partial), config=_CONFIG)
-            except duckdb.Error as exc:
-                raise KpiError(_io_message(self.path, exc)) from None
-            try:
-                counts = _load_backup(con, directory, manifest)
-            except (duckdb.Error, KpiError, ValueError, OverflowError) as exc:
-                detail = str(exc) if isinstance(exc, KpiError) else one_line(str(exc))[:300]
-                raise KpiError(f"Cannot restore from {directory}: {detail}") from None
-            finally:
-                con.close()
-            with Store(partial).session() as session:  # an older backup brought up to date; the roll-up rebuilt
-                session.ensure_rollup()
-                counts |= {table: session.scalar(f"SELECT count(*) FROM {table}") for table in DERIVED_TABLES
-                           if table in counts}
-        return counts
-
     @contextmanager
     def new_store(self) -> Iterator[Session]:
         """A session on a store that does not exist yet (a new file, or an empty PostgreSQL
@@ -503,11 +441,11 @@ class Store:
             if self.path.exists():
                 raise KpiError(f"{self.location} already exists; copy into a new file (or move the old one away).")
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with _building(self.path) as partial:  # the file appears under its name only when complete
+            with building_file(self.path) as partial:  # the file appears under its name only when complete
                 try:
-                    con = duckdb.connect(str(partial), config=_CONFIG)
+                    con = duckdb.connect(str(partial), config=DUCKDB_CONFIG)
                 except duckdb.Error as exc:
-                    raise KpiError(_io_message(self.path, exc)) from None
+                    raise KpiError(io_message(self.path, exc)) from None
                 try:
                     with self._as_kpi_errors():
                         session = Session(con)
@@ -561,63 +499,6 @@ _HAS_SCHEMA = ("SELECT count(*) > 0 FROM information_schema.tables "
 _PG_READY: set[str] = set()  # PostgreSQL stores this process has migrated (when it keeps connections)
 
 
-def _read_manifest(directory: Path) -> dict[str, Any]:
-    """backup.json: the schema version and the row count of every table; refused if malformed."""
-    try:
-        manifest = json.loads((directory / "backup.json").read_text(encoding="utf-8"))
-        version, tables = int(manifest["schema_version"]), manifest["tables"]
-        counts = {str(name): int(count) for name, count in tables.items()}
-    except FileNotFoundError:
-        raise KpiError(f"{directory} is not a backup made by `python -m kpis backup` (no backup.json).") from None
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise KpiError(f"{directory}/backup.json is damaged: it must name the schema version and table "
-                       "counts.") from None
-    if not 1 <= version <= SCHEMA_VERSION:
-        raise KpiError(f"The backup uses schema version {version}; this program knows versions 1 to {SCHEMA_VERSION}.")
-    return {"schema_version": version, "tables": counts}
-
-
-def _load_backup(con: duckdb.DuckDBPyConnection, directory: Path, manifest: dict[str, Any]) -> dict[str, int]:
-    """Create the backup's schema version from this program's migrations, load every table it lists
-    from <table>.parquet (names checked against the schema, so no path outside `directory` is read),
-    check the counts, all in one transaction."""
-    from kpis.store.restore_check import DERIVED_TABLES, SHOWN, restore_problems
-
-    version, expected = manifest["schema_version"], manifest["tables"]
-    starts = _sequence_starts(con, directory, expected)
-    con.execute("BEGIN TRANSACTION")
-    create_schema(con, version, starts)
-    known = set(Session(con).table_names())
-    unknown = sorted(set(expected) - known)
-    if unknown:
-        raise KpiError(f"the backup lists tables this schema does not have: {', '.join(unknown)}")
-    counts = {}
-    for table in sorted(known - {"schema_version"}):
-        if table not in expected:
-            raise KpiError(f"backup.json has no count for table {table}")
-        if table in DERIVED_TABLES:  # rebuilt from the observations after the restore, never trusted
-            counts[table] = 0
-            continue
-        file = directory / f"{table}.parquet"
-        if expected[table] and not file.is_file():
-            raise KpiError(f"{file.name} is missing")
-        if file.is_file():
-            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM read_parquet(?)', [str(file)])
-        counts[table] = int(con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
-        if counts[table] != expected[table]:
-            raise KpiError(f"table {table} has {counts[table]:,} rows in the data files but backup.json says "
-                           f"{expected[table]:,}; the backup is incomplete or was changed")
-    problems = restore_problems(con)
-    if problems:
-        shown = "; ".join(problems[:SHOWN]) + (f"; and {len(problems) - SHOWN:,} more" if len(problems) > SHOWN
-                                               else "")
-        raise KpiError(f"the backup holds rows an import would refuse, nothing restored: {shown}")
-    if "settings" in known:  # the roll-up is rebuilt, whatever stamp the backup carried
-        con.execute("DELETE FROM settings WHERE key = ?", [ROLLUP_STAMP])
-    con.execute("COMMIT")
-    return counts
-
-
 def create_schema(con: Any, version: int, starts: dict[str, int]) -> None:
     """This program's migrations 1..`version` on an empty store (a DuckDB or kpis.store.postgres connection),
     each id sequence starting at `starts[name]` (after the highest id of the data about to be
@@ -637,22 +518,8 @@ SEQUENCES = {"observation_ids": ("observations", "obs_id"),
                           "audit_ids": ("audit_log", "audit_id"), "checkin_ids": ("checkins", "checkin_id")}
 
 
-def _sequence_starts(con: duckdb.DuckDBPyConnection, directory: Path, expected: dict[str, int]) -> dict[str, int]:
-    """Each id sequence starts after the highest id in the backup's data, so new rows never collide."""
-    starts = {}
-    for sequence, (table, column) in SEQUENCES.items():
-        file = directory / f"{table}.parquet"
-        highest = con.execute(f'SELECT max(TRY_CAST("{column}" AS BIGINT)), count(*) FILTER (WHERE "{column}" '
-                              f'IS NOT NULL AND TRY_CAST("{column}" AS BIGINT) IS NULL) FROM read_parquet(?)',
-                              [str(file)]).fetchone() if expected.get(table) and file.is_file() else (None, 0)
-        if highest[1]:
-            raise KpiError(f"{table}.parquet: {highest[1]:,} {column} value(s) are not whole numbers")
-        starts[sequence] = int(highest[0] or 0) + 1
-    return starts
-
-
 @contextmanager
-def _building(path: Path) -> Iterator[Path]:
+def building_file(path: Path) -> Iterator[Path]:
     """A new DuckDB file built under a temporary name beside `path` (`.NAME.partial-PID`) and linked to `path`
     only when the block ends without error: a killed or failed copy or restore never leaves a half-made store
     under the name (a partial file of a process that is gone is removed by the next one)."""
@@ -979,14 +846,6 @@ class Session:
         return self.upsert_keyed("checklist_ticks", ("unit", "year", "quarter", "checklist", "item"),
                                  ("done", "note"), rows, entity="checklist", actor=actor, channel=channel,
                                  stamps={"updated_by": "actor", "updated_at": "now"})
-
-    def upsert_regions(self, rows: pd.DataFrame, *, actor: str, channel: str) -> int:
-        """Insert or replace rows of the regions' localisation and regulation table."""
-        from kpis.reference.regions import REGION_COLUMNS
-
-        columns = tuple(c for c in REGION_COLUMNS if c in rows.columns)
-        return self.upsert_keyed("regions", ("name",), columns, rows, entity="region", actor=actor,
-                                 channel=channel, stamps={"updated_by": "actor", "updated_at": "now"})
 
     def append_targets(self, rows: pd.DataFrame, *, actor: str, channel: str,
                        at: datetime | None = None) -> int:

@@ -17,8 +17,6 @@ has events in those months (so keep raw logs where they were ingested from).
 
 from __future__ import annotations
 
-import glob
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,19 +25,18 @@ import pandas as pd
 
 from kpis.errors import KpiError, Reason, RowError, ValidationError, joined
 from kpis.periods import today
-from kpis.records import EARLIEST_DATE, latest_date
 from kpis.reference.names import add_names, load_names, unknown_reason
 from kpis.roles import Actor, require
 from kpis.store import Session, Store, in_list, scratch_connection, utc_now
+from kpis.telemetry.duckdb_engine import DuckDBEngine
+from kpis.telemetry.files import EVENT_COLUMNS, content_digest, expand_paths, file_kind
+from kpis.telemetry.sql import EVENT_KPIS, REASONS, bad_rows_sql, first_rows_sql, models_sql, monthly_kpis_sql
 
-__all__ = ["ENGINES", "EVENT_COLUMNS", "EVENT_KPIS", "DuckDBEngine", "IngestResult", "expand_paths", "ingest_events",
-           "monthly_kpis_sql", "rollup", "rollup_to_file"]
+__all__ = ["ENGINES", "IngestResult", "ingest_events", "rollup", "rollup_to_file"]
 
-EVENT_COLUMNS = ("timestamp", "region", "tenant", "model_id", "latency_ms", "status")
-OPTIONAL_COLUMNS = ("cost_usd",)
-EVENT_KPIS = ("api_latency_p95_ms", "availability_pct", "transactions_per_day", "cost_per_prediction_usd",
-              "concurrent_models")
-MAX_REPORTED_ERRORS = 50
+
+
+
 ENGINES = ("duckdb", "spark")
 
 
@@ -53,253 +50,11 @@ class IngestResult:
     added: tuple[str, ...] = ()  # regions added as new reference data (create_missing)
 
 
-class Uri(str):
-    """A file (or glob) in a data lake, for Spark to read where it is: s3a://bucket/logs/*.parquet."""
-
-    @property
-    def suffix(self) -> str:
-        return Path(self.rsplit("/", 1)[-1]).suffix
-
-    @property
-    def name(self) -> str:
-        return self.rsplit("/", 1)[-1]
-
-    def resolve(self) -> Uri:
-        return self
-
-
 # one row per file, replaced when the file is read again
 _SAVE_FILE = ("INSERT INTO event_files VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
               "size_bytes = excluded.size_bytes, mtime_ns = excluded.mtime_ns, rows = excluded.rows, "
               "months = excluded.months, ingested_by = excluded.ingested_by, ingested_at = excluded.ingested_at, "
               "content_sha256 = excluded.content_sha256")
-
-
-def is_uri(pattern: str) -> bool:
-    return "://" in pattern and not pattern.startswith("file://")
-
-
-def expand_paths(patterns: list[str], uris: bool = False) -> list[Path]:
-    """Files named directly, by glob, or inside a directory (*.parquet, *.csv), sorted, unique.
-    With `uris` (Spark), a URI such as s3a://bucket/logs/*.parquet is passed on as it is."""
-    found: list[Path] = []
-    for pattern in patterns:
-        if uris and is_uri(pattern):
-            found.append(Uri(pattern))
-            continue
-        path = Path(pattern)
-        if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix.lower() in (".parquet", ".csv"))
-        elif path.exists():  # a file named as it is, even when its name has glob characters (x_[ab].parquet)
-            found.append(path)
-        elif any(ch in pattern for ch in "*?["):
-            found += [Path(p) for p in sorted(glob.glob(pattern, recursive=True))]
-        else:
-            raise ValidationError.keyed("error.no_such_path", path=pattern)
-    unique = list(dict.fromkeys(p.resolve() for p in found))
-    if not unique:
-        raise ValidationError.keyed("error.no_event_files")
-    bad = [p for p in unique if p.suffix.lower() not in (".parquet", ".csv")]
-    if bad:
-        raise ValidationError.keyed("error.event_file_type", path=bad[0])
-    special = [p for p in unique if not isinstance(p, Uri) and not p.is_file()]
-    if special:  # a named pipe would make the read (and the write lock held for it) wait forever
-        raise ValidationError.keyed("error.not_regular_file", path=special[0])
-    return unique
-
-
-def _literal_list(paths: list[Path]) -> str:
-    """The files as a DuckDB list literal. Each path is one file already found (expand_paths): its glob
-    characters are escaped, so `x_[ab].parquet` is read as itself, never again as a pattern for x_a and x_b."""
-    return "[" + ", ".join(_literal(glob_escaped(str(p))) for p in paths) + "]"
-
-
-def glob_escaped(path: str) -> str:
-    """`path` as a glob that matches only itself (DuckDB: each of * ? [ ] in brackets, `[[]`)."""
-    return "".join(f"[{c}]" if c in "*?[]" else c for c in path)
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def file_kind(paths: list[Path]) -> str:
-    """'parquet' or 'csv': one kind per run."""
-    if all(p.suffix.lower() == ".parquet" for p in paths):
-        return "parquet"
-    if all(p.suffix.lower() == ".csv" for p in paths):
-        return "csv"
-    raise ValidationError.keyed("error.mixed_event_files")
-
-
-# ---------------------------------------------------------------------------------------------
-# The rollup, written once in DuckDB's SQL. Each query reads a relation `events` (ts, region,
-# model_id, latency_ms, status, cost_usd) or `numbered_events` (the same with filename and n, the
-# row's number in its file). An engine (DuckDBEngine here, kpis.telemetry.spark.SparkEngine) defines those
-# relations over the files and runs these texts; Spark gets them through sqlglot (kpis.telemetry.spark.to_spark).
-# ---------------------------------------------------------------------------------------------
-
-def typed_sql(relation: str, kind: str, has_cost: bool, engine: str = "duckdb", numbered: bool = False) -> str:
-    """Typed events from a relation of raw file rows (bad values become NULL via TRY_CAST, so they
-    are reported as bad rows rather than failing the run)."""
-    # CSV: nullif() keeps DuckDB from pushing the cast into the CSV reader, which would raise on a
-    # bad value instead of turning it into NULL (and so into a reported bad row)
-    typed = "nullif({}, '')" if kind == "csv" else "{}"
-    cost = f"TRY_CAST({typed.format('cost_usd')} AS DOUBLE)" if has_cost else "CAST(NULL AS DOUBLE)"
-    if engine == "duckdb":
-        # to UTC: an offset is applied, a naive time is read as UTC (the session's time zone is UTC).
-        # Text goes through TIMESTAMPTZ (the only cast that applies an offset written in the text); a
-        # typed column is cast to TIMESTAMP, which converts a zoned value to UTC and leaves a naive
-        # one as it is, without the per-row time-zone arithmetic that cost 5x the whole ingest
-        text = f"timezone('UTC', TRY_CAST({typed.format('timestamp')} AS TIMESTAMPTZ))"
-        utc = (f"CASE WHEN typeof(timestamp) = 'VARCHAR' THEN {text} "
-               f"ELSE TRY_CAST({typed.format('timestamp')} AS TIMESTAMP) END")
-    else:  # Spark's TIMESTAMP is an instant: text with an offset, naive text (session zone UTC) and typed columns alike
-        utc = f"TRY_CAST({typed.format('timestamp')} AS TIMESTAMPTZ)"
-    return (f"SELECT {'filename, n, ' if numbered else ''}{utc} AS ts, "
-            f"CAST(region AS VARCHAR) AS region, CAST(model_id AS VARCHAR) AS model_id, "
-            f"TRY_CAST({typed.format('latency_ms')} AS DOUBLE) AS latency_ms, CAST(status AS VARCHAR) AS status, "
-            f"{cost} AS cost_usd FROM {relation}")
-
-
-def _reader(paths: list[Path], with_filename: bool = False) -> str:
-    names = ", filename = true" if with_filename else ""
-    if file_kind(paths) == "parquet":
-        return f"read_parquet({_literal_list(paths)}, union_by_name = true{names})"
-    return f"read_csv({_literal_list(paths)}, header = true, all_varchar = true, union_by_name = true{names})"
-
-
-# One test per reason in _REASONS (same order); NaN and infinities are bad values, never dropped silently.
-_CHECKS = (
-    "ts IS NULL",
-    f"ts < TIMESTAMP '{EARLIEST_DATE}' OR ts >= TIMESTAMP '{{latest}}' + INTERVAL 1 DAY",
-    "region IS NULL OR region = ''",
-    "model_id IS NULL",
-    "latency_ms IS NULL OR NOT isfinite(latency_ms)",
-    "latency_ms < 0",
-    "status IS NULL OR status NOT IN ('ok', 'error')",
-    "cost_usd IS NOT NULL AND (NOT isfinite(cost_usd) OR cost_usd < 0 OR cost_usd > 1e6)",
-)
-_REASONS = (Reason("event_time"), Reason("event_dates"), Reason("event_region"), Reason("event_model"),
-            Reason("event_latency"), Reason("event_negative"), Reason("event_status"), Reason("event_cost"))
-
-
-def _bad_row() -> str:
-    latest = latest_date().isoformat()
-    return "coalesce(" + " OR ".join(f"({check.format(latest=latest)})" for check in _CHECKS) + ", true)"
-
-
-def monthly_kpis_sql(month_filter: str = "") -> str:
-    """Per (month, region) and per month over all events (GROUPING SETS): the five KPIs, and the
-    bad rows of each group, so validation and computation are one pass over the files. Bad rows
-    are counted, never used; the pooled groups' bad counts add up to the file's. Ratios divide
-    DOUBLEs, so both engines round the same exact quotient the same way."""
-    where = f"WHERE {month_filter}" if month_filter else ""
-    return f"""
-        WITH flagged AS (SELECT *, ({_bad_row()}) AS bad FROM events)
-        SELECT strftime(date_trunc('month', ts), '%Y-%m') AS month,
-               region,
-               GROUPING(region) = 1 AS pooled,
-               quantile_cont(latency_ms, 0.95) FILTER (WHERE NOT bad) AS api_latency_p95_ms,
-               CAST(100 * count(*) FILTER (WHERE NOT bad AND status = 'ok') AS DOUBLE)
-                   / CAST(count(*) FILTER (WHERE NOT bad) AS DOUBLE) AS availability_pct,
-               CAST(count(*) FILTER (WHERE NOT bad) AS DOUBLE) / CAST(day(last_day(min(ts))) AS DOUBLE)
-                   AS transactions_per_day,
-               avg(cost_usd) FILTER (WHERE NOT bad) AS cost_per_prediction_usd,
-               count(*) FILTER (WHERE NOT bad) AS events,
-               count(*) FILTER (WHERE bad) AS bad_rows
-        FROM flagged {where}
-        GROUP BY GROUPING SETS ((date_trunc('month', ts), region), (date_trunc('month', ts)))
-    """
-
-
-def models_sql(month_filter: str = "") -> str:
-    """Distinct models per (month, region) and per month. A separate, narrow query: reducing to
-    distinct (month, region, model) triples first is much cheaper than a DISTINCT aggregate inside
-    the wide one (measured: 1.6 s -> 0.86 s + 0.33 s at 10M events)."""
-    where = f"AND {month_filter}" if month_filter else ""
-    return f"""
-        WITH pairs AS (
-            SELECT date_trunc('month', ts) AS m, region, model_id
-            FROM events WHERE NOT ({_bad_row()}) {where}
-            GROUP BY date_trunc('month', ts), region, model_id)
-        SELECT strftime(m, '%Y-%m') AS month, region, GROUPING(region) = 1 AS pooled,
-               count(DISTINCT model_id) AS concurrent_models
-        FROM pairs
-        GROUP BY GROUPING SETS ((m, region), (m))
-    """
-
-
-def bad_rows_sql() -> str:
-    """The first bad rows, with one flag per check, in file and row order (numbered_events)."""
-    latest = latest_date().isoformat()
-    flags = ", ".join(f"coalesce({check.format(latest=latest)}, false) AS c{i}" for i, check in enumerate(_CHECKS))
-    return f"""SELECT filename, n, {flags} FROM numbered_events WHERE {_bad_row()}
-               ORDER BY filename, n LIMIT {MAX_REPORTED_ERRORS}"""
-
-
-def first_rows_sql(regions: list[str]) -> str:
-    """Per region in `regions`: the file and row of its first appearance (numbered_events)."""
-    names = ", ".join(_literal(r) for r in regions)
-    return f"""SELECT region, arg_min(filename, n), min(n) FROM numbered_events
-               WHERE region IN ({names}) GROUP BY region ORDER BY region"""
-
-
-class DuckDBEngine:
-    """The rollup on DuckDB (a store's connection, or an in-memory one for `rollup`)."""
-
-    name = "duckdb"
-
-    def __init__(self, con) -> None:
-        self.con = con
-
-    def columns(self, paths: list[Path]) -> set[str]:
-        query = f"DESCRIBE SELECT * FROM {_reader(paths)}"
-        return {row[0].lower() for row in self.con.execute(query).fetchall()}
-
-    def define(self, paths: list[Path], has_cost: bool) -> None:
-        """`events` over these files (a temporary view: nothing is written to the store)."""
-        self.con.execute("CREATE OR REPLACE TEMP VIEW events AS "
-                         + typed_sql(_reader(paths), file_kind(paths), has_cost))
-
-    def define_numbered(self, paths: list[Path], has_cost: bool) -> None:
-        """Each row with its file and number in it. Parquet: the reader's exact file_row_number. CSV
-        has none: rows are numbered in scan order, which only one thread keeps (with several,
-        row_number() without ORDER BY followed the order threads finished in: a report could name
-        row 38 for a value first seen on row 7), so queries on this view run single-threaded."""
-        if file_kind(paths) == "parquet":
-            raw = (f"(SELECT *, file_row_number + 1 AS n FROM read_parquet({_literal_list(paths)}, "
-                   "union_by_name = true, filename = true, file_row_number = true))")
-        else:
-            raw = f"(SELECT *, row_number() OVER (PARTITION BY filename) AS n FROM {_reader(paths, True)})"
-        self._in_order = file_kind(paths) == "csv"
-        self.con.execute("CREATE OR REPLACE TEMP VIEW numbered_events AS "
-                         + typed_sql(raw, file_kind(paths), has_cost, numbered=True))
-
-    def frame(self, sql: str) -> pd.DataFrame:
-        return self.con.execute(sql).df()
-
-    def rows(self, sql: str) -> list[tuple]:
-        """Rows of a query (the error path's reports on numbered_events: in file order, see above)."""
-        if not getattr(self, "_in_order", False) or "numbered_events" not in sql:
-            return self.con.execute(sql).fetchall()
-        threads = self.con.execute("SELECT current_setting('threads')").fetchone()[0]
-        self.con.execute("SET threads = 1")
-        try:
-            return self.con.execute(sql).fetchall()
-        finally:
-            self.con.execute(f"SET threads = {int(threads)}")
-
-    def file_rows(self, paths: list[Path]) -> dict[str, int]:
-        """Rows per file: from Parquet metadata (no scan); CSV files are counted."""
-        if file_kind(paths) == "parquet":
-            rows = self.con.execute(
-                f"SELECT file_name, num_rows FROM parquet_file_metadata({_literal_list(paths)})").fetchall()
-        else:
-            rows = self.con.execute(
-                f"SELECT filename, count(*) FROM read_csv({_literal_list(paths)}, header = true, all_varchar = true, "
-                "filename = true) GROUP BY filename").fetchall()
-        return {str(Path(name).resolve()): int(count) for name, count in rows}
 
 
 def _monthly(engine, month_filter: str = "") -> pd.DataFrame:
@@ -324,7 +79,7 @@ def _bad_rows(engine, paths: list[Path], has_cost: bool) -> tuple[RowError, ...]
     csv = file_kind(paths) == "csv"
     errors = []
     for filename, n, *found in engine.rows(bad_rows_sql()):
-        why = joined([r for r, flag in zip(_REASONS, found) if flag])
+        why = joined([r for r, flag in zip(REASONS, found) if flag])
         line = n + 1 if csv else n  # CSV: the header is line 1; Parquet: row number
         errors.append(RowError(line, Reason("in_file", file=Path(filename).name, reason=why)))
     return tuple(errors)
@@ -533,9 +288,3 @@ def _one_path_per_content(known: dict[str, tuple[str, list[str]]], new: list[Pat
         if digest not in chosen or (not chosen[digest].exists() and Path(path).exists()):
             chosen[digest] = Path(path)
     return list(chosen.values())
-
-
-def content_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB blocks: a log file's identity, whatever its name or time."""
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()

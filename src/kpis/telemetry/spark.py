@@ -25,7 +25,8 @@ import pandas as pd
 
 from kpis.errors import KpiError
 from kpis.escaping import one_line
-from kpis.telemetry.ingest import Uri, file_kind, typed_sql
+from kpis.telemetry.files import Uri, file_kind
+from kpis.telemetry.sql import typed_sql
 
 __all__ = ["SparkEngine", "spark_available", "to_spark"]
 

@@ -10,9 +10,9 @@ from kpis.errors import KpiError, Reason
 from kpis.formatting import DASH, format_day, format_money, format_multiple, format_number, format_percent
 from kpis.i18n import t
 from kpis.periods import quarter_of
-from kpis.scorecard import Scope, targets_in_force
 from kpis.status import Evaluation, evaluate
 from kpis.store import Session
+from kpis.targets import Scope, targets_in_force
 from kpis.value.ledger import load_ledgers, load_scenarios, models_in_production, realised_on
 from kpis.value.projection import STREAMS, Realised, Scenario, TargetChance, ValueSummary, summarise
 

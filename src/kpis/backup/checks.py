@@ -12,10 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from kpis.editing.checkins import CONFIDENCES
-from kpis.maturity.levels import DIMENSIONS
 from kpis.periods import today
-from kpis.records import EARLIEST_DATE, MAX_MAGNITUDE, STREAM_NAMES, UseCaseRecord, latest_date
+from kpis.records import (
+    CONFIDENCES,
+    EARLIEST_DATE,
+    MAX_MAGNITUDE,
+    MESSAGE_LANGS,
+    STREAM_NAMES,
+    SUBSCRIPTION_KINDS,
+    MaturityRecord,
+    UseCaseRecord,
+    latest_date,
+)
+from kpis.reference.names import name_problem
 
 __all__ = ["DERIVED_TABLES", "restore_problems"]
 
@@ -68,8 +77,7 @@ def _rules() -> list[_Rule]:
     stages, horizons = get_args(UseCaseRecord.model_fields["stage"].annotation), \
         get_args(UseCaseRecord.model_fields["horizon"].annotation)
     patterns = tuple(a for arg in get_args(UseCaseRecord.model_fields["pattern"].annotation) for a in get_args(arg))
-    from kpis.notify import KINDS, LANGS
-
+    dimensions = get_args(MaturityRecord.model_fields["dimension"].annotation)
     return [
         *scoped,
         _Rule("observations", "'obs_id ' || obs_id", _number("value"), f"value is not {magnitude}"),
@@ -84,8 +92,10 @@ def _rules() -> list[_Rule]:
         _Rule("checkins", "'checkin_id ' || checkin_id", _one_of("confidence", CONFIDENCES, nullable=True),
               f"confidence is not one of {', '.join(CONFIDENCES)}"),
         _Rule("checkins", "'checkin_id ' || checkin_id", _years("year"), f"year outside {first[:4]} .. {last[:4]}"),
-        _Rule("subscriptions", "email", _one_of("kind", KINDS), f"kind is not one of {', '.join(KINDS)}"),
-        _Rule("subscriptions", "email", _one_of("lang", LANGS), f"language is not one of {', '.join(LANGS)}"),
+        _Rule("subscriptions", "email", _one_of("kind", SUBSCRIPTION_KINDS),
+              f"kind is not one of {', '.join(SUBSCRIPTION_KINDS)}"),
+        _Rule("subscriptions", "email", _one_of("lang", MESSAGE_LANGS),
+              f"language is not one of {', '.join(MESSAGE_LANGS)}"),
         _Rule("investments", "program || ' year ' || year", _number("amount", low=0), f"amount is not {magnitude}, "
                                                                                        "zero or more"),
         _Rule("investments", "program || ' year ' || year", "NOT regexp_full_match(currency, '[A-Z]{3}')",
@@ -104,7 +114,7 @@ def _rules() -> list[_Rule]:
         _Rule("fx_rates", "base || '/' || quote || ' ' || day", _number("rate", low=0) + " OR rate = 0",
               "rate is not a positive finite number"),
         _Rule("maturity_assessments", "unit || ' ' || dimension || ' ' || year || '-Q' || quarter",
-              _one_of("dimension", DIMENSIONS), f"dimension is not one of {', '.join(DIMENSIONS)}"),
+              _one_of("dimension", dimensions), f"dimension is not one of {', '.join(dimensions)}"),
         _Rule("maturity_assessments", "unit || ' ' || dimension || ' ' || year || '-Q' || quarter",
               _number("score", low=1, high=5), "score outside 1 .. 5"),
         _Rule("maturity_assessments", "unit || ' ' || dimension || ' ' || year || '-Q' || quarter",
@@ -154,8 +164,6 @@ def _columns(con: Any) -> dict[str, list[tuple[str, str]]]:
 
 def _name_problems(con: Any, tables: dict) -> list[str]:
     """Region, department and program names as every other path checks them (kpis.reference.names.name_problem)."""
-    from kpis.reference.names import name_problem
-
     problems = []
     for kind, table in (("region", "regions"), ("department", "departments"), ("program", "programs")):
         if table not in tables:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from kpis.catalog import Catalog
+from kpis.catalog import Catalog, load_catalog
 from kpis.errors import KpiError
+from kpis.scorecard import Scope, quarter_scorecard, scorecard_records
 from kpis.store import SCHEMA_VERSION, SEQUENCES, Session, Store, create_schema
 
 __all__ = ["CopyReport", "copy_store"]
@@ -66,9 +67,6 @@ def copy_store(source: Store, target: Store, catalog: Catalog | None = None, *, 
 
 def _compare_scorecards(source: Store, target: Store, catalog: Catalog | None) -> int:
     """The organisation's scorecard for every quarter with data, the same on both (every field)."""
-    from kpis.catalog import load_catalog
-    from kpis.scorecard import Scope, quarter_scorecard, scorecard_records
-
     catalog = catalog or load_catalog()
     results = []
     for store in (source, target):
