@@ -27,7 +27,7 @@ KPIS = ("new_users", "departments_using_pct", "api_latency_p95_ms", "availabilit
 
 def _values(session: Session, rolled: bool, region: str | None = None, kpi: str | None = None) -> list[tuple]:
     """sql/quarter_values.sql over 2025-2026, read from the roll-up or from the observations."""
-    from kpis.store import _sql
+    from kpis.store.session import named_sql as _sql
 
     return session.con.execute(_sql("quarter_values"), {
         "start": quarter_start(2025, 1), "end": quarter_end(2026, 4), "region": region, "department": None,
@@ -35,7 +35,7 @@ def _values(session: Session, rolled: bool, region: str | None = None, kpi: str 
 
 
 def _by_region(session: Session, rolled: bool) -> list[tuple]:
-    from kpis.store import _sql
+    from kpis.store.session import named_sql as _sql
 
     return session.con.execute(_sql("quarter_values_by_region"), {
         "start": quarter_start(2025, 1), "end": quarter_end(2026, 4), "rolled": rolled}).fetchall()
@@ -190,9 +190,9 @@ def test_an_upgraded_store_gets_its_rollup_built(filled: Store, engine: str):
         session.con.execute("ALTER TABLE programs DROP COLUMN name_es")
         session.con.execute("DROP TABLE send_locks")
     if engine == "postgres":
-        from kpis import store as store_module
+        from kpis.store import duckdb_files
 
-        store_module._PG_READY.clear()
+        duckdb_files.PG_READY.clear()
     assert_rollup_current(filled)  # the next session migrates to version 11 and builds it
 
 

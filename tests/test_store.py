@@ -110,8 +110,7 @@ def test_unchanged_rows_are_not_rewritten_or_audited(store: Store):
 def test_app_shares_one_open_file_and_releases_it_when_idle(tmp_path: Path):
     """keep_open (the app): reads in a burst share one open and check of the file; once idle for the
     linger time the file is free, so another process opens it and writes."""
-    from kpis import store as store_module
-    from kpis.store import keep_open
+    from kpis.store import duckdb_files, keep_open
 
     path = tmp_path / "shared.duckdb"
     with Store(path).session():
@@ -139,7 +138,7 @@ def test_app_shares_one_open_file_and_releases_it_when_idle(tmp_path: Path):
     finally:
         Store._connect = real_connect
         keep_open(0)
-    assert all(shared.con is None for shared in store_module._SHARED.values())
+    assert all(shared.con is None for shared in duckdb_files._SHARED.values())
 
 
 @pytest.mark.duckdb_only

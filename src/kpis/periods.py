@@ -92,3 +92,7 @@ def today() -> date:
 
             raise KpiError.keyed("error.bad_today", value=fixed[:40]) from None
     return datetime.now(UTC).date()
+
+def utc_now() -> datetime:
+    """Naive UTC timestamp, the form every stored time takes."""
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -1,0 +1,73 @@
+"""The period roll-up, derived from the observations: what the pages read instead of scanning raw rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+__all__ = ["ROLLUP_STAMP", "RollupMixin"]
+
+
+ROLLUP_STAMP = "rollup_stamp"  # settings key: the observations_stamp() period_rollup was built from
+
+
+_ROLLUP_INSERT = (
+    "INSERT INTO period_rollup (kpi_id, period, region, has_department, v_sum, n, v_max, v_min, last_loaded) "
+    "SELECT o.kpi_id, o.period, o.region, o.department IS NOT NULL, "
+    "sum(TRY_CAST(o.value AS DECIMAL(38, 10))), count(o.value), max(o.value), min(o.value), max(o.loaded_at) "
+    "FROM observations AS o {join} "
+    "GROUP BY o.kpi_id, o.period, o.region, o.department IS NOT NULL"
+)
+
+
+class RollupMixin:
+    """The period roll-up of a Session (sql/migrations/011): sums, counts, extremes and last load per
+    (KPI, month-end period, region, has-department), derived from the observations and stamped with the
+    observations' state, so reads use it only when it is current."""
+
+    con: Any
+
+    def ensure_rollup(self) -> None:
+        """Build period_rollup in full if it does not match the observations (a new or upgraded store,
+        or observations changed by SQL outside this program)."""
+        if not self.rollup_ready():
+            self.refresh_rollup()
+
+
+    def observations_stamp(self) -> str:
+        """Changes whenever the observations change. DuckDB: their count and highest id (read from
+        the table's statistics, under a millisecond at 10 M rows; ids only grow, so an insert, a
+        delete or an upsert always moves one of them). PostgreSQL: a counter that a statement
+        trigger on the table bumps (kpis.store.postgres)."""
+        if isinstance(self.con, duckdb.DuckDBPyConnection):
+            count, highest = self.con.execute("SELECT count(*), max(obs_id) FROM observations").fetchall()[0]
+            return f"{count}:{highest}"
+        from kpis.store import postgres as pg
+
+        return f"v{pg.observations_version(self.con)}"
+
+    def rollup_ready(self) -> bool:
+        """period_rollup was built from the observations as they are now (so reads may use it)."""
+        return self.get_setting(ROLLUP_STAMP) == self.observations_stamp()
+
+    def refresh_rollup(self, touched: str | None = None, params: list[Any] | None = None) -> None:
+        """Rebuild period_rollup for the (kpi_id, period) pairs that the SELECT `touched` lists (from
+        this library; values bound as `params`), or entirely (None), and stamp it. Call it in the
+        transaction that changed the observations, with `touched` only if rollup_ready() was true
+        before the change (else a partial rebuild would stamp rows it did not rebuild)."""
+        with self.transaction():
+            if touched is None:
+                self.con.execute("DELETE FROM period_rollup")
+                self.con.execute(_ROLLUP_INSERT.format(join=""))
+            else:
+                self.con.execute("CREATE TEMP TABLE rollup_pairs AS SELECT DISTINCT kpi_id, period "
+                                 f"FROM ({touched}) AS t", params or [])
+                try:
+                    self.con.execute("DELETE FROM period_rollup AS r USING rollup_pairs AS t "
+                                     "WHERE r.kpi_id = t.kpi_id AND r.period = t.period")
+                    self.con.execute(_ROLLUP_INSERT.format(
+                        join="JOIN rollup_pairs AS t ON o.kpi_id = t.kpi_id AND o.period = t.period"))
+                finally:
+                    self.con.execute("DROP TABLE IF EXISTS rollup_pairs")
+            self.set_setting(ROLLUP_STAMP, self.observations_stamp())
