@@ -328,7 +328,7 @@ def test_a_server_that_fails_quit_after_delivering_does_not_get_the_messages_aga
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import SMTP
 
-    from kpis.notify import SmtpSettings, _deliver
+    from kpis.notify.delivery import SmtpSettings, deliver
     from tests.test_notify import Inbox, _free_port
 
     class FailingQuit(SMTP):
@@ -350,7 +350,7 @@ def test_a_server_that_fails_quit_after_delivering_does_not_get_the_messages_aga
             message["Subject"], message["From"], message["To"] = "digest", "kpis@bank.example", to
             message.set_content("hello")
             messages.append((to, message))
-        failed = _deliver(SmtpSettings("127.0.0.1", port, False, None, None, "kpis@bank.example"), messages)
+        failed = deliver(SmtpSettings("127.0.0.1", port, False, None, None, "kpis@bank.example"), messages)
     finally:
         controller.stop()
     assert len(inbox.messages) == 2 and failed == {}  # both accepted: neither is marked failed nor sent again
