@@ -1,26 +1,34 @@
-"""The board pack: a 16:9 PowerPoint deck with native, editable charts and tables, and speaker
-notes written from the data. A PDF copy when LibreOffice is installed."""
+"""One function per section of the board deck (summary, scorecard, trends, maturity, readiness, value,
+innovation, regions, appendix), each drawing the figures of the quarter's report (BoardData)."""
 
 from __future__ import annotations
 
-import io
-import re
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
-
-from pptx import Presentation
-from pptx.chart.data import CategoryChartData
-from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.chart import XL_CHART_TYPE, XL_MARKER_STYLE
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
-from pptx.util import Emu, Inches, Pt
+from pptx.util import Inches, Pt
 
 from kpis.escaping import xml_text
 from kpis.explain import FORECAST_ICONS, checkin_lines, forecast_lines
 from kpis.export.boardpack import BoardData
-from kpis.export.charts import FORECAST_COLOR, STATUS_COLORS, STATUS_TEXT_COLORS, STREAM_COLORS
+from kpis.export.charts import FORECAST_COLOR, STATUS_COLORS, STREAM_COLORS
+from kpis.export.deck.layout import (
+    LAYOUT_CONTENT,
+    LAYOUT_TITLE,
+    MARGIN,
+    ROWS_PER_SLIDE,
+    WIDTH,
+    DeckChartData,
+    chart_box,
+    compact_axis,
+    content_slide,
+    place,
+    plain,
+    rgb,
+    section_boxes,
+    status_table,
+    table_at,
+    text_box,
+)
 from kpis.formatting import format_attainment, format_money, format_value, shorten
 from kpis.i18n import t
 from kpis.maturity.levels import DIMENSIONS, LEVEL_KEYS
@@ -29,174 +37,34 @@ from kpis.status import STATUS_ICONS, STATUSES
 from kpis.value.projection import STREAMS
 from kpis.value.valuation import projected_lines, realised_lines
 
-__all__ = ["SECTIONS", "build_deck", "deck_to_pdf"]
-
-SECTIONS = ("summary", "scorecard", "trends", "maturity", "readiness", "value", "innovation", "regions", "appendix")
-WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
-MARGIN = Inches(0.5)
-INK = RGBColor(0x1F, 0x2A, 0x37)
-MUTED = RGBColor(0x5B, 0x66, 0x75)
-ROWS_PER_SLIDE = 11
-TABLE_TOP = Inches(1.4)
-LAYOUT_TITLE, LAYOUT_CONTENT, LAYOUT_TITLE_ONLY = 0, 1, 5
+__all__ = ["FORECAST_COLOURS", "appendix", "forecast_cell", "innovation", "maturity", "readiness", "regions",
+           "scorecard", "status_counts", "summary", "title_slides", "trends", "value"]
 
 
-def _plain(title: str) -> str:
-    """A chart title written for Plotly ("Title<br><sup>subtitle</sup>") as one line of slide text."""
-    return re.sub(r"</?sup>", "", title.replace("<br>", " · "))
-
-
-def _rgb(hex_color: str) -> RGBColor:
-    return RGBColor.from_string(hex_color.lstrip("#")[:6])
-
-
-def _tint(hex_color: str, amount: float = 0.82) -> RGBColor:
-    """A light tint of a colour, for status cell backgrounds (the text stays dark)."""
-    r, g, b = (int(hex_color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
-    return RGBColor(*(round(c + (255 - c) * amount) for c in (r, g, b)))
-
-
-def _place(shape, left, top, width, height) -> None:
-    shape.left, shape.top, shape.width, shape.height = Emu(left), Emu(top), Emu(width), Emu(height)
-
-
-class _ChartData(CategoryChartData):
-    """Chart data whose series names are XML-safe: one stored name with a control character never breaks the
-    deck for everyone (categories from data are cleaned where they are set)."""
-
-    def add_series(self, name, values=(), number_format=None):
-        return super().add_series(xml_text(name), values, number_format)
-
-
-def _content_slide(prs, title: str, notes: str, subtitle: str = ""):
-    """A 'Title Only' slide with the title placeholder moved to the 16:9 width, an optional
-    subtitle (the scope), and speaker notes."""
-    slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
-    _place(slide.shapes.title, MARGIN, Inches(0.25), WIDTH - 2 * MARGIN, Inches(0.75))
-    slide.shapes.title.text = xml_text(title)
-    paragraph = slide.shapes.title.text_frame.paragraphs[0]
-    paragraph.font.size, paragraph.font.bold, paragraph.font.color.rgb = Pt(28), True, INK
-    if subtitle:
-        frame = slide.shapes.add_textbox(MARGIN, Inches(0.95), WIDTH - 2 * MARGIN, Inches(0.4)).text_frame
-        frame.text = xml_text(subtitle)
-        frame.paragraphs[0].font.size, frame.paragraphs[0].font.color.rgb = Pt(14), MUTED
-    slide.notes_slide.notes_text_frame.text = xml_text(notes)
-    return slide
-
-
-# Axis labels per language (a number format holds two conditions): thousands of millions as "B" in
-# English and "mil M" in Spanish (a "B" there reads as a billón, 10^12), millions as "M", else grouped.
-COMPACT_NUMBER = {"en": '[>=1000000000]#,##0.0,,,"B";[>=1000000]#,##0,,"M";#,##0.##',
-                  "es": '[>=1000000000]#,##0.0,,," mil M";[>=1000000]#,##0,," M";#,##0.##'}
-
-
-def _compact_axis(chart, lang: str = "en") -> None:
-    chart.value_axis.tick_labels.number_format = COMPACT_NUMBER.get(lang, COMPACT_NUMBER["en"])
-    chart.value_axis.tick_labels.number_format_is_linked = False
-
-
-def _text(slide, left, top, width, height, lines: list[str], size: int = 16, bold_first: bool = False) -> None:
-    frame = slide.shapes.add_textbox(left, top, width, height).text_frame
-    frame.word_wrap = True
-    for index, line in enumerate(lines):
-        paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
-        paragraph.text = xml_text(line)
-        paragraph.font.size, paragraph.font.color.rgb = Pt(size), INK
-        paragraph.font.bold = bold_first and index == 0
-        paragraph.space_after = Pt(6)
-
-
-def _table(slide, header: list[str], rows: list[list[str]], statuses: list[str | None],
-           widths: list[float] | None = None, top: int = TABLE_TOP,
-           cell_statuses: list[list[str | None]] | None = None) -> None:
-    """A native table; the status column (the last) is coloured and labelled, or, with `cell_statuses`,
-    every cell that carries a status (their text has the icon and the word)."""
-    height = Inches(0.42) * (len(rows) + 1)
-    shape = slide.shapes.add_table(len(rows) + 1, len(header), MARGIN, top, WIDTH - 2 * MARGIN, height)
-    table = shape.table
-    for col, width in enumerate(widths or []):
-        table.columns[col].width = Inches(width)
-    for col, text in enumerate(header):
-        cell = table.cell(0, col)
-        cell.text = xml_text(text)
-        cell.fill.solid()
-        cell.fill.fore_color.rgb = INK
-        cell.text_frame.paragraphs[0].font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
-        cell.text_frame.paragraphs[0].font.size, cell.text_frame.paragraphs[0].font.bold = Pt(12), True
-    for r, (values, status) in enumerate(zip(rows, statuses), start=1):
-        for col, text in enumerate(values):
-            cell = table.cell(r, col)
-            cell.text = xml_text(text)
-            paragraph = cell.text_frame.paragraphs[0]
-            paragraph.font.size, paragraph.font.color.rgb = Pt(12), INK
-            cell.fill.solid()
-            cell.fill.fore_color.rgb = RGBColor(0xFF, 0xFF, 0xFF) if r % 2 else RGBColor(0xF3, 0xF5, 0xF8)
-            colour = cell_statuses[r - 1][col] if cell_statuses else status if col == len(values) - 1 else None
-            if colour:
-                cell.fill.fore_color.rgb = _tint(STATUS_COLORS[colour])
-                paragraph.font.color.rgb, paragraph.font.bold = _rgb(STATUS_TEXT_COLORS[colour]), True
-
-
-def _table_at(slide, header: list[str], rows: list[list[str]], statuses: list[str], left: int, width: int) -> None:
-    """A small native table beside a chart; the second column carries the status colour."""
-    shape = slide.shapes.add_table(len(rows) + 1, len(header), left, Inches(1.6), width,
-                                   Inches(0.45) * (len(rows) + 1))
-    for col, text in enumerate(header):
-        shape.table.cell(0, col).text = xml_text(text)
-    for r, (row, status) in enumerate(zip(rows, statuses), start=1):
-        for col, text in enumerate(row):
-            cell = shape.table.cell(r, col)
-            cell.text = xml_text(text)
-            if col == 1:
-                cell.fill.solid()
-                cell.fill.fore_color.rgb = _tint(STATUS_COLORS[status])
-
-
-def _chart(slide, kind, data: CategoryChartData, left, top, width, height, title: str | None = None,
-           colors: list[str] | None = None, legend: bool = True):
-    chart = slide.shapes.add_chart(kind, left, top, width, height, data).chart
-    chart.has_legend = legend
-    if legend:
-        chart.legend.position, chart.legend.include_in_layout = XL_LEGEND_POSITION.BOTTOM, False
-        chart.legend.font.size = Pt(11)
-    if title:
-        chart.has_title = True
-        chart.chart_title.text_frame.text = xml_text(title)
-        chart.chart_title.text_frame.paragraphs[0].font.size = Pt(14)
-    chart.font.size = Pt(11)
-    for series, color in zip(chart.plots[0].series, colors or []):
-        fill = series.format.fill if kind not in (XL_CHART_TYPE.LINE_MARKERS, XL_CHART_TYPE.RADAR_MARKERS) else None
-        if fill is not None:
-            fill.solid()
-            fill.fore_color.rgb = _rgb(color)
-        series.format.line.color.rgb = _rgb(color)
-    return chart
-
-
-def _status_counts(data: BoardData) -> dict[str, int]:
+def status_counts(data: BoardData) -> dict[str, int]:
     """The report's counts: the verdict's statuses, "no target" apart from "no data"."""
     return data.report.counts
 
 
-def _title_slides(prs, data: BoardData, program: str, sections: list[str]) -> None:
+def title_slides(prs, data: BoardData, program: str, sections: list[str]) -> None:
     lang = data.lang
     slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE])
-    _place(slide.shapes.title, Inches(0.8), Inches(2.3), WIDTH - Inches(1.6), Inches(1.5))
-    _place(slide.placeholders[1], Inches(0.8), Inches(3.9), WIDTH - Inches(1.6), Inches(1.2))
+    place(slide.shapes.title, Inches(0.8), Inches(2.3), WIDTH - Inches(1.6), Inches(1.5))
+    place(slide.placeholders[1], Inches(0.8), Inches(3.9), WIDTH - Inches(1.6), Inches(1.2))
     slide.shapes.title.text = xml_text(t("deck.title", lang, quarter=data.report.when(lang)))
     slide.placeholders[1].text = xml_text(f"{program}\n{data.scope_text}")
     agenda = prs.slides.add_slide(prs.slide_layouts[LAYOUT_CONTENT])
-    _place(agenda.shapes.title, MARGIN, Inches(0.3), WIDTH - 2 * MARGIN, Inches(0.9))
-    _place(agenda.placeholders[1], MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(5.5))
+    place(agenda.shapes.title, MARGIN, Inches(0.3), WIDTH - 2 * MARGIN, Inches(0.9))
+    place(agenda.placeholders[1], MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(5.5))
     agenda.shapes.title.text = xml_text(t("deck.agenda", lang))
     agenda.placeholders[1].text = xml_text("\n".join(t(f"deck.section.{s}", lang) for s in sections))
     agenda.notes_slide.notes_text_frame.text = xml_text(t("deck.agenda_notes", lang,
                                                           quarter=data.report.when(lang)))
 
 
-def _summary(prs, data: BoardData) -> None:
+def summary(prs, data: BoardData) -> None:
     lang = data.lang
-    counts = _status_counts(data)
+    counts = status_counts(data)
     moves = [f"{m.cell.kpi.name(lang)}: {t('status.' + m.before, lang)} → {t('status.' + m.after, lang)}"
              for m in data.changes.status_moves[:5]]
     misses = [f"{m.cell.kpi.name(lang)} ({format_attainment(m.cell.attainment)})" for m in data.changes.biggest_misses]
@@ -215,20 +83,20 @@ def _summary(prs, data: BoardData) -> None:
     notes += "\n\n" + t("deck.forecast_misses", lang) + ": " + ("; ".join(forecasts) or "—")
     notes += "".join(f"\n\n{t('checkin.label', lang)} · {cell.kpi.name(lang)}: " + " — ".join(checkin_lines(c, lang))
                      for cell, c in said)
-    slide = _content_slide(prs, t("deck.section.summary", lang), notes, data.scope_text)
-    chart_data = _ChartData()
+    slide = content_slide(prs, t("deck.section.summary", lang), notes, data.scope_text)
+    chart_data = DeckChartData()
     present = [s for s in (*STATUSES, "no_target") if counts[s]]
     chart_data.categories = [f"{STATUS_ICONS.get(s, STATUS_ICONS['no_data'])} {t('status.' + s, lang)}: {counts[s]}"
                              for s in present]
     chart_data.add_series(t("table.status", lang), [counts[s] for s in present])
-    chart = _chart(slide, XL_CHART_TYPE.DOUGHNUT, chart_data, MARGIN, Inches(2.2), Inches(5.2), Inches(4.9),
+    chart = chart_box(slide, XL_CHART_TYPE.DOUGHNUT, chart_data, MARGIN, Inches(2.2), Inches(5.2), Inches(4.9),
                    title=t("dash.summary", lang, n=len(data.cells)))
     for point, status in zip(chart.plots[0].series[0].points, present):
         point.format.fill.solid()
-        point.format.fill.fore_color.rgb = _rgb(STATUS_COLORS.get(status, STATUS_COLORS["no_data"]))
+        point.format.fill.fore_color.rgb = rgb(STATUS_COLORS.get(status, STATUS_COLORS["no_data"]))
     chart.plots[0].has_data_labels = True
     chart.plots[0].data_labels.font.size = Pt(14)
-    _text(slide, MARGIN, Inches(1.25), WIDTH - 2 * MARGIN, Inches(0.9), [data.verdict], size=17, bold_first=True)
+    text_box(slide, MARGIN, Inches(1.25), WIDTH - 2 * MARGIN, Inches(0.9), [data.verdict], size=17, bold_first=True)
     names = [c.kpi.name(lang) for c in will_miss]
     forecast_line = ("; ".join(names[:3]) + (f" (+{len(names) - 3})" if len(names) > 3 else "")) if names \
         else t("deck.no_forecast_misses", lang)
@@ -239,26 +107,10 @@ def _summary(prs, data: BoardData) -> None:
         sections.append((t("deck.checkins", lang), [f"{cell.kpi.name(lang)}: {shorten(c.note, 90)}"
                                                     for cell, c in said[:2]]))
     sections.append((t("maturity.gate", lang), [gate]))
-    _sections(slide, Inches(6.2), Inches(2.25), Inches(6.6), Inches(5.0), sections, size=12 if said else 13)
+    section_boxes(slide, Inches(6.2), Inches(2.25), Inches(6.6), Inches(5.0), sections, size=12 if said else 13)
 
 
-def _sections(slide, left, top, width, height, sections: list[tuple[str, list[str]]], size: int) -> None:
-    """Bold headings with their lines under them, tighter than _text's paragraphs (a summary fits)."""
-    frame = slide.shapes.add_textbox(left, top, width, height).text_frame
-    frame.word_wrap = True
-    first = True
-    for heading, lines in sections:
-        for index, line in enumerate([heading, *lines]):
-            paragraph = frame.paragraphs[0] if first else frame.add_paragraph()
-            first = False
-            paragraph.text = xml_text(line)
-            paragraph.font.size, paragraph.font.color.rgb = Pt(size), INK
-            paragraph.font.bold = index == 0
-            paragraph.space_before = Pt(9) if index == 0 and paragraph is not frame.paragraphs[0] else Pt(0)
-            paragraph.space_after = Pt(2)
-
-
-def _forecast_cell(cell, lang: str) -> str:
+def forecast_cell(cell, lang: str) -> str:
     """'83% · ✖ misses' (the projected Q4 value and whether it reaches the Q4 target), '—' without one."""
     if cell.forecast is None:
         return "—"
@@ -270,7 +122,7 @@ def _forecast_cell(cell, lang: str) -> str:
 FORECAST_COLOURS = {"will_reach": "on_track", "will_miss": "off_track", "no_data": None}
 
 
-def _scorecard(prs, data: BoardData) -> None:
+def scorecard(prs, data: BoardData) -> None:
     lang = data.lang
     header = [t("table.kpi", lang), t("card.actual", lang), t("card.target", lang), t("card.attainment", lang),
               t("table.status", lang), t("forecast.label", lang)]
@@ -278,7 +130,7 @@ def _scorecard(prs, data: BoardData) -> None:
     for index, chunk in enumerate(chunks, start=1):
         rows = [[c.kpi.name(lang), format_value(c.actual, c.kpi, lang), target_text(c, lang),
                  format_attainment(c.attainment), f"{STATUS_ICONS[c.status]} {status_word(c, lang)}",
-                 _forecast_cell(c, lang)]
+                 forecast_cell(c, lang)]
                 for c in chunk]
         off = [c.kpi.name(lang) for c in chunk if c.status in ("at_risk", "off_track")]
         notes = t("deck.scorecard_notes", lang, part=index, parts=len(chunks),
@@ -288,23 +140,23 @@ def _scorecard(prs, data: BoardData) -> None:
         notes += "".join(f"\n\n{t('checkin.label', lang)} · {c.kpi.name(lang)}: "
                          + " — ".join(checkin_lines(data.checkins[c.kpi.id], lang))
                          for c in chunk if c.kpi.id in data.checkins)
-        slide = _content_slide(prs, f"{t('export.table_scorecard', lang)} ({index}/{len(chunks)})", notes,
+        slide = content_slide(prs, f"{t('export.table_scorecard', lang)} ({index}/{len(chunks)})", notes,
                                data.scope_text)
         colours = [[None, None, None, None, c.status,
                     None if c.forecast is None else FORECAST_COLOURS[c.forecast.status]] for c in chunk]
-        _table(slide, header, rows, [c.status for c in chunk], widths=[3.4, 1.35, 1.35, 1.75, 1.93, 2.55],
+        status_table(slide, header, rows, [c.status for c in chunk], widths=[3.4, 1.35, 1.35, 1.75, 1.93, 2.55],
                cell_statuses=colours)
 
 
-def _trends(prs, data: BoardData) -> None:
+def trends(prs, data: BoardData) -> None:
     lang = data.lang
     headline = [c for c in data.cells if c.kpi.headline] or data.cells[:5]
     lines = []
-    slide = _content_slide(prs, t("deck.section.trends", lang), "", data.scope_text)
+    slide = content_slide(prs, t("deck.section.trends", lang), "", data.scope_text)
     cols, width, height = 3, (WIDTH - 2 * MARGIN) / 3, Inches(2.9)
     for index, cell in enumerate(headline[:6]):
         quarters = [data.grid.cell(cell.kpi.id, data.year, q) for q in (1, 2, 3, 4)]
-        chart_data = _ChartData()
+        chart_data = DeckChartData()
         chart_data.categories = [f"Q{q}" for q in (1, 2, 3, 4)]
         # a deck is as of its quarter: later quarters show their targets, not their (partial) actuals
         chart_data.add_series(t("chart.actual", lang), [q.actual if q.quarter <= data.quarter else None
@@ -317,15 +169,15 @@ def _trends(prs, data: BoardData) -> None:
                 (quarters[q - 1].actual if q == last_q else forecast.value if q == 4 else None) for q in (1, 2, 3, 4)])
         left = MARGIN + width * (index % cols)
         top = Inches(1.3) + height * (index // cols)
-        chart = _chart(slide, XL_CHART_TYPE.LINE_MARKERS, chart_data, int(left), int(top), int(width), int(height),
+        chart = chart_box(slide, XL_CHART_TYPE.LINE_MARKERS, chart_data, int(left), int(top), int(width), int(height),
                        title=cell.kpi.name(lang), colors=["#0072B2", "#4D4D4D", FORECAST_COLOR])
         if forecast is not None:
             series = chart.plots[0].series[2]
             series.format.line.dash_style = MSO_LINE_DASH_STYLE.ROUND_DOT
             series.marker.style = XL_MARKER_STYLE.CIRCLE
             series.marker.format.fill.background()
-            series.marker.format.line.color.rgb = _rgb(FORECAST_COLOR)
-        _compact_axis(chart, lang)
+            series.marker.format.line.color.rgb = rgb(FORECAST_COLOR)
+        compact_axis(chart, lang)
         lines.append(f"{cell.kpi.name(lang)}: " + ", ".join(
             f"Q{q.quarter} {format_value(q.actual, q.kpi, lang)} / {format_value(q.target_value, q.kpi, lang)} "
             f"({t('status.' + q.status, lang)})" for q in quarters if q.quarter <= data.quarter)
@@ -334,7 +186,7 @@ def _trends(prs, data: BoardData) -> None:
                                                        + "\n".join(lines))
 
 
-def _maturity(prs, data: BoardData) -> None:
+def maturity(prs, data: BoardData) -> None:
     lang = data.lang
     if not data.maturities:
         return
@@ -343,12 +195,12 @@ def _maturity(prs, data: BoardData) -> None:
         t("deck.maturity_line", lang, unit=data.named("region", m.assessment.unit), level=m.level or "—",
           name=t(f"level.{LEVEL_KEYS[m.level]}", lang) if m.level else "—",
           weakest=", ".join(t(f"dim.{d}", lang) for d in m.weakest)) for m in data.maturities)
-    slide = _content_slide(prs, t("maturity.heading", lang), t("maturity.rule", lang) + "\n" + notes)
-    chart_data = _ChartData()
+    slide = content_slide(prs, t("maturity.heading", lang), t("maturity.rule", lang) + "\n" + notes)
+    chart_data = DeckChartData()
     chart_data.categories = [t(f"dim.{d}", lang) for d in dims]
     for m in data.maturities:
         chart_data.add_series(data.named("region", m.assessment.unit), [m.assessment.scores.get(d) for d in dims])
-    chart = _chart(slide, XL_CHART_TYPE.RADAR_MARKERS, chart_data, MARGIN, Inches(1.3), Inches(6.6), Inches(5.8),
+    chart = chart_box(slide, XL_CHART_TYPE.RADAR_MARKERS, chart_data, MARGIN, Inches(1.3), Inches(6.6), Inches(5.8),
                    colors=["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"])
     chart.value_axis.maximum_scale, chart.value_axis.minimum_scale = 5, 0
     header = [t("maturity.units", lang), t("maturity.level", lang), t("maturity.mean_level", lang)]
@@ -356,30 +208,30 @@ def _maturity(prs, data: BoardData) -> None:
              f"{m.level} {t('level.' + LEVEL_KEYS[m.level], lang)}" if m.level else "—",
              f"{m.mean_level} ({m.mean_score:.2f})"] for m in data.maturities]
     levels = [m.level for m in data.maturities]
-    _table_at(slide, header, rows, ["on_track" if (lv or 0) >= 3 else "at_risk" for lv in levels],
+    table_at(slide, header, rows, ["on_track" if (lv or 0) >= 3 else "at_risk" for lv in levels],
               Inches(7.4), Inches(5.4))
 
 
-def _readiness(prs, data: BoardData) -> None:
+def readiness(prs, data: BoardData) -> None:
     lang = data.lang
     verdict = t("readiness.ready" if data.gate.ready else "readiness.not_yet", lang)
     missing = "; ".join(r.item.label(lang) for r in data.gate.missing) or "—"
-    slide = _content_slide(prs, f"{t('maturity.gate', lang)} · {data.named('region', data.unit)}",
+    slide = content_slide(prs, f"{t('maturity.gate', lang)} · {data.named('region', data.unit)}",
                            t("deck.readiness_notes", lang, verdict=verdict, missing=missing))
-    chart_data = _ChartData()
+    chart_data = DeckChartData()
     chart_data.categories = [xml_text(c) for c in [c.checklist.name(lang) for c in data.checklists]]
     chart_data.add_series("%", [round(c.pct, 1) for c in data.checklists])
-    chart = _chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, chart_data, MARGIN, Inches(1.4), Inches(6.6), Inches(5.4),
+    chart = chart_box(slide, XL_CHART_TYPE.BAR_CLUSTERED, chart_data, MARGIN, Inches(1.4), Inches(6.6), Inches(5.4),
                    title=t("maturity.checklists", lang), colors=["#0072B2"], legend=False)
     chart.value_axis.maximum_scale, chart.value_axis.minimum_scale = 100, 0
     chart.value_axis.tick_labels.number_format, chart.value_axis.tick_labels.number_format_is_linked = '0"%"', False
     chart.plots[0].has_data_labels = True
     chart.plots[0].data_labels.number_format, chart.plots[0].data_labels.number_format_is_linked = '0"%"', False
     lines = [f"{verdict}", "", *[f"{'✔' if r.met else '✖'} {r.item.label(lang)}" for r in data.gate.items]]
-    _text(slide, Inches(7.4), Inches(1.4), Inches(5.4), Inches(5.6), lines, size=15, bold_first=True)
+    text_box(slide, Inches(7.4), Inches(1.4), Inches(5.4), Inches(5.6), lines, size=15, bold_first=True)
 
 
-def _value(prs, data: BoardData) -> None:
+def value(prs, data: BoardData) -> None:
     lang, value = data.lang, data.value
     if value is None:
         return
@@ -390,28 +242,28 @@ def _value(prs, data: BoardData) -> None:
     notes = t("deck.value_notes", lang, value=money(value.cumulative_value),
               investment=money(value.cumulative_investment), years=len(value.years)) + "\n" + "\n".join(
         f"{label}: {text}" for label, text in realised + projected)
-    slide = _content_slide(prs, t("value.heading", lang), notes)
+    slide = content_slide(prs, t("value.heading", lang), notes)
     labels = [f"{t('value.year', lang)} {r.year}{' *' if r.projected else ''}" for r in value.years]
-    streams = _ChartData()
+    streams = DeckChartData()
     streams.categories = labels
     for stream in STREAMS:
         streams.add_series(t(f"stream.{stream}", lang), [r.streams[stream] for r in value.years])
-    streams_chart = _chart(slide, XL_CHART_TYPE.COLUMN_STACKED, streams, MARGIN, Inches(1.3), Inches(6.1),
+    streams_chart = chart_box(slide, XL_CHART_TYPE.COLUMN_STACKED, streams, MARGIN, Inches(1.3), Inches(6.1),
                            Inches(4.6), title=t("chart.value_streams", lang),
                            colors=[STREAM_COLORS[s] for s in STREAMS])
-    _compact_axis(streams_chart, lang)
-    cumulative = _ChartData()
+    compact_axis(streams_chart, lang)
+    cumulative = DeckChartData()
     cumulative.categories = labels
     cumulative.add_series(t("value.cumulative_value", lang), [r.cumulative_value for r in value.years])
     cumulative.add_series(t("value.cumulative_investment", lang), [r.cumulative_investment for r in value.years])
-    _compact_axis(_chart(slide, XL_CHART_TYPE.LINE_MARKERS, cumulative, Inches(6.8), Inches(1.3), Inches(6.0),
+    compact_axis(chart_box(slide, XL_CHART_TYPE.LINE_MARKERS, cumulative, Inches(6.8), Inches(1.3), Inches(6.0),
                          Inches(4.6), title=t("chart.cumulative", lang), colors=["#0072B2", "#D55E00"]), lang)
-    _text(slide, MARGIN, Inches(6.0), WIDTH - 2 * MARGIN, Inches(1.2),
+    text_box(slide, MARGIN, Inches(6.0), WIDTH - 2 * MARGIN, Inches(1.2),
           [" · ".join(headline[:2]), " · ".join(headline[2:]) + f" · {value.currency}",
            t("chart.projected_note", lang)], size=13)
 
 
-def _innovation(prs, data: BoardData) -> None:
+def innovation(prs, data: BoardData) -> None:
     lang = data.lang
     if not data.use_cases:
         return
@@ -419,23 +271,23 @@ def _innovation(prs, data: BoardData) -> None:
     launched = dict(data.report.innovation.launches)
     notes = t("deck.innovation_notes", lang, year=data.year, ideas=rows[0][1], scaled=rows[-1][1],
               launched=", ".join(f"Q{q}: {n}" for (_, q), n in launched.items()))
-    slide = _content_slide(prs, t("innovation.heading", lang), notes, data.scope_text)
-    stages = _ChartData()
+    slide = content_slide(prs, t("innovation.heading", lang), notes, data.scope_text)
+    stages = DeckChartData()
     stages.categories = [t(f"stage.{stage}", lang) for stage, _, _ in rows]
     stages.add_series(t("innovation.count", lang), [count for _, count, _ in rows])
-    chart = _chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, stages, MARGIN, Inches(1.4), Inches(6.1), Inches(5.4),
-                   title=_plain(t("innovation.funnel", lang, year=data.year)), colors=["#0072B2"], legend=False)
+    chart = chart_box(slide, XL_CHART_TYPE.BAR_CLUSTERED, stages, MARGIN, Inches(1.4), Inches(6.1), Inches(5.4),
+                   title=plain(t("innovation.funnel", lang, year=data.year)), colors=["#0072B2"], legend=False)
     chart.plots[0].has_data_labels = True
     chart.category_axis.reverse_order = True
-    quarters = _ChartData()
+    quarters = DeckChartData()
     quarters.categories = [f"Q{q}" for (_, q) in launched]
     quarters.add_series(t("innovation.launched", lang), list(launched.values()))
     quarters.add_series(t("chart.target", lang), [2] * len(launched))
-    _chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, quarters, Inches(6.8), Inches(1.4), Inches(6.0), Inches(5.4),
+    chart_box(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, quarters, Inches(6.8), Inches(1.4), Inches(6.0), Inches(5.4),
            title=t("innovation.launches", lang), colors=["#009E73", "#4D4D4D"])
 
 
-def _regions(prs, data: BoardData) -> None:
+def regions(prs, data: BoardData) -> None:
     lang = data.lang
     if not data.region_grids:
         return
@@ -450,16 +302,16 @@ def _regions(prs, data: BoardData) -> None:
         lines.append(f"{data.named('region', name)}: " + "; ".join(
             f"{c.kpi.name(lang)} {format_value(c.actual, c.kpi, lang)} ({t('status.' + c.status, lang)})"
             for c in cells))
-    slide = _content_slide(prs, t("regions.heading", lang), "\n".join(lines), data.scope_text)
+    slide = content_slide(prs, t("regions.heading", lang), "\n".join(lines), data.scope_text)
     header = [t("filter.region", lang), *[data.grid.cell(k, data.year, data.quarter).kpi.name(lang) for k in shown]]
-    _table(slide, header, rows, [None] * len(rows), widths=[2.3, 2.6, 2.6, 2.6, 2.23], cell_statuses=statuses)
-    latency = _ChartData()
+    status_table(slide, header, rows, [None] * len(rows), widths=[2.3, 2.6, 2.6, 2.6, 2.23], cell_statuses=statuses)
+    latency = DeckChartData()
     latency.categories = [xml_text(c) for c in [data.named("region", name) for name in data.region_grids]]
     latency_cells = [g.cell("api_latency_p95_ms", data.year, data.quarter) for g in data.region_grids.values()]
     latency.add_series(data.grid.cell("api_latency_p95_ms", data.year, data.quarter).kpi.name(lang),
                        [c.actual for c in latency_cells])
     latency.add_series(f"{t('chart.target', lang)} < 100 ms", [100.0] * len(latency_cells))
-    chart = _chart(slide, XL_CHART_TYPE.LINE_MARKERS, latency, MARGIN, Inches(3.9), Inches(7.0), Inches(3.3),
+    chart = chart_box(slide, XL_CHART_TYPE.LINE_MARKERS, latency, MARGIN, Inches(3.9), Inches(7.0), Inches(3.3),
                    title=t("regions.latency", lang), colors=["#0072B2", "#4D4D4D"])
     actual, target = chart.plots[0].series
     actual.format.line.fill.background()  # markers only: regions are categories, not a time line
@@ -468,47 +320,11 @@ def _regions(prs, data: BoardData) -> None:
     target.marker.style = XL_MARKER_STYLE.NONE
 
 
-def _appendix(prs, data: BoardData) -> None:
+def appendix(prs, data: BoardData) -> None:
     lang = data.lang
-    slide = _content_slide(prs, t("deck.section.appendix", lang), t("deck.appendix_notes", lang))
+    slide = content_slide(prs, t("deck.section.appendix", lang), t("deck.appendix_notes", lang))
     lines = [t("deck.rules_heading", lang), t("rule.higher_is_better", lang), t("rule.lower_is_better", lang),
              t("rule.error_budget", lang), t("explain.bands_text", lang, ahead=1.10, on_track=0.95, at_risk=0.80),
              t("rule.zero_target", lang), "", t("deck.sources_heading", lang), t("export.source", lang),
              t("deck.generated", lang, scope=data.scope_text)]
-    _text(slide, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(5.6), lines, size=15, bold_first=True)
-
-
-BUILDERS = {"summary": _summary, "scorecard": _scorecard, "trends": _trends, "maturity": _maturity,
-            "readiness": _readiness, "value": _value, "innovation": _innovation, "regions": _regions,
-            "appendix": _appendix}
-
-
-def build_deck(data: BoardData, sections: list[str] | None = None, program: str = "AI program") -> bytes:
-    """The board pack for one quarter and scope: title, agenda, then the chosen sections in order."""
-    chosen = [s for s in SECTIONS if s in (sections or SECTIONS)]
-    prs = Presentation()
-    prs.slide_width, prs.slide_height = WIDTH, HEIGHT
-    _title_slides(prs, data, program, chosen)
-    for section in chosen:
-        BUILDERS[section](prs, data)
-    buffer = io.BytesIO()
-    prs.save(buffer)
-    return buffer.getvalue()
-
-
-def libreoffice() -> str | None:
-    return shutil.which("libreoffice") or shutil.which("soffice")
-
-
-def deck_to_pdf(pptx: bytes) -> bytes | None:
-    """PDF of the deck through LibreOffice (optional); None when LibreOffice is not installed."""
-    office = libreoffice()
-    if office is None:
-        return None
-    with tempfile.TemporaryDirectory() as folder:
-        source = Path(folder) / "deck.pptx"
-        source.write_bytes(pptx)
-        subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", folder, str(source)],
-                       capture_output=True, timeout=180, check=False)
-        target = Path(folder) / "deck.pdf"
-        return target.read_bytes() if target.exists() else None
+    text_box(slide, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(5.6), lines, size=15, bold_first=True)
