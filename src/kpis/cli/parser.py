@@ -8,6 +8,7 @@ import math
 import os
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 from kpis.errors import KpiError
 from kpis.kinds import IMPORT_KINDS, is_keyword_dsn, redact
@@ -65,13 +66,23 @@ def _default_lang() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole grammar: global options, then each command group's commands; every command takes --lang."""
     parser = argparse.ArgumentParser(prog="python -m kpis", description="AI Scaling KPI Dashboard command line.")
     parser.add_argument("--db", type=_db_target, default=None, metavar="PATH|URL",
                         help="DuckDB file, or a postgresql://user@host:port/dbname URL "
                              "(default: $KPIS_DB or data/kpis.duckdb)")
     parser.add_argument("--catalog", type=Path, default=None, help="KPI catalog TOML (default: the shipped catalog)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in (_writing_commands, _report_commands, _notify_commands, _telemetry_commands, _admin_commands):
+        group(commands)
+    for command in commands.choices.values():  # every command speaks both languages
+        command.add_argument("--lang", choices=("en", "es"), default=_default_lang(),
+                             help="language of tables and messages (default: $KPIS_LANG or en)")
+    return parser
 
+
+def _writing_commands(commands: Any) -> None:
+    """init, import, checkin."""
     init = commands.add_parser("init", help="create or upgrade the schema (idempotent)")
     init.add_argument("--demo", action="store_true", help="load the demo program if the store is empty")
 
@@ -82,14 +93,6 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--create-missing", action="store_true",
                      help="add unknown region, department or program names as new reference data (same write)")
 
-    score = commands.add_parser("scorecard", help="the quarterly scorecard")
-    score.add_argument("--year", type=_year, required=True)
-    score.add_argument("--quarter", type=_quarter, required=True, help="Q1-Q4 or 1-4")
-    score.add_argument("--region", default=None)
-    score.add_argument("--department", default=None)
-    score.add_argument("--as-of", type=parse_as_of, default=None, help="targets in force at this ISO date or date-time")
-    score.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    score.add_argument("--currency", default=None, help="money KPIs in this currency (default: the store's)")
     checkin = commands.add_parser("checkin", help="record a check-in on a KPI for a quarter (note, owner, confidence)")
     checkin.add_argument("kpi_id")
     checkin.add_argument("--year", type=_year, required=True)
@@ -100,22 +103,25 @@ def build_parser() -> argparse.ArgumentParser:
     checkin.add_argument("--owner", default=None)
     checkin.add_argument("--confidence", choices=("high", "medium", "low"), default="medium")
 
-    sub = commands.add_parser("subscribe", help="email someone the quarterly digest and/or alerts")
-    sub.add_argument("email")
-    sub.add_argument("--kind", choices=("digest", "alerts", "both"), default="both")
-    sub.add_argument("--region", default=None)
-    sub.add_argument("--department", default=None)
-    unsub = commands.add_parser("unsubscribe", help="stop emailing someone")
-    unsub.add_argument("email")
-    digest = commands.add_parser("digest", help="the quarterly digest to every digest subscriber")
-    digest.add_argument("--year", type=_year, default=None, help="default: the latest quarter with data")
-    digest.add_argument("--quarter", type=_quarter, default=None)
-    _delivery_options(digest)
-    digest.add_argument("--resend", action="store_true",
-                        help="send again to subscribers who already have this quarter's digest")
-    alerts = commands.add_parser("alerts", help="new status changes and forecast misses to every alert subscriber")
-    _delivery_options(alerts)
 
+def _report_commands(commands: Any) -> None:
+    """scorecard, value, maturity, readiness, export."""
+    score = commands.add_parser("scorecard", help="the quarterly scorecard")
+    score.add_argument("--year", type=_year, required=True)
+    score.add_argument("--quarter", type=_quarter, required=True, help="Q1-Q4 or 1-4")
+    score.add_argument("--region", default=None)
+    score.add_argument("--department", default=None)
+    score.add_argument("--as-of", type=parse_as_of, default=None, help="targets in force at this ISO date or date-time")
+    score.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    score.add_argument("--currency", default=None, help="money KPIs in this currency (default: the store's)")
+    value = commands.add_parser("value", help="cumulative value, net ROI, payback")
+    value.add_argument("--program", default=None, help="one program (default: all programs together)")
+    value.add_argument("--horizon", type=_bounded(1, MAX_HORIZON, "a number of program years"), default=None,
+                       help="program years to show (default: the last recorded year); later years are projected")
+    value.add_argument("--scenario", default="base", help="a saved scenario name (default: base)")
+    value.add_argument("--currency", default=None, help="reporting currency (default: the store's, e.g. MXN)")
+    value.add_argument("--discount-rate", type=_rate, default=0.10, help="for NPV, 0 to 1 (default 0.10)")
+    value.add_argument("--format", choices=("table", "json"), default="table")
     maturity = commands.add_parser("maturity", help="CoE maturity level per unit")
     maturity.add_argument("--year", type=_year, required=True)
     maturity.add_argument("--quarter", type=_quarter, required=True)
@@ -142,6 +148,28 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--currency", default=None, help="reporting currency for money figures (MXN, USD, BRL, COP)")
     export.add_argument("--out", type=Path, default=None)
 
+
+def _notify_commands(commands: Any) -> None:
+    """subscribe, unsubscribe, digest, alerts."""
+    sub = commands.add_parser("subscribe", help="email someone the quarterly digest and/or alerts")
+    sub.add_argument("email")
+    sub.add_argument("--kind", choices=("digest", "alerts", "both"), default="both")
+    sub.add_argument("--region", default=None)
+    sub.add_argument("--department", default=None)
+    unsub = commands.add_parser("unsubscribe", help="stop emailing someone")
+    unsub.add_argument("email")
+    digest = commands.add_parser("digest", help="the quarterly digest to every digest subscriber")
+    digest.add_argument("--year", type=_year, default=None, help="default: the latest quarter with data")
+    digest.add_argument("--quarter", type=_quarter, default=None)
+    _delivery_options(digest)
+    digest.add_argument("--resend", action="store_true",
+                        help="send again to subscribers who already have this quarter's digest")
+    alerts = commands.add_parser("alerts", help="new status changes and forecast misses to every alert subscriber")
+    _delivery_options(alerts)
+
+
+def _telemetry_commands(commands: Any) -> None:
+    """ingest, rollup, demo-events."""
     ingest = commands.add_parser("ingest", help="platform KPIs from request logs")
     ingest.add_argument("kind", choices=("events",))
     ingest.add_argument("paths", nargs="+", help="Parquet or CSV files, globs or directories")
@@ -161,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", type=Path, required=True, help=".parquet (or .csv for small files)")
     generate.add_argument("--seed", type=_bounded(0, 2**32 - 1, "a seed"), default=2026)
 
+
+def _admin_commands(commands: Any) -> None:
+    """backup, restore, copy-store."""
     backup = commands.add_parser("backup", help="export the whole database to a new directory")
     backup.add_argument("directory", type=Path)
     restore = commands.add_parser("restore", help="restore a backup directory into a new --db file or an empty "
@@ -170,19 +201,6 @@ def build_parser() -> argparse.ArgumentParser:
                                "empty PostgreSQL database, and check the copy")
     copy.add_argument("--to", dest="to", type=_db_target, required=True, metavar="PATH|URL",
                       help="a new DuckDB file, or postgresql://user@host:port/dbname (an empty database)")
-
-    value = commands.add_parser("value", help="cumulative value, net ROI, payback")
-    value.add_argument("--program", default=None, help="one program (default: all programs together)")
-    value.add_argument("--horizon", type=_bounded(1, MAX_HORIZON, "a number of program years"), default=None,
-                       help="program years to show (default: the last recorded year); later years are projected")
-    value.add_argument("--scenario", default="base", help="a saved scenario name (default: base)")
-    value.add_argument("--currency", default=None, help="reporting currency (default: the store's, e.g. MXN)")
-    value.add_argument("--discount-rate", type=_rate, default=0.10, help="for NPV, 0 to 1 (default 0.10)")
-    value.add_argument("--format", choices=("table", "json"), default="table")
-    for command in commands.choices.values():  # every command speaks both languages
-        command.add_argument("--lang", choices=("en", "es"), default=_default_lang(),
-                             help="language of tables and messages (default: $KPIS_LANG or en)")
-    return parser
 
 
 def _bounded(low: int, high: int, what: str):

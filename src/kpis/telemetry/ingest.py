@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -143,74 +144,101 @@ def ingest_events(store: Store, patterns: list[str], *, actor: Actor, progress: 
         compute = scratch_connection() if store.is_postgres else session.con
         if progress:
             compute.execute("SET enable_progress_bar = true")
-        known = {r[0]: (r[1], json.loads(r[2])) for r in session.con.execute(
-            "SELECT path, content_sha256, months FROM event_files").fetchall()}
-        stats = {p: p.stat() for p in paths}
-        digests = {p: content_digest(p) for p in paths}
-        by_digest = {digest: months for digest, months in known.values()}
-        new = [p for p in dict(zip(digests.values(), paths)).values() if digests[p] not in by_digest]
-        skipped = tuple(str(p) for p in paths if p not in new)
-        # a copy of known content under another name is remembered beside it (never counted twice),
-        # so the content stays reachable if the first name is later rewritten
-        aliases = [p for p in paths if p not in new and str(p) not in known and digests[p] in by_digest]
-        for path in aliases:
-            session.con.execute(_SAVE_FILE,
-                                [str(path), stats[path].st_size, stats[path].st_mtime_ns, 0,
-                                 json.dumps(by_digest[digests[path]]), actor.name, utc_now(), digests[path]])
-        if not new:
-            return IngestResult((), skipped, 0, (), 0)
+        batch = _new_files(session, paths, actor)
+        if not batch.new:
+            return IngestResult((), batch.skipped, 0, (), 0)
         # a file rewritten in place: the months of its earlier version are recomputed too
-        replaced = {m for p in new for m in known.get(str(p), (None, []))[1]}
+        replaced = {m for p in batch.new for m in batch.known.get(str(p), (None, []))[1]}
         engine = DuckDBEngine(compute) if engine_name == "duckdb" else _spark_engine(spark_master)
-        frame, has_cost = rollup(engine, new)
-        added = _check_regions(session, engine, frame, new, has_cost, create_missing)
+        frame, has_cost = rollup(engine, batch.new)
+        added = _check_regions(session, engine, frame, batch.new, has_cost, create_missing)
         months = sorted(set(frame["month"]) | replaced)
         rows = int(frame.loc[frame["pooled"], "events"].sum())
         frame = _with_models(engine, frame)
-        per_file = engine.file_rows(new)
-        overlapping = _one_path_per_content(known, new, digests, set(months))
+        per_file = engine.file_rows(batch.new)
+        overlapping = _one_path_per_content(batch.known, batch.new, batch.digests, set(months))
+        emptied: set[str] = set()
         if overlapping or replaced:  # a month shared with earlier files: recompute it from all of them
-            missing_files = [p for p in overlapping if not p.exists()]
-            if missing_files:
-                raise KpiError(f"{missing_files[0]} was ingested earlier and shares a month with the new files, but "
-                               "it is no longer there; restore it (raw logs must stay where they were ingested from).")
-            has_cost = has_cost and all("cost_usd" in engine.columns([p]) for p in overlapping)
-            emptied = set(months)
-            engine.define(new + overlapping, has_cost)
-            month_list = ", ".join(f"'{m}'" for m in months)
-            month_filter = f"strftime(date_trunc('month', ts), '%Y-%m') IN ({month_list})"
-            frame = _monthly(engine, month_filter)
-            frame = _with_models(engine, frame[frame["events"] > 0], month_filter)
-            emptied -= set(frame["month"])
-        else:
-            emptied = set()
-        observations = _observations(frame)
-        with session.transaction():  # names, files, observations and the audit entry: all or nothing
-            add_names(session, {"region": added} if added else {}, actor=actor.name, channel="ingest")
-            for path in new:
-                stat = stats[path]
-                # every file of the batch is registered with the batch's months: a superset, which
-                # only makes a later recomputation read a file that has no events for a month
-                session.con.execute(_SAVE_FILE,
-                                    [str(path), stat.st_size, stat.st_mtime_ns, per_file.get(str(path), 0),
-                                     json.dumps(months), actor.name, utc_now(), digests[path]])
-            if emptied:  # months that only the replaced version of a file had: their figures go (audited)
-                session.delete_observations(
-                    f"source = 'events' AND strftime(period, '%Y-%m') IN {in_list(emptied)}",
-                    sorted(emptied), actor=actor.name, channel="ingest", reason="event log file rewritten")
-            redated = _redated(session, observations)
-            if redated:  # the month in progress read again on a later day: its figures move to the new day
-                days = sorted({p.isoformat() for p in observations["period"]})
-                session.delete_observations(
-                    f"source = 'events' AND strftime(period, '%Y-%m') IN {in_list(redated)} "
-                    f"AND CAST(period AS VARCHAR) NOT IN {in_list(days)}", [*redated, *days], actor=actor.name,
-                    channel="ingest", reason="month in progress: figures dated to the newest day")
-            written = session.upsert_observations(observations, actor=actor.name, channel="ingest")
-            session.record_audit(actor=actor.name, channel="ingest", action="ingest", entity="event_files",
-                                 entity_key=json.dumps({"files": [str(p) for p in new], "months": months,
-                                                        "rows": rows, "observations_written": written}),
-                                 reason=None)
-    return IngestResult(tuple(str(p) for p in new), skipped, rows, tuple(months), written, added)
+            frame, emptied = _recompute(engine, batch.new, overlapping, months, has_cost)
+        written = _write_batch(session, actor, batch, added, months, per_file, emptied, _observations(frame), rows)
+    return IngestResult(tuple(str(p) for p in batch.new), batch.skipped, rows, tuple(months), written, added)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """The files named by a run: what the store already has (known: path -> (digest, months)), their sizes and
+    content digests, the new ones and the skipped ones."""
+
+    known: dict[str, tuple[str, list[str]]]
+    stats: dict[Path, Any]
+    digests: dict[Path, str]
+    new: list[Path]
+    skipped: tuple[str, ...]
+
+
+def _new_files(session: Session, paths: list[Path], actor: Actor) -> _Batch:
+    """Which files hold content the store has not ingested (under any name); a copy of known content under
+    another name is remembered beside it (never counted twice), so the content stays reachable if the first
+    name is later rewritten."""
+    known = {r[0]: (r[1], json.loads(r[2])) for r in session.con.execute(
+        "SELECT path, content_sha256, months FROM event_files").fetchall()}
+    stats = {p: p.stat() for p in paths}
+    digests = {p: content_digest(p) for p in paths}
+    by_digest = {digest: months for digest, months in known.values()}
+    new = [p for p in dict(zip(digests.values(), paths)).values() if digests[p] not in by_digest]
+    aliases = [p for p in paths if p not in new and str(p) not in known and digests[p] in by_digest]
+    for path in aliases:
+        session.con.execute(_SAVE_FILE, [str(path), stats[path].st_size, stats[path].st_mtime_ns, 0,
+                                         json.dumps(by_digest[digests[path]]), actor.name, utc_now(), digests[path]])
+    return _Batch(known, stats, digests, new, tuple(str(p) for p in paths if p not in new))
+
+
+def _recompute(engine, new: list[Path], overlapping: list[Path], months: list[str],
+               has_cost: bool) -> tuple[pd.DataFrame, set[str]]:
+    """The months the new files share with earlier ones, computed again from all of them; and the months no
+    file has events for any more (a rewritten file's former months), whose figures must go."""
+    missing_files = [p for p in overlapping if not p.exists()]
+    if missing_files:
+        raise KpiError(f"{missing_files[0]} was ingested earlier and shares a month with the new files, but "
+                       "it is no longer there; restore it (raw logs must stay where they were ingested from).")
+    has_cost = has_cost and all("cost_usd" in engine.columns([p]) for p in overlapping)
+    engine.define(new + overlapping, has_cost)
+    month_list = ", ".join(f"'{m}'" for m in months)
+    month_filter = f"strftime(date_trunc('month', ts), '%Y-%m') IN ({month_list})"
+    frame = _monthly(engine, month_filter)
+    frame = _with_models(engine, frame[frame["events"] > 0], month_filter)
+    return frame, set(months) - set(frame["month"])
+
+
+def _write_batch(session: Session, actor: Actor, batch: _Batch, added: tuple[str, ...], months: list[str],
+                 per_file: dict[str, int], emptied: set[str], observations: pd.DataFrame, rows: int) -> int:
+    """Names, files, observations and the audit entry of a run, in one transaction: all or nothing."""
+    with session.transaction():
+        add_names(session, {"region": added} if added else {}, actor=actor.name, channel="ingest")
+        for path in batch.new:
+            stat = batch.stats[path]
+            # every file of the batch is registered with the batch's months: a superset, which
+            # only makes a later recomputation read a file that has no events for a month
+            session.con.execute(_SAVE_FILE,
+                                [str(path), stat.st_size, stat.st_mtime_ns, per_file.get(str(path), 0),
+                                 json.dumps(months), actor.name, utc_now(), batch.digests[path]])
+        if emptied:  # months that only the replaced version of a file had: their figures go (audited)
+            session.delete_observations(
+                f"source = 'events' AND strftime(period, '%Y-%m') IN {in_list(emptied)}",
+                sorted(emptied), actor=actor.name, channel="ingest", reason="event log file rewritten")
+        redated = _redated(session, observations)
+        if redated:  # the month in progress read again on a later day: its figures move to the new day
+            days = sorted({p.isoformat() for p in observations["period"]})
+            session.delete_observations(
+                f"source = 'events' AND strftime(period, '%Y-%m') IN {in_list(redated)} "
+                f"AND CAST(period AS VARCHAR) NOT IN {in_list(days)}", [*redated, *days], actor=actor.name,
+                channel="ingest", reason="month in progress: figures dated to the newest day")
+        written = session.upsert_observations(observations, actor=actor.name, channel="ingest")
+        session.record_audit(actor=actor.name, channel="ingest", action="ingest", entity="event_files",
+                             entity_key=json.dumps({"files": [str(p) for p in batch.new], "months": months,
+                                                    "rows": rows, "observations_written": written}),
+                             reason=None)
+    return written
 
 
 def _redated(session: Session, observations: pd.DataFrame) -> list[str]:
