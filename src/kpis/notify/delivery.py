@@ -82,76 +82,97 @@ def send_deadline() -> float:
     return seconds
 
 
-def deliver(settings: SmtpSettings, messages: list[tuple[str, EmailMessage]],
-             on_sent: Callable[[str], None] | None = None, deadline: float | None = None) -> dict[str, str]:
-    """Send each (recipient, message) over one SMTP connection; {recipient: error} for those that failed.
-    A message counts as delivered once the server accepted it: `on_sent(recipient)` records it then (before
-    the next message), and an error after that (a failing QUIT, a dropped connection) never marks it
-    failed, so it is not sent again. The whole exchange stops after `deadline` seconds (the connection is
-    shut, so a server trickling bytes cannot stall it); what was not sent by then failed. Errors never
-    show the password."""
-    failed: dict[str, str] = {}
-    delivered: set[str] = set()
-    secrets = (settings.password,) if settings.password else ()
-    deadline = send_deadline() if deadline is None else deadline
-    expired = threading.Event()
+class _Conversation:
+    """One SMTP connection under an overall deadline: when it passes, the socket is shut under whatever call is
+    waiting on it (a server trickling bytes cannot stall a run). Errors never show the password."""
 
-    def reason(exc: Exception) -> str:
-        if expired.is_set():
-            return f"the mail server did not finish within {deadline:g} s (KPIS_SMTP_DEADLINE)"
-        return one_line(redact(f"{exc.__class__.__name__}: {exc}", secrets))[:300]
+    def __init__(self, settings: SmtpSettings, deadline: float) -> None:
+        self.settings, self.deadline = settings, deadline
+        self.secrets = (settings.password,) if settings.password else ()
+        self.expired = threading.Event()
+        if settings.tls:
+            self.server: smtplib.SMTP = smtplib.SMTP_SSL(timeout=min(30.0, deadline),
+                                                         context=ssl.create_default_context())
+            self.server._host = settings.host  # the name TLS checks the certificate against
+        else:
+            self.server = smtplib.SMTP(timeout=min(30.0, deadline))
+        self.watchdog = threading.Timer(deadline, self._cut)
+        self.watchdog.daemon = True
 
-    if not messages:
-        return failed
-    if settings.tls:
-        server: smtplib.SMTP = smtplib.SMTP_SSL(timeout=min(30.0, deadline), context=ssl.create_default_context())
-        server._host = settings.host  # the name TLS checks the certificate against (set by the constructor's host)
-    else:
-        server = smtplib.SMTP(timeout=min(30.0, deadline))
+    def __enter__(self) -> _Conversation:
+        self.watchdog.start()
+        return self
 
-    def cut() -> None:  # the deadline: shut the socket under whatever call is waiting on it
-        expired.set()
-        sock = getattr(server, "sock", None)
+    def __exit__(self, *exc_info: object) -> None:
+        self.watchdog.cancel()
+        self.server.close()
+
+    def _cut(self) -> None:
+        self.expired.set()
+        sock = getattr(self.server, "sock", None)
         if sock is not None:
             with suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
-    watchdog = threading.Timer(deadline, cut)
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        server.connect(settings.host, settings.port)
-        if settings.user:
-            server.login(settings.user, settings.password or "")
-        for recipient, message in messages:
-            if expired.is_set():
-                break
-            try:
-                check_email(recipient)  # stored before addresses were checked this strictly: never sent elsewhere
-                refused = server.send_message(message, from_addr=settings.sender, to_addrs=[recipient])
-            except smtplib.SMTPServerDisconnected:
-                raise
-            except (smtplib.SMTPException, ValidationError, ValueError, UnicodeError) as exc:
-                failed[recipient] = reason(exc)  # this message only: the others still go
-                continue
-            if refused:
-                failed[recipient] = f"refused: {refused}"
-                continue
-            delivered.add(recipient)
-            if on_sent is not None:
-                on_sent(recipient)
+    def reason(self, exc: BaseException) -> str:
+        if self.expired.is_set():
+            return f"the mail server did not finish within {self.deadline:g} s (KPIS_SMTP_DEADLINE)"
+        return one_line(redact(f"{exc.__class__.__name__}: {exc}", self.secrets))[:300]
+
+    def open(self) -> None:
+        self.server.connect(self.settings.host, self.settings.port)
+        if self.settings.user:
+            self.server.login(self.settings.user, self.settings.password or "")
+
+    def send(self, recipient: str, message: EmailMessage) -> str | None:
+        """None once the server accepted the message, else why this one failed (the others still go); a
+        dropped connection is raised (the rest cannot go either)."""
+        try:
+            check_email(recipient)  # stored before addresses were checked this strictly: never sent elsewhere
+            refused = self.server.send_message(message, from_addr=self.settings.sender, to_addrs=[recipient])
+        except smtplib.SMTPServerDisconnected:
+            raise
+        except (smtplib.SMTPException, ValidationError, ValueError, UnicodeError) as exc:
+            return self.reason(exc)
+        return f"refused: {refused}" if refused else None
+
+    def close(self) -> None:
         with suppress(OSError, smtplib.SMTPException):  # what was accepted stays delivered
-            server.quit()
-    except (OSError, smtplib.SMTPException) as exc:  # no server, TLS or login failure, deadline: the rest failed
-        for recipient, _ in messages:
-            if recipient not in delivered:
-                failed.setdefault(recipient, reason(exc))
-    finally:
-        watchdog.cancel()
-        server.close()
-    for recipient, _ in messages:  # stopped by the deadline between two messages
-        if recipient not in delivered and recipient not in failed:
-            failed[recipient] = reason(TimeoutError())
+            self.server.quit()
+
+
+def deliver(settings: SmtpSettings, messages: list[tuple[str, EmailMessage]],
+            on_sent: Callable[[str], None] | None = None, deadline: float | None = None) -> dict[str, str]:
+    """Send each (recipient, message) over one SMTP connection; {recipient: error} for those that failed.
+    A message counts as delivered once the server accepted it: `on_sent(recipient)` records it then (before
+    the next message), and an error after that (a failing QUIT, a dropped connection) never marks it
+    failed, so it is not sent again. The whole exchange stops after `deadline` seconds (default
+    KPIS_SMTP_DEADLINE); what was not sent by then failed."""
+    failed: dict[str, str] = {}
+    delivered: set[str] = set()
+    if not messages:
+        return failed
+    with _Conversation(settings, send_deadline() if deadline is None else deadline) as conversation:
+        try:
+            conversation.open()
+            for recipient, message in messages:
+                if conversation.expired.is_set():
+                    break
+                error = conversation.send(recipient, message)
+                if error is not None:
+                    failed[recipient] = error
+                    continue
+                delivered.add(recipient)
+                if on_sent is not None:
+                    on_sent(recipient)
+            conversation.close()
+        except (OSError, smtplib.SMTPException) as exc:  # no server, TLS or login failure, deadline: the rest failed
+            for recipient, _ in messages:
+                if recipient not in delivered:
+                    failed.setdefault(recipient, conversation.reason(exc))
+        for recipient, _ in messages:  # stopped by the deadline between two messages
+            if recipient not in delivered and recipient not in failed:
+                failed[recipient] = conversation.reason(TimeoutError())
     return failed
 
 
