@@ -57,7 +57,7 @@ def main() -> None:
     path = store_for(args.scale, args.keep, Path(workdir.name))
     ours = [sys.executable, "-m", "kpis", "--db", str(path), "scorecard", "--year", "2026", "--quarter", "3",
             "--format", "json"]
-    bare = [sys.executable, "-c", BARE, str(path), str(ROOT / "src" / "kpis" / "sql" / "quarter_values.sql")]
+    bare = [sys.executable, "-c", BARE, str(path), str(ROOT / "src" / "kpis" / "store" / "sql" / "quarter_values.sql")]
     _run(ours), _run(bare)  # warm the file cache for both
     times: dict[str, list[float]] = {"ours": [], "bare": []}
     for _ in range(repeat):

@@ -107,9 +107,9 @@ def main() -> None:
         started = time.perf_counter()
         report = copy_store(Store(big_file), Store(big_pg), catalog, verify=False)
         print(f"copy-store {scale}x file -> PostgreSQL: {report.rows:,} rows in {time.perf_counter() - started:.1f} s")
-        from kpis import pg
+        from kpis.store import postgres
 
-        con = pg.connect(big_pg)
+        con = postgres.connect(big_pg)
         con.raw.execute("ANALYZE")  # what autovacuum would have done by the time anyone reads it
         con.close()
 

@@ -33,7 +33,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, store_for, timed_together
 
-import kpis as kpis_sql
+import kpis.store as kpis_sql
 from kpis.catalog import load_catalog
 from kpis.periods import quarter_end, quarter_start
 from kpis.scorecard import Scope, quarter_scorecard

@@ -15,7 +15,7 @@ from kpis.i18n import LANGUAGES, all_texts
 from tests.conftest import ROOT
 
 UI_FILES = sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("src/kpis_app/*.py"), ROOT / "app.py"])
-LIBRARY_FILES = sorted((ROOT / "src" / "kpis").glob("*.py"))
+LIBRARY_FILES = sorted((ROOT / "src" / "kpis").rglob("*.py"))
 STREAMLIT_TEXT_CALLS = {"title", "header", "subheader", "markdown", "caption", "info", "warning", "error",
                         "success", "button", "download_button", "selectbox", "multiselect", "radio", "checkbox",
                         "toggle", "text_input", "text_area", "number_input", "date_input", "slider", "expander",

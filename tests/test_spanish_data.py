@@ -44,7 +44,7 @@ def _walk(reason: object) -> list[Reason]:
 
 def test_every_reason_key_in_the_code_has_both_languages():
     pattern = re.compile(r"""\bReason\(\s*["']([a-z_.]+)["']""")
-    used = {key for path in (ROOT / "src" / "kpis").glob("*.py")
+    used = {key for path in (ROOT / "src" / "kpis").rglob("*.py")
             for key in pattern.findall(path.read_text(encoding="utf-8"))} - {"join"}
     assert {"field", "not_number", "unknown_kpi", "duplicate"} <= used
     dynamic = {"what.year", "what.program_year", "kind.region", "kind.department", "kind.program",

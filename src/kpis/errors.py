@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from kpis.formatting import format_day
+from kpis.i18n import t
+
 __all__ = [
     "CatalogError",
     "ConflictError",
@@ -34,16 +37,12 @@ class KpiError(Exception):
     @classmethod
     def keyed(cls, key: str, /, *args: object, **params: object) -> KpiError:
         """The error whose message is kpis.i18n's `key` (English text, translatable on a page)."""
-        from kpis.i18n import t
-
         return cls(_sentence(key, t(key, "en", **params)), *args, key=key, **params)
 
     def localized(self, lang: str) -> str:
         """The message in `lang` when it has a translation key, else the English text."""
         if self.key is None:
             return str(self)
-        from kpis.i18n import t
-
         return _sentence(self.key, t(self.key, lang, **{k: localize(v, lang) for k, v in self.params.items()}))
 
 
@@ -88,8 +87,6 @@ def _rebuild(key: str, params: dict[str, object]) -> Reason:
 def _render(key: str, lang: str, params: dict[str, object]) -> str:
     if key == "join":
         return "; ".join(localize(p, lang) for p in params["parts"])  # type: ignore[attr-defined]
-    from kpis.i18n import t
-
     return t(f"reason.{key}", lang, **{k: localize(v, lang) for k, v in params.items()})
 
 
@@ -120,8 +117,6 @@ def localize(text: object, lang: str) -> str:
     if isinstance(text, (Reason, Words)):
         return text.text(lang)
     if isinstance(text, date):
-        from kpis.formatting import format_day
-
         if isinstance(text, datetime):
             return f"{format_day(text.date(), lang)} {text:%H:%M} UTC"
         return format_day(text, lang)
@@ -145,8 +140,6 @@ class RowError:
 
     def text(self, lang: str) -> str:
         """'line N: reason' in `lang`."""
-        from kpis.i18n import t
-
         return t("reason.line", lang, line=self.line, reason=localize(self.reason, lang))
 
 

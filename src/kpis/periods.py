@@ -7,7 +7,7 @@ import os
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from kpis.errors import Reason
+from kpis.errors import KpiError, Reason
 
 __all__ = [
     "Quarter",
@@ -88,8 +88,6 @@ def today() -> date:
         try:
             return date.fromisoformat(fixed.strip())
         except ValueError:
-            from kpis.errors import KpiError
-
             raise KpiError.keyed("error.bad_today", value=fixed[:40]) from None
     return datetime.now(UTC).date()
 

@@ -9,8 +9,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from kpis.errors import Reason
+from kpis.errors import Reason, Words
 from kpis.escaping import text_problem
+from kpis.i18n import has, texts
 from kpis.periods import parse_period, parse_quarter, today
 
 __all__ = [
@@ -102,9 +103,6 @@ def _whole(value: Any, what: str) -> int:
 
 def field_words(name: str) -> str:
     """A field's name as people read it, in both languages (kpis.i18n `field.<name>`), else as it is."""
-    from kpis.errors import Words
-    from kpis.i18n import has, texts
-
     return Words(**texts(f"field.{name}")) if has(f"field.{name}") else name
 
 

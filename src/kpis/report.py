@@ -24,12 +24,20 @@ from typing import Any
 from kpis.catalog import Catalog
 from kpis.changes import Changes, what_changed
 from kpis.editing.checkins import Checkin, latest_checkins
+from kpis.errors import KpiError, ValidationError
+from kpis.formatting import format_attainment, format_value
 from kpis.i18n import t
+from kpis.innovation.funnel import HORIZON_MIX, funnel, horizon_mix, launches_by_quarter, load_use_cases
+from kpis.maturity.readiness import ORGANISATION, evaluate_checklists, maturity_for
 from kpis.maturity.verdict import Verdict, verdict, verdict_text
+from kpis.packs import load_checklists
 from kpis.periods import Quarter, quarter_end, quarter_start, shift_quarter, today
+from kpis.reference.names import load_names, spanish_names
 from kpis.scorecard import Cell, Grid, Scope, build_grid, convert_grid, quarter_cutoffs, region_grids, scorecard_records
-from kpis.status import STATUSES
+from kpis.status import STATUS_ICONS, STATUSES
 from kpis.store import Session
+from kpis.value.fx import CURRENCIES
+from kpis.value.ledger import fx_table, realised_on, reporting_currency
 
 __all__ = ["InnovationFigures", "QuarterFacts", "QuarterReport", "build_report", "full_quarter_text", "quarter_facts",
            "report_currency", "report_quarter", "status_counts", "status_word", "target_text"]
@@ -126,8 +134,6 @@ def status_word(cell: Cell, lang: str) -> str:
 def target_text(cell: Cell, lang: str) -> str:
     """The target a KPI is judged against, as displayed beside its attainment: '3,500', or for a flow KPI in
     the quarter in progress its pro-rated target, '2,321 to date' (the whole quarter's is shown beside it)."""
-    from kpis.formatting import format_value
-
     if cell.prorated is not None:
         return t("card.target_to_date", lang, target=format_value(cell.prorated_target, cell.kpi, lang))
     return format_value(cell.target_value, cell.kpi, lang)
@@ -135,9 +141,6 @@ def target_text(cell: Cell, lang: str) -> str:
 
 def full_quarter_text(cell: Cell, lang: str) -> str | None:
     """'Quarter target 3,500: 81% ⚠ At risk' for a pro-rated KPI (its whole quarter beside its status)."""
-    from kpis.formatting import format_attainment, format_value
-    from kpis.status import STATUS_ICONS
-
     if cell.prorated is None:
         return None
     full = cell.full_quarter_view
@@ -151,19 +154,13 @@ def report_currency(session: Session, currency: str | None = None, catalog: Cata
     where no admin has set one reports in the currency its money is recorded in: the value ledger's, else
     that of the money KPI with the most observations, else MXN (so a store of request logs alone, whose cost
     per prediction is in US$, needs no exchange rate until someone picks another currency)."""
-    from kpis.value.fx import CURRENCIES
-
     chosen = (currency or session.get_setting("reporting_currency") or _recorded_currency(session, catalog)).upper()
     if chosen not in CURRENCIES:
-        from kpis.errors import ValidationError
-
         raise ValidationError.keyed("error.unknown_currency", currency=chosen, known=", ".join(CURRENCIES))
     return chosen
 
 
 def _recorded_currency(session: Session, catalog: Catalog | None) -> str:
-    from kpis.value.ledger import reporting_currency
-
     ledger = session.rows("value_streams", program=None) + session.rows("investments", program=None)
     if ledger or catalog is None:
         return reporting_currency(session, ledger)
@@ -183,8 +180,6 @@ def report_quarter(session: Session, year: int | None = None, quarter: int | Non
         return year, quarter
     found = sorted((int(r["year"]), int(r["quarter"])) for r in session.rows("data_quarters"))
     if not found:
-        from kpis.errors import KpiError
-
         raise KpiError.keyed("error.no_data_quarter")
     day = today()
     current = (day.year, (day.month - 1) // 3 + 1)
@@ -212,8 +207,6 @@ def _cut_cases(cases: list[Any], cutoff: date) -> list[Any]:
 
 
 def _innovation(session: Session, year: int, quarter: int, cutoff: date) -> InnovationFigures | None:
-    from kpis.innovation.funnel import HORIZON_MIX, funnel, horizon_mix, launches_by_quarter, load_use_cases
-
     cases = _cut_cases(load_use_cases(session), cutoff)
     if not cases:
         return None
@@ -241,10 +234,6 @@ def quarter_facts(session: Session, catalog: Catalog, year: int, quarter: int, c
                   as_of: datetime | None = None) -> QuarterFacts:
     """Every region's grid of the quarter, realised value at `cutoff`, the use cases as they stood that day,
     maturity and reference names; money in `currency`."""
-    from kpis.maturity.readiness import maturity_for
-    from kpis.reference.names import load_names, spanish_names
-    from kpis.value.ledger import fx_table, realised_on
-
     fx = fx_table(session)
     grids = region_grids(session, catalog, (year, quarter), (year, quarter), list(load_names(session).regions),
                          as_of, cutoff=min(quarter_end(year, quarter), today()))
@@ -263,10 +252,6 @@ def build_report(session: Session, catalog: Catalog, year: int, quarter: int, sc
     targets as in force at `as_of` (default: now). Reads everything once; raises FxError when a money
     figure has no rate to the reporting currency. `facts(cutoff, currency)`: the scope-independent parts
     when the caller keeps them (the app shares them between scopes); default: quarter_facts."""
-    from kpis.maturity.readiness import evaluate_checklists
-    from kpis.packs import load_checklists
-    from kpis.value.ledger import fx_table
-
     scope = scope or Scope()
     currency = report_currency(session, currency, catalog)
     end = min(quarter_end(year, quarter), today())
@@ -293,8 +278,6 @@ def build_report(session: Session, catalog: Catalog, year: int, quarter: int, sc
 
 
 def _unit(scope: Scope) -> str:
-    from kpis.maturity.readiness import ORGANISATION
-
     return scope.region or scope.department or ORGANISATION
 
 

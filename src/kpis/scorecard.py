@@ -8,11 +8,13 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from kpis.catalog import Catalog, Kpi
+from kpis.derived import derived_kpis
 from kpis.forecast import Forecast, project_q4
 from kpis.periods import Quarter, last_complete_month_end, quarter_end, quarter_start, shift_quarter, today
 from kpis.status import Evaluation, Status, evaluate
 from kpis.store import Session
 from kpis.targets import Scope, Target, nullable, target_rows, targets_in_force
+from kpis.value.ledger import realised_roi_by_quarter
 
 if TYPE_CHECKING:
     from kpis.editing.checkins import Checkin
@@ -146,8 +148,6 @@ def _realised_roi(session: Session, quarters: tuple[Quarter, ...], scope: Scope,
     """Where a value ledger exists, `roi_pct` is the net ROI realised from it (the value page's figure),
     for the organisation, measured at each quarter's cut-off (`ends`); the ledger is program-wide, so a
     region or department has no ROI of its own."""
-    from kpis.value.ledger import realised_roi_by_quarter  # the ledger reads FX and scenarios: only when needed
-
     if scope.region is not None or scope.department is not None:  # no ledger read for a scope without ROI
         return _no_roi(session, quarters)
     return {("roi_pct", year, quarter): {"actual": roi, "periods": int(on is not None), "last_period": on}
@@ -183,8 +183,6 @@ def _frozen_in_range(session: Session, first: Quarter, last: Quarter, as_of: dat
 def _no_roi(session: Session, quarters: tuple[Quarter, ...]) -> dict:
     """A region's or department's roi_pct: none of its own where the ledger defines ROI (shown as
     no data, never as an observation someone recorded for that scope)."""
-    from kpis.derived import derived_kpis
-
     none = {"actual": None, "periods": 0, "last_period": None}
     return {("roi_pct", *q): dict(none) for q in quarters} if "roi_pct" in derived_kpis(session) else {}
 

@@ -8,6 +8,13 @@ import argparse
 from kpis.catalog import Catalog
 from kpis.cli.output import reporting_currency
 from kpis.errors import KpiError
+from kpis.export.boardpack import chart_ids, gather, render_chart, render_table, table_ids
+from kpis.export.deck import build_deck, deck_to_pdf
+from kpis.export.images import figure_bytes
+from kpis.export.tables import to_csv_bytes, to_xlsx_bytes
+from kpis.reference.names import require_names
+from kpis.report import report_quarter
+from kpis.scorecard import Scope
 from kpis.store import Store
 
 __all__ = ["cmd_export"]
@@ -15,14 +22,6 @@ __all__ = ["cmd_export"]
 
 def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     # imported here: plotly, kaleido and python-pptx are heavy, and only exports need them
-    from kpis.export.boardpack import chart_ids, gather, render_chart, render_table, table_ids
-    from kpis.export.deck import build_deck, deck_to_pdf
-    from kpis.export.images import figure_bytes
-    from kpis.export.tables import to_csv_bytes, to_xlsx_bytes
-    from kpis.reference.names import require_names
-    from kpis.report import report_quarter
-    from kpis.scorecard import Scope
-
     if args.list or args.what is None:
         print("charts: " + ", ".join(chart_ids(catalog)))
         print("tables: " + ", ".join(table_ids()))

@@ -12,7 +12,11 @@ from typing import Any
 
 from kpis.errors import ValidationError
 from kpis.escaping import one_line
+from kpis.formatting import format_attainment, format_change, format_day, format_value
 from kpis.i18n import t
+from kpis.reference.names import scope_label
+from kpis.report import status_word, target_text
+from kpis.status import STATUS_ICONS
 from kpis.value.fx import CURRENCIES
 
 __all__ = ["EXIT_ERROR", "EXIT_INVALID", "current_actor"]
@@ -50,10 +54,6 @@ def print_json(data: Any) -> None:
 
 
 def print_table(report: Any, lang: str) -> None:
-    from kpis.formatting import format_attainment, format_change, format_value
-    from kpis.report import status_word, target_text
-    from kpis.status import STATUS_ICONS
-
     headers = [t("table.kpi", lang), t("card.actual", lang), t("card.target", lang),
                t("card.attainment", lang), t("table.status", lang), t("card.change", lang)]
     lines = []
@@ -91,9 +91,6 @@ def reporting_currency(currency: str | None) -> str | None:
 def heading(report: Any, lang: str) -> str:
     """'Quarterly scaling dashboard: 2026-Q4 (quarter to date) · All regions · All departments · data to
     Nov 30, 2026 · MXN': the report's labels, as on the page."""
-    from kpis.formatting import format_day
-    from kpis.reference.names import scope_label
-
     parts = [report.when(lang), scope_label(report.scope.region, report.scope.department, lang, report.names)]
     if report.data_to is not None:
         parts.append(t("export.as_of", lang, date=format_day(report.cutoff, lang)))

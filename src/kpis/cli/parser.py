@@ -14,6 +14,7 @@ from kpis.errors import KpiError
 from kpis.kinds import IMPORT_KINDS, is_keyword_dsn, redact
 from kpis.kinds import ORGANISATION_UNIT as ORGANISATION
 from kpis.periods import parse_quarter
+from kpis.records import EARLIEST_DATE, latest_date
 
 __all__ = ["MAX_HORIZON", "READ_ONLY", "build_parser", "default_db_path", "parse_as_of"]
 
@@ -220,8 +221,6 @@ def _bounded(low: int, high: int, what: str):
 
 def _year(text: str) -> int:
     """--year: a whole year within the dates every input accepts (2000 to ten years from today)."""
-    from kpis.records import EARLIEST_DATE, latest_date
-
     return _bounded(EARLIEST_DATE.year, latest_date().year, "a year")(text)
 
 

@@ -11,8 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from kpis.catalog import Catalog
+from kpis.editing.imports import reason_of
 from kpis.errors import Reason, ValidationError, joined
-from kpis.records import CONFIDENCES, Confidence
+from kpis.escaping import text_problem
+from kpis.records import CONFIDENCES, Confidence, field_words
 from kpis.reference.names import require_names
 from kpis.roles import Actor, require
 from kpis.store import Session, Store, utc_now
@@ -60,8 +62,6 @@ def _input_model():
         @pydantic.field_validator("note", "owner", mode="before")
         @classmethod
         def _text(cls, value: Any) -> Any:
-            from kpis.escaping import text_problem
-
             if isinstance(value, str) and (problem := text_problem(value)) is not None:
                 raise ValueError(Reason(f"text_{problem}"))
             return value
@@ -88,9 +88,6 @@ def add_checkin(store: Store, catalog: Catalog, *, actor: Actor, kpi_id: str, ye
         data = _input_model()(kpi_id=kpi_id, year=year, quarter=quarter, note=note, owner=owner or None,
                             confidence=confidence)
     except pydantic.ValidationError as exc:
-        from kpis.editing.imports import reason_of
-        from kpis.records import field_words
-
         why = joined([Reason("field", field=field_words(".".join(str(p) for p in err["loc"])), reason=reason_of(err))
                       for err in exc.errors()])
         raise ValidationError.keyed("error.checkin_invalid", why=why) from None

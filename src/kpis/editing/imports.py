@@ -14,7 +14,10 @@ import pandas as pd
 import pydantic
 
 from kpis.catalog import Catalog
+from kpis.derived import derived_kpis
+from kpis.editing.forms import apply_target_rule
 from kpis.errors import Reason, RowError, ValidationError, joined, localize
+from kpis.innovation.funnel import write_use_cases
 from kpis.kinds import IMPORT_KINDS, REFERENCE_KINDS
 from kpis.records import (
     InvestmentRecord,
@@ -25,6 +28,7 @@ from kpis.records import (
     TargetRecord,
     UseCaseRecord,
     ValueRecord,
+    field_words,
 )
 from kpis.reference.names import ReferenceNames, add_names, check_names, load_names, twin_errors, write_reference
 from kpis.roles import Actor, require
@@ -324,8 +328,6 @@ def _header_errors(kind: str, names: list[str]) -> list[RowError]:
 
 def _pydantic_reason(exc: pydantic.ValidationError) -> str:
     """Every problem pydantic found, as 'field: reason' Reasons (translatable)."""
-    from kpis.records import field_words
-
     return joined([Reason("field", field=field_words(".".join(str(p) for p in err["loc"])), reason=reason_of(err))
                    if err["loc"] else reason_of(err) for err in exc.errors()])
 
@@ -496,8 +498,6 @@ def write_parsed(store: Store, parsed: Parsed, *, actor: Actor, channel: str, dr
     with store.write_session() as session, session.transaction():
         frame = parsed.frame
         if parsed.kind == "targets":  # the same reason rule as the form, row by row
-            from kpis.editing.forms import apply_target_rule
-
             frame, errors = apply_target_rule(session, frame, parsed.lines)
             if errors:
                 raise ValidationError.keyed("error.rows_rejected", errors, bad=len(errors))
@@ -509,8 +509,6 @@ def write_parsed(store: Store, parsed: Parsed, *, actor: Actor, channel: str, dr
 
 def _write(session: Session, kind: str, frame: pd.DataFrame, actor: Actor, channel: str) -> int:
     if kind == "use-cases":  # stage history and the derived innovation KPIs move with them
-        from kpis.innovation.funnel import write_use_cases
-
         records = [UseCaseRecord(**{k: (None if pd.isna(v) else v) for k, v in row.items()})
                    for row in frame.to_dict("records")]
         return write_use_cases(session, actor, records, channel=channel)
@@ -528,8 +526,6 @@ def _write(session: Session, kind: str, frame: pd.DataFrame, actor: Actor, chann
 
 def reference_context(store: Store) -> tuple[ReferenceNames, dict[str, str]]:
     """The known names and the KPIs this store derives itself (for parse_rows)."""
-    from kpis.derived import derived_kpis
-
     with store.session() as session:
         return load_names(session), derived_kpis(session)
 

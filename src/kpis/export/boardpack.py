@@ -33,7 +33,7 @@ from kpis.formatting import format_day
 from kpis.i18n import t
 from kpis.innovation.funnel import HORIZON_MIX, UseCase
 from kpis.maturity.levels import Maturity
-from kpis.maturity.readiness import ChecklistResult
+from kpis.maturity.readiness import ChecklistResult, maturity_record
 from kpis.reference.names import label, scope_label
 from kpis.report import QuarterReport, build_report, status_word
 from kpis.scorecard import Cell, Scope, scorecard_records
@@ -295,8 +295,6 @@ def value_table(data: BoardData) -> pd.DataFrame:
 
 
 def maturity_table(data: BoardData) -> pd.DataFrame:
-    from kpis.maturity.readiness import maturity_record
-
     return pd.DataFrame([{k: v for k, v in maturity_record(m, data.lang).items()
                           if k in ("unit", "level", "level_name", "mean_level", "mean_level_name", "mean_score")}
                          | {f"score_{d}": s for d, s in m.assessment.scores.items()}

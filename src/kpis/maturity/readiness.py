@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from kpis.catalog import Catalog
-from kpis.maturity.levels import Assessment, Maturity, assess
+from kpis.i18n import t
+from kpis.maturity.levels import LEVEL_KEYS, Assessment, Maturity, assess
 from kpis.packs import Checklist, ChecklistItem
 from kpis.periods import quarter_end
-from kpis.reference.names import ORGANISATION_UNIT
+from kpis.reference.names import ORGANISATION_UNIT, load_names
 from kpis.scorecard import Grid, Scope, build_grid
 from kpis.store import Session
 
@@ -72,8 +73,6 @@ class Gate:
 def unit_scope(session: Session, unit: str) -> Scope:
     """A unit named like a known region or department (reference data: every name the data uses)
     reads that scope; else the organisation. Reads the small reference tables, not the observations."""
-    from kpis.reference.names import load_names
-
     names = load_names(session)
     if unit in names.regions:
         return Scope(region=unit)
@@ -160,9 +159,6 @@ def _item_record(result: ItemResult, lang: str) -> dict[str, Any]:
 
 def maturity_record(maturity: Maturity, lang: str = "en") -> dict[str, Any]:
     """The `maturity --format json` object for one unit."""
-    from kpis.i18n import t
-    from kpis.maturity.levels import LEVEL_KEYS
-
     def name(level: int | None) -> str | None:
         return None if level is None else t(f"level.{LEVEL_KEYS[level]}", lang)
 

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Literal
 
 from kpis.catalog import Catalog
+from kpis.explain import forecast_lines
+from kpis.formatting import format_attainment, format_value
+from kpis.i18n import t
 from kpis.notify.delivery import (
     Outcome,
     SmtpSettings,
@@ -23,6 +26,8 @@ from kpis.notify.delivery import (
 )
 from kpis.notify.messages import HTML_HEAD, email_message, failure_reason, quarter_or_latest, scope_text, status_flag
 from kpis.notify.subscriptions import Subscription, load_subscriptions
+from kpis.reference.names import spanish_names
+from kpis.report import QuarterReport, build_report
 from kpis.scorecard import Cell, Scope
 from kpis.store import Store
 
@@ -58,10 +63,6 @@ def _alert_items(cells: list[Cell], grid, scope: Scope, year: int, quarter: int)
 
 def _alert_message(sub: Subscription, items: list[AlertItem], year: int, quarter: int, sender: str,
                    names: dict) -> EmailMessage:
-    from kpis.explain import forecast_lines
-    from kpis.formatting import format_attainment, format_value
-    from kpis.i18n import t
-
     lang = sub.lang
     scope = scope_text(sub, names, lang)
     when = f"{year}-Q{quarter}" + (f" ({t('card.quarter_to_date_short', lang)})"
@@ -118,9 +119,6 @@ def run_alerts(store: Store, catalog: Catalog, *, send: bool = True, out: Path |
 def _alert_messages(store: Store, catalog: Catalog, year: int | None, quarter: int | None,
                     sender: str) -> tuple[Outcome, dict[str, list[str]]]:
     """Each alert subscriber's message of what they were not told yet, and the keys of that news."""
-    from kpis.reference.names import spanish_names
-    from kpis.report import QuarterReport, build_report
-
     keys: dict[str, list[str]] = {}
     with store.session() as session:
         year, quarter = quarter_or_latest(session, year, quarter)

@@ -19,8 +19,9 @@ from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from kpis.errors import KpiError, ValidationError
+from kpis.errors import KpiError, ValidationError, Words
 from kpis.escaping import one_line
+from kpis.i18n import t
 from kpis.kinds import redact, url_secrets
 from kpis.notify.subscriptions import check_email
 from kpis.store import Store, utc_now
@@ -187,9 +188,6 @@ def send_lock(store: Store, kind: str, seconds: float) -> Iterator[None]:
         row = session.con.execute("SELECT holder, acquired_at, expires_at FROM send_locks WHERE kind = ?",
                                   [kind]).fetchone()
         if row is not None and row[2] > now and not _gone(row[0]):
-            from kpis.errors import Words
-            from kpis.i18n import t
-
             raise KpiError.keyed("error.sending_elsewhere", what=Words(en=t(f"kind.{kind}", "en"),
                                                                        es=t(f"kind.{kind}", "es")),
                                  holder=row[0], since=row[1])

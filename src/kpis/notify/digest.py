@@ -3,11 +3,17 @@ forecast misses, the latest check-ins and the scorecard as an inline chart; once
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from email.message import EmailMessage
 from html import escape
 from pathlib import Path
 
 from kpis.catalog import Catalog
+from kpis.explain import checkin_lines, forecast_lines
+from kpis.export.charts import STATUS_COLORS, TEMPLATE_NAME
+from kpis.export.images import figure_bytes
+from kpis.formatting import format_attainment, format_value
+from kpis.i18n import t
 from kpis.notify.delivery import (
     Outcome,
     SmtpSettings,
@@ -30,7 +36,10 @@ from kpis.notify.messages import (
     status_flag,
 )
 from kpis.notify.subscriptions import Subscription, load_subscriptions
+from kpis.reference.names import spanish_names
+from kpis.report import QuarterReport, build_report, target_text
 from kpis.scorecard import Cell
+from kpis.status import STATUSES
 from kpis.store import Session, Store
 
 __all__ = ["digest_key", "run_digest"]
@@ -39,10 +48,6 @@ __all__ = ["digest_key", "run_digest"]
 def _scorecard_chart(cells: list[Cell], lang: str, title: str) -> bytes:
     """The scorecard as one image: attainment per KPI, bars coloured by status with icon + word."""
     import plotly.graph_objects as go
-
-    from kpis.export.charts import STATUS_COLORS, TEMPLATE_NAME
-    from kpis.export.images import figure_bytes
-    from kpis.formatting import format_attainment
 
     judged = [c for c in cells if c.attainment is not None]
     judged.sort(key=lambda c: c.attainment)
@@ -58,76 +63,105 @@ def _scorecard_chart(cells: list[Cell], lang: str, title: str) -> bytes:
     return figure_bytes(figure, "png", width=1100, height=max(420, 34 * len(judged) + 140), scale=1)
 
 
+@dataclass(frozen=True)
+class _Content:
+    """One subscriber's digest, in their language, before it is laid out as text and as HTML."""
+
+    lang: str
+    when: str
+    scope: str
+    question: str
+    headline: str
+    counts: dict[str, int]
+    sections: list[tuple[str, list[str], str]]  # (title, lines, what to say when there are none)
+    rows: list[tuple[Cell, str, str, str]]  # (cell, actual, target, attainment)
+
+    @property
+    def shown(self) -> list[str]:
+        return [s for s in (*STATUSES, "no_target") if self.counts[s]]
+
+
 def _digest(session: Session, catalog: Catalog, sub: Subscription, year: int, quarter: int, sender: str,
             names: dict, with_chart: bool) -> EmailMessage:
-    from kpis.explain import checkin_lines, forecast_lines
-    from kpis.formatting import format_attainment, format_value
-    from kpis.i18n import t
-    from kpis.report import build_report, target_text
-    from kpis.status import STATUSES
-
-    lang = sub.lang
     report = build_report(session, catalog, year, quarter, sub.scope)
-    cells = list(report.cells)
-    headline = report.verdict_text(lang)
-    counts = report.counts
-    changes = report.changes
-    misses = [c for c in cells if c.forecast is not None and c.forecast.status == "will_miss"]
+    content = _content(report, sub, names)
+    lang = sub.lang
+    subject = t("digest.subject", lang, quarter=content.when, scope=content.scope, on_track=report.on_track,
+                n=report.judged)
+    chart = _scorecard_chart(list(report.cells), lang, t("digest.chart_title", lang, quarter=content.when)) \
+        if with_chart else None
+    return email_message(sender, sub.email, subject, _text(content), _html(content, chart is not None),
+                         {"scorecard": chart} if chart is not None else {})
+
+
+def _content(report: QuarterReport, sub: Subscription, names: dict) -> _Content:
+    lang, cells = sub.lang, list(report.cells)
     by_id = {c.kpi.id: c for c in cells}
-    said = [(by_id[k], c) for k, c in report.checkins.items() if k in by_id]
-    when = report.when(lang)
-    scope = scope_text(sub, names, lang)
-    subject = t("digest.subject", lang, quarter=when, scope=scope, on_track=report.on_track, n=report.judged)
-    shown = [*STATUSES, "no_target"]
-    counts_line = " · ".join(f"{status_flag(s, lang)}: {counts[s]}" for s in shown if counts[s])
     moves = [f"{m.cell.kpi.name(lang)}: {status_flag(m.before, lang)} → {status_flag(m.after, lang)}"
-             for m in changes.status_moves]
-    miss_lines = [f"{c.kpi.name(lang)}: {forecast_lines(c, lang)[0]}" for c in misses]
-    said_lines = [f"{cell.kpi.name(lang)}: " + " — ".join(checkin_lines(c, lang)) for cell, c in said]
-    rows = [(c, format_value(c.actual, c.kpi, lang), target_text(c, lang),
-             format_attainment(c.attainment)) for c in cells]
-    sections = [(t("dash.changes", lang), moves, t("dash.no_moves", lang)),
-                (t("deck.forecast_misses", lang), miss_lines, t("deck.no_forecast_misses", lang)),
-                (t("deck.checkins", lang), said_lines, t("checkin.none", lang))]
+             for m in report.changes.status_moves]
+    misses = [f"{c.kpi.name(lang)}: {forecast_lines(c, lang)[0]}" for c in cells
+              if c.forecast is not None and c.forecast.status == "will_miss"]
+    said = [f"{by_id[k].kpi.name(lang)}: " + " — ".join(checkin_lines(c, lang))
+            for k, c in report.checkins.items() if k in by_id]
+    return _Content(
+        lang=lang, when=report.when(lang), scope=scope_text(sub, names, lang), question=t("verdict.heading", lang),
+        headline=report.verdict_text(lang), counts=dict(report.counts),
+        sections=[(t("dash.changes", lang), moves, t("dash.no_moves", lang)),
+                  (t("deck.forecast_misses", lang), misses, t("deck.no_forecast_misses", lang)),
+                  (t("deck.checkins", lang), said, t("checkin.none", lang))],
+        rows=[(c, format_value(c.actual, c.kpi, lang), target_text(c, lang), format_attainment(c.attainment))
+              for c in cells])
+
+
+def _text(content: _Content) -> str:
+    lang = content.lang
     body: list[str] = []
-    for title, lines, empty in sections:
+    for title, lines, empty in content.sections:
         body += [title, *(f"- {x}" for x in (lines or [empty])), ""]
-    question = t("verdict.heading", lang)
-    text = "\n".join([t("digest.heading", lang, quarter=when), scope, "", f"{question} {headline}", "", counts_line,
-                      "", *body,
+    counts_line = " · ".join(f"{status_flag(s, lang)}: {content.counts[s]}" for s in content.shown)
+    return "\n".join([t("digest.heading", lang, quarter=content.when), content.scope, "",
+                      f"{content.question} {content.headline}", "", counts_line, "", *body,
                       t("export.table_scorecard", lang),
-                      *(f"- {c.kpi.name(lang)}: {a} / {tg} ({att}) {cell_flag(c, lang)}" for c, a, tg, att in rows),
+                      *(f"- {c.kpi.name(lang)}: {a} / {tg} ({att}) {cell_flag(c, lang)}"
+                        for c, a, tg, att in content.rows),
                       "", t("digest.footer", lang)])
-    html = [HTML_HEAD, f"<h2 style='margin:0'>{escape(t('digest.heading', lang, quarter=when))}</h2>",
-            f"<p style='color:#5B6472;margin:.2em 0 1em'>{escape(scope)}</p>",
-            f"<p style='font-size:17px'><b>{escape(question)}</b> {escape(headline)}</p>",
+
+
+def _html(content: _Content, with_chart: bool) -> str:
+    lang = content.lang
+    html = [HTML_HEAD, f"<h2 style='margin:0'>{escape(t('digest.heading', lang, quarter=content.when))}</h2>",
+            f"<p style='color:#5B6472;margin:.2em 0 1em'>{escape(content.scope)}</p>",
+            f"<p style='font-size:17px'><b>{escape(content.question)}</b> {escape(content.headline)}</p>",
             "<p>" + " &nbsp; ".join(f"<span style='color:{STATUS_CSS[s]};font-weight:600'>"
-                                    f"{escape(status_flag(s, lang))}: {counts[s]}</span>"
-                                    for s in shown if counts[s]) + "</p>"]
-    for title, lines, empty in sections:
+                                    f"{escape(status_flag(s, lang))}: {content.counts[s]}</span>"
+                                    for s in content.shown) + "</p>"]
+    for title, lines, empty in content.sections:
         html.append(f"<h3 style='margin-bottom:.3em'>{escape(title)}</h3><ul>"
                     + "".join(f"<li>{escape(x)}</li>" for x in lines or [empty]) + "</ul>")
-    images = {}
     if with_chart:
-        images["scorecard"] = _scorecard_chart(cells, lang, t("digest.chart_title", lang, quarter=when))
         html.append(f"<p><img src='cid:scorecard' alt='{escape(t('digest.chart_alt', lang))}' width='720' "
                     "style='max-width:100%'></p>")
-    cell_css = "padding:3px 8px;white-space:nowrap"
+    html.append(_table_html(content))
+    html.append(f"<p style='color:#5B6472;font-size:12px'>{escape(t('digest.footer', lang))}</p></body></html>")
+    return "".join(html)
+
+
+def _table_html(content: _Content) -> str:
+    """The scorecard as an HTML table a mail program shows as it is (inline styles, flags in colour)."""
+    lang, cell_css = content.lang, "padding:3px 8px;white-space:nowrap"
     head = [t("table.kpi", lang), t("card.actual", lang), t("card.target", lang), t("card.attainment", lang),
             t("table.status", lang)]
-    html.append(f"<h3>{escape(t('export.table_scorecard', lang))}</h3><table style='border-collapse:collapse'>"
-                + "<tr>" + "".join(f"<th style='{cell_css};text-align:{'left' if i in (0, 4) else 'right'};"
-                                   f"border-bottom:1px solid #C9CED6'>{escape(h)}</th>" for i, h in enumerate(head))
-                + "</tr>"
-                + "".join(f"<tr><td style='padding:3px 10px 3px 0'>{escape(c.kpi.name(lang))}</td>"
-                          f"<td style='text-align:right;{cell_css}'>{escape(a)}</td>"
-                          f"<td style='text-align:right;{cell_css};color:#5B6472'>{escape(tg)}</td>"
-                          f"<td style='text-align:right;{cell_css}'>{escape(att)}</td>"
-                          f"<td style='color:{STATUS_CSS[c.status]};font-weight:600;{cell_css}'>"
-                          f"{escape(cell_flag(c, lang))}</td></tr>" for c, a, tg, att in rows)
-                + "</table>")
-    html.append(f"<p style='color:#5B6472;font-size:12px'>{escape(t('digest.footer', lang))}</p></body></html>")
-    return email_message(sender, sub.email, subject, text, "".join(html), images)
+    return (f"<h3>{escape(t('export.table_scorecard', lang))}</h3><table style='border-collapse:collapse'>"
+            + "<tr>" + "".join(f"<th style='{cell_css};text-align:{'left' if i in (0, 4) else 'right'};"
+                               f"border-bottom:1px solid #C9CED6'>{escape(h)}</th>" for i, h in enumerate(head))
+            + "</tr>"
+            + "".join(f"<tr><td style='padding:3px 10px 3px 0'>{escape(c.kpi.name(lang))}</td>"
+                      f"<td style='text-align:right;{cell_css}'>{escape(a)}</td>"
+                      f"<td style='text-align:right;{cell_css};color:#5B6472'>{escape(tg)}</td>"
+                      f"<td style='text-align:right;{cell_css}'>{escape(att)}</td>"
+                      f"<td style='color:{STATUS_CSS[c.status]};font-weight:600;{cell_css}'>"
+                      f"{escape(cell_flag(c, lang))}</td></tr>" for c, a, tg, att in content.rows)
+            + "</table>")
 
 
 def digest_key(year: int, quarter: int) -> str:
@@ -165,8 +199,6 @@ def run_digest(store: Store, catalog: Catalog, *, year: int | None = None, quart
 def _digest_messages(store: Store, catalog: Catalog, year: int | None, quarter: int | None, sender: str,
                      with_chart: bool, told: set[str]) -> Outcome:
     """The digest message of every digest subscriber not in `told` (those are `skipped`)."""
-    from kpis.reference.names import spanish_names
-
     with store.session() as session:
         year, quarter = quarter_or_latest(session, year, quarter)
         names = spanish_names(session)

@@ -8,8 +8,12 @@ from email.utils import formatdate, make_msgid
 
 from kpis.errors import KpiError
 from kpis.escaping import one_line
+from kpis.i18n import t
 from kpis.notify.subscriptions import Subscription
+from kpis.reference.names import scope_label
+from kpis.report import report_quarter
 from kpis.scorecard import Cell
+from kpis.status import STATUS_ICONS
 from kpis.store import Session
 
 __all__ = ["HTML_HEAD", "STATUS_CSS", "cell_flag", "email_message", "failure_reason", "quarter_or_latest",
@@ -18,14 +22,10 @@ __all__ = ["HTML_HEAD", "STATUS_CSS", "cell_flag", "email_message", "failure_rea
 
 def quarter_or_latest(session: Session, year: int | None, quarter: int | None) -> tuple[int, int]:
     """The quarter asked for, else the latest with data up to today's (kpis.report.report_quarter)."""
-    from kpis.report import report_quarter
-
     return report_quarter(session, year, quarter)
 
 
 def scope_text(sub: Subscription, names: dict, lang: str) -> str:
-    from kpis.reference.names import scope_label
-
     return scope_label(sub.region, sub.department, lang, names)
 
 
@@ -55,9 +55,6 @@ STATUS_CSS = {"ahead": "#1B7A3E", "on_track": "#0F6E5B", "at_risk": "#8A5300", "
 
 
 def status_flag(status: str, lang: str) -> str:
-    from kpis.i18n import t
-    from kpis.status import STATUS_ICONS
-
     if status == "no_target":
         return f"{STATUS_ICONS['no_data']} {t('status.no_target', lang)}"
     return f"{STATUS_ICONS[status]} {t('status.' + status, lang)}"

@@ -10,6 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from kpis.errors import Reason, RowError, ValidationError
+from kpis.i18n import t
 from kpis.kinds import ORGANISATION_UNIT
 from kpis.roles import Actor, require
 from kpis.store import Session, Store, utc_now
@@ -73,8 +74,6 @@ def spanish_names(session: Session) -> dict[str, dict[str, str]]:
 def scope_label(region: str | None, department: str | None, lang: str,
                 spanish: dict[str, dict[str, str]]) -> str:
     """'México · Todos los departamentos': a scope as the pages name it (None = all)."""
-    from kpis.i18n import t
-
     return " · ".join([label("region", region, lang, spanish) or t("filter.all_regions", lang),
                        label("department", department, lang, spanish) or t("filter.all_departments", lang)])
 
@@ -82,8 +81,6 @@ def scope_label(region: str | None, department: str | None, lang: str,
 def label(kind: str, name: str | None, lang: str, spanish: dict[str, dict[str, str]]) -> str:
     """How a page names a region, department or unit: the Spanish label in Spanish when there is one,
     'Organisation' in the user's language, else the name as recorded."""
-    from kpis.i18n import t
-
     if name is None:
         return ""
     if name == ORGANISATION_UNIT:
@@ -95,8 +92,6 @@ def label(kind: str, name: str | None, lang: str, spanish: dict[str, dict[str, s
 
 def actor_label(actor: str, lang: str) -> str:
     """People by name; the program's own writes in words ('the system (demo setup)')."""
-    from kpis.i18n import t
-
     return t(f"actor.{actor}", lang) if actor in ("system", "migration") else actor
 
 
@@ -117,8 +112,6 @@ def reason_label(reason: str | None, lang: str) -> str | None:
     words, a person's text as written."""
     if reason is None:
         return None
-    from kpis.i18n import t
-
     restated = reason.startswith(RESTATEMENT)
     text = reason.removeprefix(RESTATEMENT)
     text = t(SYSTEM_REASONS[text], lang) if text in SYSTEM_REASONS else text

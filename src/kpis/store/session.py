@@ -14,6 +14,7 @@ import duckdb
 
 from kpis.catalog import Catalog
 from kpis.errors import KpiError, SchemaVersionError
+from kpis.packs import full_catalog, load_growth_pack
 from kpis.periods import utc_now
 from kpis.store.migrations import MIGRATIONS, SCHEMA_VERSION, SQL_DIR, catalog_rows
 from kpis.store.rollup import RollupMixin
@@ -86,8 +87,6 @@ class Session(RollupMixin):
         stored = dict(self.con.execute("SELECT kpi_id, definition FROM kpis").fetchall())
         if all(stored.get(row[0]) == row[7] for row in wanted):
             return
-        from kpis.packs import full_catalog, load_growth_pack
-
         self.con.execute("CREATE TEMP TABLE kpis AS SELECT * FROM main.kpis LIMIT 0")
         self.con.executemany("INSERT INTO temp.kpis VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              catalog_rows(full_catalog(catalog, load_growth_pack())))

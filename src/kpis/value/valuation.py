@@ -9,6 +9,7 @@ from kpis.catalog import Catalog, Kpi
 from kpis.errors import KpiError, Reason
 from kpis.formatting import DASH, format_day, format_money, format_multiple, format_number, format_percent
 from kpis.i18n import t
+from kpis.packs import load_checklists, load_growth_pack
 from kpis.periods import quarter_of
 from kpis.status import Evaluation, evaluate
 from kpis.store import Session
@@ -236,8 +237,6 @@ def roi_thresholds(roi_targets: list[tuple[str, float]], lang: str = "en") -> li
     board's plan (the roi_pct KPI's quarterly targets, `roi_targets`: (quarter label, target)) first; then
     the readiness checklist, the growth phases, the seeds' vision and the Monte Carlo thresholds, which are
     criteria and scenarios, not the board's plan."""
-    from kpis.packs import load_checklists, load_growth_pack
-
     pct = lambda value: format_percent(value, lang)  # noqa: E731
     rows = [(t("roi.plan", lang, quarter=quarter), pct(value), t("roi.source.plan", lang))
             for quarter, value in roi_targets]
