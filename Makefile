@@ -32,8 +32,8 @@ postgresql:
 
 # The suite twice: on DuckDB files (everything), then the store-facing tests on PostgreSQL
 # (--engine postgres; tests about the DuckDB file itself are skipped there, with the reason).
-PG_SKIP = --ignore=tests/test_browser.py --ignore=tests/test_spark.py --ignore=tests/test_bench.py \
-	--ignore=tests/test_postgres.py --ignore=tests/test_replicas.py
+PG_SKIP = --ignore=tests/app/test_browser.py --ignore=tests/telemetry/test_spark.py --ignore=tests/test_bench.py \
+	--ignore=tests/store/test_postgres.py --ignore=tests/store/test_replicas.py
 
 run: install
 	$(PYTHON) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)

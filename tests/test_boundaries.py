@@ -31,9 +31,11 @@ def test_the_architecture_contracts_hold():
 
 def test_public_api_is_pinned():
     assert sorted(kpis.__all__) == [
-        "Catalog", "CatalogError", "ConflictError", "Evaluation", "Kpi", "KpiError", "RowError",
-        "SchemaVersionError", "Scope", "Store", "StoreBusyError", "ValidationError", "build_grid", "evaluate",
-        "load_catalog", "quarter_scorecard", "scorecard_records",
+        "BoardData", "Catalog", "CatalogError", "ConflictError", "Evaluation", "Kpi", "KpiError", "QuarterReport",
+        "RowError", "SchemaVersionError", "Scope", "Store", "StoreBusyError", "ValidationError", "ValueSummary",
+        "backup_store", "build_deck", "build_grid", "build_report", "copy_store", "evaluate", "gather",
+        "import_file", "load_catalog", "parse_file", "quarter_scorecard", "render_chart", "render_table",
+        "report_quarter", "restore_store", "scorecard_records", "value_summary", "write_parsed",
     ]
     for name in kpis.__all__:
         assert hasattr(kpis, name)

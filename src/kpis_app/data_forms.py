@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pydantic
 import streamlit as st
 
-from kpis.catalog import Catalog
+from kpis.catalog import Catalog, Kpi
 from kpis.editing.forms import (
     Change,
     current_observation,
@@ -118,13 +120,7 @@ def target_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
         current = current_target(session, *key)
     loaded = st.session_state.setdefault("tf_loaded", {})
     loaded.setdefault(key, current["version_id"] if current else None)
-    if current:
-        st.caption(t("data.target_in_force", lang, value=format_value(current["target"], kpi, lang),
-                     who=markdown_text(actor_label(current["changed_by"], lang)),
-                     when=format_day(current["changed_at"].date(), lang),
-                     reason=markdown_text(reason_label(current["reason"], lang) or "—")))
-    else:
-        st.caption(t("data.no_target_yet", lang))
+    _show_target_in_force(current, kpi, lang)
     errors = st.session_state.pop(f"{FIELD_ERRORS}_tf", {})
     with st.form("target_form"):
         target = st.number_input(t("card.target", lang), value=float(current["target"]) if current else 0.0,
@@ -136,12 +132,30 @@ def target_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
         submitted = st.form_submit_button(t("data.save_target", lang), type="primary",
                                           disabled=not actor.can("editor"))
     _show_field_error(errors, "form")
-    if not submitted:
-        return
+    if submitted:
+        _save_target(store, catalog, actor, dict(kpi_id=kpi_id, year=year, quarter=quarter, region=region,
+                                                  department=department, target=target, reason=reason),
+                     loaded, _what(kpi, lang, f"{year}-Q{quarter}", region, department, overview), lang)
+
+
+def _show_target_in_force(current: dict | None, kpi: Kpi, lang: str) -> None:
+    if current:
+        st.caption(t("data.target_in_force", lang, value=format_value(current["target"], kpi, lang),
+                     who=markdown_text(actor_label(current["changed_by"], lang)),
+                     when=format_day(current["changed_at"].date(), lang),
+                     reason=markdown_text(reason_label(current["reason"], lang) or "—")))
+    else:
+        st.caption(t("data.no_target_yet", lang))
+
+
+def _save_target(store: Store, catalog: Catalog, actor: Actor, fields: dict, loaded: dict, what: str,
+                 lang: str) -> None:
+    """Save against the version the form loaded: a newer one saved meanwhile is a conflict, shown with a
+    button to load it; a bad field is shown under that field."""
+    kpi = catalog.get(fields["kpi_id"])
+    key = tuple(fields[name] for name in ("kpi_id", "year", "quarter", "region", "department"))
     try:
-        record = TargetRecord(kpi_id=kpi_id, year=year, quarter=quarter, region=region, department=department,
-                              target=target, reason=reason)
-        change = set_target(store, catalog, actor, record, expected_version=loaded[key])
+        change = set_target(store, catalog, actor, TargetRecord(**fields), expected_version=loaded[key])
     except ConflictError as exc:
         st.error(message(exc, lang), icon=":material/sync_problem:")
         if st.button(t("data.load_latest", lang), key="tf_reload"):
@@ -154,8 +168,7 @@ def target_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
     with store.session() as session:
         newest = current_target(session, *key)
     loaded[key] = newest["version_id"] if newest else None
-    _confirm(change, lambda v: format_value(v, kpi, lang), lang,
-             _what(kpi, lang, f"{year}-Q{quarter}", region, department, overview))
+    _confirm(change, lambda v: format_value(v, kpi, lang), lang, what)
 
 
 def actual_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, lang: str) -> None:
@@ -201,17 +214,23 @@ def actual_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
         _confirm(change, lambda v: format_value(v, kpi, lang), lang,
                  _what(kpi, lang, format_day(period, lang), region, department, overview))
     if current and actor.can("editor"):
-        with st.expander(t("data.delete_actual", lang)):
-            why = st.text_input(t("data.reason", lang), key=f"af_delete_reason::{key}")
-            if st.button(t("data.delete_confirm", lang), key="af_delete"):
-                try:
-                    change = delete_actual(store, actor, obs_id=loaded[key] or current["obs_id"], reason=why)
-                except KpiError as exc:
-                    st.error(message(exc, lang))
-                else:
-                    loaded.pop(key, None)
-                    _confirm(change, lambda v: format_value(v, kpi, lang), lang,
-                             _what(kpi, lang, format_day(period, lang), region, department, overview))
+        _delete_actual_box(store, actor, loaded[key] or current["obs_id"], lambda: loaded.pop(key, None), kpi,
+                           _what(kpi, lang, format_day(period, lang), region, department, overview), str(key), lang)
+
+
+def _delete_actual_box(store: Store, actor: Actor, obs_id: int, forget: Callable[[], object], kpi: Kpi, what: str,
+                       key: str, lang: str) -> None:
+    """Delete a mistaken actual, with a reason (kept in the audit log)."""
+    with st.expander(t("data.delete_actual", lang)):
+        why = st.text_input(t("data.reason", lang), key=f"af_delete_reason::{key}")
+        if st.button(t("data.delete_confirm", lang), key="af_delete"):
+            try:
+                change = delete_actual(store, actor, obs_id=obs_id, reason=why)
+            except KpiError as exc:
+                st.error(message(exc, lang))
+            else:
+                forget()
+                _confirm(change, lambda v: format_value(v, kpi, lang), lang, what)
 
 
 def money_forms(store: Store, actor: Actor, programs: list[str], lang: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +12,8 @@ from kpis.catalog import Catalog
 from kpis.editing.forms import freeze_quarter, frozen_quarters
 from kpis.editing.imports import (
     SUPPORTED_KINDS,
+    Parsed,
+    Row,
     parse_rows,
     preview,
     preview_page,
@@ -31,6 +34,9 @@ from kpis_app.data_forms import flash
 from kpis_app.state import cached_audit
 from kpis_app.widgets import message
 
+if TYPE_CHECKING:
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
+
 
 def import_tab(store: Store, catalog: Catalog, actor: Actor, lang: str) -> None:
     """Upload, preview with every bad row marked, then commit all rows or none (editors and admins
@@ -44,13 +50,32 @@ def import_tab(store: Store, catalog: Catalog, actor: Actor, lang: str) -> None:
     if upload is None:
         st.caption(t("data.import_help", lang))
         return
+    read = _read_upload(store, catalog, kind, upload, lang)
+    if read is None:
+        return
+    names, rows, parsed = read
+    bad = _show_preview(kind, names, rows, parsed, lang)
+    if st.button(t("data.import_commit", lang, total=len(parsed.frame)), type="primary", key="imp_commit",
+                 disabled=bool(parsed.errors) or bad > 0 or not actor.can("editor")):
+        try:
+            written = write_parsed(store, parsed, actor=actor, channel="import")
+        except KpiError as exc:
+            st.error(message(exc, lang))
+        else:
+            st.success(t("data.import_done", lang, written=written, total=len(parsed.frame)))
+
+
+def _read_upload(store: Store, catalog: Catalog, kind: str, upload: UploadedFile,
+                 lang: str) -> tuple[list[str], list[Row], Parsed] | None:
+    """The uploaded file's rows, parsed; new reference names only when the user ticks the box.
+    None (with the error shown) when the file cannot be read."""
     try:  # the browser's file-type filter is a convenience; the server checks size and content
         names, rows = read_table(upload.getvalue(), upload.name)
         reference, derived = reference_context(store)
         parsed = parse_rows(kind, names, rows, catalog, reference, False, derived)
     except KpiError as exc:
         st.error(message(exc, lang))
-        return
+        return None
     # adding new names is explicit: the preview lists them and the user confirms
     unknown_names = any(getattr(e.reason, "key", "").startswith("unknown_name") for e in parsed.errors)
     if unknown_names and st.checkbox(t("data.import_create_missing", lang), key="imp_create"):
@@ -58,6 +83,12 @@ def import_tab(store: Store, catalog: Catalog, actor: Actor, lang: str) -> None:
         for name_kind, new in parsed.missing.items():
             st.info(t("data.import_new_names", lang, kind=t(f"reference.{name_kind}", lang),
                       names=markdown_text(", ".join(new))), icon=":material/add_circle:")
+    return names, rows, parsed
+
+
+def _show_preview(kind: str, names: list[str], rows: list[Row], parsed: Parsed, lang: str) -> int:
+    """The verdict on the file and its rows with every bad one marked (the first ones when there are
+    too many to show, and all of them as a download). Returns how many rows are bad."""
     table = preview(names, rows, parsed, lang)
     bad = int((table["problem"].fillna("") != "").sum()) + sum(1 for e in parsed.errors if e.line == 1)
     if parsed.errors:
@@ -82,14 +113,7 @@ def import_tab(store: Store, catalog: Catalog, actor: Actor, lang: str) -> None:
                                    axis=1), hide_index=True, width="stretch",
                  column_config={"line": st.column_config.NumberColumn(t("data.preview_line", lang), format="%d"),
                                 "problem": st.column_config.TextColumn(t("data.preview_problem", lang))})
-    if st.button(t("data.import_commit", lang, total=len(parsed.frame)), type="primary", key="imp_commit",
-                 disabled=bool(parsed.errors) or bad > 0 or not actor.can("editor")):
-        try:
-            written = write_parsed(store, parsed, actor=actor, channel="import")
-        except KpiError as exc:
-            st.error(message(exc, lang))
-        else:
-            st.success(t("data.import_done", lang, written=written, total=len(parsed.frame)))
+    return bad
 
 
 def audit_tab(store: Store, catalog: Catalog, lang: str) -> None:

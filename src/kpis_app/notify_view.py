@@ -7,7 +7,7 @@ import streamlit as st
 
 from kpis.errors import KpiError
 from kpis.i18n import t
-from kpis.notify import KINDS, LANGS, load_subscriptions, subscribe, unsubscribe
+from kpis.notify import KINDS, LANGS, Subscription, load_subscriptions, subscribe, unsubscribe
 from kpis.reference.names import label, scope_label
 from kpis.roles import Actor
 from kpis.store import Store
@@ -28,7 +28,17 @@ def render_subscriptions(store: Store, actor: Actor, overview: dict, lang: str) 
     if mine is not None:
         st.success(t("notify.mine", lang, kind=t(f"kind.{mine.kind}", lang), scope=_scope(mine, overview, lang),
                      lang_name=t(f"lang.{mine.lang}", lang)), icon=":material/mark_email_read:")
-    spanish = overview["spanish"]
+    _subscribe_form(store, actor, mine, overview, lang)
+    if mine is not None and st.button(t("notify.unsubscribe_me", lang), key="nt_unsub_me"):
+        unsubscribe(store, actor, mine.email, channel="app")
+        st.rerun()
+    if admin and subscriptions:
+        _everyone(store, actor, subscriptions, overview, lang)
+
+
+def _subscribe_form(store: Store, actor: Actor, mine: Subscription | None, overview: dict, lang: str) -> None:
+    """Subscribe (or change one's subscription); an admin may subscribe any address."""
+    signed_in, admin, spanish = "@" in actor.name, actor.can("admin"), overview["spanish"]
     with st.form("notify_form"):
         email = st.text_input(t("notify.email", lang), value=actor.name if signed_in else "",
                               disabled=signed_in and not admin, key="nt_email",
@@ -55,22 +65,22 @@ def render_subscriptions(store: Store, actor: Actor, overview: dict, lang: str) 
         else:
             st.session_state["data_flash"] = t("notify.saved", lang, email=done.email)
             st.rerun()
-    if mine is not None and st.button(t("notify.unsubscribe_me", lang), key="nt_unsub_me"):
-        unsubscribe(store, actor, mine.email, channel="app")
+
+
+def _everyone(store: Store, actor: Actor, subscriptions: list[Subscription], overview: dict, lang: str) -> None:
+    """For admins: every subscription, and removing one."""
+    st.markdown(f"**{t('notify.everyone', lang)}**")
+    st.dataframe(pd.DataFrame([{
+        t("notify.email", lang): s.email,
+        t("notify.kind", lang): t(f"kind.{s.kind}", lang),
+        t("notify.scope", lang): _scope(s, overview, lang),
+        t("notify.language", lang): t(f"lang.{s.lang}", lang),
+    } for s in subscriptions]), hide_index=True, width="stretch")
+    columns = st.columns([3, 1])
+    who = columns[0].selectbox(t("notify.remove_who", lang), [s.email for s in subscriptions], key="nt_remove")
+    if columns[1].button(t("notify.remove", lang), key="nt_remove_button"):
+        unsubscribe(store, actor, who, channel="app")
         st.rerun()
-    if admin and subscriptions:
-        st.markdown(f"**{t('notify.everyone', lang)}**")
-        st.dataframe(pd.DataFrame([{
-            t("notify.email", lang): s.email,
-            t("notify.kind", lang): t(f"kind.{s.kind}", lang),
-            t("notify.scope", lang): _scope(s, overview, lang),
-            t("notify.language", lang): t(f"lang.{s.lang}", lang),
-        } for s in subscriptions]), hide_index=True, width="stretch")
-        columns = st.columns([3, 1])
-        who = columns[0].selectbox(t("notify.remove_who", lang), [s.email for s in subscriptions], key="nt_remove")
-        if columns[1].button(t("notify.remove", lang), key="nt_remove_button"):
-            unsubscribe(store, actor, who, channel="app")
-            st.rerun()
 
 
 def _scope(sub, overview: dict, lang: str) -> str:

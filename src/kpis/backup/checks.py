@@ -61,32 +61,35 @@ def _years(column: str) -> str:
     return f"({column} NOT BETWEEN {EARLIEST_DATE.year} AND {latest_date().year})"
 
 
-def _rules() -> list[_Rule]:
-    first, last, day = EARLIEST_DATE.isoformat(), latest_date().isoformat(), today().isoformat()
-    magnitude = f"a finite number within ±{MAX_MAGNITUDE:.0e}"
-    scoped = []
+MAGNITUDE = f"a finite number within ±{MAX_MAGNITUDE:.0e}"
+
+
+def _reference_rules() -> list[_Rule]:
+    """Every scoped row names a region and department the store knows, and a KPI of its catalog."""
+    rules = []
     for table, key in (("observations", "'obs_id ' || obs_id"), ("target_versions", "'version_id ' || version_id"),
                        ("checkins", "'checkin_id ' || checkin_id"), ("subscriptions", "email"),
                        ("use_cases", "name")):
-        scoped += [_Rule(table, key, _known("region", "regions"), "region not among the store's regions"),
-                   _Rule(table, key, _known("department", "departments"), "department not among the store's "
-                                                                           "departments")]
+        rules += [_Rule(table, key, _known("region", "regions"), "region not among the store's regions"),
+                  _Rule(table, key, _known("department", "departments"), "department not among the store's "
+                                                                          "departments")]
     for table, key in (("observations", "'obs_id ' || obs_id"), ("target_versions", "'version_id ' || version_id"),
                        ("checkins", "'checkin_id ' || checkin_id")):
-        scoped.append(_Rule(table, key, "kpi_id NOT IN (SELECT kpi_id FROM kpis)", "KPI not in the backup's catalog"))
-    stages, horizons = get_args(UseCaseRecord.model_fields["stage"].annotation), \
-        get_args(UseCaseRecord.model_fields["horizon"].annotation)
-    patterns = tuple(a for arg in get_args(UseCaseRecord.model_fields["pattern"].annotation) for a in get_args(arg))
-    dimensions = get_args(MaturityRecord.model_fields["dimension"].annotation)
+        rules.append(_Rule(table, key, "kpi_id NOT IN (SELECT kpi_id FROM kpis)", "KPI not in the backup's catalog"))
+    return rules
+
+
+def _kpi_rules() -> list[_Rule]:
+    """Actuals, targets, check-ins and subscriptions: the bounds and choices of their import records."""
+    first, last, day = EARLIEST_DATE.isoformat(), latest_date().isoformat(), today().isoformat()
     return [
-        *scoped,
-        _Rule("observations", "'obs_id ' || obs_id", _number("value"), f"value is not {magnitude}"),
+        _Rule("observations", "'obs_id ' || obs_id", _number("value"), f"value is not {MAGNITUDE}"),
         _Rule("observations", "'obs_id ' || obs_id", f"(period < DATE '{first}' OR period > DATE '{day}')",
               f"period outside {first} .. {day} (actuals are never dated after today)"),
         _Rule("target_versions", "'version_id ' || version_id", _number("target", nullable=True),
-              f"target is not {magnitude}"),
+              f"target is not {MAGNITUDE}"),
         _Rule("target_versions", "'version_id ' || version_id", _number("previous", nullable=True),
-              f"previous target is not {magnitude}"),
+              f"previous target is not {MAGNITUDE}"),
         _Rule("target_versions", "'version_id ' || version_id", _years("year"), f"year outside {first[:4]} .. "
                                                                                  f"{last[:4]}"),
         _Rule("checkins", "'checkin_id ' || checkin_id", _one_of("confidence", CONFIDENCES, nullable=True),
@@ -96,37 +99,55 @@ def _rules() -> list[_Rule]:
               f"kind is not one of {', '.join(SUBSCRIPTION_KINDS)}"),
         _Rule("subscriptions", "email", _one_of("lang", MESSAGE_LANGS),
               f"language is not one of {', '.join(MESSAGE_LANGS)}"),
-        _Rule("investments", "program || ' year ' || year", _number("amount", low=0), f"amount is not {magnitude}, "
-                                                                                       "zero or more"),
-        _Rule("investments", "program || ' year ' || year", "NOT regexp_full_match(currency, '[A-Z]{3}')",
+    ]
+
+
+def _ledger_rules() -> list[_Rule]:
+    """The value ledger: investments, value streams, FX rates and scenarios."""
+    investment, stream = "program || ' year ' || year", "program || ' ' || stream || ' year ' || year"
+    return [
+        _Rule("investments", investment, _number("amount", low=0), f"amount is not {MAGNITUDE}, zero or more"),
+        _Rule("investments", investment, "NOT regexp_full_match(currency, '[A-Z]{3}')",
               "currency is not a three-letter code"),
-        _Rule("investments", "program || ' year ' || year", "(year NOT BETWEEN 1 AND 50)",
-              "program year outside 1 .. 50"),
-        _Rule("value_streams", "program || ' ' || stream || ' year ' || year", _number("amount", low=0),
-              f"amount is not {magnitude}, zero or more"),
-        _Rule("value_streams", "program || ' ' || stream || ' year ' || year", _one_of("stream", STREAM_NAMES),
+        _Rule("investments", investment, "(year NOT BETWEEN 1 AND 50)", "program year outside 1 .. 50"),
+        _Rule("value_streams", stream, _number("amount", low=0), f"amount is not {MAGNITUDE}, zero or more"),
+        _Rule("value_streams", stream, _one_of("stream", STREAM_NAMES),
               f"stream is not one of {', '.join(STREAM_NAMES)}"),
-        _Rule("value_streams", "program || ' ' || stream || ' year ' || year",
+        _Rule("value_streams", stream,
               "(growth_rate IS NOT NULL AND (NOT isfinite(growth_rate) OR growth_rate <= 0 OR growth_rate > 20))",
               "growth rate outside 0 .. 20"),
-        _Rule("value_streams", "program || ' ' || stream || ' year ' || year",
-              "NOT regexp_full_match(currency, '[A-Z]{3}')", "currency is not a three-letter code"),
+        _Rule("value_streams", stream, "NOT regexp_full_match(currency, '[A-Z]{3}')",
+              "currency is not a three-letter code"),
         _Rule("fx_rates", "base || '/' || quote || ' ' || day", _number("rate", low=0) + " OR rate = 0",
               "rate is not a positive finite number"),
-        _Rule("maturity_assessments", "unit || ' ' || dimension || ' ' || year || '-Q' || quarter",
-              _one_of("dimension", dimensions), f"dimension is not one of {', '.join(dimensions)}"),
-        _Rule("maturity_assessments", "unit || ' ' || dimension || ' ' || year || '-Q' || quarter",
-              _number("score", low=1, high=5), "score outside 1 .. 5"),
-        _Rule("maturity_assessments", "unit || ' ' || dimension || ' ' || year || '-Q' || quarter",
-              _number("target", low=1, high=5, nullable=True), "target outside 1 .. 5"),
-        _Rule("use_cases", "name", _one_of("stage", stages), f"stage is not one of {', '.join(stages)}"),
-        _Rule("use_cases", "name", _one_of("horizon", horizons), f"horizon is not one of {', '.join(horizons)}"),
-        _Rule("use_cases", "name", _one_of("pattern", patterns, nullable=True),
-              f"pattern is not one of {', '.join(patterns)}"),
         _Rule("value_scenarios", "name", " OR ".join(_number(c, low=0, nullable=True) for c in
                                                       ("growth_scale", "investment_scale", "growth_cap")),
               "a scale is not a finite number, zero or more"),
     ]
+
+
+def _assessment_rules() -> list[_Rule]:
+    """Maturity assessments and use cases: the choices of their records (dimensions, stages, horizons)."""
+    stages, horizons = get_args(UseCaseRecord.model_fields["stage"].annotation), \
+        get_args(UseCaseRecord.model_fields["horizon"].annotation)
+    patterns = tuple(a for arg in get_args(UseCaseRecord.model_fields["pattern"].annotation) for a in get_args(arg))
+    dimensions = get_args(MaturityRecord.model_fields["dimension"].annotation)
+    assessment = "unit || ' ' || dimension || ' ' || year || '-Q' || quarter"
+    return [
+        _Rule("maturity_assessments", assessment, _one_of("dimension", dimensions),
+              f"dimension is not one of {', '.join(dimensions)}"),
+        _Rule("maturity_assessments", assessment, _number("score", low=1, high=5), "score outside 1 .. 5"),
+        _Rule("maturity_assessments", assessment, _number("target", low=1, high=5, nullable=True),
+              "target outside 1 .. 5"),
+        _Rule("use_cases", "name", _one_of("stage", stages), f"stage is not one of {', '.join(stages)}"),
+        _Rule("use_cases", "name", _one_of("horizon", horizons), f"horizon is not one of {', '.join(horizons)}"),
+        _Rule("use_cases", "name", _one_of("pattern", patterns, nullable=True),
+              f"pattern is not one of {', '.join(patterns)}"),
+    ]
+
+
+def _rules() -> list[_Rule]:
+    return [*_reference_rules(), *_kpi_rules(), *_ledger_rules(), *_assessment_rules()]
 
 
 def restore_problems(con: Any) -> list[str]:

@@ -8,7 +8,7 @@ import argparse
 from kpis.catalog import Catalog
 from kpis.cli.output import reporting_currency
 from kpis.errors import KpiError
-from kpis.export.boardpack import chart_ids, gather, render_chart, render_table, table_ids
+from kpis.export.boardpack import BoardData, chart_ids, gather, render_chart, render_table, table_ids
 from kpis.export.deck import build_deck, deck_to_pdf
 from kpis.export.images import figure_bytes
 from kpis.export.tables import to_csv_bytes, to_xlsx_bytes
@@ -21,7 +21,6 @@ __all__ = ["cmd_export"]
 
 
 def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
-    # imported here: plotly, kaleido and python-pptx are heavy, and only exports need them
     if args.list or args.what is None:
         print("charts: " + ", ".join(chart_ids(catalog)))
         print("tables: " + ", ".join(table_ids()))
@@ -40,25 +39,33 @@ def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
         data = gather(session, catalog, year, quarter, Scope(args.region, args.department), args.lang, currency)
         program = session.get_setting("program_name", "AI program")
     if args.what == "deck":
-        sections = args.sections.split(",") if args.sections else None
-        content = build_deck(data, sections, program)
-        args.out.write_bytes(content)
-        print(f"{args.out}: board pack {data.report.when('en')}, {len(content):,} bytes")
-        if args.pdf:
-            pdf = deck_to_pdf(content)
-            if pdf is None:
-                raise KpiError.keyed("error.pdf_needs_libreoffice")
-            args.out.with_suffix(".pdf").write_bytes(pdf)
-            print(f"{args.out.with_suffix('.pdf')}: PDF copy")
+        _write_deck(args, data, program)
     elif args.what == "chart":
         content = figure_bytes(render_chart(args.item, data, catalog), args.format or "png")
         args.out.write_bytes(content)
         print(f"{args.out}: {args.item} as {args.format or 'png'}")
     else:
-        frame = render_table(args.item, data)
-        fmt = args.format or "csv"
-        if fmt not in ("csv", "xlsx"):
-            raise KpiError.keyed("error.table_format", fmt=fmt)
-        args.out.write_bytes(to_csv_bytes(frame) if fmt == "csv" else to_xlsx_bytes(frame, args.item))
-        print(f"{args.out}: {args.item} ({len(frame)} rows) as {fmt}")
+        _write_table(args, data)
     return 0
+
+
+def _write_deck(args: argparse.Namespace, data: BoardData, program: str) -> None:
+    sections = args.sections.split(",") if args.sections else None
+    content = build_deck(data, sections, program)
+    args.out.write_bytes(content)
+    print(f"{args.out}: board pack {data.report.when('en')}, {len(content):,} bytes")
+    if args.pdf:
+        pdf = deck_to_pdf(content)
+        if pdf is None:
+            raise KpiError.keyed("error.pdf_needs_libreoffice")
+        args.out.with_suffix(".pdf").write_bytes(pdf)
+        print(f"{args.out.with_suffix('.pdf')}: PDF copy")
+
+
+def _write_table(args: argparse.Namespace, data: BoardData) -> None:
+    frame = render_table(args.item, data)
+    fmt = args.format or "csv"
+    if fmt not in ("csv", "xlsx"):
+        raise KpiError.keyed("error.table_format", fmt=fmt)
+    args.out.write_bytes(to_csv_bytes(frame) if fmt == "csv" else to_xlsx_bytes(frame, args.item))
+    print(f"{args.out}: {args.item} ({len(frame)} rows) as {fmt}")

@@ -326,7 +326,7 @@ def _header_errors(kind: str, names: list[str]) -> list[RowError]:
     return errors
 
 
-def _pydantic_reason(exc: pydantic.ValidationError) -> str:
+def validation_reason(exc: pydantic.ValidationError) -> str:
     """Every problem pydantic found, as 'field: reason' Reasons (translatable)."""
     return joined([Reason("field", field=field_words(".".join(str(p) for p in err["loc"])), reason=reason_of(err))
                    if err["loc"] else reason_of(err) for err in exc.errors()])
@@ -404,7 +404,7 @@ def parse_rows(kind: str, names: list[str], rows: list[Row], catalog: Catalog,
         try:
             record = model.model_validate({k: v for k, v in raw.items() if v is not None})
         except pydantic.ValidationError as exc:
-            errors.append(RowError(line, _pydantic_reason(exc)))
+            errors.append(RowError(line, validation_reason(exc)))
             continue
         problems = _domain_errors(kind, record, catalog)
         key = tuple(getattr(record, k) for k in KEYS[kind])

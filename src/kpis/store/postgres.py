@@ -89,6 +89,43 @@ def translate(sql: str) -> str:
     return text
 
 
+def _exact_sums(node: Any) -> Any:
+    """DuckDB's DOUBLE -> DECIMAL(38, 10), reproduced bit for bit (kpis_decimal below); back to DOUBLE
+    both round correctly, so a plain CAST gives the same bits."""
+    from sqlglot import exp
+
+    if isinstance(node, exp.Cast | exp.TryCast) and node.to.is_type("decimal"):
+        return exp.Anonymous(this="kpis_decimal", expressions=[node.this])
+    return node
+
+
+def _postgres_functions(node: Any) -> Any:
+    """DuckDB functions and schemas PostgreSQL spells differently."""
+    import sqlglot
+    from sqlglot import exp
+
+    if isinstance(node, exp.JSONObject):  # json_object('k', v) -> json_build_object('k', v)
+        args: list[exp.Expression] = []
+        for pair in node.expressions:
+            args += [pair.this, pair.expression]
+        return exp.Anonymous(this="json_build_object", expressions=args)
+    if isinstance(node, exp.ArgMax | exp.ArgMin):  # arg_max(v, p): v at the largest p
+        order = "DESC" if isinstance(node, exp.ArgMax) else "ASC"
+        value, key = node.this.sql("postgres"), node.expression.sql("postgres")
+        return sqlglot.parse_one(
+            f"(array_agg({value} ORDER BY {key} {order}) FILTER (WHERE {key} IS NOT NULL))[1]", read="postgres")
+    for kind, unit in ((exp.Year, "YEAR"), (exp.Quarter, "QUARTER"), (exp.Month, "MONTH"), (exp.Day, "DAY")):
+        if isinstance(node, kind):  # DuckDB: an integer; PostgreSQL's EXTRACT gives NUMERIC
+            return exp.cast(exp.Extract(this=exp.var(unit), expression=node.this), exp.DataType.build("INT"))
+    if isinstance(node, exp.Table) and node.args.get("db") is not None:
+        schema = node.args["db"].name.lower()
+        if schema == "temp":
+            node.set("db", exp.to_identifier("pg_temp"))
+        elif schema == "main":
+            node.set("db", None)
+    return node
+
+
 def _translate(sql: str) -> str:
     import sqlglot
     from sqlglot import exp
@@ -102,38 +139,9 @@ def _translate(sql: str) -> str:
             return exp.Var(this=_MARK.format(len(names) - 1))
         return node
 
-    def exact_sums(node: exp.Expression) -> exp.Expression:
-        # DuckDB's DOUBLE -> DECIMAL(38, 10), reproduced bit for bit (kpis_decimal below); back to
-        # DOUBLE both round correctly, so a plain CAST gives the same bits
-        if isinstance(node, exp.Cast | exp.TryCast) and node.to.is_type("decimal"):
-            return exp.Anonymous(this="kpis_decimal", expressions=[node.this])
-        return node
-
-    def functions(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.JSONObject):  # json_object('k', v) -> json_build_object('k', v)
-            args: list[exp.Expression] = []
-            for pair in node.expressions:
-                args += [pair.this, pair.expression]
-            return exp.Anonymous(this="json_build_object", expressions=args)
-        if isinstance(node, exp.ArgMax | exp.ArgMin):  # arg_max(v, p): v at the largest p
-            order = "DESC" if isinstance(node, exp.ArgMax) else "ASC"
-            value, key = node.this.sql("postgres"), node.expression.sql("postgres")
-            return sqlglot.parse_one(
-                f"(array_agg({value} ORDER BY {key} {order}) FILTER (WHERE {key} IS NOT NULL))[1]", read="postgres")
-        for kind, unit in ((exp.Year, "YEAR"), (exp.Quarter, "QUARTER"), (exp.Month, "MONTH"), (exp.Day, "DAY")):
-            if isinstance(node, kind):  # DuckDB: an integer; PostgreSQL's EXTRACT gives NUMERIC
-                return exp.cast(exp.Extract(this=exp.var(unit), expression=node.this), exp.DataType.build("INT"))
-        if isinstance(node, exp.Table) and node.args.get("db") is not None:
-            schema = node.args["db"].name.lower()
-            if schema == "temp":
-                node.set("db", exp.to_identifier("pg_temp"))
-            elif schema == "main":
-                node.set("db", None)
-        return node
-
     texts = []
     for statement in statements:
-        for step in (placeholders, exact_sums, functions):
+        for step in (placeholders, _exact_sums, _postgres_functions):
             statement = statement.transform(step)
         texts.append(statement.sql(dialect="postgres", comments=False))
     text = ";\n".join(texts).replace("%", "%%")
@@ -407,7 +415,7 @@ def close_pools() -> None:
 
 # DuckDB casts a DOUBLE to DECIMAL(38, 10) as round-half-away(v * 1e10) computed in DOUBLE (not the
 # decimal nearest the double). The same steps here, the integer taken apart in 64- and 32-bit parts
-# so no digit is lost, so sums and means give DuckDB's digits exactly (tests/test_postgres.py).
+# so no digit is lost, so sums and means give DuckDB's digits exactly (tests/store/test_postgres.py).
 # One expression, no FROM: PostgreSQL inlines it into the query (a function with a FROM clause
 # would be planned and run once per row, ~5x slower). TRY_CAST: out of range or not finite -> NULL.
 _X = "(v * 10000000000::DOUBLE PRECISION)"

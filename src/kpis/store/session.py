@@ -25,11 +25,6 @@ if TYPE_CHECKING:  # pandas loads only where a DataFrame is made (a CLI report d
 __all__ = ["Session", "in_list"]
 
 
-_TARGET_KEY = (
-    "t.kpi_id = i.kpi_id AND t.year = i.year AND t.quarter = i.quarter "
-    "AND t.region IS NOT DISTINCT FROM i.region AND t.department IS NOT DISTINCT FROM i.department"
-)
-
 
 def in_list(values: Any) -> str:
     """`(?, ?, ...)` for an IN over text values bound as parameters, `('')` for none (which matches
@@ -305,45 +300,10 @@ class Session(RollupMixin):
         with self.transaction():
             self._register("incoming_targets", incoming, like="target_versions")
             try:
-                self.con.execute(
-                    f"""
-                    CREATE TEMP TABLE changed_targets AS
-                    WITH current AS (
-                        SELECT * FROM target_versions
-                        QUALIFY row_number() OVER (
-                            PARTITION BY kpi_id, year, quarter, region, department
-                            ORDER BY changed_at DESC, version_id DESC) = 1
-                    )
-                    SELECT i.*, t.target AS previous
-                    FROM incoming_targets AS i
-                    LEFT JOIN current AS t ON {_TARGET_KEY}
-                    WHERE t.version_id IS NULL OR t.target IS DISTINCT FROM i.target
-                    """
-                )
+                self.con.execute(named_sql("changed_targets"))
                 count = self.scalar("SELECT count(*) FROM changed_targets")
-                self.con.execute(
-                    """INSERT INTO target_versions (kpi_id, year, quarter, region, department, target,
-                                                    previous, changed_by, changed_at, reason)
-                       SELECT kpi_id, year, quarter, region, department, target, previous,
-                              $actor, $now, reason
-                       FROM changed_targets""",
-                    {"now": now, "actor": actor},
-                )
-                self.con.execute(
-                    """INSERT INTO audit_log (logged_at, actor, channel, action, entity, entity_key, kpi_id,
-                                              old_value, new_value, reason)
-                       SELECT $now, $actor, $channel,
-                              CASE WHEN previous IS NULL THEN 'create' ELSE 'update' END,
-                              'target',
-                              concat_ws(' / ', kpi_id, year::VARCHAR || '-Q' || quarter::VARCHAR,
-                                        coalesce(region, '*'), coalesce(department, '*')),
-                              kpi_id,
-                              CASE WHEN previous IS NULL THEN NULL ELSE json_object('target', previous) END,
-                              json_object('target', target),
-                              reason
-                       FROM changed_targets""",
-                    {"now": now, "actor": actor, "channel": channel},
-                )
+                self.con.execute(named_sql("append_target_versions"), {"now": now, "actor": actor})
+                self.con.execute(named_sql("audit_changed_targets"), {"now": now, "actor": actor, "channel": channel})
             finally:
                 self.con.execute("DROP TABLE IF EXISTS changed_targets")
                 self.con.unregister("incoming_targets")

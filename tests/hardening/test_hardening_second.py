@@ -329,7 +329,7 @@ def test_a_server_that_fails_quit_after_delivering_does_not_get_the_messages_aga
     from aiosmtpd.smtp import SMTP
 
     from kpis.notify.delivery import SmtpSettings, deliver
-    from tests.test_notify import Inbox, _free_port
+    from tests.mail import Inbox, free_port
 
     class FailingQuit(SMTP):
         async def smtp_QUIT(self, arg):
@@ -340,7 +340,7 @@ def test_a_server_that_fails_quit_after_delivering_does_not_get_the_messages_aga
         def factory(self):
             return FailingQuit(self.handler)
 
-    inbox, port = Inbox(), _free_port()
+    inbox, port = Inbox(), free_port()
     controller = QuitController(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -422,9 +422,9 @@ def test_tiny_targets_and_negative_zero_read_as_people_read_them():
 def _smtp_server(handler):
     from aiosmtpd.controller import Controller
 
-    from tests.test_notify import _free_port
+    from tests.mail import free_port
 
-    port = _free_port()
+    port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     return controller, port
@@ -432,7 +432,7 @@ def _smtp_server(handler):
 
 def test_a_retried_digest_goes_only_to_those_who_did_not_get_it(demo_store, catalog):
     from kpis.notify import run_digest, smtp_settings
-    from tests.test_notify import Inbox
+    from tests.mail import Inbox
 
     inbox = Inbox()
     controller, port = _smtp_server(inbox)
@@ -463,7 +463,7 @@ def test_two_overlapping_alert_runs_never_send_the_same_news_twice(demo_store, c
 
     from kpis.errors import KpiError
     from kpis.notify import run_alerts, smtp_settings
-    from tests.test_notify import Inbox
+    from tests.mail import Inbox
 
     class Slow(Inbox):
         def __init__(self):
@@ -508,7 +508,7 @@ def test_a_run_killed_mid_batch_never_resends_what_was_delivered(demo_store, tmp
     import sys
     import threading
 
-    from tests.test_notify import Inbox
+    from tests.mail import Inbox
 
     class StopsAtTheSecond(Inbox):
         def __init__(self):
@@ -605,7 +605,7 @@ def test_addresses_a_server_would_read_differently_are_refused(demo_store, addre
 
 def test_a_long_valid_address_goes_out_with_the_others(demo_store, catalog, tmp_path):
     from kpis.notify import run_digest, smtp_settings
-    from tests.test_notify import Inbox
+    from tests.mail import Inbox
 
     long_one = "x" * 64 + "@" + ".".join(["b" * 60] * 3) + ".exampl"
     assert len(long_one) == 254
@@ -796,9 +796,9 @@ def test_the_text_reason_reads_in_spanish():
 
     with pytest.raises(Exception) as refused:
         ObservationRecord(kpi_id="new_users", period="2026-06", value=1, source="\u200b")
-    from kpis.editing.imports import _pydantic_reason
+    from kpis.editing.imports import validation_reason
 
-    assert _pydantic_reason(refused.value).text("es") == "fuente: no tiene ningún carácter visible"
+    assert validation_reason(refused.value).text("es") == "fuente: no tiene ningún carácter visible"
 
 
 # -- 8: a Parquet file is bounded by what it holds, not by what its footer claims ---------------------------------

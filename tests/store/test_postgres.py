@@ -19,7 +19,7 @@ import pytest
 from kpis.store import Store
 from kpis.store.postgres import redact, translate
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -7,7 +7,6 @@ import email
 import email.policy
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from kpis.errors import ValidationError
 from kpis.notify import load_subscriptions, run_alerts, run_digest, smtp_settings, subscribe, unsubscribe
 from kpis.roles import Actor, PermissionDenied
+from tests.mail import Inbox, free_port
 
 aiosmtpd = pytest.importorskip("aiosmtpd", reason="aiosmtpd is not installed (make test installs it)")
 from aiosmtpd.controller import Controller  # noqa: E402
@@ -24,38 +24,10 @@ from aiosmtpd.controller import Controller  # noqa: E402
 ADMIN, VIEWER = Actor("ana@bank.example", "admin"), Actor("vic@bank.example", "viewer")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Inbox:
-    """Every message the server accepted, parsed."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-        self.refuse: set[str] = set()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos),
-                              email.message_from_bytes(envelope.content, policy=email.policy.default)))
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for rcpts, m in self.messages if address in rcpts]
-
-
 @pytest.fixture
 def smtp():
     inbox = Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -158,7 +130,7 @@ def test_a_change_in_the_data_is_news_again(demo_store, catalog, smtp):
 
 def test_server_down_fails_every_message_and_records_nothing_as_told(demo_store, catalog):
     subscribe(demo_store, ADMIN, "ana@bank.example", "alerts")
-    down = smtp_settings(f"smtp://127.0.0.1:{_free_port()}", "kpis@bank.example")
+    down = smtp_settings(f"smtp://127.0.0.1:{free_port()}", "kpis@bank.example")
     outcome = run_alerts(demo_store, catalog, smtp=down)
     assert outcome.sent == [] and "ana@bank.example" in outcome.failed and outcome.told == 0
     with demo_store.session() as session:
@@ -232,7 +204,7 @@ def test_smtps_with_login_delivers_over_tls(demo_store, catalog, tmp_path, monke
         logins.append(ok)
         return AuthResult(success=ok)
 
-    inbox, port = Inbox(), _free_port()
+    inbox, port = Inbox(), free_port()
     # implicit TLS (SMTPS): aiosmtpd does not count it as TLS for AUTH, so say the connection is secure
     controller = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=context, authenticator=authenticator,
                             auth_required=True, auth_require_tls=False)
