@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from kpis.formatting import format_day
-from kpis.i18n import t
+from kpis.i18n import LANGUAGES, t
 
 __all__ = [
     "CatalogError",
@@ -44,6 +44,10 @@ class KpiError(Exception):
         if self.key is None:
             return str(self)
         return _sentence(self.key, t(self.key, lang, **{k: localize(v, lang) for k, v in self.params.items()}))
+
+    def words(self) -> Words:
+        """The message in every language, to be a field of another message (that one stays translatable)."""
+        return Words(**{lang: self.localized(lang) for lang in LANGUAGES})
 
 
 def _sentence(key: str, text: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, get_args
 
+from kpis.errors import Reason
 from kpis.periods import today
 from kpis.records import (
     CONFIDENCES,
@@ -38,7 +39,7 @@ class _Rule:
     table: str
     key: str          # SQL naming the row in a message
     bad: str          # SQL condition true for a bad row
-    reason: str       # what is wrong, in words
+    reason: Reason    # what is wrong, in words (translatable)
 
 
 def _number(column: str, *, low: float | None = None, high: float = MAX_MAGNITUDE, nullable: bool = False) -> str:
@@ -61,7 +62,20 @@ def _years(column: str) -> str:
     return f"({column} NOT BETWEEN {EARLIEST_DATE.year} AND {latest_date().year})"
 
 
-MAGNITUDE = f"a finite number within ±{MAX_MAGNITUDE:.0e}"
+LIMIT = f"{MAX_MAGNITUDE:.0e}"
+
+
+def _column(name: str) -> Reason:
+    return Reason(f"restore.column.{name}")
+
+
+def _not_finite(column: str, *, positive: bool = False) -> Reason:
+    key = "restore.not_finite_positive" if positive else "restore.not_finite"
+    return Reason(key, column=_column(column), limit=LIMIT)
+
+
+def _not_one_of(column: str, choices: tuple[str, ...]) -> Reason:
+    return Reason("restore.one_of", column=_column(column), choices=", ".join(choices))
 
 
 def _reference_rules() -> list[_Rule]:
@@ -70,59 +84,54 @@ def _reference_rules() -> list[_Rule]:
     for table, key in (("observations", "'obs_id ' || obs_id"), ("target_versions", "'version_id ' || version_id"),
                        ("checkins", "'checkin_id ' || checkin_id"), ("subscriptions", "email"),
                        ("use_cases", "name")):
-        rules += [_Rule(table, key, _known("region", "regions"), "region not among the store's regions"),
-                  _Rule(table, key, _known("department", "departments"), "department not among the store's "
-                                                                          "departments")]
+        rules += [_Rule(table, key, _known("region", "regions"), Reason("restore.region")),
+                  _Rule(table, key, _known("department", "departments"), Reason("restore.department"))]
     for table, key in (("observations", "'obs_id ' || obs_id"), ("target_versions", "'version_id ' || version_id"),
                        ("checkins", "'checkin_id ' || checkin_id")):
-        rules.append(_Rule(table, key, "kpi_id NOT IN (SELECT kpi_id FROM kpis)", "KPI not in the backup's catalog"))
+        rules.append(_Rule(table, key, "kpi_id NOT IN (SELECT kpi_id FROM kpis)", Reason("restore.kpi")))
     return rules
 
 
 def _kpi_rules() -> list[_Rule]:
     """Actuals, targets, check-ins and subscriptions: the bounds and choices of their import records."""
     first, last, day = EARLIEST_DATE.isoformat(), latest_date().isoformat(), today().isoformat()
+    years = Reason("restore.years", column=_column("year"), first=first[:4], last=last[:4])
+    observation, version, checkin = "'obs_id ' || obs_id", "'version_id ' || version_id", "'checkin_id ' || checkin_id"
     return [
-        _Rule("observations", "'obs_id ' || obs_id", _number("value"), f"value is not {MAGNITUDE}"),
-        _Rule("observations", "'obs_id ' || obs_id", f"(period < DATE '{first}' OR period > DATE '{day}')",
-              f"period outside {first} .. {day} (actuals are never dated after today)"),
-        _Rule("target_versions", "'version_id ' || version_id", _number("target", nullable=True),
-              f"target is not {MAGNITUDE}"),
-        _Rule("target_versions", "'version_id ' || version_id", _number("previous", nullable=True),
-              f"previous target is not {MAGNITUDE}"),
-        _Rule("target_versions", "'version_id ' || version_id", _years("year"), f"year outside {first[:4]} .. "
-                                                                                 f"{last[:4]}"),
-        _Rule("checkins", "'checkin_id ' || checkin_id", _one_of("confidence", CONFIDENCES, nullable=True),
-              f"confidence is not one of {', '.join(CONFIDENCES)}"),
-        _Rule("checkins", "'checkin_id ' || checkin_id", _years("year"), f"year outside {first[:4]} .. {last[:4]}"),
-        _Rule("subscriptions", "email", _one_of("kind", SUBSCRIPTION_KINDS),
-              f"kind is not one of {', '.join(SUBSCRIPTION_KINDS)}"),
-        _Rule("subscriptions", "email", _one_of("lang", MESSAGE_LANGS),
-              f"language is not one of {', '.join(MESSAGE_LANGS)}"),
+        _Rule("observations", observation, _number("value"), _not_finite("value")),
+        _Rule("observations", observation, f"(period < DATE '{first}' OR period > DATE '{day}')",
+              Reason("restore.period", first=first, last=day)),
+        _Rule("target_versions", version, _number("target", nullable=True), _not_finite("target")),
+        _Rule("target_versions", version, _number("previous", nullable=True), _not_finite("previous")),
+        _Rule("target_versions", version, _years("year"), years),
+        _Rule("checkins", checkin, _one_of("confidence", CONFIDENCES, nullable=True),
+              _not_one_of("confidence", CONFIDENCES)),
+        _Rule("checkins", checkin, _years("year"), years),
+        _Rule("subscriptions", "email", _one_of("kind", SUBSCRIPTION_KINDS), _not_one_of("kind", SUBSCRIPTION_KINDS)),
+        _Rule("subscriptions", "email", _one_of("lang", MESSAGE_LANGS), _not_one_of("lang", MESSAGE_LANGS)),
     ]
 
 
 def _ledger_rules() -> list[_Rule]:
     """The value ledger: investments, value streams, FX rates and scenarios."""
     investment, stream = "program || ' year ' || year", "program || ' ' || stream || ' year ' || year"
+    currency = Reason("restore.currency")
     return [
-        _Rule("investments", investment, _number("amount", low=0), f"amount is not {MAGNITUDE}, zero or more"),
-        _Rule("investments", investment, "NOT regexp_full_match(currency, '[A-Z]{3}')",
-              "currency is not a three-letter code"),
-        _Rule("investments", investment, "(year NOT BETWEEN 1 AND 50)", "program year outside 1 .. 50"),
-        _Rule("value_streams", stream, _number("amount", low=0), f"amount is not {MAGNITUDE}, zero or more"),
-        _Rule("value_streams", stream, _one_of("stream", STREAM_NAMES),
-              f"stream is not one of {', '.join(STREAM_NAMES)}"),
+        _Rule("investments", investment, _number("amount", low=0), _not_finite("amount", positive=True)),
+        _Rule("investments", investment, "NOT regexp_full_match(currency, '[A-Z]{3}')", currency),
+        _Rule("investments", investment, "(year NOT BETWEEN 1 AND 50)",
+              Reason("restore.years", column=_column("year"), first=1, last=50)),
+        _Rule("value_streams", stream, _number("amount", low=0), _not_finite("amount", positive=True)),
+        _Rule("value_streams", stream, _one_of("stream", STREAM_NAMES), _not_one_of("stream", STREAM_NAMES)),
         _Rule("value_streams", stream,
               "(growth_rate IS NOT NULL AND (NOT isfinite(growth_rate) OR growth_rate <= 0 OR growth_rate > 20))",
-              "growth rate outside 0 .. 20"),
-        _Rule("value_streams", stream, "NOT regexp_full_match(currency, '[A-Z]{3}')",
-              "currency is not a three-letter code"),
+              Reason("restore.growth_rate")),
+        _Rule("value_streams", stream, "NOT regexp_full_match(currency, '[A-Z]{3}')", currency),
         _Rule("fx_rates", "base || '/' || quote || ' ' || day", _number("rate", low=0) + " OR rate = 0",
-              "rate is not a positive finite number"),
+              Reason("restore.rate")),
         _Rule("value_scenarios", "name", " OR ".join(_number(c, low=0, nullable=True) for c in
                                                       ("growth_scale", "investment_scale", "growth_cap")),
-              "a scale is not a finite number, zero or more"),
+              Reason("restore.scales")),
     ]
 
 
@@ -135,14 +144,14 @@ def _assessment_rules() -> list[_Rule]:
     assessment = "unit || ' ' || dimension || ' ' || year || '-Q' || quarter"
     return [
         _Rule("maturity_assessments", assessment, _one_of("dimension", dimensions),
-              f"dimension is not one of {', '.join(dimensions)}"),
-        _Rule("maturity_assessments", assessment, _number("score", low=1, high=5), "score outside 1 .. 5"),
+              _not_one_of("dimension", dimensions)),
+        _Rule("maturity_assessments", assessment, _number("score", low=1, high=5),
+              Reason("restore.score", column=_column("score"))),
         _Rule("maturity_assessments", assessment, _number("target", low=1, high=5, nullable=True),
-              "target outside 1 .. 5"),
-        _Rule("use_cases", "name", _one_of("stage", stages), f"stage is not one of {', '.join(stages)}"),
-        _Rule("use_cases", "name", _one_of("horizon", horizons), f"horizon is not one of {', '.join(horizons)}"),
-        _Rule("use_cases", "name", _one_of("pattern", patterns, nullable=True),
-              f"pattern is not one of {', '.join(patterns)}"),
+              Reason("restore.score", column=_column("target"))),
+        _Rule("use_cases", "name", _one_of("stage", stages), _not_one_of("stage", stages)),
+        _Rule("use_cases", "name", _one_of("horizon", horizons), _not_one_of("horizon", horizons)),
+        _Rule("use_cases", "name", _one_of("pattern", patterns, nullable=True), _not_one_of("pattern", patterns)),
     ]
 
 
@@ -150,9 +159,9 @@ def _rules() -> list[_Rule]:
     return [*_reference_rules(), *_kpi_rules(), *_ledger_rules(), *_assessment_rules()]
 
 
-def restore_problems(con: Any) -> list[str]:
+def restore_problems(con: Any) -> list[Reason]:
     """Every rule the loaded rows break (a DuckDB connection, inside the restore's transaction), one line per
-    rule: 'table (3 rows: key, key, key): reason'. Names and text no import would store come first."""
+    rule: 'table (3 rows: key, key, key): reason', translatable. Names and text no import would store come first."""
     tables = _columns(con)
     problems = _name_problems(con, tables) + _nul_problems(con, tables)
     if "regions" not in tables or "departments" not in tables:
@@ -170,7 +179,7 @@ def restore_problems(con: Any) -> list[str]:
         count, keys = found
         if count:
             named = ", ".join(_printable(k) for k in keys) + (", …" if count > len(keys) else "")
-            problems.append(f"{rule.table} ({count:,} row(s): {named}): {rule.reason}")
+            problems.append(Reason("restore_rows", table=rule.table, count=f"{count:,}", keys=named, why=rule.reason))
     return problems
 
 
@@ -183,7 +192,7 @@ def _columns(con: Any) -> dict[str, list[tuple[str, str]]]:
     return found
 
 
-def _name_problems(con: Any, tables: dict) -> list[str]:
+def _name_problems(con: Any, tables: dict) -> list[Reason]:
     """Region, department and program names as every other path checks them (kpis.reference.names.name_problem)."""
     problems = []
     for kind, table in (("region", "regions"), ("department", "departments"), ("program", "programs")):
@@ -193,11 +202,11 @@ def _name_problems(con: Any, tables: dict) -> list[str]:
         for index, name in enumerate(names):
             problem = name_problem(kind, name or "", names[:index])
             if problem is not None:
-                problems.append(f"{table} ({_printable(name)}): {problem}")
+                problems.append(Reason("restore_name", table=table, name=_printable(name), why=problem))
     return problems
 
 
-def _nul_problems(con: Any, tables: dict) -> list[str]:
+def _nul_problems(con: Any, tables: dict) -> list[Reason]:
     """A NUL character in any text (no import stores one, and PostgreSQL cannot hold it)."""
     problems = []
     for table, columns in tables.items():
@@ -207,7 +216,7 @@ def _nul_problems(con: Any, tables: dict) -> list[str]:
         where = " OR ".join(f"strpos({c}, chr(0)) > 0" for c in texts)
         count = con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
         if count:
-            problems.append(f"{table} ({count:,} row(s)): a NUL character in the text")
+            problems.append(Reason("restore_nul", table=table, count=f"{count:,}"))
     return problems
 
 

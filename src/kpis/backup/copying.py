@@ -43,7 +43,7 @@ def copy_store(source: Store, target: Store, catalog: Catalog | None = None, *, 
     """Copy every table of `source` into the new store `target`; with `verify`, check row counts and
     the organisation's scorecard for every quarter with data on both (`catalog`: the rules to read with)."""
     if source.target == target.target:
-        raise KpiError("The source and the target are the same store.")
+        raise KpiError.keyed("error.copy_same_store")
     with source.session() as src:
         expected = {name: n for name, n in src.table_counts().items() if name != "schema_version"}
         tables = list(expected)
@@ -60,8 +60,8 @@ def copy_store(source: Store, target: Store, catalog: Catalog | None = None, *, 
         copied = {name: n for name, n in dst.table_counts().items() if name in expected}
     for name, was in expected.items():
         if copied.get(name) != was:
-            raise KpiError(f"The copy in {target.location} is not complete: table {name} has "
-                           f"{copied.get(name, 0):,} rows, the source {was:,}.")
+            raise KpiError.keyed("error.copy_incomplete", location=target.location, table=name,
+                                 copied=f"{copied.get(name, 0):,}", was=f"{was:,}")
     return CopyReport(tables=copied, quarters_checked=_compare_scorecards(source, target, catalog) if verify else 0)
 
 
@@ -79,9 +79,9 @@ def _compare_scorecards(source: Store, target: Store, catalog: Catalog | None) -
                                                     default=str)
         results.append(cards)
     if results[0].keys() != results[1].keys():
-        raise KpiError(f"The copy in {target.location} has data for other quarters than the source.")
+        raise KpiError.keyed("error.copy_other_quarters", location=target.location)
     for key, card in results[0].items():
         if results[1][key] != card:
-            raise KpiError(f"The copy in {target.location} gives a different scorecard for {key[0]}-Q{key[1]} "
-                           "than the source.")
+            raise KpiError.keyed("error.copy_scorecard_differs", location=target.location,
+                                 quarter=f"{key[0]}-Q{key[1]}")
     return len(results[0])

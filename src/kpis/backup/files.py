@@ -13,7 +13,7 @@ import duckdb
 
 from kpis.backup.checks import DERIVED_TABLES, SHOWN, restore_problems
 from kpis.backup.copying import copy_store
-from kpis.errors import KpiError
+from kpis.errors import KpiError, Reason
 from kpis.escaping import one_line
 from kpis.store import (
     DUCKDB_CONFIG,
@@ -24,7 +24,7 @@ from kpis.store import (
     Store,
     building_file,
     create_schema,
-    io_message,
+    io_error,
     sql_literal,
     utc_now,
 )
@@ -37,7 +37,7 @@ def backup_store(store: Store, directory: Path) -> dict[str, int]:
     Returns the row count per table, also written to backup.json beside the data."""
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()):
-        raise KpiError(f"{directory} is not empty; choose a new directory for the backup.")
+        raise KpiError.keyed("error.backup_dir_not_empty", directory=directory)
     if store.url is not None:  # the same backup format: copied to a DuckDB file first, exported from there
         with tempfile.TemporaryDirectory(prefix="kpis-backup-") as scratch:
             staged = Store(Path(scratch) / "staged.duckdb")
@@ -65,19 +65,18 @@ def restore_store(store: Store, directory: Path) -> dict[str, int]:
             copy_store(staged, store, verify=False)
             return counts
     if store.path.exists():
-        raise KpiError(f"{store.path} already exists; restore into a new file (--db NEW.duckdb), check it, "
-                       "then replace the old file.")
+        raise KpiError.keyed("error.restore_target_exists", path=store.path)
     store.path.parent.mkdir(parents=True, exist_ok=True)
     with building_file(store.path) as partial:  # the store appears under its name only when complete
         try:
             con = duckdb.connect(str(partial), config=DUCKDB_CONFIG)
         except duckdb.Error as exc:
-            raise KpiError(io_message(store.path, exc)) from None
+            raise io_error(store.path, exc) from None
         try:
             counts = _load_backup(con, directory, manifest)
         except (duckdb.Error, KpiError, ValueError, OverflowError) as exc:
-            detail = str(exc) if isinstance(exc, KpiError) else one_line(str(exc))[:300]
-            raise KpiError(f"Cannot restore from {directory}: {detail}") from None
+            detail = exc.words() if isinstance(exc, KpiError) else one_line(str(exc))[:300]
+            raise KpiError.keyed("error.cannot_restore", directory=directory, detail=detail) from None
         finally:
             con.close()
         with Store(partial).session() as session:  # an older backup brought up to date; the roll-up rebuilt
@@ -94,12 +93,11 @@ def _read_manifest(directory: Path) -> dict[str, Any]:
         version, tables = int(manifest["schema_version"]), manifest["tables"]
         counts = {str(name): int(count) for name, count in tables.items()}
     except FileNotFoundError:
-        raise KpiError(f"{directory} is not a backup made by `python -m kpis backup` (no backup.json).") from None
+        raise KpiError.keyed("error.not_a_backup", directory=directory) from None
     except (ValueError, KeyError, TypeError, AttributeError):
-        raise KpiError(f"{directory}/backup.json is damaged: it must name the schema version and table "
-                       "counts.") from None
+        raise KpiError.keyed("error.backup_manifest_damaged", directory=directory) from None
     if not 1 <= version <= SCHEMA_VERSION:
-        raise KpiError(f"The backup uses schema version {version}; this program knows versions 1 to {SCHEMA_VERSION}.")
+        raise KpiError.keyed("error.backup_schema_unknown", version=version, latest=SCHEMA_VERSION)
     return {"schema_version": version, "tables": counts}
 
 
@@ -114,28 +112,27 @@ def _load_backup(con: duckdb.DuckDBPyConnection, directory: Path, manifest: dict
     known = set(Session(con).table_names())
     unknown = sorted(set(expected) - known)
     if unknown:
-        raise KpiError(f"the backup lists tables this schema does not have: {', '.join(unknown)}")
+        raise KpiError.keyed("error.backup_unknown_tables", tables=", ".join(unknown))
     counts = {}
     for table in sorted(known - {"schema_version"}):
         if table not in expected:
-            raise KpiError(f"backup.json has no count for table {table}")
+            raise KpiError.keyed("error.backup_no_count", table=table)
         if table in DERIVED_TABLES:  # rebuilt from the observations after the restore, never trusted
             counts[table] = 0
             continue
         file = directory / f"{table}.parquet"
         if expected[table] and not file.is_file():
-            raise KpiError(f"{file.name} is missing")
+            raise KpiError.keyed("error.backup_file_missing", file=file.name)
         if file.is_file():
             con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM read_parquet(?)', [str(file)])
         counts[table] = int(con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
         if counts[table] != expected[table]:
-            raise KpiError(f"table {table} has {counts[table]:,} rows in the data files but backup.json says "
-                           f"{expected[table]:,}; the backup is incomplete or was changed")
+            raise KpiError.keyed("error.backup_count_mismatch", table=table, found=f"{counts[table]:,}",
+                                 expected=f"{expected[table]:,}")
     problems = restore_problems(con)
     if problems:
-        shown = "; ".join(problems[:SHOWN]) + (f"; and {len(problems) - SHOWN:,} more" if len(problems) > SHOWN
-                                               else "")
-        raise KpiError(f"the backup holds rows an import would refuse, nothing restored: {shown}")
+        more = [Reason("restore_more", count=f"{len(problems) - SHOWN:,}")] if len(problems) > SHOWN else []
+        raise KpiError.keyed("error.restore_refused", problems=Reason("join", parts=(*problems[:SHOWN], *more)))
     if "settings" in known:  # the roll-up is rebuilt, whatever stamp the backup carried
         con.execute("DELETE FROM settings WHERE key = ?", [ROLLUP_STAMP])
     con.execute("COMMIT")
@@ -151,6 +148,7 @@ def _sequence_starts(con: duckdb.DuckDBPyConnection, directory: Path, expected: 
                               f'IS NOT NULL AND TRY_CAST("{column}" AS BIGINT) IS NULL) FROM read_parquet(?)',
                               [str(file)]).fetchone() if expected.get(table) and file.is_file() else (None, 0)
         if highest[1]:
-            raise KpiError(f"{table}.parquet: {highest[1]:,} {column} value(s) are not whole numbers")
+            raise KpiError.keyed("error.backup_not_whole", file=f"{table}.parquet", count=f"{highest[1]:,}",
+                                 column=column)
         starts[sequence] = int(highest[0] or 0) + 1
     return starts

@@ -31,7 +31,7 @@ def default_db_path() -> Path | str:
     try:
         return _db_target(os.environ.get("KPIS_DB") or "data/kpis.duckdb")
     except argparse.ArgumentTypeError as exc:  # KPIS_DB set to a connection string: one line, no password
-        raise KpiError(f"KPIS_DB: {exc}") from None
+        raise KpiError.keyed("error.kpis_db", detail=str(exc)) from None
 
 
 def _db_target(value: str) -> Path | str:

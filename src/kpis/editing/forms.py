@@ -187,7 +187,7 @@ def delete_actual(store: Store, actor: Actor, *, obs_id: int, reason: str | None
             "SELECT kpi_id, period, region, department, value FROM observations WHERE obs_id = ?", [obs_id]
         ).fetchone()
         if row is None:
-            raise ConflictError("That actual no longer exists: someone changed or deleted it after you opened it.")
+            raise ConflictError.keyed("error.actual_gone")
         session.delete_observation(obs_id, actor=actor.name, channel="form", reason=reason.strip())
     kpi_id, period, region, department, value = row
     return Change("observation", f"{kpi_id} / {period} / {_scope_text(region, department)}", value, None)
@@ -208,7 +208,7 @@ def freeze_quarter(store: Store, actor: Actor, year: int, quarter: int, note: st
         _check_text("note", note)
     with store.write_session() as session:
         if (year, quarter) in frozen_quarters(session):
-            raise ConflictError(f"{year}-Q{quarter} is already frozen.")
+            raise ConflictError.keyed("error.already_frozen", quarter=f"{year}-Q{quarter}")
         session.freeze_quarter(year, quarter, actor=actor.name, channel="form", note=note)
 
 

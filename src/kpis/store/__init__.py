@@ -12,7 +12,7 @@ from kpis.store.connection import Store
 from kpis.store.duckdb_files import (
     DUCKDB_CONFIG,
     building_file,
-    io_message,
+    io_error,
     keep_open,
     scratch_connection,
     sql_literal,
@@ -22,5 +22,5 @@ from kpis.store.rollup import ROLLUP_STAMP
 from kpis.store.session import Session, in_list
 
 __all__ = ["DUCKDB_CONFIG", "MIGRATIONS", "ROLLUP_STAMP", "SCHEMA_VERSION", "SEQUENCES", "Session", "Store",
-           "building_file", "create_schema", "in_list", "io_message", "keep_open", "scratch_connection",
+           "building_file", "create_schema", "in_list", "io_error", "keep_open", "scratch_connection",
            "sql_literal", "utc_now"]

@@ -13,6 +13,7 @@ import duckdb
 
 from kpis.catalog import Catalog
 from kpis.errors import ConflictError, KpiError, StoreBusyError
+from kpis.escaping import one_line
 from kpis.kinds import is_url, redact, url_secrets
 from kpis.store.duckdb_files import (
     DUCKDB_CONFIG,
@@ -21,7 +22,7 @@ from kpis.store.duckdb_files import (
     building_file,
     busy_message,
     check_file,
-    io_message,
+    io_error,
     is_conflict,
     is_lock_error,
     shared_for,
@@ -80,13 +81,13 @@ class Store:
                 return con
             except duckdb.IOException as exc:
                 if not is_lock_error(exc):
-                    raise KpiError(io_message(self.path, exc)) from None
+                    raise io_error(self.path, exc) from None
                 if time.monotonic() >= deadline:
                     raise StoreBusyError(busy_message(self.path, exc), key="error.busy") from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
             except duckdb.Error as exc:
-                raise KpiError(io_message(self.path, exc)) from None
+                raise io_error(self.path, exc) from None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -144,13 +145,14 @@ class Store:
                 f"The database {self.location} is in use by another program (another write is running). "
                 "Try again in a moment.", key="error.busy") from None
         except (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected) as exc:
-            raise ConflictError(f"Another write changed the same records at the same time: {exc}") from None
+            raise ConflictError.keyed("error.write_conflict", detail=one_line(str(exc))[:300]) from None
         except psycopg.OperationalError as exc:  # the driver's own words may repeat what it was given
             detail = redact(" ".join(str(exc).split()), url_secrets(self.url))[:300]
-            raise KpiError(f"Cannot use the PostgreSQL store {self.location}: {detail}") from None
+            raise KpiError.keyed("error.pg_unusable", location=self.location, detail=detail) from None
         except psycopg.Error as exc:
             detail = str(exc).splitlines()[0][:300] if str(exc) else exc.__class__.__name__
-            raise KpiError(f"Database error in {self.location}: {redact(detail, url_secrets(self.url))}") from None
+            raise KpiError.keyed("error.database", location=self.location,
+                                 detail=redact(detail, url_secrets(self.url))) from None
 
     @contextmanager
     def _pg_session(self) -> Iterator[Session]:
@@ -193,10 +195,10 @@ class Store:
             yield
         except duckdb.TransactionException as exc:
             if is_conflict(exc):
-                raise ConflictError(f"Another write changed the same records at the same time: {exc}") from None
-            raise KpiError(io_message(self.path, exc)) from None
+                raise ConflictError.keyed("error.write_conflict", detail=one_line(str(exc))[:300]) from None
+            raise io_error(self.path, exc) from None
         except duckdb.Error as exc:
-            raise KpiError(io_message(self.path, exc)) from None
+            raise io_error(self.path, exc) from None
 
     @contextmanager
     def _shared_session(self) -> Iterator[Session]:
@@ -247,13 +249,13 @@ class Store:
         killed copy leaves no half-made store). For copies: the caller creates the schema (create_schema)."""
         if self.url is None:
             if self.path.exists():
-                raise KpiError(f"{self.location} already exists; copy into a new file (or move the old one away).")
+                raise KpiError.keyed("error.copy_target_exists", location=self.location)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with building_file(self.path) as partial:  # the file appears under its name only when complete
                 try:
                     con = duckdb.connect(str(partial), config=DUCKDB_CONFIG)
                 except duckdb.Error as exc:
-                    raise KpiError(io_message(self.path, exc)) from None
+                    raise io_error(self.path, exc) from None
                 try:
                     with self._as_kpi_errors():
                         session = Session(con)
@@ -265,8 +267,7 @@ class Store:
                     con.close()
             return
         if self.exists():
-            raise KpiError(f"{self.location} already holds a store; copy into an empty database "
-                           "(create a new one, or drop this one's tables first).")
+            raise KpiError.keyed("error.copy_target_not_empty", location=self.location)
         from kpis.store import postgres as pg
 
         with self._pg_errors():

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 _SHARED: dict[str, _Shared] = {}
 _WRITE_LOCKS: dict[str, threading.Lock] = {}
 
-__all__ = ["DUCKDB_CONFIG", "building_file", "io_message", "keep_open", "scratch_connection", "sql_literal"]
+__all__ = ["DUCKDB_CONFIG", "building_file", "io_error", "keep_open", "scratch_connection", "sql_literal"]
 
 
 LINGER = [0.0]  # seconds a shared connection stays open after its last use; 0 = no sharing (CLI)
@@ -148,28 +148,27 @@ def check_file(path: Path) -> None:
     except FileNotFoundError:
         return
     except OSError as exc:
-        raise KpiError(f"Cannot read {path}: {exc.strerror}.") from None
+        raise KpiError.keyed("error.cannot_read_store", path=path, detail=exc.strerror) from None
     if head.startswith(_SQLITE_HEADER):
-        raise KpiError(f"{path} is an SQLite database, not a DuckDB store; choose another --db file.")
+        raise KpiError.keyed("error.sqlite_file", path=path)
     if head and len(head) >= 12 and head[8:12] != b"DUCK":
-        raise KpiError(f"{path} is not a DuckDB store (or it is damaged): restore it from a backup "
-                       "(`python -m kpis restore DIR --db NEW.duckdb`).")
+        raise KpiError.keyed("error.not_duckdb", path=path)
 
 
 def is_conflict(exc: duckdb.Error) -> bool:
     return "conflict" in str(exc).lower()
 
 
-def io_message(path: Path, exc: duckdb.Error) -> str:
+def io_error(path: Path, exc: duckdb.Error) -> KpiError:
     """What happened, in words: a full disk, a damaged file, or the database's own message."""
     text = str(exc)
     lowered = text.lower()
     if "no space left" in lowered or "disk full" in lowered:
-        return f"No space left on the device that holds {path}; nothing was saved. Free some space and try again."
+        return KpiError.keyed("error.disk_full", path=path)
     if any(word in lowered for word in ("corrupt", "not a valid duckdb", "checksum", "truncated", "invalid magic",
                                         "could not read enough bytes", "unexpected end")):
-        return f"The database file {path} is damaged: restore it from a backup (`python -m kpis restore DIR`)."
-    return f"Database error in {path}: {text.splitlines()[0][:300]}"
+        return KpiError.keyed("error.file_damaged", path=path)
+    return KpiError.keyed("error.database", location=path, detail=text.splitlines()[0][:300])
 
 
 def is_lock_error(exc: duckdb.Error) -> bool:
@@ -204,7 +203,7 @@ def building_file(path: Path) -> Iterator[Path]:
         try:
             os.link(partial, path)  # never replaces a file that appeared meanwhile
         except FileExistsError:
-            raise KpiError(f"{path} appeared while it was being built; the new copy was discarded.") from None
+            raise KpiError.keyed("error.appeared_while_building", path=path) from None
     finally:
         partial.unlink(missing_ok=True)
         partial.with_name(partial.name + ".wal").unlink(missing_ok=True)

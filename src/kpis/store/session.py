@@ -72,8 +72,7 @@ class Session(RollupMixin):
         """For a read-only session: the file must be at SCHEMA_VERSION (an older one needs `init`)."""
         current = self._known_version()
         if current < SCHEMA_VERSION:
-            raise KpiError(f"{path} was made by an earlier version (schema {current} of {SCHEMA_VERSION}): run "
-                           "`python -m kpis init` once to upgrade it, then run this command again.")
+            raise KpiError.keyed("error.schema_older", path=path, current=current, latest=SCHEMA_VERSION)
 
     def use_catalog(self, catalog: Catalog) -> None:
         """In a read-only session, read with `catalog`'s aggregation rules: if they differ from the

@@ -199,8 +199,7 @@ def _recompute(engine, new: list[Path], overlapping: list[Path], months: list[st
     file has events for any more (a rewritten file's former months), whose figures must go."""
     missing_files = [p for p in overlapping if not p.exists()]
     if missing_files:
-        raise KpiError(f"{missing_files[0]} was ingested earlier and shares a month with the new files, but "
-                       "it is no longer there; restore it (raw logs must stay where they were ingested from).")
+        raise KpiError.keyed("error.log_file_gone", file=missing_files[0])
     has_cost = has_cost and all("cost_usd" in engine.columns([p]) for p in overlapping)
     engine.define(new + overlapping, has_cost)
     month_list = ", ".join(f"'{m}'" for m in months)
@@ -273,7 +272,7 @@ def _check_regions(session, engine, frame: pd.DataFrame, new: list[Path], has_co
 
 def _engine_name(engine: str) -> str:
     if engine not in ENGINES:
-        raise KpiError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}.")
+        raise KpiError.keyed("error.unknown_engine", engine=engine, engines=", ".join(ENGINES))
     return engine
 
 

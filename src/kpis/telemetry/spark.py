@@ -90,7 +90,7 @@ def _spark_errors(method):
         except Exception as exc:
             if not type(exc).__module__.startswith(("pyspark", "py4j")):
                 raise
-            raise KpiError(f"Spark could not run the rollup: {_cause(exc)[:400]}") from None
+            raise KpiError.keyed("error.spark_failed", detail=_cause(exc)[:400]) from None
     return wrapped
 
 
@@ -128,7 +128,7 @@ class SparkEngine:
         """One session per process (starting the JVM costs seconds; later runs reuse it)."""
         missing = spark_available()
         if missing:
-            raise KpiError(f"the Spark engine is not available: {missing}.")
+            raise KpiError.keyed("error.spark_unavailable", missing=missing)
         with cls._lock:
             if master not in cls._engines:
                 cls._engines[master] = cls(_session(master))
