@@ -15,6 +15,7 @@ compute no figure of their own (SPEC section 10). Its rules:
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -285,3 +286,16 @@ def status_counts(cells: list[Cell] | tuple[Cell, ...]) -> dict[str, int]:
     """KPIs per status with "no target" counted apart (the same split as QuarterReport.counts)."""
     found = Counter("no_target" if c.no_target else c.status for c in cells)
     return {status: found[status] for status in (*STATUSES, "no_target")}
+
+
+def json_ready(value: Any) -> Any:
+    """JSON-ready: dates as ISO text, NaN and infinities as null (the CLI's and the API's JSON is always valid)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    return value

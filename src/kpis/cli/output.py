@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import getpass
 import json
-import math
 import os
-from datetime import date, datetime
 from typing import Any
 
 from kpis.errors import ValidationError
@@ -15,7 +13,7 @@ from kpis.escaping import one_line
 from kpis.formatting import format_attainment, format_change, format_day, format_value
 from kpis.i18n import t
 from kpis.reference.names import scope_label
-from kpis.report import status_word, target_text
+from kpis.report import json_ready, status_word, target_text
 from kpis.status import STATUS_ICONS
 from kpis.value.fx import CURRENCIES
 
@@ -36,21 +34,8 @@ def current_actor() -> str:
         return "cli"
 
 
-def json_value(value: Any) -> Any:
-    """JSON-ready: dates as ISO text, NaN and infinities as null (the output is always valid JSON)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_value(v) for v in value]
-    return value
-
-
 def print_json(data: Any) -> None:
-    print(json.dumps(json_value(data), ensure_ascii=False, indent=2, allow_nan=False))
+    print(json.dumps(json_ready(data), ensure_ascii=False, indent=2, allow_nan=False))
 
 
 def print_table(report: Any, lang: str) -> None:

@@ -74,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: $KPIS_DB or data/kpis.duckdb)")
     parser.add_argument("--catalog", type=Path, default=None, help="KPI catalog TOML (default: the shipped catalog)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (_writing_commands, _report_commands, _notify_commands, _telemetry_commands, _admin_commands):
+    for group in (_writing_commands, _report_commands, _notify_commands, _telemetry_commands, _admin_commands,
+                  _api_commands):
         group(commands)
     for command in commands.choices.values():  # every command speaks both languages
         command.add_argument("--lang", choices=("en", "es"), default=_default_lang(),
@@ -202,6 +203,24 @@ def _admin_commands(commands: Any) -> None:
                                "empty PostgreSQL database, and check the copy")
     copy.add_argument("--to", dest="to", type=_db_target, required=True, metavar="PATH|URL",
                       help="a new DuckDB file, or postgresql://user@host:port/dbname (an empty database)")
+
+
+def _api_commands(commands: Any) -> None:
+    """serve-api and token (create, list, revoke)."""
+    serve = commands.add_parser("serve-api", help="serve the HTTP API (OpenAPI at /openapi.json, routes under /v1)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)")
+    serve.add_argument("--port", type=_bounded(1, 65535, "port"), default=8502, help="port (default: 8502)")
+    token = commands.add_parser("token", help="API tokens: create (shown once), list, revoke")
+    actions = token.add_subparsers(dest="token_action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="a new token with a role; printed once, stored hashed")
+    create.add_argument("--name", required=True, help="who or what uses it (letters, digits, . _ -)")
+    create.add_argument("--role", required=True, choices=("viewer", "editor", "admin"))
+    actions.add_parser("list", help="every token: name, role, created, revoked")
+    revoke = actions.add_parser("revoke", help="stop a token from working")
+    revoke.add_argument("name")
+    for action in actions.choices.values():  # `token revoke NAME --lang es` as well as `token --lang es revoke`
+        action.add_argument("--lang", choices=("en", "es"), default=argparse.SUPPRESS,
+                            help="language of tables and messages")
 
 
 def _bounded(low: int, high: int, what: str):
