@@ -18,7 +18,7 @@ from kpis.periods import utc_now
 from kpis.roles import ROLES, Actor, require
 from kpis.store import Session, Store
 
-__all__ = ["PREFIX", "TokenInfo", "create_token", "list_tokens", "revoke_token", "token_actor"]
+__all__ = ["PREFIX", "TokenInfo", "create_token", "list_tokens", "revoke_token", "token_actor", "touch"]
 
 PREFIX = "kpis_"  # a secret scanner can spot one in a repository or a log
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -86,9 +86,21 @@ def revoke_token(store: Store, actor: Actor, name: str) -> None:
 
 def token_actor(session: Session, secret: str) -> Actor | None:
     """The actor a presented token stands for (`token:NAME` with its role), or None for an unknown or revoked
-    token. Reads only: the caller records use with `touch` when it holds a write session."""
+    token. Reads only (`touch` records the use)."""
     if not secret.startswith(PREFIX) or len(secret) > 200:
         return None
     row = session.con.execute("SELECT name, role FROM api_tokens WHERE token_sha256 = ? AND revoked_at IS NULL",
                               [_digest(secret)]).fetchone()
     return None if row is None else Actor(f"token:{row[0]}", row[1])
+
+
+def touch(session: Session, actor: Actor) -> None:
+    """Record that a token was used: one UPDATE at most once a minute per token (a single statement, so no write
+    lock is taken and two requests at once cannot conflict over it)."""
+    name = actor.name.removeprefix("token:")
+    now = utc_now()
+    try:
+        session.con.execute("UPDATE api_tokens SET last_used_at = ? WHERE name = ? "
+                            "AND (last_used_at IS NULL OR last_used_at < ?)", [now, name, now - _USE_RESOLUTION])
+    except Exception:
+        return

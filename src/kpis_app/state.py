@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -20,7 +19,7 @@ from kpis.reference.names import load_names, program_starts, spanish_names
 from kpis.report import QuarterFacts, QuarterReport, build_report, quarter_facts, report_currency
 from kpis.scorecard import Grid, Scope, build_grid
 from kpis.setup import initialise
-from kpis.store import Store, keep_open
+from kpis.store import Store, keep_open, keep_open_seconds
 from kpis.value.ledger import fx_table, load_ledgers, load_scenarios, realised_on
 from kpis.value.projection import Scenario, Simulation, ValueSummary, simulate
 from kpis.value.valuation import value_summary
@@ -29,14 +28,6 @@ from kpis.value.valuation import value_summary
 @st.cache_resource(show_spinner=False)
 def get_catalog() -> Catalog:
     return load_catalog(DEFAULT_CATALOG_PATH)
-
-
-def keep_open_seconds() -> float:
-    """`KPIS_KEEP_OPEN`: how long the app keeps the database open after its last read (seconds)."""
-    try:
-        return max(0.0, float(os.environ.get("KPIS_KEEP_OPEN") or 0.5))
-    except ValueError:
-        return 0.5
 
 
 @st.cache_resource(show_spinner="Preparing the database…")

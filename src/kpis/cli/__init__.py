@@ -32,7 +32,7 @@ COMMANDS = {
     "ingest": ("telemetry", "cmd_ingest"), "rollup": ("telemetry", "cmd_rollup"),
     "demo-events": ("telemetry", "cmd_demo_events"), "backup": ("admin", "cmd_backup"),
     "restore": ("admin", "cmd_restore"), "copy-store": ("admin", "cmd_copy_store"),
-    "serve-api": ("api", "cmd_serve_api"), "token": ("api", "cmd_token"),
+    "serve-api": ("api", "cmd_serve_api"), "token": ("api", "cmd_token"), "mcp": ("api", "cmd_mcp"),
 }
 
 

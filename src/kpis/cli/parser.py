@@ -206,16 +206,21 @@ def _admin_commands(commands: Any) -> None:
 
 
 def _api_commands(commands: Any) -> None:
-    """serve-api and token (create, list, revoke)."""
+    """serve-api, mcp and token (create, list, revoke)."""
     serve = commands.add_parser("serve-api", help="serve the HTTP API (OpenAPI at /openapi.json, routes under /v1)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)")
     serve.add_argument("--port", type=_bounded(1, 65535, "port"), default=8502, help="port (default: 8502)")
+    serve.add_argument("--workers", type=_bounded(1, 64, "a number of processes"), default=1,
+                       help="API processes (PostgreSQL stores only: a DuckDB file has one writing process)")
+    mcp = commands.add_parser("mcp", help="the MCP server over stdio, for a desktop AI assistant "
+                              "(read-only unless KPIS_API_TOKEN holds an editor token)")
+    mcp.set_defaults(format="table")
     token = commands.add_parser("token", help="API tokens: create (shown once), list, revoke")
     actions = token.add_subparsers(dest="token_action", required=True, metavar="ACTION")
     create = actions.add_parser("create", help="a new token with a role; printed once, stored hashed")
     create.add_argument("--name", required=True, help="who or what uses it (letters, digits, . _ -)")
     create.add_argument("--role", required=True, choices=("viewer", "editor", "admin"))
-    actions.add_parser("list", help="every token: name, role, created, revoked")
+    actions.add_parser("list", help="every token: name, role, created, last used, revoked")
     revoke = actions.add_parser("revoke", help="stop a token from working")
     revoke.add_argument("name")
     for action in actions.choices.values():  # `token revoke NAME --lang es` as well as `token --lang es revoke`

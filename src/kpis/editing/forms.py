@@ -99,7 +99,7 @@ def _conflict(session: Session, entity: str, key: str, what: str) -> ConflictErr
 
 
 def set_target(store: Store, catalog: Catalog, actor: Actor, record: TargetRecord, *,
-               expected_version: int | None, today: date | None = None) -> Change:
+               expected_version: int | None, today: date | None = None, channel: str = "form") -> Change:
     """Append a new target version if nobody changed the target since `expected_version` was
     loaded. Changing a target in force needs a reason once the quarter has started, and for frozen
     quarters (a restatement): apply_target_rule, the same rule as imports."""
@@ -120,7 +120,7 @@ def set_target(store: Store, catalog: Catalog, actor: Actor, record: TargetRecor
         if errors:
             raise ValidationError(f"A reason is required: {errors[0].reason.params['reason']}.", errors,
                                   key="error.reason_required", quarter=f"{record.year}-Q{record.quarter}")
-        session.append_targets(frame, actor=actor.name, channel="form")
+        session.append_targets(frame, actor=actor.name, channel=channel)
         frozen = (record.year, record.quarter) in frozen_quarters(session)
     return Change("target", key, old, record.target, restatement=frozen)
 

@@ -14,6 +14,7 @@ from kpis.store.duckdb_files import (
     building_file,
     io_error,
     keep_open,
+    keep_open_seconds,
     scratch_connection,
     sql_literal,
 )
@@ -22,5 +23,5 @@ from kpis.store.rollup import ROLLUP_STAMP
 from kpis.store.session import Session, in_list
 
 __all__ = ["DUCKDB_CONFIG", "MIGRATIONS", "ROLLUP_STAMP", "SCHEMA_VERSION", "SEQUENCES", "Session", "Store",
-           "building_file", "create_schema", "in_list", "io_error", "keep_open", "scratch_connection",
-           "sql_literal", "utc_now"]
+           "building_file", "create_schema", "in_list", "io_error", "keep_open", "keep_open_seconds",
+           "scratch_connection", "sql_literal", "utc_now"]

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 _SHARED: dict[str, _Shared] = {}
 _WRITE_LOCKS: dict[str, threading.Lock] = {}
 
-__all__ = ["DUCKDB_CONFIG", "building_file", "io_error", "keep_open", "scratch_connection", "sql_literal"]
+__all__ = ["DUCKDB_CONFIG", "building_file", "io_error", "keep_open", "keep_open_seconds", "scratch_connection",
+           "sql_literal"]
 
 
 LINGER = [0.0]  # seconds a shared connection stays open after its last use; 0 = no sharing (CLI)
@@ -41,6 +42,15 @@ def keep_open(seconds: float) -> None:
         if "kpis.store.postgres" in sys.modules:  # and PostgreSQL pools
             sys.modules["kpis.store.postgres"].close_pools()
         PG_READY.clear()
+
+
+def keep_open_seconds() -> float:
+    """`KPIS_KEEP_OPEN`: how long a server (the app, the API) keeps the store open after its last read, in
+    seconds (default 0.5)."""
+    try:
+        return max(0.0, float(os.environ.get("KPIS_KEEP_OPEN") or 0.5))
+    except ValueError:
+        return 0.5
 
 
 class _Shared:

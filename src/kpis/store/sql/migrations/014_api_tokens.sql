@@ -11,12 +11,13 @@ CREATE TABLE api_tokens (
     last_used_at TIMESTAMP
 );
 -- A POST with an Idempotency-Key writes once: a retry with the same key (same token) gets the first answer.
+-- The key is reserved before the write (status NULL) and the answer recorded after it (kpis.api.idempotency).
 CREATE TABLE api_requests (
     token_name      VARCHAR NOT NULL,
     idempotency_key VARCHAR NOT NULL,
     request_sha256  VARCHAR NOT NULL,   -- method, path and body: the same key with another request is refused
-    status          INTEGER NOT NULL,
-    body            VARCHAR NOT NULL,
+    status          INTEGER,            -- NULL while the first request is running
+    body            VARCHAR,
     created_at      TIMESTAMP NOT NULL,
     PRIMARY KEY (token_name, idempotency_key)
 );
