@@ -138,3 +138,9 @@ def test_the_docs_page_and_openapi_are_served_from_here(api):
     assert schema["openapi"].startswith("3.1")
     assert {"/v1/report", "/v1/scorecard", "/v1/observations", "/v1/targets", "/v1/checkins", "/v1/audit",
             "/v1/value", "/v1/readiness", "/v1/maturity", "/v1/regions"} <= set(schema["paths"])
+
+
+def test_a_misspelt_parameter_is_refused_not_ignored(api):
+    refused = api.get("/v1/report", params={"year": 2026, "quater": 3, "lang": "es"})
+    assert refused.status_code == 422
+    assert "quater" in refused.json()["detail"] and "quarter" in refused.json()["detail"]

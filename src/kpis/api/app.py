@@ -78,9 +78,13 @@ def _problem(status: int, detail: str, errors: list[dict[str, Any]] | None = Non
     return JSONResponse({"detail": detail, "errors": errors or []}, status_code=status, headers=headers)
 
 
-_ERRORS = {401: {"model": Problem, "description": "No token, or an unknown or revoked one."},
+_ERRORS = {400: {"model": Problem, "description": "The request cannot be answered as asked (unreadable body, "
+                                                  "an unknown scenario, no value ledger)."},
+           401: {"model": Problem, "description": "No token, or an unknown or revoked one."},
            403: {"model": Problem, "description": "The token's role may not do this."},
-           422: {"model": Problem, "description": "Bad input: every problem with its reason."}}
+           404: {"model": Problem, "description": "No such KPI, or no assessment of that unit."},
+           422: {"model": Problem, "description": "Bad input (an unknown parameter, a value out of range, an "
+                                                  "unknown name): every problem with its reason."}}
 _WRITE_ERRORS = {**_ERRORS, 409: {"model": Problem, "description": "The store is busy, or this Idempotency-Key's "
                                                                    "first request is still running."}}
 
@@ -103,6 +107,26 @@ def caller(request: Request,
 
 
 Reader = Annotated[Actor, Depends(caller)]
+
+
+def known_parameters(request: Request) -> None:
+    """Refuse a query parameter the route does not take: a misspelt `quater=3` must not silently answer for
+    the latest quarter instead."""
+    route = request.scope.get("route")
+    if route is None or not request.query_params:
+        return
+    key = (request.method.lower(), getattr(route, "path_format", ""))
+    allowed = _QUERY_NAMES.get(key)
+    if allowed is None:  # what the route's OpenAPI description lists (FastAPI builds it once)
+        operation = request.app.openapi()["paths"].get(key[1], {}).get(key[0], {})
+        names = (p["name"] for p in operation.get("parameters", []) if p["in"] == "query")
+        allowed = _QUERY_NAMES[key] = frozenset(names)
+    unknown = [name for name in request.query_params if name not in allowed]
+    if unknown:
+        raise _Refused(422, "api.unknown_parameter", name=unknown[0], known=", ".join(sorted(allowed)) or "—")
+
+
+_QUERY_NAMES: dict[tuple[str, str], frozenset[str]] = {}
 
 
 def report_query(year: Year = None, quarter: QuarterNo = None, region: Name = None, department: Name = None,
@@ -243,7 +267,7 @@ def create_app(store: Store, catalog: Catalog, *, mcp: bool = True) -> FastAPI:
             yield
 
     app = FastAPI(title="AI Scaling KPI Dashboard API", version="1", docs_url=None, redoc_url=None,
-                  lifespan=lifespan,
+                  lifespan=lifespan, dependencies=[Depends(known_parameters)],
                   description="The quarterly report of an AI scale-up programme: the scorecard with its status "
                               "rules, the verdict, value, readiness and maturity; actuals, targets and check-ins "
                               "written with the same validation as imports and forms. Bearer tokens from "

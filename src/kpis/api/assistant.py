@@ -171,9 +171,13 @@ class McpDoor:
     def __init__(self, store: Store, catalog: Catalog) -> None:
         self.store = store
         self.server = build_server(store, catalog, self._caller)
-        # The SDK's DNS-rebinding check guards servers without authentication; here every request carries a
-        # Bearer token, which a browser never adds on its own, and behind a reverse proxy the Host differs.
-        self.inner = self.server.streamable_http_app(
+        self.inner: Any = None
+
+    def _transport(self) -> Any:
+        """A new streamable HTTP app (its session manager runs once per lifespan of the API).
+        The SDK's DNS-rebinding check guards servers without authentication; here every request carries a
+        Bearer token, which a browser never adds on its own, and behind a reverse proxy the Host differs."""
+        return self.server.streamable_http_app(
             streamable_http_path="/mcp", stateless_http=True, json_response=True,
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
 
@@ -206,6 +210,9 @@ class McpDoor:
             await _send_json(send, 401, {"detail": t(key, lang), "errors": []},
                              [(b"www-authenticate", b"Bearer")])
             return
+        if self.inner is None:  # the API's lifespan has not started
+            await _send_json(send, 503, {"detail": "The MCP server is not running.", "errors": []}, [])
+            return
         token = _CALLER.set(actor)
         try:
             await self.inner(scope, receive, send)
@@ -214,8 +221,12 @@ class McpDoor:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        async with self.server.session_manager.run():
-            yield
+        self.inner = self._transport()
+        try:
+            async with self.server.session_manager.run():
+                yield
+        finally:
+            self.inner = None
 
     def mount(self, app: Any) -> None:
         app.router.routes.append(Route("/mcp", endpoint=self, methods=["GET", "POST", "DELETE"]))
