@@ -1,0 +1,93 @@
+"""serve-api as a real process: tokens never written out, the API and other programs on one store at once
+(a DuckDB file is free between requests), several API processes on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+
+from kpis.store import Store
+from tests.api.conftest import make_tokens
+from tests.api.serving import serving
+
+
+def kpis(*args: str, db: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kpis", "--db", db, *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_tokens_are_never_logged_and_bad_requests_stay_one_line(demo_store):
+    tokens = make_tokens(demo_store)
+    with serving(str(demo_store.target)) as server:
+        for secret in [*tokens.values(), "kpis_guessed-token"]:
+            httpx.get(server.url + "/v1/report?year=2026&quarter=3", headers={"Authorization": f"Bearer {secret}"})
+        httpx.post(server.url + "/v1/observations", content=b"{not json",
+                   headers={"Authorization": f"Bearer {tokens['editor']}", "Content-Type": "application/json"})
+    output = server.output[0]
+    assert all(secret not in output for secret in tokens.values()) and "kpis_guessed" not in output
+    assert "Traceback" not in output
+    listed = kpis("token", "list", db=str(demo_store.target)).stdout
+    assert "pipeline-editor" in listed and all(secret not in listed for secret in tokens.values())
+
+
+@pytest.mark.duckdb_only
+def test_the_api_and_the_cli_share_one_duckdb_file_between_requests(demo_store):
+    """The API keeps the file only for a moment after a request (KPIS_KEEP_OPEN), so the CLI (or the app) can
+    write it between the API's requests, and each sees the other's writes."""
+    db = str(demo_store.target)
+    editor = {"Authorization": f"Bearer {make_tokens(demo_store)['editor']}"}
+    with serving(db, env={"KPIS_KEEP_OPEN": "0.2"}) as server:
+        pushed = httpx.post(server.url + "/v1/observations", headers=editor, json={"rows": [
+            {"kpi_id": "new_users", "period": "2026-11-30", "value": 4321, "region": "Mexico"}]})
+        assert pushed.status_code == 200, pushed.text
+        time.sleep(0.5)
+        written = kpis("checkin", "new_users", "--year", "2026", "--quarter", "4", "--note",
+                       "Written by the CLI while the API runs", db=db)
+        assert written.returncode == 0, written.stderr
+        rows = kpis("scorecard", "--year", "2026", "--quarter", "4", "--region", "Mexico", "--format", "json",
+                    db=db)
+        assert rows.returncode == 0, rows.stderr
+        assert {r["kpi_id"]: r for r in json.loads(rows.stdout)}["new_users"]["actual"] >= 4321
+        answer = httpx.get(server.url + "/v1/scorecard?year=2026&quarter=4", headers=editor).json()
+        assert {r["kpi_id"]: r for r in answer}["new_users"]["checkin"]["note"] == \
+            "Written by the CLI while the API runs"
+
+
+def test_several_api_processes_on_postgresql_write_once_and_conflict_cleanly(engine, demo_store):
+    if engine != "postgres":  # a DuckDB file has one writing process: refused in one clear line
+        refused = kpis("serve-api", "--workers", "2", db=str(demo_store.target))
+        assert refused.returncode != 0 and "PostgreSQL" in refused.stderr and "Traceback" not in refused.stderr
+        return
+    tokens = make_tokens(demo_store)
+    editor = {"Authorization": f"Bearer {tokens['editor']}"}
+    with serving(str(demo_store.target), "--workers", "2") as server:
+        etag = httpx.get(server.url + "/v1/targets/new_users/2026/4", headers=editor).headers["ETag"]
+        start = threading.Barrier(4)
+        answers: list[int] = []
+
+        def put(value: int) -> None:
+            with httpx.Client() as client:  # one connection each: the two workers share the requests
+                start.wait()
+                answers.append(client.put(server.url + "/v1/targets/new_users/2026/4",
+                                          json={"target": value, "reason": "concurrent"},
+                                          headers={**editor, "If-Match": etag}, timeout=60).status_code)
+
+        threads = [threading.Thread(target=put, args=(4000 + i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(answers) == [200, 412, 412, 412]
+        key = {**editor, "Idempotency-Key": "pg-once"}
+        body = {"kpi_id": "new_users", "year": 2026, "quarter": 4, "note": "Once across processes"}
+        codes = [httpx.post(server.url + "/v1/checkins", json=body, headers=key, timeout=60).status_code
+                 for _ in range(4)]
+        assert codes == [201, 201, 201, 201]
+    with Store(str(demo_store.target)).session() as session:
+        assert session.scalar("SELECT count(*) FROM checkins WHERE note = 'Once across processes'") == 1
