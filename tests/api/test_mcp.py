@@ -29,14 +29,14 @@ TOOLS = {"list_kpis", "quarter_report", "why_status", "forecast_misses", "region
 
 async def over_http(url: str, token: str | None, calls: list[tuple[str, dict]]) -> list:
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
-    async with httpx2.AsyncClient(headers=headers, timeout=60) as http:
-        async with streamable_http_client(url + "/mcp", http_client=http) as streams:
-            async with ClientSession(streams[0], streams[1]) as session:
-                await session.initialize()
-                found = [await session.list_tools()]
-                for name, arguments in calls:
-                    found.append(await session.call_tool(name, arguments))
-                return found
+    async with httpx2.AsyncClient(headers=headers, timeout=60) as http, \
+            streamable_http_client(url + "/mcp", http_client=http) as streams, \
+            ClientSession(streams[0], streams[1]) as session:
+        await session.initialize()
+        found = [await session.list_tools()]
+        for name, arguments in calls:
+            found.append(await session.call_tool(name, arguments))
+        return found
 
 
 async def over_stdio(db: str, token: str | None, calls: list[tuple[str, dict]]) -> list:

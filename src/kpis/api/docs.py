@@ -71,7 +71,7 @@ def docs_page(openapi: dict[str, Any]) -> str:
     operations = [_operation(path, method, op) for path, item in openapi.get("paths", {}).items()
                   for method, op in item.items() if method in ("get", "post", "put", "delete")]
     models = [_model(name, schema) for name, schema in openapi.get("components", {}).get("schemas", {}).items()]
-    curl = ("curl -H \"Authorization: Bearer $KPIS_TOKEN\" "
+    curl = ("curl -H \"Authorization: Bearer $TOKEN\" "
             "\"http://127.0.0.1:8502/v1/report?year=2026&amp;quarter=3&amp;lang=es\"")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
