@@ -189,6 +189,8 @@ def test_an_upgraded_store_gets_its_rollup_built(filled: Store, engine: str):
         session.con.execute("DROP TABLE period_rollup")
         session.con.execute("ALTER TABLE programs DROP COLUMN name_es")
         session.con.execute("DROP TABLE send_locks")
+        session.con.execute("DROP TABLE api_requests")
+        session.con.execute("DROP TABLE api_tokens")
     if engine == "postgres":
         from kpis.store import duckdb_files
 
