@@ -8,7 +8,9 @@ the quarter, the scope, the reporting currency and the cut-off it was built for.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import astuple, dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -17,16 +19,18 @@ from kpis.changes import Move
 from kpis.errors import KpiError, ValidationError
 from kpis.explain import checkin_lines, explain_cell, forecast_lines
 from kpis.maturity.readiness import ORGANISATION, maturity_for, maturity_record, readiness_record, unit_scope
+from kpis.periods import today
 from kpis.reference.names import label, require_names, scope_label
 from kpis.report import QuarterReport, build_report, json_ready, report_quarter, status_counts, status_word
 from kpis.scorecard import Scope
-from kpis.store import Session
+from kpis.store import Session, Store
 from kpis.value.fx import CURRENCIES
 from kpis.value.valuation import value_headline, value_record, value_summary
 
 __all__ = [
     "AUDIT_PAGE",
     "Query",
+    "ReportCache",
     "audit_page",
     "catalog_records",
     "forecast_misses",
@@ -66,6 +70,32 @@ class Query:
         year, quarter = report_quarter(session, self.year, self.quarter)
         return build_report(session, catalog, year, quarter, Scope(self.region, self.department),
                             currency=currency, as_of=self.as_of)
+
+
+class ReportCache:
+    """The reports a server built lately, reused while the store is unchanged (its data version) on the same
+    day: a report is immutable and does not depend on the reader's language, so every request and every
+    process thread may share it. Any write to the store changes the version, so nothing stale is served."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._reports: OrderedDict[tuple, QuarterReport] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def report(self, store: Store, catalog: Catalog, query: Query) -> QuarterReport:
+        key = (store.target, store.data_version(), today(), *astuple(query)[:-1])  # all but the language
+        with self._lock:
+            found = self._reports.get(key)
+            if found is not None:
+                self._reports.move_to_end(key)
+                return found
+        with store.session() as session:
+            found = query.report(session, catalog)
+        with self._lock:
+            self._reports[key] = found
+            while len(self._reports) > self.size:
+                self._reports.popitem(last=False)
+        return found
 
 
 def context(report: QuarterReport, lang: str) -> dict[str, Any]:

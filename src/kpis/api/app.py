@@ -287,6 +287,7 @@ def create_app(store: Store, catalog: Catalog, *, mcp: bool = True) -> FastAPI:
 
 
 def _read_routes(app: FastAPI, store: Store, catalog: Catalog) -> None:
+    reports = answers.ReportCache()
     @app.get("/v1/health", summary="Is the API up and its store readable? (no token)")
     def health() -> dict[str, str]:
         with store.session():
@@ -300,31 +301,26 @@ def _read_routes(app: FastAPI, store: Store, catalog: Catalog) -> None:
     @app.get("/v1/report", summary="The quarter's report: verdict, counts, what changed, every scorecard row",
              responses=_ERRORS)
     def report(_: Reader, query: ReportQuery) -> dict[str, Any]:
-        with store.session() as session:
-            return answers.report_answer(query.report(session, catalog), query.lang)
+        return answers.report_answer(reports.report(store, catalog, query), query.lang)
 
     @app.get("/v1/scorecard", summary="A quarter's scorecard: the same rows as `scorecard --format json`",
              responses=_ERRORS)
     def scorecard(_: Reader, query: ReportQuery) -> list[dict[str, Any]]:
-        with store.session() as session:
-            return answers.scorecard_answer(query.report(session, catalog), query.lang)
+        return answers.scorecard_answer(reports.report(store, catalog, query), query.lang)
 
     @app.get("/v1/kpis/{kpi_id}/why", summary="Why a KPI has its status this quarter", responses=_ERRORS)
     def why(_: Reader, kpi_id: Annotated[str, PathParam(max_length=100)], query: ReportQuery) -> dict[str, Any]:
         if kpi_id not in catalog:
             raise KpiError.keyed("error.unknown_kpi", kpi=kpi_id)
-        with store.session() as session:
-            return answers.why_answer(query.report(session, catalog), catalog, kpi_id, query.lang)
+        return answers.why_answer(reports.report(store, catalog, query), catalog, kpi_id, query.lang)
 
     @app.get("/v1/forecast-misses", summary="KPIs whose Q4 forecast misses the Q4 target", responses=_ERRORS)
     def misses(_: Reader, query: ReportQuery) -> dict[str, Any]:
-        with store.session() as session:
-            return answers.forecast_misses(query.report(session, catalog), query.lang)
+        return answers.forecast_misses(reports.report(store, catalog, query), query.lang)
 
     @app.get("/v1/regions", summary="Every region this quarter: counts per status and each KPI", responses=_ERRORS)
     def regions(_: Reader, query: ReportQuery) -> dict[str, Any]:
-        with store.session() as session:
-            return answers.regions_answer(query.report(session, catalog), query.lang)
+        return answers.regions_answer(reports.report(store, catalog, query), query.lang)
 
     @app.get("/v1/value", summary="Value realised to today and projected: the same object as `value --format json`",
              responses=_ERRORS)

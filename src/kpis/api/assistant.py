@@ -62,10 +62,10 @@ def build_server(store: Store, catalog: Catalog, caller: Callable[[], Actor]) ->
         except KpiError as exc:  # a clear sentence for the model, in the reader's language
             raise ToolError(exc.localized(lang)) from None
 
+    reports = answers.ReportCache()
+
     def report_of(year, quarter, region, department, currency, lang):
-        query = answers.Query(year, quarter, region, department, currency, None, lang)
-        with store.session() as session:
-            return query.report(session, catalog)
+        return reports.report(store, catalog, answers.Query(year, quarter, region, department, currency, None, lang))
 
     @server.tool(description="The KPI catalog: ids, names, families, units and whether higher or lower is better.")
     def list_kpis(lang: Lang = "en") -> dict[str, Any]:
