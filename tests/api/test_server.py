@@ -91,3 +91,20 @@ def test_several_api_processes_on_postgresql_write_once_and_conflict_cleanly(eng
         assert codes == [201, 201, 201, 201]
     with Store(str(demo_store.target)).session() as session:
         assert session.scalar("SELECT count(*) FROM checkins WHERE note = 'Once across processes'") == 1
+
+
+@pytest.mark.duckdb_only
+def test_a_store_held_by_another_program_is_503_with_retry_after(demo_store):
+    db = str(demo_store.target)
+    viewer = {"Authorization": f"Bearer {make_tokens(demo_store)['viewer']}"}
+    with serving(db, env={"KPIS_BUSY_TIMEOUT": "1", "KPIS_KEEP_OPEN": "0"}) as server:
+        holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+                                   "print('held', flush=True); time.sleep(6)", db], stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            busy = httpx.get(server.url + "/v1/report?lang=es", headers=viewer, timeout=30)
+            assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
+            assert "Traceback" not in busy.text and busy.json()["detail"]
+        finally:
+            holder.wait(timeout=30)
+        assert httpx.get(server.url + "/v1/report", headers=viewer, timeout=30).status_code == 200

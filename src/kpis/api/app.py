@@ -84,8 +84,10 @@ _ERRORS = {400: {"model": Problem, "description": "The request cannot be answere
            403: {"model": Problem, "description": "The token's role may not do this."},
            404: {"model": Problem, "description": "No such KPI, or no assessment of that unit."},
            422: {"model": Problem, "description": "Bad input (an unknown parameter, a value out of range, an "
-                                                  "unknown name): every problem with its reason."}}
-_WRITE_ERRORS = {**_ERRORS, 409: {"model": Problem, "description": "The store is busy, or this Idempotency-Key's "
+                                                  "unknown name): every problem with its reason."},
+           503: {"model": Problem, "description": "The store is busy (another program is writing it); retry "
+                                                  "after the Retry-After seconds."}}
+_WRITE_ERRORS = {**_ERRORS, 409: {"model": Problem, "description": "A write conflict, or this Idempotency-Key's "
                                                                    "first request is still running."}}
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `python -m kpis token create`.")
@@ -203,9 +205,10 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(KpiError)
     async def kpi_error(request: Request, exc: KpiError) -> JSONResponse:
+        if isinstance(exc, StoreBusyError):  # another program holds the store longer than the busy timeout
+            return _problem(503, exc.localized(_lang(request)), headers={"Retry-After": "1"})
         status = (403 if isinstance(exc, PermissionDenied) else 404 if exc.key == "error.unknown_kpi"
-                  else 422 if isinstance(exc, ValidationError)
-                  else 409 if isinstance(exc, ConflictError | StoreBusyError) else 400)
+                  else 422 if isinstance(exc, ValidationError) else 409 if isinstance(exc, ConflictError) else 400)
         return _problem(status, exc.localized(_lang(request)))
 
     @app.exception_handler(RequestValidationError)
