@@ -157,7 +157,11 @@ def main() -> None:
                     rows = load(f"http://127.0.0.1:{port}", token, regions, users, seconds, workdir)
                 finally:
                     process.terminate()
-                    process.wait(timeout=30)
+                    try:
+                        process.wait(timeout=30)
+                    except subprocess.TimeoutExpired:  # a worker still answering a long request
+                        process.kill()
+                        process.wait()
                 print(f" {name}:")
                 errors += int(rows.get("Aggregated", {}).get("Failure Count", 0))
                 for key in ("GET /v1/report", "POST /v1/observations", "Aggregated"):

@@ -308,6 +308,7 @@ class PgConnection:
             with cursor.copy(f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
                 for row in frame.itertuples(index=False, name=None):
                     copy.write_row([_cell(v) for v in row])
+            cursor.execute(f'ANALYZE "{name}"')  # its size for the planner (kpis.store.rollup.analyze_temp)
         self._registered.append(name)
 
     def unregister(self, name: str) -> None:

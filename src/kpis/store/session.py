@@ -211,7 +211,10 @@ class Session(RollupMixin):
         rows equal to what is stored are skipped. `stamps` maps a column to 'now' or 'actor'.
         Table and column names come from this library, never from input. Returns rows written."""
         incoming = rows[list(keys + values)]
-        match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM i.{k}" for k in keys)
+        # `=` where no incoming key is NULL (the same rows as IS NOT DISTINCT FROM, but PostgreSQL can use the
+        # index on it: a one-row write into 10 M observations took ~10 s there with IS NOT DISTINCT FROM alone)
+        match = " AND ".join(f"t.{k} = i.{k}" if incoming[k].notna().all() else f"t.{k} IS NOT DISTINCT FROM i.{k}"
+                             for k in keys)
         differs = " OR ".join(f"t.{v} IS DISTINCT FROM i.{v}" for v in values)
         as_json = ", ".join(f"'{v}', {{p}}\"{v}\"" for v in values)  # quoted: `value` is a keyword to sqlglot
         stamp_values = {"now": "$now", "actor": "$actor"}
@@ -227,6 +230,7 @@ class Session(RollupMixin):
                     f"json_object({as_json.format(p='t.')}) AS old_json "
                     f"FROM incoming_rows AS i LEFT JOIN {table} AS t ON {match} WHERE t.{keys[0]} IS NULL OR {differs}"
                 )
+                self.analyze_temp("changed_rows")
                 count = self.scalar("SELECT count(*) FROM changed_rows")
                 self.con.execute(f"DELETE FROM {table} AS t USING changed_rows AS i WHERE {match}")
                 insert = f"INSERT INTO {table} ({columns}) SELECT {selected} FROM changed_rows"
@@ -321,6 +325,7 @@ class Session(RollupMixin):
             rolled = self.rollup_ready()
             self.con.execute(f"CREATE TEMP TABLE deleted_pairs AS SELECT DISTINCT kpi_id, period FROM observations "
                              f"WHERE {where}", params)
+            self.analyze_temp("deleted_pairs")
             self.con.execute(
                 f"""INSERT INTO deleted_observations
                     SELECT obs_id, kpi_id, period, region, department, value, source, loaded_at, ?, ?, ?
