@@ -108,3 +108,48 @@ def test_a_store_held_by_another_program_is_503_with_retry_after(demo_store):
         finally:
             holder.wait(timeout=30)
         assert httpx.get(server.url + "/v1/report", headers=viewer, timeout=30).status_code == 200
+
+
+@pytest.mark.duckdb_only
+@pytest.mark.browser
+def test_the_app_and_the_api_serve_one_duckdb_file_at_once(demo_store):
+    """A running app (Streamlit, in Chromium) and a running API on one file: the API's writes all land while
+    the dashboard is being read, and the dashboard then says the API's verdict, word for word."""
+    from pathlib import Path
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, running_app
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not installed at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    db = str(demo_store.target)
+    editor = {"Authorization": f"Bearer {make_tokens(demo_store)['editor']}"}
+    codes: list[int] = []
+    with serving(db) as api, running_app(Path(db)) as app_url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+
+        def push() -> None:
+            for i in range(8):
+                codes.append(httpx.post(api.url + "/v1/observations", headers=editor, timeout=60, json={"rows": [
+                    {"kpi_id": "models_in_production", "period": "2026-11-30", "value": 30 + i}]}).status_code)
+                time.sleep(0.3)
+
+        writer = threading.Thread(target=push)
+        writer.start()
+        for _ in range(2):  # the app reads the file while the API writes it
+            page.goto(f"{app_url}/?year=2026&quarter=4&lang=en")
+            page.locator('[data-status]').first.wait_for(timeout=60_000)
+        writer.join()
+        verdict = httpx.get(api.url + "/v1/report?year=2026&quarter=4", headers=editor, timeout=60).json()["verdict"]
+        page.goto(f"{app_url}/?year=2026&quarter=4&lang=en")
+        page.locator('[data-status]').first.wait_for(timeout=60_000)
+        page.get_by_text(verdict[:60]).first.wait_for(timeout=60_000)
+        assert verdict in page.inner_text("body")
+        assert page.locator('[data-testid="stException"]').count() == 0
+        browser.close()
+    assert codes == [200] * 8
+    with demo_store.session() as session:
+        assert session.scalar("SELECT value FROM observations WHERE kpi_id = 'models_in_production' AND "
+                              "period = '2026-11-30' AND region IS NULL AND department IS NULL") == 37
