@@ -30,7 +30,8 @@ def _schema_text(schema: dict[str, Any]) -> str:
     kind = schema.get("type", "object")
     if kind == "array":
         return f"array of {_schema_text(schema.get('items', {}))}"
-    bounds = [f"{k} {schema[k]}" for k in ("minimum", "maximum", "minLength", "maxLength", "pattern") if k in schema]
+    bounds = [f"{k} {schema[k]}" for k in ("format", "minimum", "maximum", "minLength", "maxLength", "pattern")
+              if k in schema]
     return kind + (f" ({', '.join(bounds)})" if bounds else "")
 
 
@@ -52,8 +53,8 @@ def _operation(path: str, method: str, op: dict[str, Any]) -> str:
     if body:
         parts.append(f"<p>Body: <code>{escape(_schema_text(body))}</code></p>")
     responses = op.get("responses", {}).items()
-    codes = ", ".join(f"{escape(code)} {escape(r.get('description', ''))}" for code, r in responses)
-    parts.append(f"<p>Answers: {codes}</p>")
+    codes = "".join(f"<li><code>{escape(code)}</code> {escape(r.get('description', ''))}</li>" for code, r in responses)
+    parts.append(f"<p>Answers:</p><ul>{codes}</ul>")
     return "\n".join(parts)
 
 
