@@ -73,18 +73,13 @@ def kpis(*args: str, db: str) -> str:
 
 
 def serve(db: str, workers: int, port: int) -> subprocess.Popen:
+    from tests.processes import wait_until_up
+
     process = subprocess.Popen([sys.executable, "-m", "kpis", "--db", db, "serve-api", "--port", str(port),
-                                "--workers", str(workers)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"serve-api did not start: {process.stderr.read().decode()[-2000:]}")
-        time.sleep(0.2)
+                                "--workers", str(workers)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
+    wait_until_up(process, f"http://127.0.0.1:{port}/v1/health", 120, "serve-api")
+    return process
 
 
 def load(url: str, token: str, regions: list[str], users: int, seconds: float, workdir: Path) -> dict:

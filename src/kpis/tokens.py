@@ -18,7 +18,8 @@ from kpis.periods import utc_now
 from kpis.roles import ROLES, Actor, require
 from kpis.store import Session, Store
 
-__all__ = ["PREFIX", "TokenInfo", "create_token", "list_tokens", "revoke_token", "token_actor", "touch"]
+__all__ = ["PREFIX", "TokenInfo", "authenticate", "create_token", "list_tokens", "revoke_token", "token_actor",
+           "touch"]
 
 PREFIX = "kpis_"  # a secret scanner can spot one in a repository or a log
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -104,3 +105,15 @@ def touch(session: Session, actor: Actor) -> None:
                             "AND (last_used_at IS NULL OR last_used_at < ?)", [now, name, now - _USE_RESOLUTION])
     except Exception:
         return
+
+
+def authenticate(store: Store, secret: str | None) -> Actor | None:
+    """The actor of a presented token, its use recorded (`touch`); None for no token or an unknown or revoked
+    one. What the API and the MCP server ask of every request."""
+    if not secret:
+        return None
+    with store.session() as session:
+        found = token_actor(session, secret)
+        if found is not None:
+            touch(session, found)
+    return found

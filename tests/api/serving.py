@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import httpx
-
 from tests.mail import free_port
+from tests.processes import wait_until_up
 
 
 @dataclass
@@ -30,16 +28,7 @@ def serving(db: str, *args: str, env: dict[str, str] | None = None) -> Iterator[
                                stderr=subprocess.STDOUT, text=True)
     server = Server(f"http://127.0.0.1:{port}", process, [])
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(server.url + "/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"serve-api did not start: {process.communicate()[0]}")
-            time.sleep(0.1)
+        wait_until_up(process, server.url + "/v1/health", 60, "serve-api")
         yield server
     finally:
         process.terminate()

@@ -63,11 +63,10 @@ def test_the_scorecard_equals_the_cli_json_for_every_quarter_and_scope_of_the_de
     assert compared == len(quarters) * len(scopes)
 
 
-def test_the_report_carries_the_verdict_counts_and_rows_of_the_one_report(api):
+def test_the_report_carries_the_verdict_counts_and_rows_of_the_one_report(api, catalog):
     answer = api.get("/v1/report", params={"year": 2026, "quarter": 3, "lang": "es"}).json()
     with api.store.session() as session:
-        report = build_report(session, api.store.catalog or __import__("kpis.catalog").catalog.load_catalog(),
-                              2026, 3, Scope())
+        report = build_report(session, catalog, 2026, 3, Scope())
     assert answer["verdict"] == report.verdict_text("es")
     assert answer["counts"] == report.counts
     assert answer["on_track"] == report.on_track

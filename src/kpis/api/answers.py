@@ -21,16 +21,24 @@ from kpis.explain import checkin_lines, explain_cell, forecast_lines
 from kpis.maturity.readiness import ORGANISATION, maturity_for, maturity_record, readiness_record, unit_scope
 from kpis.periods import today
 from kpis.reference.names import label, require_names, scope_label
-from kpis.report import QuarterReport, build_report, json_ready, report_quarter, status_counts, status_word
+from kpis.report import (
+    QuarterReport,
+    build_report,
+    json_ready,
+    report_currency,
+    report_quarter,
+    status_counts,
+    status_word,
+)
 from kpis.scorecard import Scope
 from kpis.store import Session, Store
-from kpis.value.fx import CURRENCIES
 from kpis.value.valuation import value_headline, value_record, value_summary
 
 __all__ = [
     "AUDIT_PAGE",
     "Query",
     "ReportCache",
+    "asked_quarter",
     "audit_page",
     "catalog_records",
     "forecast_misses",
@@ -61,15 +69,17 @@ class Query:
     lang: str = "en"
 
     def report(self, session: Session, catalog: Catalog) -> QuarterReport:
-        currency = self.currency.upper() if self.currency else None
-        if currency is not None and currency not in CURRENCIES:
-            raise ValidationError.keyed("error.unknown_currency", currency=self.currency, known=", ".join(CURRENCIES))
-        if (self.year is None) != (self.quarter is None):
-            raise ValidationError.keyed("error.year_and_quarter")
         require_names(session, region=self.region, department=self.department)
-        year, quarter = report_quarter(session, self.year, self.quarter)
+        year, quarter = asked_quarter(session, self.year, self.quarter)
         return build_report(session, catalog, year, quarter, Scope(self.region, self.department),
-                            currency=currency, as_of=self.as_of)
+                            currency=self.currency, as_of=self.as_of)  # build_report checks the currency
+
+
+def asked_quarter(session: Session, year: int | None, quarter: int | None) -> tuple[int, int]:
+    """The quarter a question names (both year and quarter), else the latest with data up to today."""
+    if (year is None) != (quarter is None):
+        raise ValidationError.keyed("error.year_and_quarter")
+    return report_quarter(session, year, quarter)
 
 
 class ReportCache:
@@ -186,11 +196,10 @@ def value_answer(session: Session, catalog: Catalog, *, program: str | None = No
                  scenario: str = "base", currency: str | None = None, discount_rate: float = 0.10,
                  lang: str = "en") -> dict[str, Any]:
     """`value --format json` (realised to today and projected over the horizon) with its headline in words."""
-    if currency is not None and currency.upper() not in CURRENCIES:
-        raise ValidationError.keyed("error.unknown_currency", currency=currency, known=", ".join(CURRENCIES))
     require_names(session, program=program)
     summary = value_summary(session, catalog, program=program, horizon=horizon, scenario=scenario,
-                            currency=currency.upper() if currency else None, discount_rate=discount_rate)
+                            currency=report_currency(session, currency) if currency else None,
+                            discount_rate=discount_rate)
     record = value_record(summary)
     record["headline"] = [{"label": name, "text": text} for name, text in value_headline(summary, lang)]
     return json_ready(record)
@@ -199,7 +208,7 @@ def value_answer(session: Session, catalog: Catalog, *, program: str | None = No
 def readiness_answer(session: Session, catalog: Catalog, year: int | None, quarter: int | None,
                      unit: str = ORGANISATION, lang: str = "en") -> dict[str, Any]:
     """`readiness --format json` for a unit (the organisation, a region or a department) and quarter."""
-    year, quarter = report_quarter(session, year, quarter)
+    year, quarter = asked_quarter(session, year, quarter)
     report = build_report(session, catalog, year, quarter, unit_scope(session, unit))
     record = readiness_record(unit, year, quarter, list(report.checklists), report.gate, lang)
     record["verdict_text"] = report.verdict_text(lang)
@@ -210,7 +219,7 @@ def readiness_answer(session: Session, catalog: Catalog, year: int | None, quart
 def maturity_answer(session: Session, year: int | None, quarter: int | None, unit: str | None = None,
                     lang: str = "en") -> dict[str, Any]:
     """`maturity --format json`: each unit assessed in the quarter, against its previous assessment."""
-    year, quarter = report_quarter(session, year, quarter)
+    year, quarter = asked_quarter(session, year, quarter)
     found = maturity_for(session, year, quarter, unit)
     if unit and not found:
         raise KpiError.keyed("error.no_maturity_unit", unit=unit, quarter=f"{year}-Q{quarter}")

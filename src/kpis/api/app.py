@@ -35,7 +35,7 @@ from kpis.reference.names import require_names
 from kpis.report import json_ready
 from kpis.roles import Actor, PermissionDenied, require
 from kpis.store import Store, keep_open, keep_open_seconds
-from kpis.tokens import token_actor, touch
+from kpis.tokens import authenticate
 from kpis.value.valuation import MAX_HORIZON
 
 __all__ = ["app_from_environment", "create_app"]
@@ -98,11 +98,7 @@ def caller(request: Request,
     """The token's actor (`token:NAME` with its role); 401 without a token or with an unknown or revoked one."""
     if credentials is None:
         raise _Refused(401, "api.no_token", headers={"WWW-Authenticate": "Bearer"})
-    store: Store = request.app.state.store
-    with store.session() as session:
-        found = token_actor(session, credentials.credentials)
-        if found is not None:
-            touch(session, found)
+    found = authenticate(request.app.state.store, credentials.credentials)
     if found is None:
         raise _Refused(401, "api.bad_token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     return found
@@ -144,22 +140,22 @@ def report_query(year: Year = None, quarter: QuarterNo = None, region: Name = No
 ReportQuery = Annotated[answers.Query, Depends(report_query)]
 
 
-class ObservationBatch(BaseModel):
+class _Batch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    rows: list[dict[str, Any]] = Field(min_length=1, max_length=100_000, description=(
-        "Actuals, as the rows of an observations import: kpi_id, period (the period's last day, or today for a "
-        "month in progress), value, and optionally region, department, source. A row that exists is replaced."))
     create_missing: bool = Field(False, description="Add unknown region or department names in the same write.")
     dry_run: bool = Field(False, description="Check everything, write nothing.")
 
 
-class TargetBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ObservationBatch(_Batch):
+    rows: list[dict[str, Any]] = Field(min_length=1, max_length=100_000, description=(
+        "Actuals, as the rows of an observations import: kpi_id, period (the period's last day, or today for a "
+        "month in progress), value, and optionally region, department, source. A row that exists is replaced."))
+
+
+class TargetBatch(_Batch):
     rows: list[dict[str, Any]] = Field(min_length=1, max_length=100_000, description=(
         "Targets, as the rows of a targets import: kpi_id, year, quarter, target, and optionally region, "
         "department, reason (required to change a target once its quarter has started)."))
-    create_missing: bool = False
-    dry_run: bool = False
 
 
 class WriteResult(BaseModel):
@@ -194,6 +190,19 @@ def _etag(state: TargetState) -> str:
     return f'"{state.etag}"'
 
 
+def _status_of(exc: KpiError) -> int:
+    """The HTTP status of a library error."""
+    if isinstance(exc, StoreBusyError):
+        return 503
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if exc.key == "error.unknown_kpi":
+        return 404
+    if isinstance(exc, ValidationError):
+        return 422
+    return 409 if isinstance(exc, ConflictError) else 400
+
+
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(_Refused)
     async def refused(request: Request, exc: _Refused) -> JSONResponse:
@@ -205,11 +214,8 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(KpiError)
     async def kpi_error(request: Request, exc: KpiError) -> JSONResponse:
-        if isinstance(exc, StoreBusyError):  # another program holds the store longer than the busy timeout
-            return _problem(503, exc.localized(_lang(request)), headers={"Retry-After": "1"})
-        status = (403 if isinstance(exc, PermissionDenied) else 404 if exc.key == "error.unknown_kpi"
-                  else 422 if isinstance(exc, ValidationError) else 409 if isinstance(exc, ConflictError) else 400)
-        return _problem(status, exc.localized(_lang(request)))
+        status = _status_of(exc)  # 503: another program holds the store longer than the busy timeout
+        return _problem(status, exc.localized(_lang(request)), headers={"Retry-After": "1"} if status == 503 else None)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -237,13 +243,10 @@ def _idempotent(store: Store, actor: Actor, key: str | None, request: Request, b
             "Idempotent-Replayed": "true", **(headers(content) if headers and found.status < 300 else {})})
     try:
         status, content = work()
-    except (RowsRefused, ValidationError, PermissionDenied) as exc:
+    except (ValidationError, PermissionDenied) as exc:  # a refusal (RowsRefused included): the retry gets it again
         lang = _lang(request)
-        if isinstance(exc, RowsRefused):
-            status, content = 422, {"detail": exc.localized(lang), "errors": exc.problems(lang)}
-        else:
-            status, content = (403 if isinstance(exc, PermissionDenied) else 422), {"detail": exc.localized(lang),
-                                                                                    "errors": []}
+        status = _status_of(exc)
+        content = {"detail": exc.localized(lang), "errors": exc.problems(lang) if isinstance(exc, RowsRefused) else []}
         idempotency.finish(store, token, key, status, json.dumps(content))
         return JSONResponse(content, status_code=status)
     except BaseException:
@@ -257,9 +260,9 @@ def create_app(store: Store, catalog: Catalog, *, mcp: bool = True) -> FastAPI:
     """The API for `store`; with `mcp`, the MCP server at /mcp (streamable HTTP, a token required)."""
     door = None
     if mcp:
-        from kpis.api.assistant import http_door
+        from kpis.api.assistant import McpDoor
 
-        door = http_door(store, catalog)
+        door = McpDoor(store, catalog)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -343,14 +346,12 @@ def _read_routes(app: FastAPI, store: Store, catalog: Catalog) -> None:
     def readiness(_: Reader, year: Year = None, quarter: QuarterNo = None,
                   unit: Annotated[str, QueryParam(min_length=1, max_length=100)] = ORGANISATION,
                   lang: Lang = "en") -> dict[str, Any]:
-        _both(year, quarter)
         with store.session() as session:
             return answers.readiness_answer(session, catalog, year, quarter, unit, lang)
 
     @app.get("/v1/maturity", summary="CoE maturity of every unit assessed in the quarter", responses=_ERRORS)
     def maturity(_: Reader, year: Year = None, quarter: QuarterNo = None, unit: Name = None,
                  lang: Lang = "en") -> dict[str, Any]:
-        _both(year, quarter)
         with store.session() as session:
             return answers.maturity_answer(session, year, quarter, unit, lang)
 
@@ -368,29 +369,23 @@ def _read_routes(app: FastAPI, store: Store, catalog: Catalog) -> None:
                                       since=since, until=until)
 
 
-def _both(year: int | None, quarter: int | None) -> None:
-    if (year is None) != (quarter is None):
-        raise ValidationError.keyed("error.year_and_quarter")
-
-
 def _write_routes(app: FastAPI, store: Store, catalog: Catalog) -> None:
+    def write_batch(kind: str, actor: Actor, batch: _Batch, request: Request, key: str | None) -> Response:
+        require(actor, "editor", f"write {kind}")
+        return _idempotent(store, actor, key, request, batch, lambda: (200, write_rows(
+            store, catalog, kind, batch.rows, actor, create_missing=batch.create_missing, dry_run=batch.dry_run)))
+
     @app.post("/v1/observations", summary="Write actuals: every row or none", responses=_WRITE_ERRORS,
               response_model=WriteResult)
     def observations(actor: Reader, batch: ObservationBatch, request: Request, idempotency_key: IdempotencyKey = None,
                      lang: Lang = "en") -> Response:
-        require(actor, "editor", "write actuals")
-        return _idempotent(store, actor, idempotency_key, request, batch, lambda: (200, write_rows(
-            store, catalog, "observations", batch.rows, actor, create_missing=batch.create_missing,
-            dry_run=batch.dry_run)))
+        return write_batch("observations", actor, batch, request, idempotency_key)
 
     @app.post("/v1/targets", summary="Write targets: every row or none (no version check; see PUT)",
               responses=_WRITE_ERRORS, response_model=WriteResult)
     def targets(actor: Reader, batch: TargetBatch, request: Request, idempotency_key: IdempotencyKey = None,
                 lang: Lang = "en") -> Response:
-        require(actor, "editor", "write targets")
-        return _idempotent(store, actor, idempotency_key, request, batch, lambda: (200, write_rows(
-            store, catalog, "targets", batch.rows, actor, create_missing=batch.create_missing,
-            dry_run=batch.dry_run)))
+        return write_batch("targets", actor, batch, request, idempotency_key)
 
     target_path = "/v1/targets/{kpi_id}/{year}/{quarter}"
 

@@ -29,9 +29,9 @@ from kpis.maturity.readiness import ORGANISATION
 from kpis.report import json_ready
 from kpis.roles import Actor
 from kpis.store import Store
-from kpis.tokens import token_actor, touch
+from kpis.tokens import authenticate
 
-__all__ = ["McpDoor", "build_server", "http_door", "stdio_actor"]
+__all__ = ["McpDoor", "build_server", "stdio_actor"]
 
 Lang = Literal["en", "es"]
 _CALLER: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("kpis_mcp_caller", default=None)
@@ -149,8 +149,7 @@ def stdio_actor(store: Store, secret: str | None) -> Actor:
     """Who the stdio server acts as: the token's actor, else a read-only local viewer."""
     if not secret:
         return Actor("mcp:local", "viewer")
-    with store.session() as session:
-        found = token_actor(session, secret)
+    found = authenticate(store, secret)
     if found is None:
         raise KpiError.keyed("api.bad_token")
     return found
@@ -191,11 +190,7 @@ class McpDoor:
     def _actor(self, header: str | None) -> Actor | None:
         if not header or not header.lower().startswith("bearer "):
             return None
-        with self.store.session() as session:
-            found = token_actor(session, header[7:].strip())
-            if found is not None:
-                touch(session, found)
-        return found
+        return authenticate(self.store, header[7:].strip())
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
@@ -230,7 +225,3 @@ class McpDoor:
 
     def mount(self, app: Any) -> None:
         app.router.routes.append(Route("/mcp", endpoint=self, methods=["GET", "POST", "DELETE"]))
-
-
-def http_door(store: Store, catalog: Catalog) -> McpDoor:
-    return McpDoor(store, catalog)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from kpis.catalog import Catalog
 from kpis.editing.forms import current_target
 from kpis.editing.imports import parse_rows, reference_context, write_parsed
-from kpis.errors import KpiError, RowError, ValidationError, localize
+from kpis.errors import RowError, ValidationError, localize
 from kpis.packs import full_catalog, load_growth_pack
 from kpis.roles import Actor
 from kpis.store import Session, Store
@@ -21,12 +21,12 @@ __all__ = ["RowsRefused", "TargetState", "target_state", "write_rows"]
 _HEADER = 1  # parse_rows numbers rows as a file's lines: the header is line 1, rows[0] is line 2
 
 
-class RowsRefused(KpiError):
+class RowsRefused(ValidationError):
     """Some rows of a request were bad: nothing was written. Each problem names its row's index."""
 
     def __init__(self, errors: tuple[RowError, ...]) -> None:
-        super().__init__(f"{len(errors)} problem(s) in the rows; nothing was written.", key="api.rows_refused",
-                         bad=len(errors))
+        super().__init__(f"{len(errors)} problem(s) in the rows; nothing was written.", errors,
+                         key="api.rows_refused", bad=len(errors))
         self.errors = errors
 
     def problems(self, lang: str) -> list[dict[str, Any]]:
