@@ -32,7 +32,7 @@ postgresql:
 
 # The suite twice: on DuckDB files (everything), then the store-facing tests on PostgreSQL
 # (--engine postgres; tests about the DuckDB file itself are skipped there, with the reason).
-PG_SKIP = --ignore=tests/app/test_browser.py --ignore=tests/telemetry/test_spark.py --ignore=tests/test_bench.py \
+PG_SKIP = --ignore=tests/app/test_browser.py --ignore=tests/app/test_accessibility.py --ignore=tests/telemetry/test_spark.py --ignore=tests/test_bench.py \
 	--ignore=tests/store/test_postgres.py --ignore=tests/store/test_replicas.py
 
 run: install

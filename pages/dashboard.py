@@ -23,7 +23,7 @@ from kpis_app.dashboard_view import (
 )
 from kpis_app.maturity_view import render_gate
 from kpis_app.state import cached_figure, cached_frozen, cached_report, data_overview, get_catalog, store_key
-from kpis_app.widgets import as_of_picker, chart_downloads, quarter_filters
+from kpis_app.widgets import as_of_picker, chart_downloads, quarter_filters, show_chart
 
 lang = page_language()
 catalog = get_catalog()
@@ -95,7 +95,7 @@ trend_kpi = st.selectbox(t("dash.trend_kpi", lang), kpi_ids, format_func=lambda 
                          index=kpi_ids.index(headline[0].kpi.id) if headline else 0)
 trend = cached_figure(("trend", *card_key[2:], trend_kpi, lang),
                       lambda: trend_figure(grid, trend_kpi, lang, as_of=(year, quarter)))
-st.plotly_chart(trend, width="stretch", config={"displaylogo": False})
+show_chart(trend, lang)
 scope_text = " · ".join([report.when(lang), label("region", region, lang, overview["spanish"])
                          or t("filter.all_regions", lang),
                          label("department", department, lang, overview["spanish"])

@@ -12,7 +12,7 @@ from kpis.i18n import t
 from kpis.innovation.funnel import HORIZON_MIX, PATTERN_ROI, pattern_counts, stuck
 from kpis_app.boot import page_currency, page_language
 from kpis_app.state import cached_report, data_overview, store_key
-from kpis_app.widgets import card_html, flag_html, quarter_filters, show_error
+from kpis_app.widgets import card_html, flag_html, quarter_filters, show_chart, show_error
 
 lang = page_language()
 st.title(t("innovation.heading", lang))
@@ -38,15 +38,14 @@ st.caption(t("innovation.kpis_note", lang) + " " + t("innovation.as_of", lang, q
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(funnel_figure(list(figures.funnel), year, lang), width="stretch", config={"displaylogo": False})
+    show_chart(funnel_figure(list(figures.funnel), year, lang), lang)
 with right:
     mix = {horizon: (count, share) for horizon, count, share in figures.horizons}
-    st.plotly_chart(horizon_figure(mix, HORIZON_MIX, lang), width="stretch", config={"displaylogo": False})
+    show_chart(horizon_figure(mix, HORIZON_MIX, lang), lang)
 
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(launches_figure(dict(figures.launches), 2, lang), width="stretch",
-                    config={"displaylogo": False})
+    show_chart(launches_figure(dict(figures.launches), 2, lang), lang)
 with right:
     # the report's own cell (same records, same date, same target and status as the dashboard)
     cell = report.cell("use_case_success_rate_pct")

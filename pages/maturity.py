@@ -13,7 +13,7 @@ from kpis.reference.names import label
 from kpis_app.boot import page_currency, page_language
 from kpis_app.maturity_view import gaps_table, render_checklists, render_gate, render_growth, render_level_card
 from kpis_app.state import assessed_quarters, cached_figure, cached_growth, cached_report, data_overview, store_key
-from kpis_app.widgets import chart_downloads, quarter_filters, show_error
+from kpis_app.widgets import chart_downloads, quarter_filters, show_chart, show_error
 
 lang = page_language()
 st.title(t("maturity.heading", lang))
@@ -53,7 +53,7 @@ if selected:
     with left:
         radar = cached_figure(("radar", year, quarter, tuple(m.assessment.unit for m in selected), lang),
                               lambda: radar_figure(selected, lang, named))
-        st.plotly_chart(radar, width="stretch", config={"displaylogo": False})
+        show_chart(radar, lang)
         chart_downloads(radar, t("maturity.radar", lang), f"{report.when(lang)} · "
                         + ", ".join(named(u) for u in chosen), lang, f"maturity-radar-{year}-Q{quarter}",
                         as_of=report.cutoff)

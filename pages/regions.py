@@ -9,14 +9,14 @@ from kpis.errors import KpiError
 from kpis.escaping import markdown_text
 from kpis.export.charts import region_latency_figure
 from kpis.formatting import format_day, format_value
-from kpis.i18n import t
+from kpis.i18n import t, tn
 from kpis.reference.names import label
 from kpis.reference.regions import REGION_COLUMNS, regulation_table, save_region
 from kpis.report import status_word
 from kpis.status import STATUS_ICONS
 from kpis_app.boot import page_actor, page_currency, page_language
 from kpis_app.state import cached_regions_view, cached_report, data_overview, get_catalog, get_store, store_key
-from kpis_app.widgets import message, quarter_filters, table_html
+from kpis_app.widgets import message, quarter_filters, show_chart, table_html
 
 lang = page_language()
 actor = page_actor()
@@ -61,7 +61,7 @@ if rows:  # a static table wraps the KPI names, so no column is cut at 1366 px
     st.markdown(table_html(frame.set_index(frame.columns[0])), unsafe_allow_html=True)
 latency = [(label("region", name, lang, overview["spanish"]),
             report.regions[name].cell("api_latency_p95_ms", year, quarter).actual) for name in names]
-st.plotly_chart(region_latency_figure(latency, 100, lang), width="stretch", config={"displaylogo": False})
+show_chart(region_latency_figure(latency, 100, lang), lang)
 if view["from_logs"]:
     st.caption(t("regions.from_logs", lang))
 
@@ -99,4 +99,4 @@ if actor.can("admin"):
             except KpiError as exc:
                 st.error(message(exc, lang))
             else:
-                st.success(t("data.saved_rows", lang, n=1))
+                st.success(tn("data.saved_rows", 1, lang, n=1))

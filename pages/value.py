@@ -7,6 +7,7 @@ import streamlit as st
 from kpis.errors import KpiError
 from kpis.escaping import markdown_text
 from kpis.export.charts import cumulative_figure, fan_figure, value_streams_figure
+from kpis.formatting import format_number, format_percent
 from kpis.i18n import has, t
 from kpis.reference.names import actor_label
 from kpis.value.projection import Scenario
@@ -22,7 +23,7 @@ from kpis_app.state import (
     value_options,
 )
 from kpis_app.value_view import render_realised_cards, render_roi_thresholds, render_value_cards, years_table
-from kpis_app.widgets import chart_downloads, quarter_filters, show_error
+from kpis_app.widgets import chart_downloads, quarter_filters, show_chart, show_error, table_html
 
 lang = page_language()
 st.title(t("value.heading", lang))
@@ -79,11 +80,11 @@ left, right = st.columns(2)
 with left:
     figure_key = (program, horizon, scenario, currency, report.cutoff, lang)
     streams_chart = cached_figure(("streams", *figure_key), lambda: value_streams_figure(summary, lang))
-    st.plotly_chart(streams_chart, width="stretch", config={"displaylogo": False})
+    show_chart(streams_chart, lang)
     chart_downloads(streams_chart, t("chart.value_streams", lang), scope_text, lang, "value-streams")
 with right:
     cumulative_chart = cached_figure(("cumulative", *figure_key), lambda: cumulative_figure(summary, lang))
-    st.plotly_chart(cumulative_chart, width="stretch", config={"displaylogo": False})
+    show_chart(cumulative_chart, lang)
     chart_downloads(cumulative_chart, t("chart.cumulative", lang), scope_text, lang, "cumulative-value")
 
 simulation = cached_simulation(program, horizon, scenario, currency, sigma, float(payback_by))
@@ -92,14 +93,16 @@ left, right = st.columns([3, 2])
 with left:
     fan_chart = cached_figure(("fan", *figure_key, sigma, float(payback_by)),
                               lambda: fan_figure(summary, simulation, lang))
-    st.plotly_chart(fan_chart, width="stretch", config={"displaylogo": False})
+    show_chart(fan_chart, lang)
     chart_downloads(fan_chart, t("chart.fan", lang), scope_text, lang, "value-fan")
 with right:
-    st.markdown(t("value.probabilities", lang, draws=f"{simulation.draws:,}", seed=simulation.seed))
-    st.markdown("\n".join(f"- {chance_text(c, lang)}: **{c.probability:.0%}**" for c in simulation.chances))
+    st.markdown(t("value.probabilities", lang, draws=format_number(simulation.draws, lang)))
+    st.markdown("\n".join(f"- {chance_text(c, lang)}: **{format_percent(c.probability * 100, lang)}**"
+                          for c in simulation.chances))
 
 st.subheader(t("value.numbers", lang))
-st.dataframe(years_table(summary, lang), hide_index=True, width="stretch")
+years = years_table(summary, lang)  # a wrapping table: every column readable at 1366 without scrolling sideways
+st.markdown(table_html(years.set_index(years.columns[0])), unsafe_allow_html=True)
 st.caption(t("value.projected", lang))
 
 st.subheader(t("value.roi_thresholds", lang))

@@ -74,7 +74,7 @@ def _load_demo(session: Session, actor: str, today: date | None = None) -> None:
     session.upsert_maturity(demo_maturity(today), actor=actor, channel="demo")
     session.upsert_ticks(demo_ticks(today), actor=actor, channel="demo")
     session.upsert_observations(demo_growth_observations(today), actor=actor, channel="demo")
-    session.set_setting("program_name", "Banco Demo — AI scale-up 2025-2026")
+    session.set_setting("program_name", "Banco Demo")  # a name: the deck says "AI scale-up" in its own words
     session.set_setting("reporting_currency", "MXN")
     cases, history = demo_use_cases(today=today)
     write_use_cases(session, Actor(actor, "admin"), [UseCaseRecord(**case) for case in cases], channel="demo",

@@ -3,7 +3,7 @@
 app.py calls `setup()` and then runs the selected page. Streamlit still honours the legacy
 `pages/` folder on the very first request a fresh server gets: a deep link such as `/value`
 then runs the page file without app.py, so every page starts with `page_language()`, which
-does the setup itself when app.py did not.
+runs app.py itself when app.py did not run.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from kpis.i18n import t
 from kpis.roles import Actor
 from kpis_app.auth import current_actor, user_sidebar
 from kpis_app.state import reporting_currency, save_language, saved_language
-from kpis_app.widgets import currency_selector, inject_css, language_selector
+from kpis_app.widgets import currency_selector, inject_css, language_selector, page_language_script
 
 _DONE = "_kpis_setup_done"
 FAVICON = Path(__file__).resolve().parents[2] / "static" / "favicon.png"
@@ -40,6 +40,7 @@ def setup() -> str:
     if lang != (saved or "en") and actor.name != "anonymous":
         save_language(actor.name, lang)
     st.session_state["lang_value"] = lang
+    page_language_script(lang)
     st.session_state["currency"] = currency_selector(lang, reporting_currency())
     st.session_state["actor"] = user_sidebar(lang)
     st.session_state[_DONE] = True
@@ -51,11 +52,34 @@ def finish() -> None:
     st.session_state.pop(_DONE, None)
 
 
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
 def page_language() -> str:
-    """The language of this run, setting up first if the page runs without app.py."""
+    """The language of this run. A page run without app.py (a deep link on a fresh server) runs app.py instead
+    and stops: app.py draws the navigation, the sidebar and the house style, then runs this page through
+    st.navigation, which also makes every later rerun of the session go through app.py. (Setting up here
+    instead left the page without navigation, and its next rerun without sidebar and style.)"""
     if not st.session_state.get(_DONE):
-        return setup()
+        if _served_by_app():
+            import runpy
+
+            runpy.run_path(str(APP), run_name="__main__")
+            st.stop()
+        return setup()  # the page is the main script itself (a test running one page): set up, no navigation
     return st.session_state.get("lang_value", "en")
+
+
+def _served_by_app() -> bool:
+    """The server's main script is app.py (this page was reached by a deep link, not run on its own). Streamlit's
+    AppTest (`switch_page`) also runs a page without app.py; there the page sets itself up, as the tests expect."""
+    import sys
+
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return (ctx is not None and Path(ctx.main_script_path).resolve() == APP
+            and "streamlit.testing.v1.app_test" not in sys.modules)
 
 
 def page_currency() -> str:

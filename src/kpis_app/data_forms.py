@@ -21,8 +21,8 @@ from kpis.editing.forms import (
 from kpis.editing.imports import reason_of
 from kpis.errors import ConflictError, KpiError, Reason, ValidationError, localize
 from kpis.escaping import markdown_text
-from kpis.formatting import format_day, format_value
-from kpis.i18n import t
+from kpis.formatting import format_day, format_number, format_value
+from kpis.i18n import t, tn
 from kpis.periods import today
 from kpis.records import InvestmentRecord, ObservationRecord, TargetRecord, ValueRecord
 from kpis.reference.names import actor_label, label, reason_label, scope_label
@@ -93,26 +93,42 @@ def _what(kpi, lang: str, when: str, region: str | None, department: str | None,
     return " · ".join([kpi.name(lang), when, scope_label(region, department, lang, overview["spanish"])])
 
 
+def _kept_select(container, text: str, options: list, key: str, default=None, **kwargs):
+    """A selectbox that keeps its choice when the reader leaves the page and comes back (Streamlit drops a
+    widget's state once a run does not draw it): the choice is copied to the session under another key."""
+    kept = st.session_state.get(f"_kept_{key}", default)
+    index = options.index(kept) if kept in options else options.index(default) if default in options else 0
+    value = container.selectbox(text, options, index=index, key=key, **kwargs)
+    st.session_state[f"_kept_{key}"] = value
+    return value
+
+
+def _this_quarter() -> int:
+    return (today().month - 1) // 3 + 1
+
+
 def _scope_pickers(prefix: str, overview: dict, lang: str, columns) -> tuple[str | None, str | None]:
-    region = columns[0].selectbox(t("filter.region", lang), [None, *overview["regions"]], key=f"{prefix}_region",
-                                  format_func=lambda r: label("region", r, lang, overview["spanish"])
-                                  or t("filter.all_regions", lang))
-    department = columns[1].selectbox(t("filter.department", lang), [None, *overview["departments"]],
-                                      key=f"{prefix}_department",
-                                      format_func=lambda d: label("department", d, lang, overview["spanish"])
-                                      or t("filter.all_departments", lang))
+    region = _kept_select(columns[0], t("filter.region", lang), [None, *overview["regions"]], f"{prefix}_region",
+                          format_func=lambda r: label("region", r, lang, overview["spanish"])
+                          or t("filter.all_regions", lang))
+    department = _kept_select(columns[1], t("filter.department", lang), [None, *overview["departments"]],
+                              f"{prefix}_department",
+                              format_func=lambda d: label("department", d, lang, overview["spanish"])
+                              or t("filter.all_departments", lang))
     return region, department
 
 
 def target_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, lang: str) -> None:
     """Set or change a quarter target; a reason is required once the quarter has started."""
-    columns = st.columns([3, 1, 1, 2, 2])
-    kpi_id = columns[0].selectbox(t("table.kpi", lang), catalog.ids, key="tf_kpi",
-                                  format_func=lambda k: catalog.get(k).name(lang))
+    # the scope on a row of its own: "Todos los departamentos" is never cut at 1366
+    columns = [*st.columns([4, 1, 1]), *st.columns(2)]
+    kpi_id = _kept_select(columns[0], t("table.kpi", lang), catalog.ids, "tf_kpi",
+                          format_func=lambda k: catalog.get(k).name(lang))
     years = sorted({y for y, _ in overview["quarters"]} | {today().year, today().year + 1})
-    year = columns[1].selectbox(t("filter.year", lang), years, key="tf_year", index=years.index(today().year))
-    quarter = columns[2].selectbox(t("filter.quarter", lang), [1, 2, 3, 4], key="tf_quarter",
-                                   format_func=lambda q: f"Q{q}")
+    # first visit: the quarter in progress (a past quarter's target is rarely what one comes to set)
+    year = _kept_select(columns[1], t("filter.year", lang), years, "tf_year", default=today().year)
+    quarter = _kept_select(columns[2], t("filter.quarter", lang), [1, 2, 3, 4], "tf_quarter",
+                           default=_this_quarter(), format_func=lambda q: f"Q{q}")
     region, department = _scope_pickers("tf", overview, lang, columns[3:])
     kpi = catalog.get(kpi_id)
     key = (kpi_id, year, quarter, region, department)
@@ -122,6 +138,8 @@ def target_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, la
     loaded.setdefault(key, current["version_id"] if current else None)
     _show_target_in_force(current, kpi, lang)
     errors = st.session_state.pop(f"{FIELD_ERRORS}_tf", {})
+    if st.session_state.pop("_tf_clear_reason", None) == key:  # saved on the last run: an empty box
+        st.session_state[f"tf_reason::{key}"] = ""
     with st.form("target_form"):
         target = st.number_input(t("card.target", lang), value=float(current["target"]) if current else 0.0,
                                  format=_input_format(kpi), key=f"tf_value::{key}")
@@ -168,14 +186,15 @@ def _save_target(store: Store, catalog: Catalog, actor: Actor, fields: dict, loa
     with store.session() as session:
         newest = current_target(session, *key)
     loaded[key] = newest["version_id"] if newest else None
+    st.session_state["_tf_clear_reason"] = key  # the next change needs its own reason, not this one's
     _confirm(change, lambda v: format_value(v, kpi, lang), lang, what)
 
 
 def actual_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, lang: str) -> None:
     """Record (or correct) one actual; delete a mistaken one with a reason."""
-    columns = st.columns([3, 2, 2, 2])
-    kpi_id = columns[0].selectbox(t("table.kpi", lang), catalog.ids, key="af_kpi",
-                                  format_func=lambda k: catalog.get(k).name(lang))
+    columns = [*st.columns([4, 2]), *st.columns(2)]
+    kpi_id = _kept_select(columns[0], t("table.kpi", lang), catalog.ids, "af_kpi",
+                          format_func=lambda k: catalog.get(k).name(lang))
     period = columns[1].date_input(t("data.period", lang), value=today(), max_value=today(), key="af_period")
     region, department = _scope_pickers("af", overview, lang, columns[2:])
     kpi = catalog.get(kpi_id)
@@ -269,7 +288,7 @@ def _save(action, lang: str) -> None:
         for field, text in _field_errors(exc, lang).items():
             st.error(f"{field}: {text}")
         return
-    st.success(t("data.saved_rows", lang, n=written), icon=":material/check_circle:")
+    st.success(tn("data.saved_rows", written, lang, n=format_number(written, lang)), icon=":material/check_circle:")
 
 
 def maturity_forms(store: Store, actor: Actor, units: list[str], lang: str) -> None:
@@ -395,14 +414,14 @@ def checkin_form(store: Store, catalog: Catalog, actor: Actor, overview: dict, l
     from kpis.editing.checkins import CONFIDENCES, add_checkin, checkin_history
     from kpis.explain import checkin_lines
 
-    columns = st.columns([3, 1, 1, 2, 2])
-    kpi_id = columns[0].selectbox(t("table.kpi", lang), catalog.ids, key="ci_kpi",
-                                  format_func=lambda k: catalog.get(k).name(lang))
+    # the scope on a row of its own: "Todos los departamentos" is never cut at 1366
+    columns = [*st.columns([4, 1, 1]), *st.columns(2)]
+    kpi_id = _kept_select(columns[0], t("table.kpi", lang), catalog.ids, "ci_kpi",
+                          format_func=lambda k: catalog.get(k).name(lang))
     years = sorted({y for y, _ in overview["quarters"]} | {today().year})
-    year = columns[1].selectbox(t("filter.year", lang), years, key="ci_year", index=years.index(today().year))
-    today_quarter = (today().month - 1) // 3 + 1
-    quarter = columns[2].selectbox(t("filter.quarter", lang), [1, 2, 3, 4], key="ci_quarter",
-                                   index=today_quarter - 1, format_func=lambda q: f"Q{q}")
+    year = _kept_select(columns[1], t("filter.year", lang), years, "ci_year", default=today().year)
+    quarter = _kept_select(columns[2], t("filter.quarter", lang), [1, 2, 3, 4], "ci_quarter",
+                           default=_this_quarter(), format_func=lambda q: f"Q{q}")
     region, department = _scope_pickers("ci", overview, lang, columns[3:])
     with st.form("checkin_form", clear_on_submit=True):
         note = st.text_area(t("checkin.note", lang), max_chars=2000, key="ci_note",

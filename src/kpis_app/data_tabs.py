@@ -25,14 +25,14 @@ from kpis.editing.imports import (
 from kpis.errors import KpiError
 from kpis.escaping import markdown_text
 from kpis.export.tables import to_csv_bytes
-from kpis.formatting import format_day
-from kpis.i18n import t
+from kpis.formatting import format_day, format_number
+from kpis.i18n import t, tn
 from kpis.reference.names import KINDS, add_reference, rename, set_program_start
 from kpis.roles import Actor
 from kpis.store import Store
 from kpis_app.data_forms import flash
 from kpis_app.state import cached_audit
-from kpis_app.widgets import message
+from kpis_app.widgets import message, table_html
 
 if TYPE_CHECKING:
     from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -46,17 +46,19 @@ def import_tab(store: Store, catalog: Catalog, actor: Actor, lang: str) -> None:
         return
     kind = st.selectbox(t("data.import_kind", lang), SUPPORTED_KINDS, key="imp_kind",
                         format_func=lambda k: t(f"kind.{k}", lang))
+    _templates(kind, lang)
     upload = st.file_uploader(t("data.import_file", lang), type=["csv", "xlsx", "parquet"], key="imp_file")
     if upload is None:
-        st.caption(t("data.import_help", lang))
         return
     read = _read_upload(store, catalog, kind, upload, lang)
     if read is None:
         return
-    names, rows, parsed = read
+    names, rows, parsed, unconfirmed = read
     bad = _show_preview(kind, names, rows, parsed, lang)
-    if st.button(t("data.import_commit", lang, total=len(parsed.frame)), type="primary", key="imp_commit",
-                 disabled=bool(parsed.errors) or bad > 0 or not actor.can("editor")):
+    count = len(parsed.frame)
+    if st.button(tn("data.import_commit", count, lang, total=format_number(count, lang)), type="primary",
+                 key="imp_commit",
+                 disabled=bool(parsed.errors) or bad > 0 or unconfirmed or not actor.can("editor")):
         try:
             written = write_parsed(store, parsed, actor=actor, channel="import")
         except KpiError as exc:
@@ -65,9 +67,54 @@ def import_tab(store: Store, catalog: Catalog, actor: Actor, lang: str) -> None:
             st.success(t("data.import_done", lang, written=written, total=len(parsed.frame)))
 
 
+def _templates(kind: str, lang: str) -> None:
+    """The kind's template (CSV and XLSX, headers in the reader's language with each column's id in brackets)
+    beside the uploader, and what each column holds."""
+    from kpis.editing.templates import template_bytes, template_columns
+
+    st.caption(t("data.import_help", lang))
+    with st.container(horizontal=True):
+        for fmt, mime in (("csv", "text/csv"),
+                          ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")):
+            st.download_button(t(f"template.{fmt}", lang), data=lambda fmt=fmt: template_bytes(kind, fmt, lang),
+                               file_name=f"{t(f'kind.{kind}', lang)} - {t('template.' + fmt, lang)}.{fmt}"
+                               .replace("/", "-"), mime=mime, icon=":material/download:", key=f"imp_template_{fmt}",
+                               width="content")
+    with st.expander(t("template.columns_of", lang)):
+        st.markdown(table_html(pd.DataFrame(template_columns(kind, lang))
+                               .drop(columns=["id"]).set_index("header")
+                               .rename_axis(t("template.column", lang))
+                               .rename(columns={"meaning": t("template.meaning", lang),
+                                                "required": t("template.needed", lang),
+                                                "example": t("template.example", lang)})),
+                    unsafe_allow_html=True)
+
+
+def _confirm_new_names(parsed: Parsed, reference, lang: str) -> bool:
+    """Each new name on its own line with the closest existing name ('Mexcio' beside 'Mexico'), confirmed one by
+    one. True while any is not confirmed (the import then waits)."""
+    from kpis.reference.names import closest
+
+    waiting = False
+    for name_kind, new in parsed.missing.items():
+        kind_word = t(f"reference.{name_kind}", lang)
+        st.info(t("data.import_new_names", lang, kind=kind_word, names=markdown_text(", ".join(new))),
+                icon=":material/add_circle:")
+        for name in new:
+            near = closest(name, reference.of(name_kind))
+            text = (t("data.confirm_new_near", lang, name=markdown_text(name), near=markdown_text(near))
+                    if near else t("data.confirm_new", lang, name=markdown_text(name)))
+            if not st.checkbox(text, key=f"imp_confirm::{name_kind}::{name}"):
+                waiting = True
+    if waiting:
+        st.warning(t("data.confirm_each", lang), icon=":material/help:")
+    return waiting
+
+
 def _read_upload(store: Store, catalog: Catalog, kind: str, upload: UploadedFile,
-                 lang: str) -> tuple[list[str], list[Row], Parsed] | None:
-    """The uploaded file's rows, parsed; new reference names only when the user ticks the box.
+                 lang: str) -> tuple[list[str], list[Row], Parsed, bool] | None:
+    """The uploaded file's rows, parsed; new reference names only when the user ticks the box and confirms
+    each name (the last value: some name still waits for its confirmation).
     None (with the error shown) when the file cannot be read."""
     try:  # the browser's file-type filter is a convenience; the server checks size and content
         names, rows = read_table(upload.getvalue(), upload.name)
@@ -78,12 +125,11 @@ def _read_upload(store: Store, catalog: Catalog, kind: str, upload: UploadedFile
         return None
     # adding new names is explicit: the preview lists them and the user confirms
     unknown_names = any(getattr(e.reason, "key", "").startswith("unknown_name") for e in parsed.errors)
+    waiting = False
     if unknown_names and st.checkbox(t("data.import_create_missing", lang), key="imp_create"):
         parsed = parse_rows(kind, names, rows, catalog, reference, True, derived)
-        for name_kind, new in parsed.missing.items():
-            st.info(t("data.import_new_names", lang, kind=t(f"reference.{name_kind}", lang),
-                      names=markdown_text(", ".join(new))), icon=":material/add_circle:")
-    return names, rows, parsed
+        waiting = _confirm_new_names(parsed, reference, lang)
+    return names, rows, parsed, waiting
 
 
 def _show_preview(kind: str, names: list[str], rows: list[Row], parsed: Parsed, lang: str) -> int:
@@ -96,7 +142,7 @@ def _show_preview(kind: str, names: list[str], rows: list[Row], parsed: Parsed, 
         for error in [e for e in parsed.errors if e.line == 1]:
             st.error(error.text(lang))
     else:
-        st.success(t("data.import_ok", lang, total=len(rows)))
+        st.success(tn("data.import_ok", len(rows), lang, total=format_number(len(rows), lang)))
     shown = preview_page(table)
     rejected = rejected_rows(table)
     shown_bad = int((shown["problem"].fillna("") != "").sum())
@@ -116,6 +162,9 @@ def _show_preview(kind: str, names: list[str], rows: list[Row], parsed: Parsed, 
     return bad
 
 
+AUDIT_PAGE = 100  # rows on the page
+
+
 def audit_tab(store: Store, catalog: Catalog, lang: str) -> None:
     """Every write with who, when, what, old and new, why; filters; spreadsheet-safe CSV."""
     with store.session() as session:
@@ -132,9 +181,13 @@ def audit_tab(store: Store, catalog: Catalog, lang: str) -> None:
     since, until = (span if isinstance(span, tuple) and len(span) == 2 else (span, span)) if span else (None, None)
     frame, shown = cached_audit(actor, kpi_id, datetime.combine(since, time.min) if since else None,
                                 datetime.combine(until, time.max) if until else None, lang)
-    st.caption(t("audit.count", lang, n=len(frame)) + (
-        " " + t("audit.latest", lang, n=len(shown)) if len(shown) < len(frame) else ""))
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.caption(tn("audit.count", len(frame), lang, n=format_number(len(frame), lang)) + (
+        " " + t("audit.latest", lang, n=format_number(min(len(shown), AUDIT_PAGE), lang))
+        if min(len(shown), AUDIT_PAGE) < len(frame) else ""))
+    # a wrapping table: every column readable without scrolling sideways at 1366 (and no scroll box, which a
+    # keyboard cannot reach); the newest AUDIT_PAGE rows, the CSV has them all
+    page = shown.head(AUDIT_PAGE)
+    st.markdown(table_html(page.set_index(page.columns[0])), unsafe_allow_html=True)
     # the file keeps the stored values (ids, JSON) for machines; built only when clicked
     st.download_button(t("audit.download", lang), lambda: to_csv_bytes(frame.drop(columns=["audit_id"])),
                        file_name="audit_log.csv", mime="text/csv", key="audit_download")
@@ -210,5 +263,5 @@ def _saved(action, lang: str) -> None:
     except KpiError as exc:
         st.error(message(exc, lang))
     else:
-        flash(t("data.saved_rows", lang, n=1))
+        flash(tn("data.saved_rows", 1, lang, n=1))
         st.rerun()

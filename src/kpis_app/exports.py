@@ -9,6 +9,7 @@ import streamlit as st
 from kpis.export.boardpack import TABLES, chart_registry, chart_title, render_chart, render_table
 from kpis.export.boardpack import board_data as board_data_of
 from kpis.export.deck import build_deck, deck_to_pdf
+from kpis.export.deck.slides import program_title
 from kpis.export.images import figure_bytes
 from kpis.export.tables import to_csv_bytes, to_xlsx_bytes
 from kpis.i18n import t
@@ -24,7 +25,7 @@ def _board_data(db_path: str, version: float, day: date, year: int, quarter: int
     report = cached_report(year, quarter, region, department, currency)  # the pages' own report
     with Store(db_path).session() as session:
         data = board_data_of(report, session, get_catalog(), lang)
-        program = session.get_setting("program_name", "AI program")
+        program = program_title(session.get_setting("program_name"), lang)
     return data, program
 
 

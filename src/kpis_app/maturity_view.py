@@ -7,14 +7,13 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
-from kpis.export.charts import STATUS_COLORS
+from kpis.export.charts import STATUS_TEXT_COLORS
 from kpis.formatting import format_value
 from kpis.i18n import t
 from kpis.maturity.growth import PhaseView, RiskResult
 from kpis.maturity.levels import LEVEL_KEYS, Maturity
 from kpis.maturity.readiness import ChecklistResult, Gate, ItemResult
-from kpis.maturity.verdict import criterion_text
-from kpis.reference.names import actor_label
+from kpis.maturity.verdict import how_decided
 from kpis_app.state import get_catalog
 from kpis_app.widgets import card_html, flag_html
 
@@ -59,11 +58,8 @@ def gaps_table(m: Maturity, lang: str) -> pd.DataFrame:
 def _item_line(result: ItemResult, lang: str) -> str:
     status = "on_track" if result.met else "no_data" if result.met is None else "off_track"
     icon = {"on_track": "✔", "off_track": "✖", "no_data": "○"}[status]
-    if result.source == "data":
-        how = criterion_text(result, get_catalog(), lang)
-    else:
-        how = t("maturity.by_editor", lang) + (f" ({actor_label(result.ticked_by, lang)})" if result.ticked_by else "")
-    return (f'<div class="kpi-change"><span style="color:{STATUS_COLORS[status]};font-weight:700">{icon}</span> '
+    how = how_decided(result, get_catalog(), lang)
+    return (f'<div class="kpi-change"><span style="color:{STATUS_TEXT_COLORS[status]};font-weight:700">{icon}</span> '
             f"{escape(result.item.label(lang))}<br><span class='family'>{escape(how)}</span></div>")
 
 

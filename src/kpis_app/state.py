@@ -237,10 +237,12 @@ AUDIT_SHOWN = 500  # rows formatted for the page; the CSV download has every mat
 @st.cache_data(ttl=600, max_entries=32, show_spinner=False)
 def _audit(db_path: str, version: float, actor: str | None, kpi_id: str | None, since, until, lang: str):
     from kpis.editing.audit import readable_audit
+    from kpis.reference.names import spanish_names
 
     with Store(db_path).session() as session:
         frame = session.query("audit_log", actor=actor, kpi_id=kpi_id, since=since, until=until, max_rows=5000)
-    return frame, readable_audit(frame.head(AUDIT_SHOWN), get_catalog(), lang)
+        spanish = spanish_names(session)
+    return frame, readable_audit(frame.head(AUDIT_SHOWN), get_catalog(), lang, spanish)
 
 
 def cached_audit(actor: str | None, kpi_id: str | None, since, until, lang: str):

@@ -31,12 +31,80 @@ table.kpi-table .family {color: #5B6675; font-size: .85rem;}
 .kpi-change {padding: .25rem 0; border-bottom: 1px solid #EEF0F3;}
 .kpi-verdict {border-left: 6px solid var(--status); background: #F3F5F8; padding: .6rem .9rem; margin: .2rem 0 .8rem 0;
   font-size: 1.12rem; line-height: 1.45; border-radius: 4px;}
+/* WCAG 2.2 AA: captions at 5.9:1 (Streamlit draws them faded, 2.8:1 on white), a visible keyboard focus */
+[data-testid="stCaptionContainer"] {opacity: 1 !important;}
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {color: #5B6675 !important;}
+label[data-testid="stWidgetLabel"][disabled] {color: #5B6675 !important;}  /* a switched-off field's name */
+:focus-visible {outline: 3px solid #0072B2 !important; outline-offset: 2px;}
+/* a card's flag wraps inside its card on narrow columns instead of running over the next one */
+.kpi-card .kpi-flag {white-space: normal; max-width: 100%;}
+/* tab strips wrap (every tab visible at 1366-1920) and select values show their whole text */
+[data-testid="stTabs"] [role="tablist"] {flex-wrap: wrap; row-gap: .25rem; overflow-x: visible;}
+
 </style>
 """
 
 
 def inject_css() -> None:
     st.markdown(CSS, unsafe_allow_html=True)
+
+
+# Streamlit's own words that its front end writes in English, in each language we serve
+FRONT_END_WORDS = {
+    "es": {
+        "Drag and drop file here": "Arrastre y suelte el archivo aquí",
+        "Drag and drop a file here": "Arrastre y suelte un archivo aquí",
+        "Drag and drop files here": "Arrastre y suelte los archivos aquí",
+        "Upload": "Subir archivo",
+        "Browse files": "Buscar archivos",
+        "Press Enter to submit form": "Pulse Intro para enviar el formulario",
+        "Press Enter to apply": "Pulse Intro para aplicar",
+        "Press Ctrl+Enter to submit form": "Pulse Ctrl+Intro para enviar el formulario",
+        "Press ⌘+Enter to submit form": "Pulse ⌘+Intro para enviar el formulario",
+        "Choose an option": "Elija una opción",
+        "Choose options": "Elija opciones",
+        "Add an option": "Añada una opción",
+    },
+}
+_LIMIT_WORDS = {"es": "$1 $2 por archivo"}  # "50MB per file" -> "50 MB por archivo"
+
+
+def page_language_script(lang: str) -> None:
+    """Tell the browser the page's language (`<html lang>`, read by screen readers and by axe) and put
+    Streamlit's own English words (uploader, form hints) into it, now and whenever they are redrawn."""
+    import json
+
+    words = json.dumps(FRONT_END_WORDS.get(lang, {}), ensure_ascii=False)
+    limit = json.dumps(_LIMIT_WORDS.get(lang), ensure_ascii=False)
+    st.html(f"""<script>
+(() => {{
+  const doc = window.parent ? window.parent.document : document;
+  doc.documentElement.lang = {json.dumps(lang)};
+  const words = {words}, limit = {limit};
+  const fix = (root) => {{
+    const walker = doc.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {{
+      const text = node.nodeValue.trim();
+      if (words[text]) node.nodeValue = node.nodeValue.replace(text, words[text]);
+      else if (limit && / per file/.test(text))
+        node.nodeValue = node.nodeValue.replace(/(\\d+(?:\\.\\d+)?)\\s?([KMG]B) per file/, limit);
+    }}
+  }};
+  if (window.__kpisWords) window.__kpisWords.disconnect();
+  window.__kpisWords = null;
+  if (!Object.keys(words).length) return;
+  const watched = '[data-testid="stFileUploader"], [data-testid="InputInstructions"]';
+  const attributes = (attribute) => doc.querySelectorAll(`[${{attribute}}]`).forEach((element) => {{
+    const text = element.getAttribute(attribute);
+    if (words[text]) element.setAttribute(attribute, words[text]);
+  }});
+  const run = () => {{ doc.querySelectorAll(watched).forEach(fix); attributes("placeholder"); }};
+  window.__kpisWords = new MutationObserver(run);
+  window.__kpisWords.observe(doc.body, {{childList: true, subtree: true, characterData: true,
+                                        attributes: true, attributeFilter: ["placeholder"]}});
+  run();
+}})();
+</script>""", unsafe_allow_javascript=True)
 
 
 def flag_html(status: Status, lang: str, label: str | None = None) -> str:
@@ -76,6 +144,16 @@ def table_html(frame) -> str:
     body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in (index, *row)) + "</tr>"
                    for index, row in zip(frame.index, frame.itertuples(index=False)))
     return f'<table class="kpi-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def show_chart(figure, lang: str, key: str | None = None) -> None:
+    """A Plotly chart and, behind a toggle under it, its figures as a table: the chart's text alternative for
+    screen readers and for a reader who wants the numbers (WCAG 1.1.1)."""
+    from kpis.export.charts import figure_table
+
+    st.plotly_chart(figure, width="stretch", config={"displaylogo": False}, key=key)
+    with st.expander(t("chart.data", lang), icon=":material/table:"):
+        st.markdown(table_html(figure_table(figure, lang)), unsafe_allow_html=True)
 
 
 def show_error(exc: Exception, lang: str) -> None:

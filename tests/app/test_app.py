@@ -73,7 +73,7 @@ def test_spanish_interface(app: AppTest):
     app.run()
     assert not app.exception
     assert app.title[0].value == "Tablero trimestral de escalamiento"
-    assert "En curso" in _markdown(app)
+    assert "En meta" in _markdown(app)
 
 
 def test_empty_store_shows_guidance_not_an_error(store, monkeypatch):
@@ -105,7 +105,8 @@ def test_value_page_shows_flagged_cards_and_three_charts(app: AppTest):
     assert any("recorded, years 1-3" in h for h in headings)  # default horizon: the last recorded year (SPEC 10)
     assert 'data-status="ahead"' in html
     assert len(app.get("plotly_chart")) == 3
-    assert len(app.dataframe) == 1
+    assert 'class="kpi-table"' in html  # the numbers behind the charts: a wrapping table (no sideways scroll)
+    assert len(app.expander) >= 3  # each chart's figures as a table, behind a toggle
 
 
 def test_value_page_scenario_switch_changes_figures(app: AppTest):

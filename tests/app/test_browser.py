@@ -6,33 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app
+from tests.browser import CHROMIUM, ROOT
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not installed at {CHROMIUM}"),
 ]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def app_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
-    import shutil
-
-    path = tmp_path_factory.mktemp("browser") / "kpis.duckdb"
-    shutil.copy(demo_db, path)
-    with running_app(path) as url:
-        yield url
 
 
 def test_dashboard_shows_status_flags_and_a_chart(browser, app_url):
@@ -54,7 +34,7 @@ def test_changing_a_filter_updates_the_url_and_figures(browser, app_url):
     page = browser.new_page(viewport={"width": 1600, "height": 1200})
     page.goto(f"{app_url}/?year=2025&quarter=4&lang=es")
     page.get_by_role("heading", name="Tablero trimestral de escalamiento").wait_for(timeout=60_000)
-    page.get_by_text("Fuera de curso").first.wait_for(timeout=30_000)
+    page.get_by_text("Fuera de meta").first.wait_for(timeout=30_000)
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Trimestre").click()
     page.get_by_role("option", name="Q2").click()
     page.wait_for_url("**quarter=2**", timeout=30_000)
@@ -89,12 +69,12 @@ def test_switching_language_shows_the_landing_page_in_spanish(browser, app_url):
     page.get_by_text("Español").click()
     page.get_by_role("heading", name="Tablero trimestral de escalamiento").wait_for(timeout=30_000)
     page.wait_for_url("**lang=es**", timeout=30_000)
-    page.get_by_text("En curso").first.wait_for(timeout=30_000)
+    page.get_by_text("En meta").first.wait_for(timeout=30_000)
     page.get_by_text("On track").first.wait_for(state="detached", timeout=30_000)  # the rerun has finished
     body = page.locator("[data-testid='stMain']").inner_text()
     for english in ("On track", "Off track", "Target", "What changed"):
         assert english not in body
-    assert "En curso" in body or "Adelantado" in body
+    assert "En meta" in body or "Adelantado" in body
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-es.png"), full_page=True)
     page.close()
@@ -156,7 +136,12 @@ def test_chart_titles_never_overlap_their_legends(browser, app_url, lang, size):
             title_box, legend_box = title.bounding_box(), legend.bounding_box()
             if title_box and legend_box:
                 checked += 1
-                assert not _overlaps(title_box, legend_box), (path, title.inner_text())
+                assert not _overlaps(title_box, legend_box), (path, title.text_content())
+                # the category labels and axis titles under a chart are never covered by its legend
+                for label in chart.locator(".xtick text, .g-xtitle text, .annotation-text").all():
+                    box = label.bounding_box()
+                    if box and box["width"] > 0:
+                        assert not _overlaps(box, legend_box), (path, title.text_content(), label.text_content())
     page.close()
     assert checked >= 5
 
@@ -215,3 +200,26 @@ def test_an_import_with_tens_of_thousands_of_bad_rows_shows_the_first_and_offers
     assert len(rows) == 60_000 and rows[0]["line"] == "2" and "no_such_kpi" in rows[0]["problem"]
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
+
+
+def test_a_deep_link_on_a_fresh_server_has_navigation_sidebar_and_style_after_a_rerun(browser, demo_db, tmp_path):
+    """The first request a new server gets is a deep link (/data): Streamlit runs the page file without app.py.
+    The page then runs app.py itself: the navigation is there, and after a tab switch (a rerun) the sidebar and
+    the house style still are (they used to vanish)."""
+    import shutil
+
+    from tests.browser import running_app
+
+    path = tmp_path / "kpis.duckdb"
+    shutil.copy(demo_db, path)
+    with running_app(path) as url:
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(f"{url}/data?lang=en")
+        _settle(page)
+        page.get_by_role("tab", name="Check-ins").click()
+        page.get_by_text("Record check-in").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)
+        assert page.get_by_role("link", name="Quarterly dashboard").is_visible()
+        assert page.get_by_text("Language / Idioma").is_visible()
+        assert page.evaluate("[...document.querySelectorAll('style')].some(s => s.textContent.includes('kpi-flag'))")
+        page.close()

@@ -40,7 +40,7 @@ def test_dashboard_card_shows_the_latest_checkin_and_the_forecast_in_spanish(dem
     at = page(demo_store.target, monkeypatch, lang="es").run()
     assert not at.exception
     html = markdown(at)
-    assert "✎ Check-in: La ola 3 pasó a octubre &lt;script&gt;" in html  # escaped, never run
+    assert "✎ Seguimiento: La ola 3 pasó a octubre &lt;script&gt;" in html  # escaped, never run
     assert "<script>x" not in html
     assert "Pronóstico Q4" in html and ("alcanzará la meta" in html)
     assert "Forecast" not in html and "will miss" not in html

@@ -79,7 +79,7 @@ def test_scorecard_table_and_csv_formats(new_db):
     table = kpis("scorecard", "--year", "2025", "--quarter", "Q4", db=path)
     assert "Platform availability" in table.stdout and "✖ Off track" in table.stdout
     spanish = kpis("scorecard", "--year", "2025", "--quarter", "Q4", "--lang", "es", db=path)
-    assert "Disponibilidad de la plataforma" in spanish.stdout and "Fuera de curso" in spanish.stdout
+    assert "Disponibilidad de la plataforma" in spanish.stdout and "Fuera de meta" in spanish.stdout
     csv_out = kpis("scorecard", "--year", "2025", "--quarter", "Q4", "--format", "csv", db=path)
     assert csv_out.stdout.splitlines()[0].startswith("kpi_id,family,year,quarter,region,department,actual,target")
     assert len(csv_out.stdout.splitlines()) == 22

@@ -156,10 +156,10 @@ def test_spanish_deck_carries_the_checkin_and_the_forecast(demo_store, catalog):
         return "\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
 
     summary = slides["Resumen ejecutivo"]
-    assert "Últimos check-ins" in text_of(summary) and "Migración del canal móvil retrasada" in text_of(summary)
+    assert "Últimos seguimientos" in text_of(summary) and "Migración del canal móvil retrasada" in text_of(summary)
     assert "Pronóstico: no alcanzarán la meta del Q4" in text_of(summary)
     assert "Migración del canal móvil retrasada" in summary.notes_slide.notes_text_frame.text
-    scorecards = [s for title, s in slides.items() if title.startswith("Scorecard trimestral")]
+    scorecards = [s for title, s in slides.items() if title.startswith("Tablero de indicadores trimestral")]
     tables = [shape.table for s in scorecards for shape in s.shapes if shape.has_table]
     assert all(table.cell(0, 5).text == "Pronóstico Q4" for table in tables)
     with_kpi = [s for s in scorecards if "Transacciones por día" in "\n".join(

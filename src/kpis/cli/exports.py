@@ -10,6 +10,7 @@ from kpis.cli.output import reporting_currency
 from kpis.errors import KpiError
 from kpis.export.boardpack import BoardData, chart_ids, gather, render_chart, render_table, table_ids
 from kpis.export.deck import build_deck, deck_to_pdf
+from kpis.export.deck.slides import program_title
 from kpis.export.images import figure_bytes
 from kpis.export.tables import to_csv_bytes, to_xlsx_bytes
 from kpis.reference.names import require_names
@@ -37,7 +38,7 @@ def cmd_export(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
             raise KpiError.keyed("error.nothing_to_export")
         year, quarter = report_quarter(session, args.year, args.quarter)
         data = gather(session, catalog, year, quarter, Scope(args.region, args.department), args.lang, currency)
-        program = session.get_setting("program_name", "AI program")
+        program = program_title(session.get_setting("program_name"), args.lang)
     if args.what == "deck":
         _write_deck(args, data, program)
     elif args.what == "chart":

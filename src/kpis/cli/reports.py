@@ -7,11 +7,12 @@ import argparse
 from kpis.catalog import Catalog
 from kpis.cli.output import print_json, print_rows
 from kpis.errors import KpiError
-from kpis.formatting import format_money
+from kpis.formatting import format_money, format_number, format_percent
 from kpis.i18n import t
 from kpis.maturity.levels import DIMENSIONS
 from kpis.maturity.readiness import maturity_for, maturity_record, readiness_record, unit_scope
-from kpis.reference.names import require_names
+from kpis.maturity.verdict import how_decided
+from kpis.reference.names import label, require_names, spanish_names
 from kpis.report import build_report
 from kpis.store import Store
 from kpis.value.projection import STREAMS
@@ -40,14 +41,15 @@ def cmd_value(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
               money(row.cumulative_investment)] for row in summary.years]
     print_rows(headers, lines, left=(0,))
     print(f"\n* {t('value.projected', lang)}")
-    for label, text in value_headline(summary, lang):
-        print(f"{label}: {text}")
+    for name, text in value_headline(summary, lang):
+        print(f"{name}: {text}")
     return 0
 
 
 def cmd_maturity(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     with store.session() as session:
         found = maturity_for(session, args.year, args.quarter, args.unit)
+        spanish = spanish_names(session)
     if args.unit and not found:
         raise KpiError.keyed("error.no_maturity_unit", unit=args.unit, quarter=f"{args.year}-Q{args.quarter}")
     records = [maturity_record(m, args.lang) for m in found]
@@ -56,9 +58,10 @@ def cmd_maturity(args: argparse.Namespace, store: Store, catalog: Catalog) -> in
         return 0
     lang = args.lang
     dims = [d for d in DIMENSIONS if any(d in r["scores"] for r in records)]
-    headers = ["Unit" if lang == "en" else "Unidad", *[t(f"dim.{d}", lang) for d in dims],
+    headers = [t("export.unit", lang), *[t(f"dim.{d}", lang) for d in dims],
                t("maturity.level", lang), t("maturity.mean_level", lang), t("maturity.weakest", lang)]
-    lines = [[r["unit"], *[f"{r['scores'][d]:.1f}" if d in r["scores"] else "—" for d in dims],
+    lines = [[label("region", r["unit"], lang, spanish),
+              *[format_number(r["scores"][d], lang, 1) if d in r["scores"] else "—" for d in dims],
               f"{r['level'] or '—'} {r['level_name'] or ''}".strip(),
               f"{r['mean_level']} {r['mean_level_name']}", ", ".join(t(f"dim.{d}", lang) for d in r["weakest"])]
              for r in records]
@@ -76,12 +79,12 @@ def cmd_readiness(args: argparse.Namespace, store: Store, catalog: Catalog) -> i
         print_json(record)
         return 0
     lang = args.lang
-    print(f"{t('readiness.heading', lang)}: {args.unit} · {report.when(lang)}")
+    print(f"{t('readiness.heading', lang)}: {label('region', args.unit, lang, report.names)} · {report.when(lang)}")
     print(record["verdict_text"] + "\n")
-    for item in record["prerequisites"]:
-        mark = "✔" if item["met"] else "○" if item["met"] is None else "✖"
-        figure = "" if item["actual"] is None else f" ({item['actual']:,.1f})"
-        print(f"  {mark} {item['label']}{figure} [{item['source']}]")
+    for item in report.gate.items:  # each prerequisite in words: the data's figure and what it needs, or who ticked it
+        mark = "✔" if item.met else "○" if item.met is None else "✖"
+        print(f"  {mark} {item.item.label(lang)} — {how_decided(item, catalog, lang)}")
     for checklist in record["checklists"]:
-        print(f"{checklist['name']}: {checklist['done']}/{checklist['total']} ({checklist['pct']:.0f}%)")
+        print(f"{checklist['name']}: {checklist['done']}/{checklist['total']} "
+              f"({format_percent(checklist['pct'], lang)})")
     return 0

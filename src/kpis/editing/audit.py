@@ -23,6 +23,16 @@ def _word(prefix: str, value: str, lang: str) -> str:
     return t(key, lang) if has(key) else value
 
 
+def _field(key: str, lang: str) -> str:
+    """A stored record's field in words: its form label, else its import column's name (lower case)."""
+    if has(f"field.{key}"):
+        return t(f"field.{key}", lang)
+    if has(f"column.{key}"):
+        name = t(f"column.{key}", lang)
+        return name[:1].lower() + name[1:] if not name[:2].isupper() else name
+    return key.replace("_", " ")
+
+
 def _values(raw: Any, kpi_id: str | None, catalog: Catalog, lang: str) -> str:
     """'3,500' for a KPI's target or value; 'amount: 10,000,000 · currency: MXN' for other records."""
     if raw is None or (isinstance(raw, float) and pd.isna(raw)):
@@ -36,6 +46,10 @@ def _values(raw: Any, kpi_id: str | None, catalog: Catalog, lang: str) -> str:
     kpi = catalog.get(kpi_id) if kpi_id and kpi_id in catalog else None
     parts = []
     for key, value in data.items():
+        if key.endswith("_es") and key != "name_es":
+            continue  # a Spanish twin: shown in Spanish in place of its English value, below
+        if lang == "es" and data.get(f"{key}_es") not in (None, ""):
+            value = data[f"{key}_es"]
         if value is None:
             shown = DASH
         elif kpi is not None and key in ("target", "value"):
@@ -49,11 +63,13 @@ def _values(raw: Any, kpi_id: str | None, catalog: Catalog, lang: str) -> str:
         else:
             shown = str(value)
         own = kpi is not None and key in ("target", "value")
-        parts.append(shown if own else f"{_word('field', key, lang)}: {shown}")
+        field = _field(key, lang)
+        parts.append(shown if own else f"{field}: {shown}")
     return " · ".join(parts) or DASH
 
 
-def _what(entity: str, key: str, kpi_id: str | None, catalog: Catalog, lang: str) -> str:
+def _what(entity: str, key: str, kpi_id: str | None, catalog: Catalog, lang: str,
+          spanish: dict[str, dict[str, str]] | None = None) -> str:
     """'Target · New users onboarded · 2026-Q4 · all regions · all departments'."""
     pieces = [piece.strip() for piece in str(key).split(" / ")]
     named = []
@@ -64,20 +80,24 @@ def _what(entity: str, key: str, kpi_id: str | None, catalog: Catalog, lang: str
             named.append(t("audit.all", lang))
         elif len(piece) == 10 and piece[4] == "-" and piece[7] == "-" and piece.replace("-", "").isdigit():
             named.append(format_day(date.fromisoformat(piece), lang))
+        elif lang == "es" and spanish:  # a region's, department's or program's Spanish name
+            named.append(next((names[piece] for names in spanish.values() if piece in names), piece))
         else:
             named.append(piece)
     return " · ".join([_word("entity", entity, lang), *named])
 
 
-def readable_audit(frame: pd.DataFrame, catalog: Catalog, lang: str = "en") -> pd.DataFrame:
-    """The audit rows (sql/audit_log.sql) as a table for people, in the reader's language."""
+def readable_audit(frame: pd.DataFrame, catalog: Catalog, lang: str = "en",
+                   spanish: dict[str, dict[str, str]] | None = None) -> pd.DataFrame:
+    """The audit rows (sql/audit_log.sql) as a table for people, in the reader's language (with `spanish`, the
+    store's Spanish names of regions, departments and programs)."""
     locale = locale_for(lang)
     rows = [{
         t("audit.when", lang): format_datetime(row.logged_at, "medium", locale=locale),
         t("audit.who", lang): actor_label(row.actor, lang),
         t("audit.channel", lang): _word("channel", row.channel, lang),
         t("audit.action", lang): _word("action", row.action, lang),
-        t("audit.what", lang): _what(row.entity, row.entity_key, row.kpi_id, catalog, lang),
+        t("audit.what", lang): _what(row.entity, row.entity_key, row.kpi_id, catalog, lang, spanish),
         t("audit.old", lang): _values(row.old_value, row.kpi_id, catalog, lang),
         t("audit.new", lang): _values(row.new_value, row.kpi_id, catalog, lang),
         t("data.reason", lang): reason_label(row.reason, lang) if isinstance(row.reason, str) and row.reason else DASH,

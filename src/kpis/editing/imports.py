@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -120,8 +121,19 @@ def _cell(value: Any) -> Any:
     return value
 
 
+_LABELLED = re.compile(r"\(\s*([a-z_]+)\s*\)\s*$")
+
+
+def _column_name(header: Any) -> str:
+    """A header cell as the column id: 'kpi_id', or a template's 'Indicador (kpi_id)' (the reader's words,
+    then the id in brackets, as the import templates write it)."""
+    text = str(header).strip().lower() if header is not None else ""
+    found = _LABELLED.search(text)
+    return found.group(1) if found else text
+
+
 def _rows_from_header(header: list[Any], body: list[tuple[int, list[Any]]]) -> tuple[list[str], list[Row]]:
-    names = [str(h).strip().lower() if h is not None else "" for h in header]
+    names = [_column_name(h) for h in header]
     rows = []
     for line, values in body:
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):

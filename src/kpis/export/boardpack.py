@@ -34,6 +34,7 @@ from kpis.i18n import t
 from kpis.innovation.funnel import HORIZON_MIX, UseCase
 from kpis.maturity.levels import Maturity
 from kpis.maturity.readiness import ChecklistResult, maturity_record
+from kpis.maturity.verdict import how_decided
 from kpis.reference.names import label, scope_label
 from kpis.report import QuarterReport, build_report, status_word
 from kpis.scorecard import Cell, Scope, scorecard_records
@@ -285,28 +286,73 @@ def quarter_table(data: BoardData) -> pd.DataFrame:
     return frame
 
 
+def _money_format(currency: str) -> str:
+    return f'#,##0" {currency}"'
+
+
 def value_table(data: BoardData) -> pd.DataFrame:
+    """One row per program year in the reader's language: the streams, value, investment and cumulative
+    figures as numbers with the currency's format (whole units), 'projected' as a word, and the ids for machines
+    (`year`, `projected_flag`)."""
     if data.value is None:
         raise KpiError.keyed("error.deck_no_ledger")
-    return pd.DataFrame([{"year": r.year, **{s: r.streams[s] for s in STREAMS}, "value": r.value,
-                          "investment": r.investment, "cumulative_value": r.cumulative_value,
-                          "cumulative_investment": r.cumulative_investment, "projected": r.projected,
-                          "currency": data.value.currency} for r in data.value.years])
+    lang, currency = data.lang, data.value.currency
+    year = t("chart.program_year", lang)
+    money = [t(f"stream.{s}", lang) for s in STREAMS] + [t("value.value", lang), t("value.investment", lang),
+                                                        t("value.cumulative_value", lang),
+                                                        t("value.cumulative_investment", lang)]
+    kind = t("export.kind", lang)
+    frame = pd.DataFrame([{
+        year: r.year,
+        **dict(zip(money, [*(round(r.streams[s], 2) for s in STREAMS), round(r.value, 2), round(r.investment, 2),
+                           round(r.cumulative_value, 2), round(r.cumulative_investment, 2)])),
+        kind: t("export.projected" if r.projected else "export.recorded", lang),
+        t("value.currency", lang): currency,
+        "projected": r.projected,
+    } for r in data.value.years])
+    frame.attrs["column_formats"] = {year: "0"} | dict.fromkeys(money, _money_format(currency))
+    return frame
 
 
 def maturity_table(data: BoardData) -> pd.DataFrame:
-    return pd.DataFrame([{k: v for k, v in maturity_record(m, data.lang).items()
-                          if k in ("unit", "level", "level_name", "mean_level", "mean_level_name", "mean_score")}
-                         | {f"score_{d}": s for d, s in m.assessment.scores.items()}
-                         for m in data.maturities])
+    """One row per unit: levels as number and name, the mean score and each dimension's score (one decimal),
+    headers in the reader's language; `unit` (the recorded name) last for machines."""
+    lang = data.lang
+    dims = {d: t(f"dim.{d}", lang) for m in data.maturities for d in m.assessment.scores}
+    rows = []
+    for m in data.maturities:
+        record = maturity_record(m, lang)
+        rows.append({
+            t("export.unit", lang): label("region", m.assessment.unit, lang, data.names),
+            t("maturity.level", lang): record["level"], t("export.level_name", lang): record["level_name"] or "—",
+            t("maturity.mean_level", lang): record["mean_level"],
+            t("export.mean_score", lang): None if record["mean_score"] is None else round(record["mean_score"], 2),
+            **{name: None if m.assessment.scores.get(d) is None else round(m.assessment.scores[d], 2)
+               for d, name in dims.items()},
+            "unit": m.assessment.unit,
+        })
+    frame = pd.DataFrame(rows)
+    frame.attrs["column_formats"] = {t("export.mean_score", lang): "0.00"} | dict.fromkeys(dims.values(), "0.0")
+    return frame
 
 
 def checklist_table(data: BoardData) -> pd.DataFrame:
+    """Every checklist item and readiness prerequisite: the list's and item's names, met as icon + word, how
+    it is decided (from data, or ticked by whom), the data's figure as a number; `met` (true/false/empty) last."""
     lang = data.lang
-    return pd.DataFrame([{"checklist": r.checklist, "item": r.item.label(lang), "met": r.met, "source": r.source,
-                          "actual": r.actual} for c in data.checklists for r in c.items]
-                        + [{"checklist": "prerequisites", "item": r.item.label(lang), "met": r.met,
-                            "source": r.source, "actual": r.actual} for r in data.gate.items])
+    met_word = {True: f"✔ {t('verdict.gate_met', lang)}", False: f"✖ {t('verdict.gate_not_met', lang)}",
+                None: f"○ {t('status.no_data', lang)}"}
+
+    def row(listed: str, r) -> dict[str, Any]:
+        how = t("export.from_data", lang) if r.source == "data" else how_decided(r, data.report.catalog, lang)
+        return {t("export.list", lang): listed, t("export.item", lang): r.item.label(lang),
+                t("export.met", lang): met_word[r.met], t("export.how", lang): how,
+                t("export.figure", lang): None if r.actual is None else round(float(r.actual), 4), "met": r.met}
+
+    frame = pd.DataFrame([row(c.checklist.name(lang), r) for c in data.checklists for r in c.items]
+                         + [row(t("maturity.gate", lang), r) for r in data.gate.items])
+    frame.attrs["column_formats"] = {t("export.figure", lang): "#,##0.##"}
+    return frame
 
 
 TABLES: dict[str, ExportItem] = {

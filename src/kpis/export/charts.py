@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from kpis.escaping import html_text
-from kpis.formatting import format_compact, format_money, format_number, format_value
+from kpis.formatting import format_compact, format_money, format_number, format_percent, format_value
 from kpis.i18n import t
 from kpis.maturity.levels import DIMENSIONS, LEVEL_KEYS, Maturity
 from kpis.scorecard import Grid
@@ -23,6 +23,7 @@ __all__ = [
     "TEMPLATE_NAME",
     "cumulative_figure",
     "fan_figure",
+    "figure_table",
     "funnel_figure",
     "horizon_figure",
     "launches_figure",
@@ -67,10 +68,11 @@ pio.templates[TEMPLATE_NAME] = go.layout.Template(
         colorway=["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"],
         paper_bgcolor="white",
         plot_bgcolor="white",
-        margin=dict(l=70, r=30, t=70, b=110),
+        margin=dict(l=70, r=30, t=70, b=140),
         xaxis=dict(showgrid=False, linecolor="#C9CED6", ticks="outside", tickcolor="#C9CED6"),
         yaxis=dict(gridcolor="#E6E9EE", zerolinecolor="#C9CED6", rangemode="tozero"),
-        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
+        # below the axis title: a legend never covers the category labels or the axis's name
+        legend=dict(orientation="h", yanchor="top", y=-0.3, xanchor="left", x=0),
         hoverlabel=dict(font_size=15),
     )
 )
@@ -95,8 +97,8 @@ def trend_figure(grid: Grid, kpi_id: str, lang: str = "en", as_of: tuple[int, in
     figure.add_trace(go.Scatter(
         x=labels, y=[c.actual for c in cells], name=t("chart.actual", lang),
         mode="lines+markers", line=dict(color="#0072B2", width=3),
-        marker=dict(
-            size=14, line=dict(width=1.5, color="white"),
+        marker=dict(  # outlined in the status's darker shade: 3:1 against white even for at risk's orange
+            size=14, line=dict(width=1.5, color=[STATUS_TEXT_COLORS[c.status] for c in cells]),
             color=[STATUS_COLORS[c.status] for c in cells],
             symbol=[STATUS_SYMBOLS[c.status] for c in cells],
         ),
@@ -144,6 +146,67 @@ def _forecast_trace(figure: go.Figure, grid: Grid, kpi_id: str, as_of: tuple[int
     figure.add_annotation(x=x[1], y=forecast.value, text=f"{label}<br>{format_value(forecast.value, kpi, lang)}",
                           showarrow=False, yshift=30, font=dict(color=FORECAST_COLOR, size=13))
     return [forecast.value]
+
+
+def _cell_text(value, shown, lang: str) -> str:
+    """One value of a trace as the reader sees it: the text the chart shows for it (labels, hover values
+    already formatted in the reader's language) or else the number with the language's grouping."""
+    if isinstance(shown, (list, tuple)):
+        shown = " · ".join(str(part) for part in shown if part not in (None, ""))
+    if isinstance(shown, str) and shown:
+        return shown.replace("<br>", " ")
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return format_number(float(value), lang, 0 if float(value).is_integer() or abs(value) >= 100 else 1)
+    return str(value)
+
+
+def figure_table(figure: go.Figure, lang: str = "en"):
+    """A chart's data as a table, its text alternative (WCAG 1.1.1): one row per category (quarter, year,
+    stage, region, dimension), one column per named series, each value as the chart writes it."""
+    import pandas as pd
+
+    columns: dict[str, dict[str, str]] = {}
+    order: list[str] = []
+    category_title = ""
+    for trace in figure.data:
+        name = trace.name or ("" if len(figure.data) > 1 else figure.layout.title.text or t("chart.value", lang))
+        if not name or (getattr(trace, "showlegend", None) is False and trace.type != "bar"):
+            continue  # band edges and other unnamed helpers
+        if trace.type == "scatterpolar":
+            keys, values = list(trace.theta)[:-1], list(trace.r)[:-1]  # the closing point repeats the first
+            category_title = t("chart.dimension", lang)
+        elif getattr(trace, "orientation", None) == "h":
+            keys, values = list(trace.y), list(trace.x)
+            category_title = category_title or (figure.layout.yaxis.title.text or "")
+        else:
+            keys, values = list(trace.x), list(trace.y)
+            category_title = category_title or (figure.layout.xaxis.title.text or "")
+        shown = trace.text if trace.text is not None and not isinstance(trace.text, str) else trace.customdata
+        shown = list(shown) if shown is not None else [None] * len(values)
+        labelled = any(isinstance(label, (str, list, tuple)) for label in shown)
+        column = columns.setdefault(html_text_plain(name), {})
+        for key, value, label in zip(keys, values, shown):
+            if labelled and label is None:
+                continue  # a point the chart does not label (a forecast's starting point is the actual)
+            key = html_text_plain(str(key) if isinstance(key, str) else _cell_text(key, None, lang))
+            if key not in order:
+                order.append(key)
+            column[key] = _cell_text(value, label, lang)
+    for note in figure.layout.annotations:  # a target drawn as a line across the plot: its value in every row
+        if note.xref == "x domain" and note.yref == "y" and note.text:
+            columns[html_text_plain(note.text)] = dict.fromkeys(order, _cell_text(note.y, None, lang))
+    frame = pd.DataFrame({name: [cells.get(key, "—") for key in order] for name, cells in columns.items()},
+                         index=pd.Index(order, name=html_text_plain(category_title) or t("chart.category", lang)))
+    return frame
+
+
+def html_text_plain(text: str) -> str:
+    """A chart label as plain text (line breaks Plotly draws as <br> become spaces)."""
+    import html
+
+    return html.unescape(text.replace("<br>", " ")).strip()
 
 
 def _nice_step(span: float) -> float:
@@ -200,8 +263,10 @@ def value_streams_figure(summary: ValueSummary, lang: str = "en") -> go.Figure:
             customdata=[format_money(a, summary.currency, lang) for a in amounts],
             hovertemplate="%{x}: %{customdata}<extra>" + t(f"stream.{stream}", lang) + "</extra>",
         ))
-    figure.update_layout(template=TEMPLATE_NAME, barmode="stack", height=440,
-                         title=dict(text=t("chart.value_streams", lang)),
+    # the legend under the "* projected year" note, never over it (checked at 1366-1920)
+    figure.update_layout(template=TEMPLATE_NAME, barmode="stack", height=460,
+                         title=dict(text=t("chart.value_streams", lang)), margin=dict(b=140),
+                         legend=dict(orientation="h", yanchor="top", y=-0.3, xanchor="left", x=0),
                          yaxis_title=summary.currency, xaxis_title=t("chart.projected_note", lang))
     return locale_ticks(figure, [row.value for row in summary.years], lambda v: format_compact(v, lang))
 
@@ -295,15 +360,20 @@ def radar_figure(maturities: list[Maturity], lang: str = "en", names: Callable[[
                 r=_closed([m.assessment.scores.get(d) for d in dims]), theta=theta,
                 name=html_text(names(m.assessment.unit) if names else m.assessment.unit),
                 line=dict(color=UNIT_COLORS[index % len(UNIT_COLORS)], width=3)))
-    ticks = [f"{level} {t('level.' + LEVEL_KEYS[level], lang)}" for level in range(1, 6)]
+    # the rings carry their numbers only (level names drawn across the shapes were crossed by their lines);
+    # the names are a key under the chart
+    levels = " · ".join(f"{level} {t('level.' + LEVEL_KEYS[level], lang)}" for level in range(1, 6))
     figure.update_layout(
-        template=TEMPLATE_NAME, height=520, title=dict(text=t("maturity.radar", lang)),
-        # the scale sits between the first two spokes so its level names never cover a dimension label
-        polar=dict(radialaxis=dict(range=[0, 5], tickvals=[1, 2, 3, 4, 5], ticktext=ticks,
+        template=TEMPLATE_NAME, height=540, title=dict(text=t("maturity.radar", lang)),
+        # the scale sits between the first two spokes so it never covers a dimension label
+        polar=dict(radialaxis=dict(range=[0, 5], tickvals=[1, 2, 3, 4, 5], ticktext=["1", "2", "3", "4", "5"],
                                    angle=90 - 180 / max(len(dims), 3), tickangle=90 - 180 / max(len(dims), 3),
                                    tickfont=dict(size=12, color=MUTED), gridcolor="#E6E9EE"),
                    angularaxis=dict(tickfont=dict(size=16), direction="clockwise")),
         legend=dict(orientation="h", yanchor="top", y=-0.08, xanchor="center", x=0.5),
+        margin=dict(b=130),
+        annotations=[dict(text=levels, xref="paper", yref="paper", x=0.5, y=-0.2, xanchor="center", yanchor="top",
+                          showarrow=False, font=dict(size=12, color=MUTED))],
     )
     return figure
 
@@ -334,12 +404,17 @@ def horizon_figure(mix: dict[str, tuple[int, float]], target: dict[str, float], 
     labels = ["<br>".join(t(f"horizon.{h}", lang).split(" ", 1)) for h in target]
     figure = go.Figure()
     figure.add_trace(go.Bar(x=labels, y=[mix[h][1] for h in target], name=t("innovation.pipeline_share", lang),
-                            marker_color="#0072B2", text=[f"{mix[h][0]}" for h in target], textposition="outside"))
+                            marker_color="#0072B2", textposition="outside", cliponaxis=False, constraintext="none",
+                            textfont=dict(size=14),
+                            text=[t("innovation.share_count", lang, share=format_percent(mix[h][1], lang),
+                                    count=format_number(mix[h][0], lang)) for h in target]))
     figure.add_trace(go.Scatter(x=labels, y=list(target.values()), name=t("innovation.target_mix", lang),
                                 mode="markers", marker=dict(symbol="line-ew-open", size=40,
                                                             line=dict(width=3, color=TARGET_COLOR))))
-    figure.update_layout(template=TEMPLATE_NAME, height=400, title=dict(text=t("innovation.horizons", lang)),
-                         yaxis=dict(title="%", rangemode="tozero"))
+    # two-line category labels: the legend goes below them, never over them (checked at 1366-1920)
+    figure.update_layout(template=TEMPLATE_NAME, height=440, title=dict(text=t("innovation.horizons", lang)),
+                         yaxis=dict(title="%", rangemode="tozero"), margin=dict(b=150),
+                         legend=dict(orientation="h", yanchor="top", y=-0.34, xanchor="left", x=0))
     return figure
 
 
@@ -348,8 +423,10 @@ def _target_line(y: float, text: str) -> dict:
     writes, given directly (add_hline's subplot handling costs 6-10 ms a chart, this ~1 ms)."""
     return {"shapes": [dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=y, y1=y,
                             line=dict(color=TARGET_COLOR, dash="dash", width=2))],
-            "annotations": [dict(text=text, xref="x domain", x=0, xanchor="left", yref="y", y=y, yanchor="bottom",
-                                 showarrow=False)]}
+            # the label right of the plot, level with its line: over the bars it was hidden by the first one
+            "annotations": [dict(text=text, xref="x domain", x=1.01, xanchor="left", yref="y", y=y, yanchor="middle",
+                                 showarrow=False, font=dict(size=13, color=TARGET_COLOR))],
+            "margin": dict(r=40 + 8 * len(text))}
 
 
 def launches_figure(counts: dict[tuple[int, int], int], target: float, lang: str = "en") -> go.Figure:
@@ -370,6 +447,7 @@ def region_latency_figure(rows: list[tuple[str, float | None]], limit: float, la
     colors = [STATUS_COLORS["no_data"] if v is None else STATUS_COLORS["on_track"] if v <= limit
               else STATUS_COLORS["off_track"] for _, v in rows]
     figure = go.Figure(go.Bar(x=[html_text(r) for r, _ in rows], y=[v for _, v in rows], marker_color=colors,
+                              name=t("regions.latency", lang),
                               text=[("—" if v is None else f"{v:.0f} ms") for _, v in rows],
                               # inside the bar's top: a label above a bar near the limit would sit on the line
                               textposition="inside", insidetextanchor="end", textfont=dict(color="white")))

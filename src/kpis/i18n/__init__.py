@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kpis.i18n.messages import ENGLISH
 
-__all__ = ["DOMAIN", "LANGUAGES", "LOCALE_DIR", "all_texts", "catalog_path", "has", "t", "texts"]
+__all__ = ["DOMAIN", "LANGUAGES", "LOCALE_DIR", "all_texts", "catalog_path", "has", "t", "texts", "tn"]
 
 LANGUAGES = {"en": "English", "es": "Español"}
 DOMAIN = "kpis"
@@ -30,6 +30,13 @@ def t(key: str, lang: str = "en", /, **values: object) -> str:
     english = ENGLISH[key]
     text = english if lang == "en" else _translations(lang).pgettext(key, english)
     return text.format(**values) if values else text
+
+
+def tn(key: str, count: int, lang: str = "en", /, **values: object) -> str:
+    """`t` for a sentence about `count` things: the message `key.one` when there is exactly one (where the
+    catalog has it), so that no reader sees "row(s)" or "Las 1 filas"."""
+    one = f"{key}.one"
+    return t(one if count == 1 and one in ENGLISH else key, lang, **values)
 
 
 def has(key: str) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from kpis.catalog import Catalog
 from kpis.formatting import format_attainment, format_value
-from kpis.i18n import t
+from kpis.i18n import t, tn
 from kpis.maturity.readiness import Gate, ItemResult
 from kpis.scorecard import Cell
 
@@ -24,6 +24,7 @@ class Verdict:
     on_track: int  # on track or ahead (quarter in progress: against the pro-rated target)
     judged: int  # KPIs with a status (an actual and a target)
     risk: Cell | None  # the KPI furthest below its target among those off track or at risk
+    unjudged: int = 0  # KPIs without an actual or a target (the summary's "no data" and "no target" chips)
 
 
 def verdict(cells: list[Cell], gate: Gate) -> Verdict:
@@ -34,7 +35,7 @@ def verdict(cells: list[Cell], gate: Gate) -> Verdict:
     risk = min(risky, key=lambda pair: (_RISK_ORDER[pair[1].status], pair[1].attainment
                                         if pair[1].attainment is not None else 0.0), default=(None, None))[0]
     return Verdict(gate.ready, gate.missing, sum(1 for _, v in judged if v.status in ("on_track", "ahead")),
-                   len(judged), risk)
+                   len(judged), risk, len(cells) - len(judged))
 
 
 def _missing_text(item: ItemResult, catalog: Catalog, lang: str) -> str:
@@ -59,7 +60,10 @@ def verdict_text(v: Verdict, catalog: Catalog, lang: str = "en") -> str:
             [", ".join(_missing_text(i, catalog, lang) for i in v.missing[:-1]),
              _missing_text(v.missing[-1], catalog, lang)] if len(v.missing) > 1
             else [_missing_text(v.missing[0], catalog, lang)]))
-    parts = [head, t("verdict.count", lang, n=v.on_track, total=v.judged)]
+    count = t("verdict.count", lang, n=v.on_track, total=v.judged)
+    if v.unjudged:  # the counts add up to the chips under the sentence: 12 of 18, and 3 more = 21 KPIs
+        count = count.rstrip(".") + " " + tn("verdict.unjudged", v.unjudged, lang, n=v.unjudged) + "."
+    parts = [head, count]
     if v.risk is not None:
         view = v.risk.evaluation
         parts.append(t("verdict.risk", lang, kpi=v.risk.kpi.name(lang), attainment=format_attainment(view.attainment),
@@ -100,3 +104,20 @@ def criterion_text(item: ItemResult, catalog: Catalog, lang: str = "en") -> str:
         needed = shown(criterion.value)
     return t("verdict.from_data", lang, actual=actual, needs=t(_NEEDS.get(criterion.op, "verdict.needs_above"),
                                                                lang, value=needed))
+
+
+def how_decided(item: ItemResult, catalog: Catalog, lang: str = "en") -> str:
+    """How a checklist item or prerequisite is decided, in words: the data's figure and what it needs, or who
+    ticked it ('ticked by Ana', 'ticked in the demo data', 'not ticked yet')."""
+    from kpis.reference.names import actor_label
+
+    if item.source == "data":
+        return criterion_text(item, catalog, lang)
+    if not item.met:
+        return t("maturity.not_ticked", lang)
+    if item.ticked_by == "system":
+        return t("maturity.by_demo", lang)
+    if item.ticked_by:
+        return t("maturity.ticked_by", lang, who=actor_label(item.ticked_by, lang))
+    return t("maturity.by_editor", lang)
+

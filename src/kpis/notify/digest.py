@@ -51,14 +51,17 @@ def _scorecard_chart(cells: list[Cell], lang: str, title: str) -> bytes:
 
     judged = [c for c in cells if c.attainment is not None]
     judged.sort(key=lambda c: c.attainment)
+    names = [c.kpi.name(lang) for c in judged]
     figure = go.Figure(go.Bar(
-        x=[min(c.attainment, 2.0) for c in judged], y=[c.kpi.name(lang) for c in judged], orientation="h",
-        marker_color=[STATUS_COLORS[c.status] for c in judged],
-        text=[f"{format_attainment(c.attainment)} · {cell_flag(c, lang)}" for c in judged],
-        textposition="outside", cliponaxis=False))
-    figure.add_vline(x=1.0, line_dash="dot", line_color="#4D4D4D")
+        x=[min(c.attainment, 2.0) for c in judged], y=names, orientation="h",
+        marker_color=[STATUS_COLORS[c.status] for c in judged], marker_line_color="#FFFFFF"))
+    # the figures sit in a column right of the plot: a label after its bar used to run through the 100 % line
+    labels = [dict(text=f"{format_attainment(c.attainment)} · {cell_flag(c, lang)}", x=1.01, xref="paper",
+                   xanchor="left", y=name, yref="y", showarrow=False, font=dict(size=14))
+              for c, name in zip(judged, names)]
+    figure.add_vline(x=1.0, line_dash="dot", line_color="#4D4D4D", layer="below")
     figure.update_layout(template=TEMPLATE_NAME, title=dict(text=title), height=max(420, 34 * len(judged) + 140),
-                         margin=dict(l=20, r=190, t=70, b=40), showlegend=False,
+                         margin=dict(l=20, r=260, t=70, b=40), showlegend=False, annotations=labels,
                          xaxis=dict(tickformat=".0%", range=[0, 2.05]), yaxis=dict(automargin=True))
     return figure_bytes(figure, "png", width=1100, height=max(420, 34 * len(judged) + 140), scale=1)
 

@@ -91,7 +91,7 @@ def label(kind: str, name: str | None, lang: str, spanish: dict[str, dict[str, s
 
 
 def actor_label(actor: str, lang: str) -> str:
-    """People by name; the program's own writes in words ('the system (demo setup)')."""
+    """People by name; the program's own writes in words ('the demo setup')."""
     return t(f"actor.{actor}", lang) if actor in ("system", "migration") else actor
 
 

@@ -37,8 +37,31 @@ from kpis.status import STATUS_ICONS, STATUSES
 from kpis.value.projection import STREAMS
 from kpis.value.valuation import projected_lines, realised_lines
 
-__all__ = ["FORECAST_COLOURS", "appendix", "forecast_cell", "innovation", "maturity", "readiness", "regions",
-           "scorecard", "status_counts", "summary", "title_slides", "trends", "value"]
+__all__ = [
+    "FORECAST_COLOURS",
+    "appendix",
+    "forecast_cell",
+    "innovation",
+    "maturity",
+    "program_title",
+    "readiness",
+    "regions",
+    "scorecard",
+    "status_counts",
+    "summary",
+    "title_slides",
+    "trends",
+    "value",
+]
+
+
+LEGACY_DEMO_NAME = "Banco Demo — AI scale-up 2025-2026"  # what demo stores made before 2026-12 call the program
+
+
+def program_title(name: str | None, lang: str) -> str:
+    """The title slide's program line in the reader's language: "Banco Demo — AI scale-up programme"."""
+    name = "Banco Demo" if name == LEGACY_DEMO_NAME else name
+    return t("deck.program", lang, name=name) if name else t("deck.default_program", lang)
 
 
 def status_counts(data: BoardData) -> dict[str, int]:
@@ -94,8 +117,12 @@ def summary(prs, data: BoardData) -> None:
     for point, status in zip(chart.plots[0].series[0].points, present):
         point.format.fill.solid()
         point.format.fill.fore_color.rgb = rgb(STATUS_COLORS.get(status, STATUS_COLORS["no_data"]))
-    chart.plots[0].has_data_labels = True
-    chart.plots[0].data_labels.font.size = Pt(14)
+    chart.plots[0].has_data_labels = True  # each ring segment says its count, not only the legend
+    labels = chart.plots[0].data_labels
+    labels.font.size = Pt(14)
+    labels.font.bold = True
+    labels.number_format, labels.number_format_is_linked = "0", False
+    labels.show_value, labels.show_category_name, labels.show_percentage = True, False, False
     text_box(slide, MARGIN, Inches(1.25), WIDTH - 2 * MARGIN, Inches(0.9), [data.verdict], size=17, bold_first=True)
     names = [c.kpi.name(lang) for c in will_miss]
     forecast_line = ("; ".join(names[:3]) + (f" (+{len(names) - 3})" if len(names) > 3 else "")) if names \
@@ -310,14 +337,18 @@ def regions(prs, data: BoardData) -> None:
     latency_cells = [g.cell("api_latency_p95_ms", data.year, data.quarter) for g in data.region_grids.values()]
     latency.add_series(data.grid.cell("api_latency_p95_ms", data.year, data.quarter).kpi.name(lang),
                        [c.actual for c in latency_cells])
-    latency.add_series(f"{t('chart.target', lang)} < 100 ms", [100.0] * len(latency_cells))
-    chart = chart_box(slide, XL_CHART_TYPE.LINE_MARKERS, latency, MARGIN, Inches(3.9), Inches(7.0), Inches(3.3),
-                   title=t("regions.latency", lang), colors=["#0072B2", "#4D4D4D"])
-    actual, target = chart.plots[0].series
-    actual.format.line.fill.background()  # markers only: regions are categories, not a time line
-    actual.marker.size = 12
-    target.format.line.dash_style = MSO_LINE_DASH_STYLE.DASH
-    target.marker.style = XL_MARKER_STYLE.NONE
+    # bars coloured by each region's status with their figure on them, as on the Regions page; the target is
+    # in the title (a line across categories would read as a trend)
+    chart = chart_box(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, latency, MARGIN, Inches(3.9), Inches(7.0), Inches(3.3),
+                      title=t("regions.latency", lang), legend=False)
+    for point, cell in zip(chart.plots[0].series[0].points, latency_cells):
+        point.format.fill.solid()
+        point.format.fill.fore_color.rgb = rgb(STATUS_COLORS.get(cell.status, STATUS_COLORS["no_data"]))
+    chart.plots[0].has_data_labels = True
+    labels = chart.plots[0].data_labels
+    labels.number_format, labels.number_format_is_linked = '#,##0" ms"', False
+    labels.font.size = Pt(12)
+    labels.font.bold = True
 
 
 def appendix(prs, data: BoardData) -> None:
