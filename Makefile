@@ -57,7 +57,7 @@ test: install-dev chromium postgresql lint
 	$(PYTHON) -m pytest -q --engine postgres $(PG_SKIP)
 
 bench: install-dev  # full sizes (minutes; builds stores up to 1000x the demo)
-	for script in scorecard pages cli export montecarlo ingest postgres api_load; do $(PYTHON) bench/$$script.py || exit 1; done
+	for script in scorecard pages tail browser cli export montecarlo ingest postgres api_load; do $(PYTHON) bench/$$script.py || exit 1; done
 
 bench-quick: install-dev  # the --quick sizes; the test suite runs these too (tests/test_bench.py)
-	for script in scorecard pages cli export montecarlo ingest postgres api_load; do $(PYTHON) bench/$$script.py --quick || exit 1; done
+	for script in scorecard pages tail browser cli export montecarlo ingest postgres api_load; do $(PYTHON) bench/$$script.py --quick || exit 1; done

@@ -77,7 +77,12 @@ for column, cell in zip(st.columns(len(headline)), headline):
         render_card(cell, grid, lang, notes.get(cell.kpi.id), checkins.get(cell.kpi.id), card_key)
 
 st.subheader(t("dash.cards", lang))
-for tab, family in zip(st.tabs([t(f"family.{f}", lang) for f in FAMILIES]), FAMILIES):
+# only the open family's cards are drawn (st.tabs with on_change="rerun"): every family's cards on every rerun
+# were most of the page's elements, each a message the browser waits for (bench/browser.py)
+family_tabs = st.tabs([t(f"family.{f}", lang) for f in FAMILIES], key=f"family_tab_{lang}", on_change="rerun")
+for tab, family in zip(family_tabs, FAMILIES):
+    if not tab.open:
+        continue
     with tab:
         family_cells = [c for c in cells if c.kpi.family == family]
         for start in range(0, len(family_cells), 4):

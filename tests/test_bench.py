@@ -15,8 +15,8 @@ SCRIPTS = sorted(p.name for p in (ROOT / "bench").glob("*.py") if p.name != "com
 
 
 def test_every_script_is_listed():
-    assert SCRIPTS == ["api_load.py", "cli.py", "export.py", "ingest.py", "montecarlo.py", "pages.py", "postgres.py",
-                       "scorecard.py"]
+    assert SCRIPTS == ["api_load.py", "browser.py", "cli.py", "export.py", "ingest.py", "montecarlo.py", "pages.py",
+                       "postgres.py", "scorecard.py", "tail.py"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

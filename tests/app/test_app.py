@@ -130,6 +130,8 @@ def test_reporting_currency_applies_to_money_kpis(app: AppTest):
     assert not app.exception and not app.error
     app.selectbox(key="filter_year_en").set_value(2026).run()
     app.selectbox(key="filter_quarter_en").set_value(2).run()
+    app.session_state["family_tab_en"] = "Business value"  # only the open family's cards are drawn
+    app.run()
     html = _markdown(app)
     assert "Revenue attributed to AI" in html and "MXN " not in html
 

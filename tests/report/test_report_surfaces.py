@@ -233,6 +233,10 @@ def test_dashboard_shows_the_reports_facts(stores, key, year, quarter, lang, mon
     report = report_of(stores, key, year, quarter)
     app = dashboard(stores[key], year, quarter, lang, monkeypatch)
     page = "\n".join(m.value for m in app.markdown)
+    for family in ("adoption", "technical", "business", "innovation"):  # only the open family's cards are drawn
+        app.session_state[f"family_tab_{lang}"] = t(f"family.{family}", lang)
+        app.run()
+        page += "\n" + "\n".join(m.value for m in app.markdown if 'class="kpi-card"' in m.value)
     assert html.escape(report.verdict_text(lang)) in page
     assert html.escape(report.when(lang)) in page
     cards = {}
