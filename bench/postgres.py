@@ -2,7 +2,9 @@
 
   scorecard   quarter_scorecard() for the organisation and for one region, one quarter (2026-Q2, reading
               Q1-Q2), on the store 1000x the demo (10 M observations; --quick: 10x), DuckDB file vs
-              PostgreSQL, alternated, median of --repeat; opening a session is excluded (timed apart)
+              PostgreSQL, alternated, median of --repeat; each figure includes opening a read-only session
+              (connect, schema-version check, the catalog's rules) and closing it, as a CLI command pays;
+              "opening a session" times that part alone
   cli         whole `python -m kpis --db X scorecard --year 2026 --quarter 3 --format json` processes on
               the demo store, alternated: interpreter start, imports, connection, the scorecard
   throughput  landing-page reruns per second over all sessions with 1 and with 2 app processes on one

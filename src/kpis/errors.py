@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from kpis.formatting import format_day
-from kpis.i18n import LANGUAGES, t
+from kpis.i18n import LANGUAGES, has, t
+from kpis.i18n import texts as in_every_language
 
 __all__ = [
     "CatalogError",
@@ -18,6 +19,7 @@ __all__ = [
     "StoreBusyError",
     "ValidationError",
     "Words",
+    "field_words",
     "joined",
     "localize",
 ]
@@ -170,3 +172,8 @@ class StoreBusyError(KpiError):
 
 class SchemaVersionError(KpiError):
     """The database file was written by a newer version of this program."""
+
+
+def field_words(name: str) -> str:
+    """A field's name as people read it, in both languages (kpis.i18n `field.<name>`), else as it is."""
+    return Words(**in_every_language(f"field.{name}")) if has(f"field.{name}") else name

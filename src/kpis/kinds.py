@@ -4,15 +4,18 @@ that stands for the whole organisation."""
 from __future__ import annotations
 
 import re
+from typing import Literal
 from urllib.parse import urlsplit
 
-__all__ = ["IMPORT_KINDS", "ORGANISATION_UNIT", "REFERENCE_KINDS", "URL_SCHEMES", "is_keyword_dsn", "is_url",
-           "redact"]
+__all__ = ["CONFIDENCES", "IMPORT_KINDS", "ORGANISATION_UNIT", "REFERENCE_KINDS", "URL_SCHEMES", "Confidence",
+           "is_keyword_dsn", "is_url", "redact"]
 
 IMPORT_KINDS = ("observations", "targets", "maturity", "value", "investments", "use-cases", "programs", "regions",
                 "departments")
 REFERENCE_KINDS = {"programs": "program", "regions": "region", "departments": "department"}  # file kind -> name kind
 ORGANISATION_UNIT = "Organisation"  # reference data names it for people ("Organización")
+Confidence = Literal["high", "medium", "low"]
+CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")  # of a check-in
 URL_SCHEMES = ("postgresql://", "postgres://")  # a --db / KPIS_DB value naming a PostgreSQL store
 
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-import pydantic
-from pydantic import BaseModel, ConfigDict, Field
-
-from kpis.catalog import DEFAULT_CATALOG_PATH, Catalog, Kpi
+from kpis.catalog import DEFAULT_CATALOG_PATH, Catalog, EntryProblems, Frozen, Kpi, checked, constraint
 from kpis.errors import CatalogError
 
 __all__ = [
@@ -26,14 +24,14 @@ __all__ = [
 ]
 
 DATA_DIR = DEFAULT_CATALOG_PATH.parent
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_FROZEN = dataclass(frozen=True, slots=True, kw_only=True)  # read like the catalog (kpis.catalog.checked)
 Op = Literal[">", ">=", "<", "<=", "months_live>"]
 
 
-class Criterion(BaseModel):
+@_FROZEN
+class Criterion(Frozen):
     """`kpi op value`, e.g. reusability_index_pct > 70."""
 
-    model_config = _FROZEN
     kpi: str
     op: Op
     value: float
@@ -47,9 +45,9 @@ class Criterion(BaseModel):
                 "<=": actual <= self.value}[op]
 
 
-class ChecklistItem(BaseModel):
-    model_config = _FROZEN
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+@_FROZEN
+class ChecklistItem(Frozen):
+    id: str = constraint(pattern=r"^[a-z][a-z0-9_]*$")
     en: str
     es: str
     kpi: str | None = None
@@ -66,8 +64,8 @@ class ChecklistItem(BaseModel):
         return self.es if lang == "es" else self.en
 
 
-class Checklist(BaseModel):
-    model_config = _FROZEN
+@_FROZEN
+class Checklist(Frozen):
     id: str
     name_en: str
     name_es: str
@@ -77,9 +75,9 @@ class Checklist(BaseModel):
         return self.name_es if lang == "es" else self.name_en
 
 
-class Phase(BaseModel):
-    model_config = _FROZEN
-    number: int = Field(ge=1)
+@_FROZEN
+class Phase(Frozen):
+    number: int = constraint(ge=1)
     name_en: str
     name_es: str
     period_en: str
@@ -93,8 +91,8 @@ class Phase(BaseModel):
         return self.period_es if lang == "es" else self.period_en
 
 
-class Risk(BaseModel):
-    model_config = _FROZEN
+@_FROZEN
+class Risk(Frozen):
     id: str
     name_en: str
     name_es: str
@@ -114,8 +112,8 @@ class Risk(BaseModel):
         return self.mitigations_es if lang == "es" else self.mitigations_en
 
 
-class GrowthPack(BaseModel):
-    model_config = _FROZEN
+@_FROZEN
+class GrowthPack(Frozen):
     kpis: tuple[Kpi, ...]
     phases: tuple[Phase, ...]
     risks: tuple[Risk, ...]
@@ -130,12 +128,11 @@ def _read(path: Path) -> dict:
         raise CatalogError(f"{path}: not valid TOML: {exc}") from None
 
 
-def _validate(path: Path, model: type[BaseModel], raw: dict) -> BaseModel:
+def _validate(path: Path, model: type, raw: dict, where: str = "") -> Any:
     try:
-        return model.model_validate(raw)
-    except pydantic.ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise CatalogError(f"{path}: {problems}") from None
+        return checked(model, raw, where)
+    except EntryProblems as exc:
+        raise CatalogError(f"{path}: {exc}") from None
 
 
 def load_checklists(path: Path | str = DATA_DIR / "checklists.toml") -> tuple[Checklist, ...]:
@@ -152,7 +149,8 @@ def load_checklists(path: Path | str = DATA_DIR / "checklists.toml") -> tuple[Ch
 @lru_cache(maxsize=8)
 def _checklists(path: str, changed: int) -> tuple[Checklist, ...]:
     raw = _read(Path(path))
-    return tuple(_validate(Path(path), Checklist, entry) for entry in raw.get("checklist", []))  # type: ignore[misc]
+    entries = enumerate(raw.get("checklist", []))
+    return tuple(_validate(Path(path), Checklist, entry, f"checklist.{i}") for i, entry in entries)
 
 
 def load_growth_pack(path: Path | str = DATA_DIR / "growth_pack.toml") -> GrowthPack:
@@ -160,7 +158,7 @@ def load_growth_pack(path: Path | str = DATA_DIR / "growth_pack.toml") -> Growth
     path = Path(path)
     raw = _read(path)
     return _validate(path, GrowthPack, {"kpis": raw.get("kpi", []), "phases": raw.get("phase", []),
-                                        "risks": raw.get("risk", [])})  # type: ignore[return-value]
+                                        "risks": raw.get("risk", [])})
 
 
 def full_catalog(catalog: Catalog, pack: GrowthPack) -> Catalog:

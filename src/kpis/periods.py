@@ -10,8 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 from kpis.errors import KpiError, Reason
 
 __all__ = [
+    "EARLIEST_DATE",
+    "FUTURE_YEARS",
     "Quarter",
     "last_complete_month_end",
+    "latest_date",
     "parse_period",
     "parse_quarter",
     "quarter_end",
@@ -22,6 +25,17 @@ __all__ = [
 ]
 
 Quarter = tuple[int, int]  # (year, quarter 1..4)
+
+# Bounds every input path shares (imports, forms, CLI, ingest): a date outside 2000-01-01 .. today + 10 years
+# is a typo, and it would break sums and page ranges (kpis.records also bounds figures, MAX_MAGNITUDE).
+EARLIEST_DATE = date(2000, 1, 1)
+FUTURE_YEARS = 10
+
+
+def latest_date() -> date:
+    """The last accepted date: today (UTC) plus FUTURE_YEARS years."""
+    day = datetime.now(UTC).date()
+    return day.replace(year=day.year + FUTURE_YEARS, day=min(day.day, 28))
 
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")

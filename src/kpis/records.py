@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from kpis.errors import Reason, Words
+from kpis.errors import Reason, field_words
 from kpis.escaping import text_problem
-from kpis.i18n import has, texts
-from kpis.periods import parse_period, parse_quarter, today
+from kpis.kinds import CONFIDENCES, Confidence
+from kpis.periods import EARLIEST_DATE, latest_date, parse_period, parse_quarter, today
 
 __all__ = [
     "CONFIDENCES",
@@ -37,8 +37,6 @@ __all__ = [
 ]
 
 DEFAULT_CURRENCY = "MXN"
-Confidence = Literal["high", "medium", "low"]
-CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")  # of a check-in
 SubscriptionKind = Literal["digest", "alerts", "both"]
 SUBSCRIPTION_KINDS: tuple[SubscriptionKind, ...] = ("digest", "alerts", "both")
 MESSAGE_LANGS = ("en", "es")  # the languages a subscriber can read
@@ -49,14 +47,6 @@ _CONFIG = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 # Bounds every input path shares (imports, forms, CLI, ingest): a figure beyond a quadrillion or a
 # date outside 2000-01-01 .. today + 10 years is a typo, and it would break sums and page ranges.
 MAX_MAGNITUDE = 1e15
-EARLIEST_DATE = date(2000, 1, 1)
-FUTURE_YEARS = 10
-
-
-def latest_date() -> date:
-    """The last accepted date: today (UTC) plus FUTURE_YEARS years."""
-    today = datetime.now(UTC).date()
-    return today.replace(year=today.year + FUTURE_YEARS, day=min(today.day, 28))
 
 
 def check_date(value: date) -> date:
@@ -99,11 +89,6 @@ def _whole(value: Any, what: str) -> int:
     if number != int(number):
         raise ValueError(Reason("not_whole", value=value, what=Reason(f"what.{what.replace(' ', '_')}")))
     return int(number)
-
-
-def field_words(name: str) -> str:
-    """A field's name as people read it, in both languages (kpis.i18n `field.<name>`), else as it is."""
-    return Words(**texts(f"field.{name}")) if has(f"field.{name}") else name
 
 
 class _Record(BaseModel):

@@ -41,7 +41,7 @@ from kpis.value.fx import CURRENCIES
 from kpis.value.ledger import fx_table, realised_on, reporting_currency
 
 __all__ = ["InnovationFigures", "QuarterFacts", "QuarterReport", "build_report", "full_quarter_text", "quarter_facts",
-           "report_currency", "report_quarter", "status_counts", "status_word", "target_text"]
+           "report_currency", "report_quarter", "scope_facts", "status_counts", "status_word", "target_text"]
 
 
 @dataclass(frozen=True)
@@ -244,6 +244,14 @@ def quarter_facts(session: Session, catalog: Catalog, year: int, quarter: int, c
         realised=realised_on(session, cutoff, currency=currency),
         innovation=_innovation(session, year, quarter, cutoff),
         maturities=tuple(maturity_for(session, year, quarter)), names=spanish_names(session))
+
+
+def scope_facts(session: Session) -> Callable[[date, str], QuarterFacts]:
+    """`facts` for a surface that renders only the scope's own figures (the CLI's scorecard and readiness): the
+    reference names, and no other region's grid, value ledger, use cases or maturity. The scope's cells,
+    verdict, gate and check-ins are the same as in the full report; only the organisation-wide parts are empty."""
+    return lambda cutoff, currency: QuarterFacts(regions={}, realised=None, innovation=None, maturities=(),
+                                                 names=spanish_names(session))
 
 
 def build_report(session: Session, catalog: Catalog, year: int, quarter: int, scope: Scope | None = None, *,

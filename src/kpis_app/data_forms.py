@@ -18,7 +18,7 @@ from kpis.editing.forms import (
     save_value_stream,
     set_target,
 )
-from kpis.editing.imports import reason_of
+from kpis.editing.reasons import reason_of
 from kpis.errors import ConflictError, KpiError, Reason, ValidationError, localize
 from kpis.escaping import markdown_text
 from kpis.formatting import format_day, format_number, format_value

@@ -239,3 +239,26 @@ def test_value_without_ledger_and_missing_fx_are_clear_errors(db: Path, tmp_path
     missing = kpis("value", "--currency", "MXN", db=db)
     assert missing.returncode == 1 and "No exchange rate from COP to MXN" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+READ_PATH = """
+import io, contextlib, sys
+from kpis.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main(sys.argv[1:])
+heavy = sorted(m for m in ("pydantic", "pandas", "numpy", "plotly", "openpyxl") if m in sys.modules)
+print(code, ",".join(heavy))
+"""
+
+
+@pytest.mark.parametrize("command", [["scorecard", "--year", "2026", "--quarter", "3", "--format", "json"],
+                                     ["value", "--format", "json"],
+                                     ["readiness", "--year", "2026", "--quarter", "3", "--format", "json"]])
+def test_reporting_commands_load_neither_pydantic_nor_pandas(new_db, command: list[str]):
+    """bench/cli.py: pydantic and pandas were ~40 % of a scorecard process; the reporting commands need neither
+    (the catalog and checklists are checked without pydantic, check-ins and use cases read without pandas)."""
+    path = new_db("demo")
+    assert kpis("init", "--demo", db=path).returncode == 0
+    result = subprocess.run([sys.executable, "-c", READ_PATH, "--db", str(path), *command], capture_output=True,
+                            text=True, timeout=120)
+    assert result.stdout.split("\n")[0].strip() == "0", result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -95,5 +96,5 @@ def test_missing_catalog_file_is_a_clear_error(tmp_path: Path):
 
 
 def test_kpi_definitions_are_immutable(catalog: Catalog):
-    with pytest.raises(Exception, match="frozen"):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         catalog.get("new_users").unit = "ms"

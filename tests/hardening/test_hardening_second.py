@@ -801,7 +801,7 @@ def test_the_text_reason_reads_in_spanish():
 
     with pytest.raises(Exception) as refused:
         ObservationRecord(kpi_id="new_users", period="2026-06", value=1, source="\u200b")
-    from kpis.editing.imports import validation_reason
+    from kpis.editing.reasons import validation_reason
 
     assert validation_reason(refused.value).text("es") == "fuente: no tiene ningún carácter visible"
 

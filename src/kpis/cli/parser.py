@@ -13,8 +13,7 @@ from typing import Any
 from kpis.errors import KpiError
 from kpis.kinds import IMPORT_KINDS, is_keyword_dsn, redact
 from kpis.kinds import ORGANISATION_UNIT as ORGANISATION
-from kpis.periods import parse_quarter
-from kpis.records import EARLIEST_DATE, latest_date
+from kpis.periods import EARLIEST_DATE, latest_date, parse_quarter
 
 __all__ = ["MAX_HORIZON", "READ_ONLY", "build_parser", "default_db_path", "parse_as_of"]
 

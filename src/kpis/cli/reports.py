@@ -13,7 +13,7 @@ from kpis.maturity.levels import DIMENSIONS
 from kpis.maturity.readiness import maturity_for, maturity_record, readiness_record, unit_scope
 from kpis.maturity.verdict import how_decided
 from kpis.reference.names import label, require_names, spanish_names
-from kpis.report import build_report
+from kpis.report import build_report, scope_facts
 from kpis.store import Store
 from kpis.value.projection import STREAMS
 from kpis.value.valuation import value_headline, value_record, value_summary
@@ -72,7 +72,8 @@ def cmd_maturity(args: argparse.Namespace, store: Store, catalog: Catalog) -> in
 
 def cmd_readiness(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     with store.session() as session:
-        report = build_report(session, catalog, args.year, args.quarter, unit_scope(session, args.unit))
+        report = build_report(session, catalog, args.year, args.quarter, unit_scope(session, args.unit),
+                              facts=scope_facts(session))
     record = readiness_record(args.unit, args.year, args.quarter, list(report.checklists), report.gate, args.lang)
     record["verdict_text"] = report.verdict_text(args.lang)
     if args.format == "json":

@@ -10,7 +10,7 @@ from kpis.catalog import Catalog
 from kpis.cli.output import heading, print_json, print_table, reporting_currency
 from kpis.escaping import one_line, spreadsheet_text
 from kpis.reference.names import require_names
-from kpis.report import build_report
+from kpis.report import build_report, scope_facts
 from kpis.scorecard import Scope
 from kpis.store import Store
 
@@ -21,7 +21,8 @@ def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> i
     with store.session() as session:
         require_names(session, region=args.region, department=args.department)
         report = build_report(session, catalog, args.year, args.quarter, Scope(args.region, args.department),
-                              currency=reporting_currency(args.currency), as_of=args.as_of)
+                              currency=reporting_currency(args.currency), as_of=args.as_of,
+                              facts=scope_facts(session))
     records = report.records(args.lang)
     if args.format == "json":
         print_json(records)

@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from kpis.catalog import Catalog
-from kpis.editing.imports import reason_of
-from kpis.errors import Reason, ValidationError, joined
+from kpis.editing.reasons import reason_of
+from kpis.errors import Reason, ValidationError, field_words, joined
 from kpis.escaping import text_problem
-from kpis.records import CONFIDENCES, Confidence, field_words
+from kpis.kinds import CONFIDENCES, Confidence
 from kpis.reference.names import require_names
 from kpis.roles import Actor, require
 from kpis.store import Session, Store, utc_now

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from kpis.derived import INNOVATION_KPIS
 from kpis.periods import quarter_end, quarter_of, shift_quarter
 from kpis.periods import today as current_day
-from kpis.records import UseCaseRecord
 from kpis.roles import Actor, require
 from kpis.store import Session, Store, in_list
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kpis.records import UseCaseRecord
 
 __all__ = [
     "FUNNEL_STAGES",
@@ -119,6 +122,8 @@ def derived_observations(cases: list[UseCase]) -> pd.DataFrame:
     """The scorecard's innovation KPIs per quarter, computed from the use-case records (one
     organisation-level observation per KPI at each quarter end; for the last quarter, at the date of
     the newest record, never a date in the future). The Innovation page reads the same dates."""
+    import pandas as pd
+
     days = [d for c in cases for _, d in c.history]
     if not days:
         return pd.DataFrame(columns=["kpi_id", "period", "region", "department", "value", "source"])
@@ -156,6 +161,8 @@ def save_use_cases(store: Store, actor: Actor, records: list[UseCaseRecord], cha
 def write_use_cases(session: Session, actor: Actor, records: list[UseCaseRecord], channel: str = "form",
                     history: list[tuple[str, str, date]] | None = None) -> int:
     """save_use_cases inside an open session (joins its transaction)."""
+    import pandas as pd
+
     require(actor, "editor", "change use cases")
     today = current_day()
     frame = pd.DataFrame([r.model_dump() for r in records])
@@ -186,6 +193,8 @@ def refresh_derived(session: Session, actor: str, derived: pd.DataFrame) -> None
     """Make the organisation-level observations of the derived KPIs equal `derived`: changed values
     are replaced and stale ones deleted, each with an audit row. Observations are identified by the
     KPI being derived (never by their free-text source), and other KPIs are never touched."""
+    import pandas as pd
+
     keep = [f"{row.kpi_id}|{pd.Timestamp(row.period).date().isoformat()}" for row in derived.itertuples()]
     session.delete_observations(
         f"kpi_id IN {in_list(INNOVATION_KPIS)} AND region IS NULL AND department IS NULL "

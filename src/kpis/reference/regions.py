@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from kpis.roles import Actor, require
 from kpis.store import Session, Store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["REGION_COLUMNS", "RegionRecord", "regulation_table", "save_region", "upsert_regions"]
 
@@ -53,6 +55,8 @@ class RegionRecord(BaseModel):
 
 def save_region(store: Store, actor: Actor, name: str, values: dict[str, Any]) -> int:
     """Insert or replace one region's row (admins only; audited)."""
+    import pandas as pd
+
     require(actor, "admin", "edit the regulation table")
     record = RegionRecord(name=name, **values)
     with store.write_session() as session:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kpis.errors import Reason
-from kpis.records import EARLIEST_DATE, latest_date
+from kpis.periods import EARLIEST_DATE, latest_date
 from kpis.telemetry.files import file_kind, file_list, sql_string
 
 MAX_REPORTED_ERRORS = 50
