@@ -13,6 +13,10 @@ INNOVATION_KPIS = ("new_use_cases", "pipeline_in_evaluation", "use_case_success_
 
 def derived_kpis(session: Session) -> dict[str, str]:
     """KPI id -> why an observation of it is refused (where the figure comes from instead)."""
+    return dict(session.remember(("derived_kpis",), lambda: _derived(session)))
+
+
+def _derived(session: Session) -> dict[str, str]:
     found = {}
     if session.scalar("SELECT (SELECT count(*) FROM value_streams) + (SELECT count(*) FROM investments)"):
         found["roi_pct"] = Reason("derived_roi")

@@ -179,7 +179,7 @@ def report_quarter(session: Session, year: int | None = None, quarter: int | Non
     it has some)."""
     if year is not None and quarter is not None:
         return year, quarter
-    found = sorted((int(r["year"]), int(r["quarter"])) for r in session.rows("data_quarters"))
+    found = data_quarters(session)
     if not found:
         raise KpiError.keyed("error.no_data_quarter")
     day = today()
@@ -187,11 +187,16 @@ def report_quarter(session: Session, year: int | None = None, quarter: int | Non
     return max((q for q in found if q <= current), default=found[-1])
 
 
+def data_quarters(session: Session) -> tuple[Quarter, ...]:
+    """The quarters with at least one observation, oldest first."""
+    return session.remember(("data_quarters",), lambda: tuple(sorted(
+        (int(r["year"]), int(r["quarter"])) for r in session.rows("data_quarters"))))
+
+
 def _first_quarter(session: Session, year: int, quarter: int) -> Quarter:
     """The trend's first quarter: the first with data, at most two years back, and never after Q1 of the year
     or the quarter before the report's (the change column needs it)."""
-    rows = session.rows("data_quarters")
-    earliest = min(((int(r["year"]), int(r["quarter"])) for r in rows), default=(year, 1))
+    earliest = min(data_quarters(session), default=(year, 1))
     return min(max(earliest, (year - 2, 1)), (year, 1), shift_quarter(year, quarter, -1))
 
 

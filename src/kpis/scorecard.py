@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Any
 from kpis.catalog import Catalog, Kpi
 from kpis.derived import derived_kpis
 from kpis.forecast import Forecast, project_q4
-from kpis.periods import Quarter, last_complete_month_end, quarter_end, quarter_start, shift_quarter, today
+from kpis.periods import (
+    EARLIEST_DATE,
+    Quarter,
+    last_complete_month_end,
+    quarter_end,
+    quarter_of,
+    quarter_start,
+    shift_quarter,
+    today,
+)
 from kpis.status import Evaluation, Status, evaluate
 from kpis.store import Session
 from kpis.targets import Scope, Target, nullable, target_rows, targets_in_force
@@ -113,12 +122,22 @@ class Grid:
 def quarter_values(session: Session, first: Quarter, last: Quarter, scope: Scope,
                    cutoff: date | None = None) -> dict[tuple[str, int, int], dict]:
     """Actual per (kpi_id, year, quarter) from observations, per the catalog's aggregation rules; nothing
-    dated after `cutoff` (default: today) is read."""
-    rows = session.rows(
-        "quarter_values",
-        start=quarter_start(*first), end=_end(last, cutoff),
-        region=scope.region, department=scope.department, kpi=None,
-    )
+    dated after `cutoff` (default: today) is read. A session with a memo reads the scope's every quarter to
+    today once and answers each range from it (the same figures: quarters aggregate their own periods, and a
+    range ends on a quarter's last day or today)."""
+    end = _end(last, cutoff)
+    day, until = today(), quarter_of(end)
+    if session.memo is not None and end in (day, quarter_end(*until)):
+        every = session.remember(("quarter_values", scope.region, scope.department, day),
+                                 lambda: _values(session, EARLIEST_DATE, day, scope))
+        low, high = first[0] * 4 + first[1], min(last[0] * 4 + last[1], until[0] * 4 + until[1])
+        return {key: dict(found) for key, found in every.items() if low <= key[1] * 4 + key[2] <= high}
+    return _values(session, quarter_start(*first), end, scope)
+
+
+def _values(session: Session, start: date, end: date, scope: Scope) -> dict[tuple[str, int, int], dict]:
+    rows = session.rows("quarter_values", start=start, end=end, region=scope.region,
+                        department=scope.department, kpi=None)
     return {
         (row["kpi_id"], int(row["year"]), int(row["quarter"])): {
             "actual": nullable(row["actual"]),
@@ -140,7 +159,9 @@ def _entity_limits(session: Session, catalog: Catalog) -> dict[str, int]:
     wanted = {kpi.id: kpi.counts for kpi in catalog if kpi.counts}
     if not wanted:
         return {}
-    known = {table: int(session.scalar(f"SELECT count(*) FROM {table}")) for table in set(wanted.values())}
+    tables = tuple(sorted(set(wanted.values())))
+    known = session.remember(("entity_counts", tables), lambda: {
+        table: int(session.scalar(f"SELECT count(*) FROM {table}")) for table in tables})
     return {kpi_id: known[table] for kpi_id, table in wanted.items() if known[table]}
 
 
@@ -176,8 +197,10 @@ def quarter_cutoffs(values: dict[tuple[str, int, int], dict], quarters: tuple[Qu
 
 def _frozen_in_range(session: Session, first: Quarter, last: Quarter, as_of: datetime | None) -> list[tuple]:
     low, high = first[0] * 4 + first[1], last[0] * 4 + last[1]
-    return [(row["year"], row["quarter"], row["frozen_at"]) for row in session.rows("frozen_quarters")
-            if low <= row["year"] * 4 + row["quarter"] <= high and (as_of is None or row["frozen_at"] <= as_of)]
+    frozen = session.remember(("frozen_quarters",), lambda: tuple(
+        (row["year"], row["quarter"], row["frozen_at"]) for row in session.rows("frozen_quarters")))
+    return [(year, quarter, at) for year, quarter, at in frozen
+            if low <= year * 4 + quarter <= high and (as_of is None or at <= as_of)]
 
 
 def _no_roi(session: Session, quarters: tuple[Quarter, ...]) -> dict:

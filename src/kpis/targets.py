@@ -52,9 +52,22 @@ def _specificity(row: dict[str, Any], scope: Scope) -> int:
 
 
 def target_rows(session: Session, first: Quarter, last: Quarter, scope: Scope, as_of: datetime | None,
-                 all_regions: bool = False) -> list[dict[str, Any]]:
+                all_regions: bool = False) -> list[dict[str, Any]]:
+    """The target versions in force at `as_of` (default: now) from `first` to `last` for the scope and every
+    scope it can inherit from. A session with a memo reads every quarter's once per scope and as-of (within
+    one version of the data, "now" finds the same versions) and answers each range from them."""
+    if session.memo is None:
+        return _target_rows(session, first, last, scope, as_of or utc_now(), all_regions)
+    every = session.remember(("targets", scope.region, scope.department, as_of, all_regions), lambda: tuple(
+        _target_rows(session, (0, 1), (9999, 4), scope, as_of or utc_now(), all_regions)))
+    low, high = first[0] * 4 + first[1], last[0] * 4 + last[1]
+    return [row for row in every if low <= int(row["year"]) * 4 + int(row["quarter"]) <= high]
+
+
+def _target_rows(session: Session, first: Quarter, last: Quarter, scope: Scope, as_of: datetime,
+                 all_regions: bool) -> list[dict[str, Any]]:
     return session.rows("targets_as_of", y0=first[0], q0=first[1], y1=last[0], q1=last[1], region=scope.region,
-                        department=scope.department, as_of=as_of or utc_now(), all_regions=all_regions)
+                        department=scope.department, as_of=as_of, all_regions=all_regions)
 
 
 def targets_in_force(session: Session, catalog: Catalog, first: Quarter, last: Quarter, scope: Scope,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -19,7 +21,7 @@ from kpis.reference.names import load_names, program_starts, spanish_names
 from kpis.report import QuarterFacts, QuarterReport, build_report, quarter_facts, report_currency
 from kpis.scorecard import Grid, Scope, build_grid
 from kpis.setup import initialise
-from kpis.store import Store, keep_open, keep_open_seconds
+from kpis.store import Session, Store, keep_open, keep_open_seconds
 from kpis.value.ledger import fx_table, load_ledgers, load_scenarios, realised_on
 from kpis.value.projection import Scenario, Simulation, ValueSummary, simulate
 from kpis.value.valuation import value_summary
@@ -69,10 +71,25 @@ def data_overview(db_path: str, version: float) -> dict:
     }
 
 
+@st.cache_resource(ttl=600, max_entries=4, show_spinner=False)
+def _reads(db_path: str, version: float, day: date) -> dict:
+    """Reads every report of one version of the data shares (Session.memo): the quarters with data, targets,
+    frozen quarters, exchange rates, reference names, settings, and each scope's quarter values to today, so a
+    report for a quarter or scope not asked for before runs only the reads of what is new."""
+    return {}
+
+
+@contextmanager
+def _report_session(db_path: str, version: float, day: date) -> Iterator[Session]:
+    with Store(db_path).session() as session:
+        session.memo = _reads(db_path, version, day)
+        yield session
+
+
 @st.cache_resource(ttl=600, max_entries=32, show_spinner=False)
 def _facts(db_path: str, version: float, day: date, year: int, quarter: int, cutoff: date, currency: str,
            as_of: datetime | None) -> QuarterFacts:
-    with Store(db_path).session() as session:
+    with _report_session(db_path, version, day) as session:
         return quarter_facts(session, get_catalog(), year, quarter, cutoff, currency, as_of)
 
 
@@ -83,7 +100,7 @@ def _report(db_path: str, version: float, day: date, year: int, quarter: int, re
     def facts(cutoff: date, money: str) -> QuarterFacts:
         return _facts(db_path, version, day, year, quarter, cutoff, money, as_of)
 
-    with Store(db_path).session() as session:
+    with _report_session(db_path, version, day) as session:
         return build_report(session, get_catalog(), year, quarter, Scope(region, department), currency=currency,
                             as_of=as_of, facts=facts)
 

@@ -41,6 +41,13 @@ def _by_region(session: Session, rolled: bool) -> list[tuple]:
         "start": quarter_start(2025, 1), "end": quarter_end(2026, 4), "rolled": rolled}).fetchall()
 
 
+def _first_positive(session: Session, rolled: bool, kpi: str, region: str | None, end) -> tuple:
+    from kpis.store.session import named_sql as _sql
+
+    return session.con.execute(_sql("first_positive_period"), {
+        "kpi_id": kpi, "end": end, "region": region, "department": None, "rolled": rolled}).fetchall()[0]
+
+
 def _rollup_rows(session: Session) -> list[tuple]:
     return sorted(session.con.execute(
         "SELECT kpi_id, period, region, has_department, v_sum::DOUBLE, n, v_max, v_min FROM period_rollup").fetchall(),
@@ -65,6 +72,11 @@ def assert_rollup_current(store: Store) -> None:
             assert _values(session, True, region) == _values(session, False, region)
         assert _values(session, True, kpi="models_in_production") == _values(session, False, kpi="models_in_production")
         assert _by_region(session, True) == _by_region(session, False)
+        for kpi in KPIS:  # the readiness gate's "months live": the first period above zero, to a cut-off
+            for region in (None, *REGIONS):
+                for end in (quarter_end(2025, 1), quarter_end(2025, 4), quarter_end(2026, 2)):
+                    assert _first_positive(session, True, kpi, region, end) == _first_positive(
+                        session, False, kpi, region, end), (kpi, region, end)
 
 
 def _random_rows(seed: int, count: int) -> pd.DataFrame:

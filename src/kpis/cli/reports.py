@@ -23,6 +23,7 @@ __all__ = ["cmd_maturity", "cmd_readiness", "cmd_value"]
 
 def cmd_value(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     with store.session() as session:
+        session.memo = {}  # a reading command sees one state of the store: each read runs once
         require_names(session, program=args.program)
         summary = value_summary(session, catalog, program=args.program, horizon=args.horizon,
                                 scenario=args.scenario, currency=args.currency, discount_rate=args.discount_rate)
@@ -72,6 +73,7 @@ def cmd_maturity(args: argparse.Namespace, store: Store, catalog: Catalog) -> in
 
 def cmd_readiness(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     with store.session() as session:
+        session.memo = {}  # a reading command sees one state of the store: each read runs once
         report = build_report(session, catalog, args.year, args.quarter, unit_scope(session, args.unit),
                               facts=scope_facts(session))
     record = readiness_record(args.unit, args.year, args.quarter, list(report.checklists), report.gate, args.lang)

@@ -19,6 +19,7 @@ __all__ = ["cmd_scorecard"]
 
 def cmd_scorecard(args: argparse.Namespace, store: Store, catalog: Catalog) -> int:
     with store.session() as session:
+        session.memo = {}  # a reading command sees one state of the store: each read runs once
         require_names(session, region=args.region, department=args.department)
         report = build_report(session, catalog, args.year, args.quarter, Scope(args.region, args.department),
                               currency=reporting_currency(args.currency), as_of=args.as_of,

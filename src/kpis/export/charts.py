@@ -86,16 +86,14 @@ def trend_figure(grid: Grid, kpi_id: str, lang: str = "en", as_of: tuple[int, in
     cells = [grid.cell(kpi_id, y, q) for y, q in grid.quarters if as_of is None or (y, q) <= as_of]
     kpi = cells[0].kpi
     labels = [f"{c.year}-Q{c.quarter}" for c in cells]
-    figure = go.Figure()
-    figure.add_trace(go.Scatter(
-        x=labels, y=[c.target_value for c in cells], name=t("chart.target", lang),
+    traces = [dict(
+        type="scatter", x=labels, y=[c.target_value for c in cells], name=t("chart.target", lang),
         mode="lines+markers", line=dict(color=TARGET_COLOR, dash="dot", width=1.5),
         marker=dict(symbol="line-ew-open", size=26, line=dict(width=3, color=TARGET_COLOR)),
         hovertemplate="%{x}: %{customdata}<extra>" + t("chart.target", lang) + "</extra>",
         customdata=[format_value(c.target_value, kpi, lang) for c in cells],
-    ))
-    figure.add_trace(go.Scatter(
-        x=labels, y=[c.actual for c in cells], name=t("chart.actual", lang),
+    ), dict(
+        type="scatter", x=labels, y=[c.actual for c in cells], name=t("chart.actual", lang),
         mode="lines+markers", line=dict(color="#0072B2", width=3),
         marker=dict(  # outlined in the status's darker shade: 3:1 against white even for at risk's orange
             size=14, line=dict(width=1.5, color=[STATUS_TEXT_COLORS[c.status] for c in cells]),
@@ -105,30 +103,33 @@ def trend_figure(grid: Grid, kpi_id: str, lang: str = "en", as_of: tuple[int, in
         customdata=[[format_value(c.actual, kpi, lang), f"{STATUS_ICONS[c.status]} {t('status.' + c.status, lang)}"]
                     for c in cells],
         hovertemplate="%{x}: %{customdata[0]} · %{customdata[1]}<extra></extra>",
-    ))
-    forecast_values = _forecast_trace(figure, grid, kpi_id, as_of, lang)
-    figure.update_layout(
-        template=TEMPLATE_NAME,
-        title=dict(text=kpi.name(lang)),
-        xaxis_title=t("chart.quarter", lang),
-        yaxis_title=_axis_title(kpi.unit, kpi.currency, lang),
-        height=420,
-    )
+    )]
+    layout = dict(template=TEMPLATE_NAME, title=dict(text=kpi.name(lang)), height=420,
+                  xaxis=dict(title=dict(text=t("chart.quarter", lang))),
+                  yaxis=dict(title=dict(text=_axis_title(kpi.unit, kpi.currency, lang))))
+    forecast = _forecast_trace(grid, kpi_id, as_of, lang)
+    if forecast is not None:
+        traces.append(forecast[0])
+        layout["annotations"] = [forecast[1]]
     if kpi.lower_is_better:
-        figure.update_yaxes(rangemode="tozero")
-    values = [v for c in cells for v in (c.actual, c.target_value) if v is not None] + forecast_values
-    return locale_ticks(figure, values, lambda v: format_value(v, kpi, lang))
+        layout["yaxis"]["rangemode"] = "tozero"
+    values = [v for c in cells for v in (c.actual, c.target_value) if v is not None] + (
+        [] if forecast is None else [forecast[2]])
+    ticks = _ticks(values, lambda v: format_value(v, kpi, lang))
+    if ticks is not None:
+        layout["yaxis"].update(ticks)
+    return go.Figure(data=traces, layout=layout)
 
 
-def _forecast_trace(figure: go.Figure, grid: Grid, kpi_id: str, as_of: tuple[int, int] | None,
-                    lang: str) -> list[float]:
+def _forecast_trace(grid: Grid, kpi_id: str, as_of: tuple[int, int] | None,
+                    lang: str) -> tuple[dict, dict, float] | None:
     """A dotted line from the last quarter the forecast used to the projected Q4 value, with a
-    hollow marker and a 'Forecast Q4' label: never drawn like an actual."""
+    hollow marker and a 'Forecast Q4' label (trace, annotation, value): never drawn like an actual."""
     if as_of is None or (as_of[0], 4) not in grid.quarters:
-        return []
+        return None
     cell = grid.cells.get((kpi_id, *as_of))
     if cell is None or cell.forecast is None:
-        return []
+        return None
     forecast, kpi = cell.forecast, cell.kpi
     last_q, last_value = forecast.basis[-1]
     start = grid.cell(kpi_id, forecast.year, last_q)
@@ -136,16 +137,16 @@ def _forecast_trace(figure: go.Figure, grid: Grid, kpi_id: str, as_of: tuple[int
     y = [start.actual if start.actual is not None else last_value, forecast.value]
     verdict = t(f"forecast.{forecast.status}", lang)
     label = t("forecast.label", lang)
-    figure.add_trace(go.Scatter(
-        x=x, y=y, name=t("forecast.series", lang), mode="lines+markers",
+    trace = dict(
+        type="scatter", x=x, y=y, name=t("forecast.series", lang), mode="lines+markers",
         line=dict(color=FORECAST_COLOR, dash="dot", width=2.5),
         marker=dict(size=[0, 15], symbol="circle-open", line=dict(width=2.5, color=FORECAST_COLOR)),
         customdata=[None, f"{label}: {format_value(forecast.value, kpi, lang)} · {verdict}"],
         hovertemplate="%{customdata}<extra></extra>",
-    ))
-    figure.add_annotation(x=x[1], y=forecast.value, text=f"{label}<br>{format_value(forecast.value, kpi, lang)}",
-                          showarrow=False, yshift=30, font=dict(color=FORECAST_COLOR, size=13))
-    return [forecast.value]
+    )
+    note = dict(x=x[1], y=forecast.value, text=f"{label}<br>{format_value(forecast.value, kpi, lang)}",
+                showarrow=False, yshift=30, font=dict(color=FORECAST_COLOR, size=13))
+    return trace, note, forecast.value
 
 
 def _cell_text(value, shown, lang: str) -> str:
@@ -219,15 +220,22 @@ def locale_ticks(figure: go.Figure, values: list[float], label: Callable[[float]
                  axis: str = "yaxis") -> go.Figure:
     """Y ticks written by our own formatting (Babel: grouping, the language's compact forms, never
     Plotly's "B", which reads as a billón, 10^12, in Spanish)."""
+    ticks = _ticks(values, label)
+    if ticks is not None:
+        figure.update_layout({axis: ticks})
+    return figure
+
+
+def _ticks(values: list[float], label: Callable[[float], str]) -> dict | None:
+    """locale_ticks' axis settings for `values` (None: no finite value, Plotly's own ticks)."""
     finite = [v for v in values if v is not None and math.isfinite(v)]
     if not finite:
-        return figure
+        return None
     low, high = min(0.0, min(finite)), max(finite)
     step = _nice_step(high - low)
     first = math.floor(low / step) * step
     ticks = [first + i * step for i in range(math.ceil((high - first) / step) + 1)]
-    figure.update_layout({axis: dict(tickmode="array", tickvals=ticks, ticktext=[label(v) for v in ticks])})
-    return figure
+    return dict(tickmode="array", tickvals=ticks, ticktext=[label(v) for v in ticks])
 
 
 def _axis_title(unit: str, currency: str | None, lang: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from kpis.catalog import Catalog
@@ -81,11 +82,19 @@ def unit_scope(session: Session, unit: str) -> Scope:
     return Scope()
 
 
+def _first_positive(session: Session, kpi_id: str, scope: Scope, end: date) -> date | None:
+    return session.rows("first_positive_period", kpi_id=kpi_id, end=end, region=scope.region,
+                        department=scope.department)[0]["first_period"]
+
+
 def _months_live(session: Session, kpi_id: str, scope: Scope, year: int, quarter: int) -> float | None:
     end = quarter_end(year, quarter)
-    first = session.rows("first_positive_period", kpi_id=kpi_id, end=end, region=scope.region,
-                         department=scope.department)[0]["first_period"]
-    if first is None:
+    if session.memo is None:
+        first = _first_positive(session, kpi_id, scope, end)
+    else:  # the first ever, kept per version of the data: it is the first up to `end` if it is not after it
+        first = session.remember(("first_positive", kpi_id, scope.region, scope.department),
+                                 lambda: _first_positive(session, kpi_id, scope, date.max))
+    if first is None or first > end:
         return None
     return (end.year - first.year) * 12 + end.month - first.month
 

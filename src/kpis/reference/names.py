@@ -64,6 +64,10 @@ _KEYS = {"observations": ("kpi_id", "period", "region", "department"),
 
 def spanish_names(session: Session) -> dict[str, dict[str, str]]:
     """Per kind, name -> its Spanish label where one is recorded (reference data carries both)."""
+    return session.remember(("spanish_names",), lambda: _spanish_names(session))
+
+
+def _spanish_names(session: Session) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     for kind in ("region", "department"):
         found[kind] = {name: label for name, label in session.con.execute(
@@ -147,6 +151,10 @@ class ReferenceNames:
 
 def load_names(session: Session) -> ReferenceNames:
     """Every known region, department and program, sorted, with the Spanish names recorded for them."""
+    return session.remember(("names",), lambda: _load_names(session))
+
+
+def _load_names(session: Session) -> ReferenceNames:
     rows = {kind: session.con.execute(f"SELECT name, name_es FROM {_TABLES[kind]} ORDER BY name").fetchall()
             for kind in KINDS}
     return ReferenceNames(*(tuple(name for name, _ in rows[kind]) for kind in KINDS),

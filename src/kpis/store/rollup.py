@@ -55,7 +55,7 @@ class RollupMixin:
 
     def rollup_ready(self) -> bool:
         """period_rollup was built from the observations as they are now (so reads may use it)."""
-        return self.get_setting(ROLLUP_STAMP) == self.observations_stamp()
+        return self.remember(("rollup_ready",), lambda: self.get_setting(ROLLUP_STAMP) == self.observations_stamp())
 
     def refresh_rollup(self, touched: str | None = None, params: list[Any] | None = None) -> None:
         """Rebuild period_rollup for the (kpi_id, period) pairs that the SELECT `touched` lists (from

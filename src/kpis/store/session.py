@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pandas loads only where a DataFrame is made (a CLI report d
 
 __all__ = ["Session", "in_list"]
 
+T = TypeVar("T")
 
 
 def in_list(values: Any) -> str:
@@ -43,9 +44,26 @@ def named_sql(name: str) -> str:
 class Session(RollupMixin):
     """One open connection: named queries (sql/*.sql) and transactional writes."""
 
+    # Reads kept for one version of the stored data, given by a caller that knows when the data changes
+    # (the app keys it on Store.data_version()): remember() answers from it. None: every read runs.
+    memo: dict[tuple, Any] | None = None
+
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
         self._depth = 0
+
+    def remember(self, key: tuple, compute: Callable[[], T]) -> T:
+        """compute(), kept in `memo` under `key` when this session has one (for reads whose answer depends
+        only on the stored data and `key`; the value is shared, so its readers never change it). Without a
+        memo, or inside a transaction (which may have written), computed every time."""
+        memo = self.memo
+        if memo is None or self._depth:
+            return compute()
+        try:
+            return memo[key]
+        except KeyError:
+            value = memo[key] = compute()
+            return value
 
     # -- schema -----------------------------------------------------------------------------
     def schema_version(self) -> int:
@@ -177,7 +195,8 @@ class Session(RollupMixin):
             self.con.unregister("copy_chunk")
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
-        value = self.scalar("SELECT value FROM settings WHERE key = ?", [key])
+        value = self.remember(("setting", key),
+                              lambda: self.scalar("SELECT value FROM settings WHERE key = ?", [key]))
         return default if value is None else value
 
     # -- writes -----------------------------------------------------------------------------

@@ -18,7 +18,8 @@ __all__ = ["fx_table", "load_ledgers", "load_scenarios", "models_in_production",
 
 
 def fx_table(session: Session) -> FxTable:
-    return FxTable(tuple((r["base"], r["quote"], r["day"], float(r["rate"])) for r in session.rows("fx_rates")))
+    return session.remember(("fx_table",), lambda: FxTable(tuple(
+        (r["base"], r["quote"], r["day"], float(r["rate"])) for r in session.rows("fx_rates"))))
 
 
 def reporting_currency(session: Session, rows: list[dict[str, Any]]) -> str:
