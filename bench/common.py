@@ -3,7 +3,8 @@
 Sizes are multiples of the demo program (about 2,400 observations at organisation, 4 regions and
 12 departments): the builder adds region x department observations for every catalog KPI over
 24 months, so `regions x departments = 20 x scale` scopes (scale 1000 = 40 regions x 500
-departments = 20,000 scopes, ~10 million observations).
+departments = 20,000 scopes, ~10 million observations; scale 10000 = 40 x 5,000, ~100 million, a 1.4 GB
+file built in a few minutes: pass --keep DIR to build it once).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-SHAPES = {1: (0, 0), 10: (4, 50), 100: (40, 50), 1000: (40, 500)}  # scale -> (regions, departments)
+SHAPES = {1: (0, 0), 10: (4, 50), 100: (40, 50), 1000: (40, 500), 10000: (40, 5000)}  # scale -> (regions, departments)
 
 
 def timed_together(functions: dict[str, Callable[[], object]], repeat: int,
@@ -31,6 +32,19 @@ def timed_together(functions: dict[str, Callable[[], object]], repeat: int,
             if round_number or not warmup:
                 times[name].append(time.perf_counter() - started)
     return {name: (statistics.median(times[name]), results[name]) for name in functions}
+
+
+def memory() -> tuple[float, float]:
+    """(resident MiB now, peak resident MiB) of this process (Linux /proc; NaN elsewhere)."""
+    found = {}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found[key] = int(value.split()[0]) / 1024
+    except OSError:
+        pass
+    return found.get("VmRSS", float("nan")), found.get("VmHWM", float("nan"))
 
 
 def machine() -> str:

@@ -1,4 +1,4 @@
-"""Benchmark: every page's server-side time, at 1x, 100x and 1000x the demo (Streamlit AppTest).
+"""Benchmark: every page's server-side time, at 1x, 100x, 1000x and 10,000x the demo (Streamlit AppTest).
 
 Every run is a run of app.py that then runs the page (st.navigation), as a served app does on every rerun:
 app.py's sign-in, language, sidebar and style are in every figure. For each page and store size, in one
@@ -9,8 +9,8 @@ process:
             server start); module imports are done already, as in a running server
   rerun     a filter change: the page's main filter moved to a value not seen before (so the caches miss,
             as when a user picks another region or quarter); median of --repeat. Region and department
-            filters step from the end of their lists: at 100x and 1000x those are the benchmark's large
-            scopes (R039.., D0499..), not the demo's small regions; the dashboard is timed twice, moving
+            filters step from the end of their lists: at 100x and above those are the benchmark's large
+            scopes (R039.., D0499.. or D4999..), not the demo's small regions; the dashboard is timed twice, moving
             the region and moving the department
   throughput  landing-page reruns per second with 1, 2 and 4 sessions rerunning at once in
             threads of this process (filters cycling over three scopes, so mostly cache hits:
@@ -26,7 +26,11 @@ new cache on every run and so compiles app.py and the page again each time (~14 
 cache is shared between runs, as in the server; it is emptied with the other caches before a cold
 render, so "cold" includes compiling.
 
-Usage: python bench/pages.py [--quick] [--scales 1,100,1000] [--repeat 5] [--keep DIR]
+  memory    the resident and peak memory of this process (the server: AppTest runs the app in it) after
+            each size, caches full
+
+Usage: python bench/pages.py [--quick] [--scales 1,100,1000,10000] [--repeat 5] [--keep DIR]
+(10,000x is about 100 million observations in a 1.4 GB file; --keep DIR builds it once and reuses it)
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, store_for
+from common import machine, memory, store_for
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET_RERUN_MS, BUDGET_COLD_MS = 150, 600
@@ -262,13 +266,14 @@ def miss_throughput(seconds: float) -> tuple[float, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1x and 10x, 2 reruns, 2 s of throughput (CI)")
-    parser.add_argument("--scales", default=None, help="comma-separated multiples of the demo (1, 10, 100, 1000)")
+    parser.add_argument("--scales", default=None,
+                        help="comma-separated multiples of the demo (1, 10, 100, 1000, 10000)")
     parser.add_argument("--repeat", type=int, default=None)
     parser.add_argument("--seconds", type=float, default=None, help="throughput run length per session count")
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--keep", type=Path, default=None, help="build (or reuse) the stores in this directory")
     args = parser.parse_args()
-    scales = [int(s) for s in (args.scales or ("1,10" if args.quick else "1,100,1000")).split(",")]
+    scales = [int(s) for s in (args.scales or ("1,10" if args.quick else "1,100,1000,10000")).split(",")]
     repeat = args.repeat or (2 if args.quick else 5)
     seconds = args.seconds or (2.0 if args.quick else 10.0)
     pages = args.pages.split(",")
@@ -304,6 +309,8 @@ def main() -> None:
         flag = "" if rate >= GOAL_MISS_RATE else f"  (goal {GOAL_MISS_RATE}/s)"
         print(f"  cache misses, 1 session, a new (quarter, region) every rerun: {rate:6.1f} reruns/s, "
               f"median rerun {median:7.1f} ms over {count} reruns{flag}")
+        now, peak = memory()
+        print(f"  server process memory: {now:,.0f} MiB resident now, {peak:,.0f} MiB peak so far")
     print(f"\nat {max(scales)}x: slowest rerun {worst['rerun']:.1f} ms (budget {BUDGET_RERUN_MS}), "
           f"slowest cold render {worst['cold']:.1f} ms (budget {BUDGET_COLD_MS})")
 

@@ -223,9 +223,13 @@ def _regions_facts(db_path: str, version: float) -> dict:
     the regulation table, each region's first and last month with data, whether logs fed the data."""
     with Store(db_path).session() as session:
         regions = session.con.execute("SELECT * FROM regions ORDER BY name").df()
-        spans = session.con.execute("SELECT region, min(period), max(period) FROM observations "
+        # from the period roll-up when it is current (one row per KPI, period and region: the same spans)
+        source = "period_rollup" if session.rollup_ready() else "observations"
+        spans = session.con.execute(f"SELECT region, min(period), max(period) FROM {source} "
                                     "WHERE region IS NOT NULL GROUP BY region").fetchall()
-        from_logs = session.scalar("SELECT EXISTS (SELECT 1 FROM observations WHERE source = 'events')")
+        # only an ingest writes observations from request logs, and it records its files: without any, no scan
+        from_logs = session.scalar("SELECT EXISTS (SELECT 1 FROM event_files)") and session.scalar(
+            "SELECT EXISTS (SELECT 1 FROM observations WHERE source = 'events')")
     return {"regions": regions, "first": {r: first for r, first, _ in spans},
             "last": {r: last for r, _, last in spans}, "from_logs": bool(from_logs)}
 

@@ -21,16 +21,18 @@ from kpis.store import Session, Store
 
 ADMIN = Actor("admin@example.com", "admin")
 REGIONS = ("Mexico", "USA", "Brazil", "Colombia")
+DEPARTMENTS = ("Finance", "Operations", "Risk")
 KPIS = ("new_users", "departments_using_pct", "api_latency_p95_ms", "availability_pct", "models_in_production",
         "cost_per_prediction_usd", "transactions_per_day")  # sum/last/max/mean over time; sum/mean/max across
 
 
-def _values(session: Session, rolled: bool, region: str | None = None, kpi: str | None = None) -> list[tuple]:
-    """sql/quarter_values.sql over 2025-2026, read from the roll-up or from the observations."""
+def _values(session: Session, rolled: bool, region: str | None = None, kpi: str | None = None,
+            department: str | None = None) -> list[tuple]:
+    """sql/quarter_values.sql over 2025-2026, read from the roll-ups or from the observations."""
     from kpis.store.session import named_sql as _sql
 
     return session.con.execute(_sql("quarter_values"), {
-        "start": quarter_start(2025, 1), "end": quarter_end(2026, 4), "region": region, "department": None,
+        "start": quarter_start(2025, 1), "end": quarter_end(2026, 4), "region": region, "department": department,
         "kpi": kpi, "rolled": rolled}).fetchall()
 
 
@@ -41,17 +43,31 @@ def _by_region(session: Session, rolled: bool) -> list[tuple]:
         "start": quarter_start(2025, 1), "end": quarter_end(2026, 4), "rolled": rolled}).fetchall()
 
 
-def _first_positive(session: Session, rolled: bool, kpi: str, region: str | None, end) -> tuple:
+def _first_positive(session: Session, rolled: bool, kpi: str, region: str | None, end,
+                    department: str | None = None) -> tuple:
     from kpis.store.session import named_sql as _sql
 
     return session.con.execute(_sql("first_positive_period"), {
-        "kpi_id": kpi, "end": end, "region": region, "department": None, "rolled": rolled}).fetchall()[0]
+        "kpi_id": kpi, "end": end, "region": region, "department": department, "rolled": rolled}).fetchall()[0]
 
 
 def _rollup_rows(session: Session) -> list[tuple]:
     return sorted(session.con.execute(
         "SELECT kpi_id, period, region, has_department, v_sum::DOUBLE, n, v_max, v_min FROM period_rollup").fetchall(),
         key=repr)
+
+
+def _department_rows(session: Session) -> list[tuple]:
+    return sorted(session.con.execute(
+        "SELECT kpi_id, period, department, has_region, v_sum::DOUBLE, n, v_max, v_min FROM department_rollup"
+    ).fetchall(), key=repr)
+
+
+def _fresh_department_rollup(session: Session) -> list[tuple]:
+    return sorted(session.con.execute(
+        "SELECT kpi_id, period, department, region IS NOT NULL, sum(TRY_CAST(value AS DECIMAL(38, 10)))::DOUBLE, "
+        "count(value), max(value), min(value) FROM observations WHERE department IS NOT NULL "
+        "GROUP BY kpi_id, period, department, region IS NOT NULL").fetchall(), key=repr)
 
 
 def _fresh_rollup(session: Session) -> list[tuple]:
@@ -68,8 +84,13 @@ def assert_rollup_current(store: Store) -> None:
     with store.session() as session:
         assert session.rollup_ready()
         assert _rollup_rows(session) == _fresh_rollup(session)
+        assert _department_rows(session) == _fresh_department_rollup(session)
         for region in (None, *REGIONS):
             assert _values(session, True, region) == _values(session, False, region)
+        for department in DEPARTMENTS:  # a department across all regions: department_rollup
+            assert _values(session, True, department=department) == _values(session, False, department=department)
+            assert _values(session, True, "USA", department=department) == _values(
+                session, False, "USA", department=department)
         assert _values(session, True, kpi="models_in_production") == _values(session, False, kpi="models_in_production")
         assert _by_region(session, True) == _by_region(session, False)
         for kpi in KPIS:  # the readiness gate's "months live": the first period above zero, to a cut-off
@@ -77,6 +98,9 @@ def assert_rollup_current(store: Store) -> None:
                 for end in (quarter_end(2025, 1), quarter_end(2025, 4), quarter_end(2026, 2)):
                     assert _first_positive(session, True, kpi, region, end) == _first_positive(
                         session, False, kpi, region, end), (kpi, region, end)
+            for department in DEPARTMENTS:
+                assert _first_positive(session, True, kpi, None, quarter_end(2025, 4), department) == _first_positive(
+                    session, False, kpi, None, quarter_end(2025, 4), department), (kpi, department)
 
 
 def _random_rows(seed: int, count: int) -> pd.DataFrame:
@@ -101,7 +125,7 @@ def filled(demo_store: Store) -> Store:
 
     with demo_store.session() as session:
         known = load_names(session)
-        add_names(session, {"department": tuple(d for d in ("Finance", "Operations", "Risk")
+        add_names(session, {"department": tuple(d for d in DEPARTMENTS
                                                 if d not in known.departments)}, actor="tester", channel="test")
         session.upsert_observations(_random_rows(7, 400), actor="tester", channel="test")
     return demo_store
@@ -203,11 +227,28 @@ def test_an_upgraded_store_gets_its_rollup_built(filled: Store, engine: str):
         session.con.execute("DROP TABLE send_locks")
         session.con.execute("DROP TABLE api_requests")
         session.con.execute("DROP TABLE api_tokens")
+        session.con.execute("DROP TABLE department_rollup")
     if engine == "postgres":
         from kpis.store import duckdb_files
 
         duckdb_files.PG_READY.clear()
     assert_rollup_current(filled)  # the next session migrates to version 11 and builds it
+
+
+def test_an_upgrade_to_schema_15_builds_the_department_rollup(filled: Store, engine: str):
+    """A store at schema 14 has a current period roll-up and its stamp: the migration that adds
+    department_rollup removes the stamp, so the first session builds both before anything reads them."""
+    with filled.session() as session, session.transaction():
+        session.con.execute("DELETE FROM schema_version WHERE version >= 15")
+        session.con.execute("DROP TABLE department_rollup")
+        assert session.rollup_ready()
+    if engine == "postgres":
+        from kpis.store import duckdb_files
+
+        duckdb_files.PG_READY.clear()
+    assert_rollup_current(filled)
+    with filled.session() as session:
+        assert session.scalar("SELECT count(*) FROM department_rollup") > 0
 
 
 @pytest.mark.duckdb_only

@@ -152,3 +152,26 @@ def test_cli_demo_events_then_ingest_glob(tmp_path):
     rows = __import__("json").loads(run("scorecard", "--year", "2026", "--quarter", "1", "--format", "json").stdout)
     latency = next(r for r in rows if r["kpi_id"] == "api_latency_p95_ms")
     assert latency["actual"] is not None
+
+
+def test_the_regions_page_says_so_when_figures_come_from_request_logs(demo_store, log, monkeypatch):
+    """The caption follows the data: absent on the demo (no logs ingested, so no scan of the observations
+    looks for them), present once an ingest has written observations from logs."""
+    from streamlit.testing.v1 import AppTest
+
+    from kpis.i18n import t
+
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.setenv("KPIS_DB", demo_store.target)
+    monkeypatch.chdir(root)
+
+    def says_logs() -> bool:
+        app = AppTest.from_file(str(root / "app.py"), default_timeout=120)
+        app.run()
+        app.switch_page("pages/regions.py").run()
+        assert not app.exception and not app.error
+        return any(t("regions.from_logs", "en") in caption.value for caption in app.caption)
+
+    assert not says_logs()
+    ingest_events(demo_store, [str(log)], actor=ADMIN, create_missing=True)
+    assert says_logs()

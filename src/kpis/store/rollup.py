@@ -6,7 +6,7 @@ from typing import Any
 
 import duckdb
 
-__all__ = ["ROLLUP_STAMP", "RollupMixin"]
+__all__ = ["ROLLUP_STAMP", "ROLLUP_TABLES", "RollupMixin"]
 
 
 ROLLUP_STAMP = "rollup_stamp"  # settings key: the observations_stamp() period_rollup was built from
@@ -19,12 +19,22 @@ _ROLLUP_INSERT = (
     "FROM observations AS o {join} "
     "GROUP BY o.kpi_id, o.period, o.region, o.department IS NOT NULL"
 )
+# ordered by department: a department's rows sit together, so a read of one skips the others' row groups
+_DEPARTMENT_INSERT = (
+    "INSERT INTO department_rollup (kpi_id, period, department, has_region, v_sum, n, v_max, v_min, last_loaded) "
+    "SELECT o.kpi_id, o.period, o.department, o.region IS NOT NULL, "
+    "sum(TRY_CAST(o.value AS DECIMAL(38, 10))), count(o.value), max(o.value), min(o.value), max(o.loaded_at) "
+    "FROM observations AS o {join} WHERE o.department IS NOT NULL "
+    "GROUP BY o.kpi_id, o.period, o.department, o.region IS NOT NULL "
+    "ORDER BY o.department, o.kpi_id, o.period"
+)
+ROLLUP_TABLES = ("period_rollup", "department_rollup")
 
 
 class RollupMixin:
-    """The period roll-up of a Session (sql/migrations/011): sums, counts, extremes and last load per
-    (KPI, month-end period, region, has-department), derived from the observations and stamped with the
-    observations' state, so reads use it only when it is current."""
+    """The period roll-ups of a Session (sql/migrations/011 and 015): sums, counts, extremes and last load per
+    (KPI, month-end period, region, has-department) and per (KPI, period, department, has-region), derived
+    from the observations and stamped with the observations' state, so reads use them only when current."""
 
     con: Any
 
@@ -64,17 +74,19 @@ class RollupMixin:
         before the change (else a partial rebuild would stamp rows it did not rebuild)."""
         with self.transaction():
             if touched is None:
-                self.con.execute("DELETE FROM period_rollup")
-                self.con.execute(_ROLLUP_INSERT.format(join=""))
+                for table, insert in ((ROLLUP_TABLES[0], _ROLLUP_INSERT), (ROLLUP_TABLES[1], _DEPARTMENT_INSERT)):
+                    self.con.execute(f"DELETE FROM {table}")
+                    self.con.execute(insert.format(join=""))
             else:
                 self.con.execute("CREATE TEMP TABLE rollup_pairs AS SELECT DISTINCT kpi_id, period "
                                  f"FROM ({touched}) AS t", params or [])
                 self.analyze_temp("rollup_pairs")
                 try:
-                    self.con.execute("DELETE FROM period_rollup AS r USING rollup_pairs AS t "
-                                     "WHERE r.kpi_id = t.kpi_id AND r.period = t.period")
-                    self.con.execute(_ROLLUP_INSERT.format(
-                        join="JOIN rollup_pairs AS t ON o.kpi_id = t.kpi_id AND o.period = t.period"))
+                    for table, insert in ((ROLLUP_TABLES[0], _ROLLUP_INSERT), (ROLLUP_TABLES[1], _DEPARTMENT_INSERT)):
+                        self.con.execute(f"DELETE FROM {table} AS r USING rollup_pairs AS t "
+                                         "WHERE r.kpi_id = t.kpi_id AND r.period = t.period")
+                        self.con.execute(insert.format(
+                            join="JOIN rollup_pairs AS t ON o.kpi_id = t.kpi_id AND o.period = t.period"))
                 finally:
                     self.con.execute("DROP TABLE IF EXISTS rollup_pairs")
             self.set_setting(ROLLUP_STAMP, self.observations_stamp())

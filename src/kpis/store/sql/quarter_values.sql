@@ -7,16 +7,17 @@
 -- rows in (the same data always gives the same digits; a restored backup reproduces it exactly).
 -- Inputs are bounded to 1e15 (records.MAX_MAGNITUDE); TRY_CAST keeps pages working on a store written
 -- before that bound (such a value counts as missing instead of failing the query for every user).
--- $rolled (period_rollup matches the observations): a scope without a department reads the per-period
--- totals of period_rollup instead of the observations; the same exact sums, counts and extremes, so
--- the same digits. Only one branch of `totals` runs: the other's condition is false once bound.
+-- $rolled (the roll-ups match the observations): a scope without a department reads the per-period
+-- totals of period_rollup instead of the observations, a department across all regions those of
+-- department_rollup; the same exact sums, counts and extremes, so the same digits. Only one branch of
+-- `totals` runs: the others' conditions are false once bound.
 WITH totals AS (
     SELECT o.kpi_id, o.period,
            (CASE WHEN $region IS NULL AND o.region IS NOT NULL THEN 1 ELSE 0 END)
          + (CASE WHEN $department IS NULL AND o.department IS NOT NULL THEN 2 ELSE 0 END) AS depth,
            TRY_CAST(o.value AS DECIMAL(38, 10)) AS v_sum, 1 AS n, o.value AS v_max, o.value AS v_min
     FROM observations AS o
-    WHERE NOT ($rolled AND $department IS NULL)
+    WHERE NOT ($rolled AND ($department IS NULL OR $region IS NULL))
       AND o.period BETWEEN $start AND $end
       AND ($region IS NULL OR o.region = $region)
       AND ($department IS NULL OR o.department = $department)
@@ -31,6 +32,15 @@ WITH totals AS (
       AND r.period BETWEEN $start AND $end
       AND ($region IS NULL OR r.region = $region)
       AND ($kpi IS NULL OR r.kpi_id = $kpi)
+    UNION ALL
+    SELECT d.kpi_id, d.period,
+           CASE WHEN d.has_region THEN 1 ELSE 0 END AS depth,
+           d.v_sum, d.n, d.v_max, d.v_min
+    FROM department_rollup AS d
+    WHERE $rolled AND $department IS NOT NULL AND $region IS NULL
+      AND d.department = $department
+      AND d.period BETWEEN $start AND $end
+      AND ($kpi IS NULL OR d.kpi_id = $kpi)
 ),
 by_depth AS (
     SELECT kpi_id, period, depth,
