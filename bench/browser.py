@@ -1,4 +1,4 @@
-"""Benchmark: what a person waits for in a real browser, at 1x and 1000x the demo (Playwright + Chromium
+"""Benchmark: what a person waits for in a real browser, at 1x, 1000x and 10,000x the demo (Playwright + Chromium
 against `streamlit run app.py` on loopback; server and browser share this machine's 2 cores).
 
   quarter change  on the dashboard, from the click on a quarter in the sidebar's Quarter list to the page fully
@@ -17,7 +17,7 @@ alternate page by page. What the figures include: the websocket round trips, the
 browser's layout and Plotly work. What they leave out: network latency (loopback) and the first visit's
 one-off start-up of a new server (the server is warmed by one visit of each page before timing).
 
-Usage: python bench/browser.py [--quick] [--scales 1,1000] [--repeat 15] [--keep DIR]
+Usage: python bench/browser.py [--quick] [--scales 1,1000,10000] [--repeat 15] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def first_visits(browser, url: str, repeat: int) -> dict[str, dict[str, list[flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1x only, 3 runs (CI)")
-    parser.add_argument("--scales", default="1,1000")
+    parser.add_argument("--scales", default="1,1000,10000")
     parser.add_argument("--repeat", type=int, default=None)
     parser.add_argument("--keep", type=Path, default=None, help="build (or reuse) the stores in this directory")
     args = parser.parse_args()
