@@ -56,7 +56,7 @@ test: install-dev chromium postgresql lint
 	$(PYTHON) -m pytest -q
 	$(PYTHON) -m pytest -q --engine postgres $(PG_SKIP)
 
-bench: install-dev  # full sizes (minutes; builds stores up to 1000x the demo)
+bench: install-dev  # full sizes (about an hour; builds stores up to 10,000x the demo, 1.4 GB)
 	for script in scorecard pages tail browser cli export montecarlo ingest postgres api_load; do $(PYTHON) bench/$$script.py || exit 1; done
 
 bench-quick: install-dev  # the --quick sizes; the test suite runs these too (tests/test_bench.py)
