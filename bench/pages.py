@@ -16,8 +16,10 @@ process:
             threads of this process (filters cycling over three scopes, so mostly cache hits:
             the per-rerun overhead every viewer pays)
   cache-miss throughput  one session on the landing page, every rerun asking for a (quarter, region) pair
-            it has not asked for before (the quarter changes on every rerun, the region every four), for
-            --seconds or until the pairs run out: reruns per second when nothing is cached for the answer
+            it has not asked for before (the quarter changes on every rerun, the region once every quarter of
+            the years offered has been asked, every eight with the benchmark's two years), for --seconds or
+            until the pairs run out: reruns per second when no page cache holds the answer (reads kept per
+            version of the data, Session.memo, do: a person stepping through quarters and regions has them)
 
 What the figures leave out: the browser (network, rendering, websocket), which AppTest skips
 (bench/browser.py times that).
