@@ -90,6 +90,7 @@ class ReportCache:
     def __init__(self, size: int = 64) -> None:
         self.size = size
         self._reports: OrderedDict[tuple, QuarterReport] = OrderedDict()
+        self._reads: OrderedDict[tuple, dict] = OrderedDict()  # Session.memo per (store, data version, day)
         self._lock = threading.Lock()
 
     def report(self, store: Store, catalog: Catalog, query: Query) -> QuarterReport:
@@ -99,7 +100,12 @@ class ReportCache:
             if found is not None:
                 self._reports.move_to_end(key)
                 return found
+            reads = self._reads.setdefault(key[:3], {})  # reads every report of this data version shares
+            self._reads.move_to_end(key[:3])
+            while len(self._reads) > 4:
+                self._reads.popitem(last=False)
         with store.session() as session:
+            session.memo = reads
             found = query.report(session, catalog)
         with self._lock:
             self._reports[key] = found
