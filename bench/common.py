@@ -34,17 +34,23 @@ def timed_together(functions: dict[str, Callable[[], object]], repeat: int,
     return {name: (statistics.median(times[name]), results[name]) for name in functions}
 
 
-def memory() -> tuple[float, float]:
-    """(resident MiB now, peak resident MiB) of this process (Linux /proc; NaN elsewhere)."""
+def process_memory(pid: int | str = "self") -> tuple[float, float]:
+    """(resident MiB now, peak resident MiB) of a process, from /proc/PID/status (Linux; OSError elsewhere or
+    when the process is gone)."""
     found = {}
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                found[key] = int(value.split()[0]) / 1024
-    except OSError:
-        pass
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            found[key] = int(value.split()[0]) / 1024
     return found.get("VmRSS", float("nan")), found.get("VmHWM", float("nan"))
+
+
+def memory() -> tuple[float, float]:
+    """process_memory() of this process (NaN where there is no /proc)."""
+    try:
+        return process_memory()
+    except OSError:
+        return float("nan"), float("nan")
 
 
 def machine() -> str:

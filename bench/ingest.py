@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine
+from common import machine, process_memory
 
 FLOOR_WIDE_SQL = """
 SELECT strftime(date_trunc('month', timestamp), '%Y-%m') AS month, region::VARCHAR AS region,
@@ -110,15 +110,7 @@ def run_spark(path: str) -> dict:
                 "SELECT kpi_id, strftime(period, '%Y-%m'), coalesce(region, '*'), value FROM observations").fetchall()}
     jvm = engine.spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()
     return {"seconds": seconds, "startup": startup, "rows": result.rows, "values": values,
-            "jvm_peak_mb": _peak_of(int(jvm))}
-
-
-def _peak_of(pid: int) -> float:
-    """A process's peak resident memory (VmHWM, Linux) in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+            "jvm_peak_mb": process_memory(int(jvm))[1]}
 
 
 def run_floor(path: str) -> dict:

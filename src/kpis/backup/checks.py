@@ -26,11 +26,11 @@ from kpis.records import (
     latest_date,
 )
 from kpis.reference.names import name_problem
+from kpis.store.rollup import ROLLUP_TABLES
 
 __all__ = ["DERIVED_TABLES", "restore_problems"]
 
-# rebuilt after a restore, never read from the backup
-DERIVED_TABLES = frozenset({"period_rollup", "department_rollup"})
+DERIVED_TABLES = frozenset(ROLLUP_TABLES)  # rebuilt after a restore, never read from the backup
 SHOWN = 10  # problems named in the message; the rest are counted
 KEYS = 3  # rows named per problem
 

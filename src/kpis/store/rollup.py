@@ -28,7 +28,8 @@ _DEPARTMENT_INSERT = (
     "GROUP BY o.kpi_id, o.period, o.department, o.region IS NOT NULL "
     "ORDER BY o.department, o.kpi_id, o.period"
 )
-ROLLUP_TABLES = ("period_rollup", "department_rollup")
+_ROLLUPS = {"period_rollup": _ROLLUP_INSERT, "department_rollup": _DEPARTMENT_INSERT}  # table -> its build
+ROLLUP_TABLES = tuple(_ROLLUPS)  # derived from the observations: rebuilt, never backed up
 
 
 class RollupMixin:
@@ -64,17 +65,17 @@ class RollupMixin:
             self.con.execute(f"ANALYZE {table}")
 
     def rollup_ready(self) -> bool:
-        """period_rollup was built from the observations as they are now (so reads may use it)."""
+        """The roll-ups were built from the observations as they are now (so reads may use them)."""
         return self.remember(("rollup_ready",), lambda: self.get_setting(ROLLUP_STAMP) == self.observations_stamp())
 
     def refresh_rollup(self, touched: str | None = None, params: list[Any] | None = None) -> None:
-        """Rebuild period_rollup for the (kpi_id, period) pairs that the SELECT `touched` lists (from
+        """Rebuild the roll-ups for the (kpi_id, period) pairs that the SELECT `touched` lists (from
         this library; values bound as `params`), or entirely (None), and stamp it. Call it in the
         transaction that changed the observations, with `touched` only if rollup_ready() was true
         before the change (else a partial rebuild would stamp rows it did not rebuild)."""
         with self.transaction():
             if touched is None:
-                for table, insert in ((ROLLUP_TABLES[0], _ROLLUP_INSERT), (ROLLUP_TABLES[1], _DEPARTMENT_INSERT)):
+                for table, insert in _ROLLUPS.items():
                     self.con.execute(f"DELETE FROM {table}")
                     self.con.execute(insert.format(join=""))
             else:
@@ -82,7 +83,7 @@ class RollupMixin:
                                  f"FROM ({touched}) AS t", params or [])
                 self.analyze_temp("rollup_pairs")
                 try:
-                    for table, insert in ((ROLLUP_TABLES[0], _ROLLUP_INSERT), (ROLLUP_TABLES[1], _DEPARTMENT_INSERT)):
+                    for table, insert in _ROLLUPS.items():
                         self.con.execute(f"DELETE FROM {table} AS r USING rollup_pairs AS t "
                                          "WHERE r.kpi_id = t.kpi_id AND r.period = t.period")
                         self.con.execute(insert.format(
